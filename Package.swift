@@ -1,0 +1,71 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "chiso",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "chiso", targets: ["chiso"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
+    ],
+    targets: [
+        // The pure core: catalogue, periods, rollups, status, formatting. No I/O; time is a parameter.
+        .target(
+            name: "ChisoCore",
+            resources: [.embedInCode("Catalogue/catalogue-2026.json")]
+        ),
+        // All SQL lives here, and nowhere else.
+        .target(
+            name: "ChisoStorage",
+            dependencies: [
+                "ChisoCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [
+                .embedInCode("Migrations/V001__input_contract.sql"),
+                .embedInCode("Migrations/V002__snapshot_history.sql"),
+            ]
+        ),
+        .target(
+            name: "ChisoWeb",
+            dependencies: [
+                "ChisoCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
+        .target(
+            name: "ChisoApp",
+            dependencies: [
+                "ChisoCore", "ChisoStorage", "ChisoWeb",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
+        .executableTarget(name: "chiso", dependencies: ["ChisoApp"]),
+        .testTarget(name: "ChisoCoreTests", dependencies: ["ChisoCore"]),
+        .testTarget(
+            name: "ChisoIntegrationTests",
+            dependencies: [
+                "ChisoApp", "ChisoCore", "ChisoStorage", "ChisoWeb",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
+        ),
+    ]
+)

@@ -1,0 +1,86 @@
+import ChisoCore
+import ChisoStorage
+import ChisoWeb
+import Foundation
+import Hummingbird
+import Logging
+import NIOSSL
+import PostgresNIO
+import ServiceLifecycle
+
+/// What `buildApplication` wires, for callers (tests) that want to look inside.
+public struct ChisoParts: Sendable {
+    public let store: SnapshotStore
+    public let metrics: RefreshMetrics
+}
+
+extension DatabaseLocation {
+    /// PostgresNIO's configuration for this location.
+    func clientConfiguration(settings: Settings) -> PostgresClient.Configuration {
+        var configuration: PostgresClient.Configuration
+        switch endpoint {
+        case .socket(let path):
+            configuration = .init(unixSocketPath: path, username: user, password: password, database: database)
+        case .tcp(let host, let port):
+            let tls: PostgresClient.Configuration.TLS = switch self.tls {
+            case .disable: .disable
+            case .prefer: .prefer(.makeClientConfiguration())
+            case .require: .require(.makeClientConfiguration())
+            }
+            configuration = .init(host: host, port: port, username: user, password: password, database: database, tls: tls)
+        }
+        configuration.options.connectTimeout = .seconds(10)
+        configuration.options.maximumConnections = 4
+        return configuration
+    }
+}
+
+/// Builds the daemon: one ordered group of services — the PostgreSQL client first, then the
+/// refresher, then the HTTP server (Hummingbird appends it) — shut down in reverse on SIGTERM/SIGINT.
+/// Shared by `chiso serve` and the tests.
+public func buildApplication(
+    _ settings: Settings,
+    logger: Logger,
+    source: (any KPISource)? = nil,
+    history: (any SnapshotHistory)? = nil,
+    now: @escaping @Sendable () -> Date = { Date() }
+) -> (application: some ApplicationProtocol, parts: ChisoParts) {
+    let client = PostgresClient(configuration: settings.database.clientConfiguration(settings: settings), backgroundLogger: logger)
+    let store = SnapshotStore()
+    let metrics = RefreshMetrics()
+    let refresher = Refresher(
+        source: source ?? PostgresKPISource(client: client, schema: settings.schema, statementTimeout: settings.statementTimeout, logger: logger),
+        history: history ?? PostgresSnapshotHistory(client: client, schema: settings.schema, statementTimeout: settings.statementTimeout, logger: logger),
+        store: store, metrics: metrics,
+        evaluator: Evaluator(catalogue: settings.catalogue, calendar: settings.calendar),
+        interval: settings.refreshInterval, timeout: settings.refreshTimeout, asOf: settings.asOf,
+        clock: ContinuousClock(), logger: logger, now: now)
+    let router = Router()
+    Routes.add(to: router, store: store, operationalMetrics: { metrics.render() })
+    let application = Application(
+        router: router,
+        configuration: .init(address: .hostname(settings.listenHost, port: settings.listenPort), serverName: "chiso"),
+        services: [client, refresher],
+        logger: logger)
+    return (application, ChisoParts(store: store, metrics: metrics))
+}
+
+/// Runs `body` with a live PostgreSQL client (for the one-shot commands).
+func withDatabase<T: Sendable>(_ settings: Settings, logger: Logger, _ body: @escaping @Sendable (PostgresClient) async throws -> T) async throws -> T {
+    let client = PostgresClient(configuration: settings.database.clientConfiguration(settings: settings), backgroundLogger: logger)
+    return try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask {
+            await client.run()
+            return nil
+        }
+        defer { group.cancelAll() }
+        return try await body(client)
+    }
+}
+
+/// A logger writing to standard error, at the configured level.
+public func makeLogger(level: Logger.Level) -> Logger {
+    var logger = Logger(label: "chiso") { StreamLogHandler.standardError(label: $0) }
+    logger.logLevel = level
+    return logger
+}

@@ -1,0 +1,152 @@
+import ArgumentParser
+import ChisoCore
+import ChisoStorage
+import ChisoWeb
+import Foundation
+import Hummingbird
+import Logging
+
+/// Options every command takes (`interface.md`); each also comes from the environment or the config file.
+public struct CommonOptions: ParsableArguments {
+    @Option(name: .customLong("config"), help: "JSON configuration file (env CHISO_CONFIG).")
+    var config: String?
+    @Option(name: .customLong("database-url"), help: "postgres:// URL (env CHISO_DATABASE_URL, DATABASE_URL, PG* variables).")
+    var databaseURL: String?
+    @Option(help: "Schema holding the input tables (env CHISO_SCHEMA; default chiso).")
+    var schema: String?
+    @Option(help: "HOST:PORT for HTTP (env CHISO_LISTEN; default 127.0.0.1:8080).")
+    var listen: String?
+    @Option(name: .customLong("as-of"), help: "Fixed evaluation instant, ISO 8601 (env CHISO_AS_OF; default now).")
+    var asOf: String?
+    @Option(name: .customLong("time-zone"), help: "Plan time zone (env CHISO_TIME_ZONE; default Asia/Ho_Chi_Minh).")
+    var timeZone: String?
+    @Option(name: .customLong("refresh-interval"), help: "Seconds between refreshes (env CHISO_REFRESH_INTERVAL; default 60).")
+    var refreshInterval: String?
+
+    public init() {}
+
+    var input: SettingsInput {
+        SettingsInput(config: config, databaseURL: databaseURL, schema: schema, listen: listen, asOf: asOf, timeZone: timeZone, refreshInterval: refreshInterval)
+    }
+
+    /// Resolves the settings, or prints the one-line problem and exits non-zero.
+    func settings() async throws -> Settings {
+        switch await SettingsLoader.check(input, environment: ProcessInfo.processInfo.environment) {
+        case .success(let settings): return settings
+        case .failure(let error): fail("configuration: \(error)")
+        }
+    }
+}
+
+/// One line on standard error, exit status 1.
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("chiso: \(message)\n".utf8))
+    exit(1)
+}
+
+public struct ChisoCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "chiso",
+        abstract: "How far a commune stands from its administrative-reform targets.",
+        version: RefreshMetrics.version,
+        subcommands: [Serve.self, Migrate.self, SnapshotCommand.self, CheckConfig.self])
+
+    public init() {}
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the daemon: refresh on a schedule, serve HTTP.")
+    @OptionGroup var options: CommonOptions
+
+    func run() async throws {
+        let settings = try await options.settings()
+        let logger = makeLogger(level: settings.logLevel)
+        logger.info("chiso \(RefreshMetrics.version) starting", metadata: [
+            "database": "\(settings.database)", "schema": "\(settings.schema)",
+            "listen": "\(settings.listenHost):\(settings.listenPort)", "time_zone": "\(settings.timeZone.identifier)",
+        ])
+        let (application, _) = buildApplication(settings, logger: logger)
+        try await application.runService()
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Create or upgrade the schema (idempotent).")
+    @OptionGroup var options: CommonOptions
+
+    func run() async throws {
+        let settings = try await options.settings()
+        let logger = makeLogger(level: settings.logLevel)
+        do {
+            let applied = try await withDatabase(settings, logger: logger) { client in
+                try await withTimeout(settings.refreshTimeout) {
+                    try await Migrator(client: client, schema: settings.schema, logger: logger).migrate()
+                }
+            }
+            print(applied.isEmpty
+                  ? "schema \(settings.schema) is up to date"
+                  : "schema \(settings.schema): applied \(applied.map { "V\($0)" }.joined(separator: ", "))")
+        } catch {
+            fail("migrate: \(RefreshFailure.describe(error))")
+        }
+    }
+}
+
+struct SnapshotCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "snapshot", abstract: "Compute every indicator once and print it.")
+    enum Format: String, ExpressibleByArgument { case prometheus, json }
+    @OptionGroup var options: CommonOptions
+    @Option(help: "prometheus or json.") var format: Format = .json
+
+    func run() async throws {
+        let settings = try await options.settings()
+        let logger = makeLogger(level: settings.logLevel)
+        let instant = settings.asOf ?? Date()
+        do {
+            let inputs = try await withDatabase(settings, logger: logger) { client in
+                try await withTimeout(settings.refreshTimeout) {
+                    try await PostgresKPISource(client: client, schema: settings.schema, statementTimeout: settings.statementTimeout, logger: logger)
+                        .loadInputs(asOf: instant, calendar: settings.calendar)
+                }
+            }
+            let snapshot = Evaluator(catalogue: settings.catalogue, calendar: settings.calendar).evaluate(inputs, asOf: instant, refreshedAt: Date())
+            switch format {
+            case .json:
+                FileHandle.standardOutput.write(SnapshotJSON.encode(snapshot))
+                FileHandle.standardOutput.write(Data("\n".utf8))
+            case .prometheus:
+                FileHandle.standardOutput.write(Data(PrometheusText.render(snapshot).utf8))
+            }
+        } catch {
+            fail("snapshot: \(RefreshFailure.describe(error))")
+        }
+    }
+}
+
+struct CheckConfig: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "check-config", abstract: "Validate the configuration and the catalogue.")
+    @OptionGroup var options: CommonOptions
+
+    func run() async throws {
+        switch await SettingsLoader.check(options.input, environment: ProcessInfo.processInfo.environment) {
+        case .failure(let error):
+            fail("configuration: \(error)")
+        case .success(let settings):
+            print("configuration ok: database \(settings.database), schema \(settings.schema), listen \(settings.listenHost):\(settings.listenPort), time zone \(settings.timeZone.identifier), \(settings.catalogue.indicators.count) indicators")
+        }
+    }
+}
+
+/// Bounds a one-shot database operation (PostgresNIO waits for an unreachable server instead of failing).
+func withTimeout<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: limit)
+            return nil
+        }
+        defer { group.cancelAll() }
+        guard let first = try await group.next(), let value = first else { throw RefreshFailure.timedOut(limit) }
+        return value
+    }
+}

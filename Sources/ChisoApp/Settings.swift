@@ -1,0 +1,287 @@
+import ChisoCore
+import ChisoStorage
+import Configuration
+import Foundation
+import Logging
+import SystemPackage
+
+/// A configuration problem: names the setting (as the user wrote it) and what is wrong, on one line.
+public struct ConfigurationError: Error, CustomStringConvertible, Equatable, Sendable {
+    public var setting: String
+    public var problem: String
+
+    public init(setting: String, problem: String) {
+        self.setting = setting
+        self.problem = problem
+    }
+
+    public var description: String { "\(setting): \(problem)" }
+}
+
+/// Everything chiso runs with, resolved and checked.
+public struct Settings: Sendable {
+    public var configFile: String?
+    public var database: DatabaseLocation
+    public var schema: SchemaName
+    public var listenHost: String
+    public var listenPort: Int
+    /// A fixed evaluation instant (`--as-of`); nil: now, at every refresh.
+    public var asOf: Date?
+    public var timeZone: TimeZone
+    public var refreshInterval: Duration
+    /// Bound on each SQL statement, enforced by PostgreSQL (`statement_timeout`).
+    public var statementTimeout: Duration
+    /// Bound on a whole refresh, including waiting for a connection while the database is away.
+    public var refreshTimeout: Duration
+    public var catalogue: Catalogue
+    public var logLevel: Logger.Level
+
+    public var calendar: PlanCalendar { PlanCalendar(timeZone: timeZone) }
+}
+
+/// The options every command takes; each is also read from the environment and the config file.
+/// Precedence: command line, then `CHISO_*` variables, then the config file, then defaults
+/// (for the database: then `DATABASE_URL`, then the libpq `PG*` variables).
+public struct SettingsInput: Sendable {
+    public var config: String?
+    public var databaseURL: String?
+    public var schema: String?
+    public var listen: String?
+    public var asOf: String?
+    public var timeZone: String?
+    public var refreshInterval: String?
+
+    public init(config: String? = nil, databaseURL: String? = nil, schema: String? = nil, listen: String? = nil,
+                asOf: String? = nil, timeZone: String? = nil, refreshInterval: String? = nil) {
+        self.config = config
+        self.databaseURL = databaseURL
+        self.schema = schema
+        self.listen = listen
+        self.asOf = asOf
+        self.timeZone = timeZone
+        self.refreshInterval = refreshInterval
+    }
+}
+
+public enum SettingsLoader {
+    /// One setting: its key in the config file (and, upper-cased with a `CHISO_` prefix, in the
+    /// environment) and its command-line flag, if any.
+    struct Key {
+        let file: String
+        let flag: String?
+        var environment: String { "CHISO_" + file.uppercased().replacingOccurrences(of: ".", with: "_") }
+    }
+
+    static let keys: [String: Key] = [
+        "database.url": Key(file: "database.url", flag: "--database-url"),
+        "schema": Key(file: "schema", flag: "--schema"),
+        "listen": Key(file: "listen", flag: "--listen"),
+        "as_of": Key(file: "as_of", flag: "--as-of"),
+        "time_zone": Key(file: "time_zone", flag: "--time-zone"),
+        "refresh_interval": Key(file: "refresh_interval", flag: "--refresh-interval"),
+        "statement_timeout": Key(file: "statement_timeout", flag: nil),
+        "refresh_timeout": Key(file: "refresh_timeout", flag: nil),
+        "catalogue": Key(file: "catalogue", flag: nil),
+        "log_level": Key(file: "log_level", flag: nil),
+    ]
+
+    /// Top-level keys a config file may hold (`database` is an object with `url`).
+    static let fileKeys: Set<String> = ["database", "schema", "listen", "as_of", "time_zone", "refresh_interval",
+                                        "statement_timeout", "refresh_timeout", "catalogue", "log_level"]
+
+    /// Resolves and checks every setting; throws the first problem found.
+    public static func load(_ input: SettingsInput, environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> Settings {
+        let problems = await check(input, environment: environment)
+        if case .failure(let error) = problems { throw error }
+        return try problems.get()
+    }
+
+    /// Like `load`, but returns the problem instead of throwing (for `check-config`).
+    public static func check(_ input: SettingsInput, environment: [String: String]) async -> Result<Settings, ConfigurationError> {
+        do {
+            return .success(try await resolve(input, environment: environment))
+        } catch let error as ConfigurationError {
+            return .failure(error)
+        } catch let error as CatalogueFile.Invalid {
+            return .failure(ConfigurationError(setting: "catalogue", problem: error.description))
+        } catch {
+            return .failure(ConfigurationError(setting: "configuration", problem: "\(error)"))
+        }
+    }
+
+    static func resolve(_ input: SettingsInput, environment: [String: String]) async throws -> Settings {
+        // Layers, highest precedence first, each a swift-configuration reader with a name for errors.
+        var cli: [AbsoluteConfigKey: ConfigValue] = [:]
+        func put(_ key: String, _ value: String?) {
+            if let value { cli[AbsoluteConfigKey(stringLiteral: key)] = ConfigValue(.string(value), isSecret: key == "database.url") }
+        }
+        put("database.url", input.databaseURL)
+        put("schema", input.schema)
+        put("listen", input.listen)
+        put("as_of", input.asOf)
+        put("time_zone", input.timeZone)
+        put("refresh_interval", input.refreshInterval)
+        var layers: [(name: (Key) -> String, reader: ConfigReader)] = [
+            ({ $0.flag ?? $0.file }, ConfigReader(provider: InMemoryProvider(name: "command line", values: cli))),
+            ({ $0.environment }, ConfigReader(provider: EnvironmentVariablesProvider(
+                environmentVariables: environment, secretsSpecifier: .specific(["CHISO_DATABASE_URL", "DATABASE_URL", "PGPASSWORD"])
+            ).prefixKeys(with: "chiso"))),
+        ]
+        let configPath = input.config ?? environment["CHISO_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
+        var configDirectory = FileManager.default.currentDirectoryPath
+        if let configPath {
+            let setting = input.config != nil ? "--config" : "CHISO_CONFIG"
+            guard FileManager.default.fileExists(atPath: configPath) else {
+                throw ConfigurationError(setting: setting, problem: "file \(configPath) does not exist")
+            }
+            try checkConfigFileKeys(configPath)
+            let provider: FileProvider<JSONSnapshot>
+            do {
+                provider = try await FileProvider<JSONSnapshot>(filePath: FilePath(configPath))
+            } catch {
+                throw ConfigurationError(setting: setting, problem: "\(configPath) is not a valid JSON config file: \(error)")
+            }
+            layers.append(({ "\(configPath): \($0.file)" }, ConfigReader(provider: provider)))
+            configDirectory = (configPath as NSString).deletingLastPathComponent
+        }
+
+        /// The first layer that has the key: (value, name of the setting where it came from).
+        func lookup(_ id: String) -> (value: String, setting: String)? {
+            let key = keys[id]!
+            for layer in layers {
+                let configKey = ConfigKey(stringLiteral: key.file)
+                if let text = layer.reader.string(forKey: configKey, isSecret: id == "database.url") {
+                    return (text, layer.name(key))
+                }
+                if let number = layer.reader.double(forKey: configKey) {
+                    return (number == number.rounded() ? String(Int(number)) : String(number), layer.name(key))
+                }
+            }
+            return nil
+        }
+        func settingName(_ id: String) -> String { keys[id]!.flag ?? keys[id]!.environment }
+
+        // time zone first: a bare --as-of is local time.
+        var timeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")!
+        if let (text, setting) = lookup("time_zone") {
+            guard let zone = TimeZone(identifier: text) else {
+                throw ConfigurationError(setting: setting, problem: "unknown time zone '\(text)' (use an IANA name such as Asia/Ho_Chi_Minh)")
+            }
+            timeZone = zone
+        }
+        let calendar = PlanCalendar(timeZone: timeZone)
+
+        var asOf: Date?
+        if let (text, setting) = lookup("as_of"), !text.isEmpty {
+            guard let instant = calendar.parseInstant(text) else {
+                throw ConfigurationError(setting: setting, problem: "'\(text)' is not an ISO 8601 instant (e.g. 2026-06-15T10:00:00+07:00)")
+            }
+            asOf = instant
+        }
+
+        let schemaText = lookup("schema")
+        let schema: SchemaName
+        do {
+            schema = try SchemaName(schemaText?.value ?? "chiso")
+        } catch {
+            throw ConfigurationError(setting: schemaText?.setting ?? "--schema", problem: "'\(schemaText?.value ?? "")' is not a valid schema name (lower-case letters, digits and underscores, starting with a letter)")
+        }
+
+        var host = "127.0.0.1", port = 8080
+        if let (text, setting) = lookup("listen") {
+            (host, port) = try parseListen(text, setting: setting)
+        }
+
+        let refreshInterval = try seconds(lookup("refresh_interval"), default: 60, minimum: 1)
+        let statementTimeout = try seconds(lookup("statement_timeout"), default: 30, minimum: 1)
+        let refreshTimeout = try seconds(lookup("refresh_timeout"), default: 2 * 30 + 30, minimum: 1)
+
+        var logLevel = Logger.Level.info
+        if let (text, setting) = lookup("log_level") {
+            guard let level = Logger.Level(rawValue: text.lowercased()) else {
+                throw ConfigurationError(setting: setting, problem: "unknown log level '\(text)' (trace, debug, info, notice, warning, error, critical)")
+            }
+            logLevel = level
+        }
+
+        var catalogue = Catalogue.builtIn
+        if let (text, setting) = lookup("catalogue") {
+            let path = text.hasPrefix("/") ? text : (configDirectory as NSString).appendingPathComponent(text)
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw ConfigurationError(setting: setting, problem: "catalogue file \(path) cannot be read")
+            }
+            do {
+                catalogue = try CatalogueFile.decode(data)
+            } catch let error as CatalogueFile.Invalid {
+                throw ConfigurationError(setting: setting, problem: "\(path): " + error.problems.map(\.description).joined(separator: "; "))
+            }
+        }
+
+        let database: DatabaseLocation
+        if let (text, setting) = lookup("database.url") {
+            database = try DatabaseLocation.parse(url: text, setting: setting, environment: environment)
+        } else if let url = environment["DATABASE_URL"], !url.isEmpty {
+            database = try DatabaseLocation.parse(url: url, setting: "DATABASE_URL", environment: environment)
+        } else {
+            database = try DatabaseLocation.fromLibpqEnvironment(environment)
+        }
+        _ = settingName
+
+        return Settings(
+            configFile: configPath, database: database, schema: schema, listenHost: host, listenPort: port,
+            asOf: asOf, timeZone: timeZone, refreshInterval: refreshInterval, statementTimeout: statementTimeout,
+            refreshTimeout: refreshTimeout, catalogue: catalogue, logLevel: logLevel)
+    }
+
+    static func seconds(_ found: (value: String, setting: String)?, default fallback: Double, minimum: Double) throws(ConfigurationError) -> Duration {
+        guard let (text, setting) = found else { return .milliseconds(Int64(fallback * 1000)) }
+        guard let value = Double(text), value.isFinite, value >= minimum, value <= 86_400 else {
+            throw ConfigurationError(setting: setting, problem: "'\(text)' is not a number of seconds between \(Int(minimum)) and 86400")
+        }
+        return .milliseconds(Int64(value * 1000))
+    }
+
+    static func parseListen(_ text: String, setting: String) throws(ConfigurationError) -> (String, Int) {
+        // HOST:PORT, [IPv6]:PORT
+        var host: Substring, portText: Substring
+        if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
+            host = text[text.index(after: text.startIndex)..<close]
+            let rest = text[text.index(after: close)...]
+            guard rest.hasPrefix(":") else { throw ConfigurationError(setting: setting, problem: "'\(text)' is not HOST:PORT") }
+            portText = rest.dropFirst()
+        } else {
+            guard let colon = text.lastIndex(of: ":") else { throw ConfigurationError(setting: setting, problem: "'\(text)' is not HOST:PORT") }
+            host = text[..<colon]
+            portText = text[text.index(after: colon)...]
+        }
+        guard let port = Int(portText), (0...65535).contains(port) else {
+            throw ConfigurationError(setting: setting, problem: "'\(portText)' in '\(text)' is not a port number")
+        }
+        if host.isEmpty { host = "0.0.0.0" }
+        return (String(host), port)
+    }
+
+    /// A typo in a config file must not pass silently as a default.
+    static func checkConfigFileKeys(_ path: String) throws(ConfigurationError) {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigurationError(setting: path, problem: "cannot be read")
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: data) else {
+            throw ConfigurationError(setting: path, problem: "is not valid JSON")
+        }
+        guard let dictionary = object as? [String: Any] else {
+            throw ConfigurationError(setting: path, problem: "must hold a JSON object")
+        }
+        for key in dictionary.keys.sorted() where !fileKeys.contains(key) {
+            throw ConfigurationError(setting: "\(path): \(key)", problem: "unknown setting (known: \(fileKeys.sorted().joined(separator: ", ")))")
+        }
+        if let database = dictionary["database"] {
+            guard let inner = database as? [String: Any] else {
+                throw ConfigurationError(setting: "\(path): database", problem: "must be an object like {\"url\": \"postgres://…\"}")
+            }
+            for key in inner.keys.sorted() where key != "url" {
+                throw ConfigurationError(setting: "\(path): database.\(key)", problem: "unknown setting (known: url)")
+            }
+        }
+    }
+}

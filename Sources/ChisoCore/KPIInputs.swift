@@ -1,0 +1,130 @@
+import Foundation
+
+/// A numerator and a denominator; summed, never averaged, when units roll up.
+public struct Tally: Sendable, Hashable {
+    public var numerator: Decimal
+    public var denominator: Decimal
+
+    public init(numerator: Decimal = 0, denominator: Decimal = 0) {
+        self.numerator = numerator
+        self.denominator = denominator
+    }
+
+    public static func + (a: Tally, b: Tally) -> Tally {
+        Tally(numerator: a.numerator + b.numerator, denominator: a.denominator + b.denominator)
+    }
+
+    public static func += (a: inout Tally, b: Tally) { a = a + b }
+}
+
+/// Counts for one unit's own rows (not its descendants') in one period, keyed by indicator.
+public struct TallyKey: Sendable, Hashable {
+    public var unitID: String
+    public var period: PeriodKind
+    public var indicator: ComputedIndicator
+
+    public init(unitID: String, period: PeriodKind, indicator: ComputedIndicator) {
+        self.unitID = unitID
+        self.period = period
+        self.indicator = indicator
+    }
+}
+
+/// One procedure with online payment deployed that had a payment in a period at a unit.
+public struct PaidProcedure: Sendable, Hashable {
+    public var unitID: String
+    public var period: PeriodKind
+    public var procedureCode: String
+    /// Whether one of those payments went through `national_portal` or `provincial_gateway`.
+    public var paidOnline: Bool
+
+    public init(unitID: String, period: PeriodKind, procedureCode: String, paidOnline: Bool) {
+        self.unitID = unitID
+        self.period = period
+        self.procedureCode = procedureCode
+        self.paidOnline = paidOnline
+    }
+}
+
+/// A candidate row of `manual_values` (already limited to recorded_at <= T and period_end <= date(T)).
+public struct ManualValue: Sendable, Hashable {
+    public var indicator: String
+    public var unitID: String
+    public var periodEnd: LocalDate
+    public var numerator: Decimal
+    public var denominator: Decimal
+    public var recordedAt: Date
+
+    public init(indicator: String, unitID: String, periodEnd: LocalDate, numerator: Decimal, denominator: Decimal, recordedAt: Date) {
+        self.indicator = indicator
+        self.unitID = unitID
+        self.periodEnd = periodEnd
+        self.numerator = numerator
+        self.denominator = denominator
+        self.recordedAt = recordedAt
+    }
+}
+
+/// A task open as of T whose due date has passed.
+public struct OverdueTask: Sendable, Hashable, Codable {
+    public var id: String
+    public var planRef: String?
+    public var title: String
+    public var leadUnitID: String
+    public var monitoringUnitID: String?
+    public var dueDate: LocalDate
+
+    public init(id: String, planRef: String?, title: String, leadUnitID: String, monitoringUnitID: String?, dueDate: LocalDate) {
+        self.id = id
+        self.planRef = planRef
+        self.title = title
+        self.leadUnitID = leadUnitID
+        self.monitoringUnitID = monitoringUnitID
+        self.dueDate = dueDate
+    }
+}
+
+extension LocalDate: Codable {
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let date = LocalDate(iso: text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a YYYY-MM-DD date: \(text)"))
+        }
+        self = date
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}
+
+/// Everything one refresh reads from the database, aggregated per own unit.
+///
+/// Storage fills it (in PostgreSQL, one consistent read); the core turns it into a `Snapshot`.
+public struct KPIInputs: Sendable {
+    public var units: [Unit]
+    /// Own-unit tallies of the `.sum` indicators; a missing key is a 0/0 tally.
+    public var tallies: [TallyKey: Tally]
+    public var paidProcedures: [PaidProcedure]
+    /// Tallies of the `.catalogue` indicators (the procedure catalogue is shared by every root).
+    public var catalogueTallies: [ComputedIndicator: Tally]
+    public var manualValues: [ManualValue]
+    public var overdueTasks: [OverdueTask]
+    /// Unfinished dossiers past due as of T, per own unit.
+    public var overdueDossiers: [String: Int]
+
+    public init(
+        units: [Unit], tallies: [TallyKey: Tally] = [:], paidProcedures: [PaidProcedure] = [],
+        catalogueTallies: [ComputedIndicator: Tally] = [:], manualValues: [ManualValue] = [],
+        overdueTasks: [OverdueTask] = [], overdueDossiers: [String: Int] = [:]
+    ) {
+        self.units = units
+        self.tallies = tallies
+        self.paidProcedures = paidProcedures
+        self.catalogueTallies = catalogueTallies
+        self.manualValues = manualValues
+        self.overdueTasks = overdueTasks
+        self.overdueDossiers = overdueDossiers
+    }
+}

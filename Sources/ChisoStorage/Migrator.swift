@@ -1,0 +1,105 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// One numbered file of `sql/`, compiled into the binary so `chiso migrate` works from any install.
+public struct Migration: Sendable {
+    public let version: Int
+    public let name: String
+    public let sql: String
+
+    /// FNV-1a of the text: detects a migration edited after it was applied (not a security measure).
+    public var checksum: String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in sql.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        return String(hash, radix: 16)
+    }
+
+    /// `sql/V001__input_contract.sql`, … in order. Add a file there, list it in Package.swift's
+    /// `embedInCode` resources and here.
+    public static let all: [Migration] = [
+        Migration(version: 1, name: "input_contract", sql: String(decoding: PackageResources.V001__input_contract_sql, as: UTF8.self)),
+        Migration(version: 2, name: "snapshot_history", sql: String(decoding: PackageResources.V002__snapshot_history_sql, as: UTF8.self)),
+    ]
+}
+
+/// Creates or upgrades the schema: all pending migrations in one transaction, under an advisory
+/// lock so that two replicas starting together do not race. Running it again changes nothing.
+public struct Migrator: Sendable {
+    public let client: PostgresClient
+    public let schema: SchemaName
+    public let logger: Logger
+    public var migrations: [Migration] = Migration.all
+
+    public init(client: PostgresClient, schema: SchemaName, logger: Logger) {
+        self.client = client
+        self.schema = schema
+        self.logger = logger
+    }
+
+    /// Applies what is pending; returns the versions applied now (empty when up to date).
+    @discardableResult
+    public func migrate() async throws -> [Int] {
+        try await client.withConnection { connection in
+            try await connection.query("BEGIN", logger: logger)
+            do {
+                let applied = try await self.applyPending(on: connection)
+                try await connection.query("COMMIT", logger: logger)
+                return applied
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: logger)
+                throw error
+            }
+        }
+    }
+
+    private func applyPending(on connection: PostgresConnection) async throws -> [Int] {
+        let lockKey = "chiso.migrate." + schema.rawValue
+        try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(lockKey)))", logger: logger)
+        // The schema name is a checked identifier (SchemaName); DDL cannot take it as a parameter.
+        try await connection.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \"\(schema.rawValue)\""), logger: logger)
+        try await connection.query("SELECT set_config('search_path', \(schema.rawValue), true)", logger: logger)
+        try await connection.query("""
+            CREATE TABLE IF NOT EXISTS chiso_schema_migrations (
+                version    integer PRIMARY KEY,
+                name       text NOT NULL,
+                checksum   text NOT NULL,
+                applied_at timestamptz NOT NULL DEFAULT now()
+            )
+            """, logger: logger)
+        var done: [Int: String] = [:]
+        for try await (version, checksum) in try await connection.query(
+            "SELECT version, checksum FROM chiso_schema_migrations", logger: logger
+        ).decode((Int, String).self) {
+            done[version] = checksum
+        }
+        var appliedNow: [Int] = []
+        for migration in migrations.sorted(by: { $0.version < $1.version }) {
+            if let checksum = done[migration.version] {
+                guard checksum == migration.checksum else {
+                    throw StorageError.migrationChanged(version: migration.version, name: migration.name)
+                }
+                continue
+            }
+            for (number, statement) in SQLScript.statements(migration.sql).enumerated() {
+                do {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                } catch let error as PSQLError {
+                    throw StorageError.migrationFailed(
+                        version: migration.version, name: migration.name, statement: number + 1,
+                        reason: error.serverInfo?[.message] ?? "\(error.code)")
+                }
+            }
+            try await connection.query("""
+                INSERT INTO chiso_schema_migrations (version, name, checksum)
+                VALUES (\(migration.version), \(migration.name), \(migration.checksum))
+                """, logger: logger)
+            logger.info("applied migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)", "schema": "\(schema)"])
+            appliedNow.append(migration.version)
+        }
+        return appliedNow
+    }
+}

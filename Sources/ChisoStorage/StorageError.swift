@@ -1,0 +1,42 @@
+/// What can go wrong between chiso and its database, with enough context to act on.
+public enum StorageError: Error, CustomStringConvertible, Sendable {
+    /// The schema name is not a plain identifier (it is written into DDL, so it is checked, never quoted blindly).
+    case invalidSchemaName(String)
+    /// A migration already applied has been edited since: the database and the repo disagree.
+    case migrationChanged(version: Int, name: String)
+    /// A migration failed; nothing of it was kept.
+    case migrationFailed(version: Int, name: String, statement: Int, reason: String)
+    /// A row came back in a shape the contract does not allow.
+    case unexpectedValue(table: String, column: String, value: String)
+    /// The schema has not been migrated.
+    case notMigrated(schema: String)
+
+    public var description: String {
+        switch self {
+        case .invalidSchemaName(let name):
+            "schema: '\(name)' is not a valid schema name (use lower-case letters, digits and underscores, starting with a letter)"
+        case .migrationChanged(let version, let name):
+            "migration V\(version) \(name) was changed after it was applied; restore it and add a new migration instead"
+        case .migrationFailed(let version, let name, let statement, let reason):
+            "migration V\(version) \(name) failed at statement \(statement): \(reason)"
+        case .unexpectedValue(let table, let column, let value):
+            "\(table).\(column): unexpected value '\(value)'"
+        case .notMigrated(let schema):
+            "schema \(schema) has no chiso tables; run `chiso migrate` first"
+        }
+    }
+}
+
+/// A schema name safe to write into DDL and `search_path`.
+public struct SchemaName: Sendable, Hashable, CustomStringConvertible {
+    public let rawValue: String
+
+    public init(_ name: String) throws(StorageError) {
+        guard (try? /^[a-z_][a-z0-9_]{0,62}$/.wholeMatch(in: name)) != nil, !name.hasPrefix("pg_") else {
+            throw .invalidSchemaName(name)
+        }
+        rawValue = name
+    }
+
+    public var description: String { rawValue }
+}

@@ -1,0 +1,8 @@
+import ChisoApp
+
+@main
+enum Chiso {
+    static func main() async {
+        await ChisoCommand.main()
+    }
+}
