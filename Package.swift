@@ -65,7 +65,8 @@ let package = Package(
                 "ChisoApp", "ChisoCore", "ChisoStorage", "ChisoWeb",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
-            ]
+            ],
+            resources: [.copy("Fixtures"), .copy("Golden"), .copy("BadConfigs")]
         ),
     ]
 )
