@@ -1,7 +1,7 @@
 import Foundation
 
 /// How an indicator's value is compared with its target.
-public enum Comparator: String, Sendable, Codable, CaseIterable {
+public enum TargetComparator: String, Sendable, Codable, CaseIterable {
     case greaterThan = ">"
     case greaterOrEqual = ">="
     case lessThan = "<"
@@ -37,7 +37,7 @@ public struct IndicatorDefinition: Sendable, Equatable, Codable {
     public var id: String
     public var planRef: String
     public var source: IndicatorSource
-    public var comparator: Comparator
+    public var comparator: TargetComparator
     public var target: Decimal
     public var nameVI: String
     public var nameEN: String
@@ -46,7 +46,7 @@ public struct IndicatorDefinition: Sendable, Equatable, Codable {
     public var warningMargin: Decimal?
 
     public init(
-        id: String, planRef: String, source: IndicatorSource, comparator: Comparator, target: Decimal,
+        id: String, planRef: String, source: IndicatorSource, comparator: TargetComparator, target: Decimal,
         nameVI: String, nameEN: String, warningMargin: Decimal? = nil
     ) {
         self.id = id
@@ -204,7 +204,7 @@ public enum CatalogueFile {
         var indicators: [IndicatorDefinition] = []
         for raw in document.indicators {
             let source = raw.source.flatMap(IndicatorSource.init(rawValue:))
-            let comparator = raw.comparator.flatMap(Comparator.init(rawValue:))
+            let comparator = raw.comparator.flatMap(TargetComparator.init(rawValue:))
             if source == nil {
                 problems.append(.init(indicator: raw.id, message: "source \(raw.source.map { "'\($0)'" } ?? "is missing"); expected computed or manual"))
             }

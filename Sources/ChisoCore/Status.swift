@@ -9,7 +9,7 @@ public enum IndicatorStatus: String, Sendable, Codable, CaseIterable {
 
     /// Decides the status exactly, in decimal arithmetic: `n/d <op> target` is tested as
     /// `n <op> target·d`, so 70 of 100 is not "over 70 %" and 98 of 100 is "at least 98 %".
-    public static func of(_ tally: Tally, comparator: Comparator, target: Decimal, margin: Decimal) -> IndicatorStatus {
+    public static func of(_ tally: Tally, comparator: TargetComparator, target: Decimal, margin: Decimal) -> IndicatorStatus {
         guard tally.denominator > 0 else { return .noData }
         let n = tally.numerator, d = tally.denominator
         let bar = target * d
@@ -30,6 +30,8 @@ extension Tally {
     /// numerator / denominator, nil when the denominator is 0 ("no data", never 0 and never 100 %).
     public var ratio: Double? {
         guard denominator > 0 else { return nil }
-        return NSDecimalNumber(decimal: numerator / denominator).doubleValue
+        // Divide as doubles so that 91/100 prints as 0.91: both operands are exact as doubles
+        // (whole counts, or short decimals), and IEEE division rounds correctly once.
+        return NSDecimalNumber(decimal: numerator).doubleValue / NSDecimalNumber(decimal: denominator).doubleValue
     }
 }

@@ -1,0 +1,68 @@
+import ChisoCore
+import Foundation
+import Testing
+
+@Suite struct CatalogueTests {
+    @Test func theBuiltInCatalogueHoldsThe41IndicatorsOfThePlan() {
+        let catalogue = Catalogue.builtIn
+        #expect(catalogue.indicators.count == 41)
+        #expect(catalogue.problems().isEmpty)
+        #expect(catalogue.indicators.filter { $0.source == .computed }.count == ComputedIndicator.allCases.count)
+        #expect(catalogue.indicators.filter { $0.source == .manual }.count == 21)
+        let signed = catalogue.definition("documents_signed")
+        #expect(signed?.comparator == .greaterThan)
+        #expect(signed?.target == Decimal(string: "0.7"))
+        #expect(catalogue.definition("staff_within_quota")?.comparator == .lessOrEqual)
+        #expect(catalogue.definition("dossiers_on_time")?.target == Decimal(string: "0.98"))
+        #expect(catalogue.defaultWarningMargin == Decimal(string: "0.05"))
+    }
+
+    func problems(_ json: String) -> [String] {
+        do {
+            _ = try CatalogueFile.decode(Data(json.utf8))
+            return []
+        } catch let error as CatalogueFile.Invalid {
+            return error.problems.map(\.description)
+        } catch {
+            return ["unexpected \(error)"]
+        }
+    }
+
+    func indicator(_ id: String, source: String = "manual", comparator: String = ">=", target: String = "1") -> String {
+        #"{"id": "\#(id)", "plan_ref": "I.1", "source": "\#(source)", "comparator": "\#(comparator)", "target": \#(target), "name_vi": "v", "name_en": "e"}"#
+    }
+
+    @Test func namesEveryProblem() {
+        let json = """
+            {"indicators": [
+              \(indicator("dossiers_on_time", source: "computed")),
+              \(indicator("dossiers_on_time", source: "computed")),
+              \(indicator("made_up", source: "computed")),
+              \(indicator("bad_cmp", comparator: "=>")),
+              \(indicator("too_high", target: "1.5")),
+              \(indicator("negative", target: "-0.1"))
+            ]}
+            """
+        #expect(problems(json) == [
+            "catalogue: indicator bad_cmp: bad comparator '=>'; expected one of >, >=, <, <=",
+            "catalogue: indicator dossiers_on_time: duplicate id",
+            "catalogue: indicator made_up: unknown id for a computed indicator (known: \(ComputedIndicator.allCases.map(\.rawValue).joined(separator: ", ")))",
+            "catalogue: indicator too_high: target 1.5 is out of range 0..1",
+            "catalogue: indicator negative: target -0.1 is out of range 0..1",
+        ])
+    }
+
+    @Test func malformedJSONIsOneProblem() {
+        #expect(problems("{\"indicators\": [") == ["catalogue: not a valid catalogue JSON document: malformed JSON"])
+        #expect(problems("{}") == ["catalogue: not a valid catalogue JSON document: missing key 'indicators' at top level"])
+    }
+
+    @Test func aCommuneCanChangeATargetInData() throws {
+        let catalogue = try CatalogueFile.decode(Data("""
+            {"plan": "KH 2027", "default_warning_margin": 0.1, "indicators": [\(indicator("documents_signed", source: "computed", comparator: ">", target: "0.8"))]}
+            """.utf8))
+        #expect(catalogue.plan == "KH 2027")
+        #expect(catalogue.definition("documents_signed")?.target == Decimal(string: "0.8"))
+        #expect(catalogue.margin(for: catalogue.indicators[0]) == Decimal(string: "0.1"))
+    }
+}

@@ -1,0 +1,113 @@
+import ChisoCore
+import Foundation
+import Testing
+
+/// The rollup, pick and ordering rules, on inputs built by hand (no database).
+@Suite struct EvaluatorTests {
+    let zone = TimeZone(identifier: "Asia/Ho_Chi_Minh")!
+    var calendar: PlanCalendar { PlanCalendar(timeZone: zone) }
+    var asOf: Date { calendar.parseInstant("2026-06-15T10:00:00+07:00")! }
+
+    let units = [
+        Unit(id: "p", parentID: nil, name: "Province", kind: "province"),
+        Unit(id: "p/a", parentID: "p", name: "Commune A", kind: "commune"),
+        Unit(id: "p/a/x", parentID: "p/a", name: "Dept X", kind: "department"),
+        Unit(id: "p/b", parentID: "p", name: "Commune B", kind: "commune"),
+    ]
+
+    func evaluate(_ inputs: KPIInputs) -> Snapshot {
+        Evaluator(catalogue: .builtIn, calendar: calendar).evaluate(inputs, asOf: asOf, refreshedAt: asOf)
+    }
+
+    @Test func parentsGetTheRatioOfSumsNotTheMeanOfRatios() throws {
+        var inputs = KPIInputs(units: units)
+        inputs.tallies[TallyKey(unitID: "p/a/x", period: .year, indicator: .dossiersOnTime)] = Tally(numerator: 1, denominator: 1)
+        inputs.tallies[TallyKey(unitID: "p/a", period: .year, indicator: .dossiersOnTime)] = Tally(numerator: 0, denominator: 3)
+        inputs.tallies[TallyKey(unitID: "p/b", period: .year, indicator: .dossiersOnTime)] = Tally(numerator: 90, denominator: 96)
+        let snapshot = evaluate(inputs)
+        #expect(snapshot.result("dossiers_on_time", unit: "p/a/x", period: .year)?.tally == Tally(numerator: 1, denominator: 1))
+        #expect(snapshot.result("dossiers_on_time", unit: "p/a", period: .year)?.tally == Tally(numerator: 1, denominator: 4))
+        #expect(snapshot.result("dossiers_on_time", unit: "p", period: .year)?.tally == Tally(numerator: 91, denominator: 100))
+        #expect(snapshot.result("dossiers_on_time", unit: "p", period: .year)?.value == 0.91)
+        // other periods untouched: no data
+        #expect(snapshot.result("dossiers_on_time", unit: "p", period: .month)?.status == .noData)
+    }
+
+    @Test func distinctProceduresAreDistinctOverTheSubtree() {
+        var inputs = KPIInputs(units: units)
+        inputs.paidProcedures = [
+            PaidProcedure(unitID: "p/a/x", period: .year, procedureCode: "P1", paidOnline: false),
+            PaidProcedure(unitID: "p/a", period: .year, procedureCode: "P1", paidOnline: true),
+            PaidProcedure(unitID: "p/b", period: .year, procedureCode: "P1", paidOnline: false),
+            PaidProcedure(unitID: "p/b", period: .year, procedureCode: "P2", paidOnline: false),
+        ]
+        let snapshot = evaluate(inputs)
+        #expect(snapshot.result("procedures_paid_online", unit: "p/a/x", period: .year)?.tally == Tally(numerator: 0, denominator: 1))
+        #expect(snapshot.result("procedures_paid_online", unit: "p/a", period: .year)?.tally == Tally(numerator: 1, denominator: 1))
+        #expect(snapshot.result("procedures_paid_online", unit: "p/b", period: .year)?.tally == Tally(numerator: 0, denominator: 2))
+        // P1 paid online somewhere in the province counts once, as online; P2 once, not online.
+        #expect(snapshot.result("procedures_paid_online", unit: "p", period: .year)?.tally == Tally(numerator: 1, denominator: 2))
+    }
+
+    @Test func catalogueIndicatorsOnlyForRoots() {
+        var inputs = KPIInputs(units: units)
+        inputs.catalogueTallies[.proceduresPublished] = Tally(numerator: 3, denominator: 4)
+        let snapshot = evaluate(inputs)
+        #expect(snapshot.result("procedures_published", unit: "p", period: .quarter)?.tally == Tally(numerator: 3, denominator: 4))
+        #expect(snapshot.result("procedures_published", unit: "p/a", period: .quarter) == nil)
+    }
+
+    @Test func manualPickLatestPeriodEndThenLatestRecordingAndNoRollup() {
+        func instant(_ text: String) -> Date { calendar.parseInstant(text)! }
+        var inputs = KPIInputs(units: units)
+        inputs.manualValues = [
+            ManualValue(indicator: "training_completed", unitID: "p/a", periodEnd: LocalDate(year: 2026, month: 5, day: 31), numerator: 3, denominator: 4, recordedAt: instant("2026-06-01T08:00:00")),
+            ManualValue(indicator: "training_completed", unitID: "p/a", periodEnd: LocalDate(year: 2026, month: 5, day: 31), numerator: 4, denominator: 4, recordedAt: instant("2026-06-02T08:00:00")),
+            ManualValue(indicator: "training_completed", unitID: "p/a", periodEnd: LocalDate(year: 2026, month: 3, day: 31), numerator: 1, denominator: 4, recordedAt: instant("2026-06-03T08:00:00")),
+            // recorded after T: does not exist yet
+            ManualValue(indicator: "training_completed", unitID: "p/a", periodEnd: LocalDate(year: 2026, month: 6, day: 10), numerator: 0, denominator: 4, recordedAt: instant("2026-06-15T10:00:01")),
+        ]
+        let snapshot = evaluate(inputs)
+        #expect(snapshot.result("training_completed", unit: "p/a", period: .year)?.tally == Tally(numerator: 4, denominator: 4))
+        #expect(snapshot.result("training_completed", unit: "p/a", period: .quarter)?.tally == Tally(numerator: 4, denominator: 4))
+        #expect(snapshot.result("training_completed", unit: "p/a", period: .month)?.status == .noData)
+        #expect(snapshot.result("training_completed", unit: "p", period: .year)?.status == .noData)
+    }
+
+    @Test func overdueTasksMostOverdueFirstAndCountedUpTheTree() {
+        var inputs = KPIInputs(units: units)
+        inputs.overdueTasks = [
+            OverdueTask(id: "b", planRef: nil, title: "B", leadUnitID: "p/a/x", monitoringUnitID: nil, dueDate: LocalDate(year: 2026, month: 6, day: 1)),
+            OverdueTask(id: "a", planRef: "I.1", title: "A", leadUnitID: "p/b", monitoringUnitID: "p", dueDate: LocalDate(year: 2026, month: 6, day: 1)),
+            OverdueTask(id: "c", planRef: nil, title: "C", leadUnitID: "p/a", monitoringUnitID: nil, dueDate: LocalDate(year: 2026, month: 1, day: 31)),
+        ]
+        inputs.overdueDossiers = ["p/a/x": 2, "p/b": 5]
+        let snapshot = evaluate(inputs)
+        #expect(snapshot.overdueTasks.map(\.task.id) == ["c", "a", "b"])
+        #expect(snapshot.overdueTasks.map(\.daysOverdue) == [135, 14, 14])
+        #expect(snapshot.tasksOverdueByUnit["p"] == 3)
+        #expect(snapshot.tasksOverdueByUnit["p/a"] == 2)
+        #expect(snapshot.dossiersOverdueByUnit["p"] == 7)
+        #expect(snapshot.dossiersOverdueByUnit["p/a"] == 2)
+        #expect(snapshot.dossiersOverdueByUnit["p/a/x"] == 2)
+    }
+
+    @Test func aTreeWithAMissingParentOrACycleStillTerminates() {
+        let tree = UnitTree([
+            Unit(id: "a", parentID: "b", name: "A", kind: "other"),
+            Unit(id: "b", parentID: "a", name: "B", kind: "other"),
+            Unit(id: "c", parentID: "gone", name: "C", kind: "other"),
+        ])
+        // "c" becomes a root; the a↔b cycle is unreachable from any root and is left out rather than looping.
+        #expect(tree.units.map(\.id) == ["c"])
+    }
+
+    @Test func inMemorySourceFeedsTheEvaluator() async throws {
+        let source = InMemoryKPISource(inputs: KPIInputs(units: units))
+        let inputs = try await source.loadInputs(asOf: asOf, calendar: calendar)
+        let snapshot = evaluate(inputs)
+        let expectedCount: Int = 4 * 3 * 38 + 1 * 3 * 3
+        #expect(snapshot.results.count == expectedCount)
+        #expect(snapshot.results.allSatisfy { $0.status == .noData })
+    }
+}
