@@ -8,6 +8,12 @@ public struct Migration: Sendable {
     public let name: String
     public let sql: String
 
+    public init(version: Int, name: String, sql: String) {
+        self.version = version
+        self.name = name
+        self.sql = sql
+    }
+
     /// FNV-1a of the text: detects a migration edited after it was applied (not a security measure).
     public var checksum: String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
