@@ -1,0 +1,123 @@
+import ChisoApp
+import ChisoCore
+import Foundation
+import Testing
+
+/// One bad config file per error, each with its exact one-line message; and the precedence of
+/// command line, environment and file.
+@Suite struct ConfigurationTests {
+    static func path(_ name: String) -> String {
+        Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "BadConfigs")!.path
+    }
+
+    static let knownKeys = "as_of, catalogue, database, listen, log_level, refresh_interval, refresh_timeout, schema, statement_timeout, time_zone"
+
+    /// file → message, with {path} for the file's path and {dir} for its folder.
+    static let badFiles: [(String, String)] = [
+        ("unknown-setting.json", "{path}: refresh_intervall: unknown setting (known: \(knownKeys))"),
+        ("refresh-interval-not-a-number.json", "{path}: refresh_interval: 'soon' is not a number of seconds between 1 and 86400"),
+        ("refresh-interval-zero.json", "{path}: refresh_interval: '0' is not a number of seconds between 1 and 86400"),
+        ("statement-timeout-negative.json", "{path}: statement_timeout: '-5' is not a number of seconds between 1 and 86400"),
+        ("unknown-time-zone.json", "{path}: time_zone: unknown time zone 'Asia/Saigon_City' (use an IANA name such as Asia/Ho_Chi_Minh)"),
+        ("listen-without-port.json", "{path}: listen: 'localhost' is not HOST:PORT"),
+        ("listen-port-out-of-range.json", "{path}: listen: '99999' in '127.0.0.1:99999' is not a port number"),
+        ("schema-not-an-identifier.json", "{path}: schema: 'Chiso; DROP TABLE units' is not a valid schema name (lower-case letters, digits and underscores, starting with a letter)"),
+        ("database-url-not-postgres.json", "{path}: database.url: not a postgres:// URL"),
+        ("database-not-an-object.json", "{path}: database: must be an object like {\"url\": \"postgres://…\"}"),
+        ("database-unknown-setting.json", "{path}: database.pool: unknown setting (known: url)"),
+        ("as-of-not-iso8601.json", "{path}: as_of: '15/06/2026' is not an ISO 8601 instant (e.g. 2026-06-15T10:00:00+07:00)"),
+        ("unknown-log-level.json", "{path}: log_level: unknown log level 'verbose' (trace, debug, info, notice, warning, error, critical)"),
+        ("catalogue-missing.json", "{path}: catalogue: catalogue file {dir}/no-such-catalogue.json cannot be read"),
+        ("catalogue-invalid.json", "{path}: catalogue: {dir}/catalogue-with-problems.catalogue: catalogue: indicator documents_signed: bad comparator '=>'; expected one of >, >=, <, <=; catalogue: indicator documents_signed: target 70 is out of range 0..1"),
+        ("not-json.json", "{path}: is not valid JSON"),
+        ("not-an-object.json", "{path}: must hold a JSON object"),
+    ]
+
+    @Test(arguments: badFiles.map(\.0))
+    func aBadConfigFileIsNamedWithItsProblem(_ file: String) async throws {
+        let path = Self.path(file)
+        let expected = Self.badFiles.first { $0.0 == file }!.1
+            .replacingOccurrences(of: "{path}", with: path)
+            .replacingOccurrences(of: "{dir}", with: (path as NSString).deletingLastPathComponent)
+        let result = await SettingsLoader.check(SettingsInput(config: path), environment: [:])
+        guard case .failure(let error) = result else {
+            Issue.record("\(file) was accepted")
+            return
+        }
+        #expect(error.description == expected)
+    }
+
+    @Test func everyBadConfigFileHasItsCase() throws {
+        let folder = (Self.path("not-json.json") as NSString).deletingLastPathComponent
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".json") }
+        #expect(Set(files) == Set(Self.badFiles.map(\.0)))
+    }
+
+    static let badEnvironment: [([String: String], SettingsInput, String)] = [
+        (["CHISO_REFRESH_INTERVAL": "abc"], SettingsInput(), "CHISO_REFRESH_INTERVAL: 'abc' is not a number of seconds between 1 and 86400"),
+        (["CHISO_TIME_ZONE": "Mars/Olympus"], SettingsInput(), "CHISO_TIME_ZONE: unknown time zone 'Mars/Olympus' (use an IANA name such as Asia/Ho_Chi_Minh)"),
+        (["CHISO_AS_OF": "tomorrow"], SettingsInput(), "CHISO_AS_OF: 'tomorrow' is not an ISO 8601 instant (e.g. 2026-06-15T10:00:00+07:00)"),
+        (["CHISO_SCHEMA": "Public"], SettingsInput(), "CHISO_SCHEMA: 'Public' is not a valid schema name (lower-case letters, digits and underscores, starting with a letter)"),
+        (["DATABASE_URL": "http://db/chiso"], SettingsInput(), "DATABASE_URL: not a postgres:// URL"),
+        (["CHISO_DATABASE_URL": "postgres://u:secret@db/chiso?sslmode=maybe"], SettingsInput(), "CHISO_DATABASE_URL: unknown sslmode 'maybe' (disable, prefer, require)"),
+        (["PGPORT": "fifty"], SettingsInput(), "PGPORT: 'fifty' is not a port number"),
+        (["CHISO_CONFIG": "/nonexistent/chiso.json"], SettingsInput(), "CHISO_CONFIG: file /nonexistent/chiso.json does not exist"),
+        ([:], SettingsInput(config: "/nonexistent/chiso.json"), "--config: file /nonexistent/chiso.json does not exist"),
+        ([:], SettingsInput(listen: "127.0.0.1"), "--listen: '127.0.0.1' is not HOST:PORT"),
+        ([:], SettingsInput(refreshInterval: "-1"), "--refresh-interval: '-1' is not a number of seconds between 1 and 86400"),
+    ]
+
+    @Test(arguments: badEnvironment.indices)
+    func aBadSettingFromTheEnvironmentOrCommandLineIsNamed(_ index: Int) async {
+        let (environment, input, expected) = Self.badEnvironment[index]
+        let result = await SettingsLoader.check(input, environment: environment)
+        guard case .failure(let error) = result else {
+            Issue.record("accepted: \(environment) \(input)")
+            return
+        }
+        #expect(error.description == expected)
+    }
+
+    @Test func defaults() async throws {
+        let settings = try await SettingsLoader.load(SettingsInput(), environment: ["USER": "chiso"])
+        #expect(settings.schema.rawValue == "chiso")
+        #expect(settings.listenHost == "127.0.0.1" && settings.listenPort == 8080)
+        #expect(settings.timeZone.identifier == "Asia/Ho_Chi_Minh")
+        #expect(settings.refreshInterval == .seconds(60))
+        #expect(settings.asOf == nil)
+        #expect(settings.database == DatabaseLocation(endpoint: .socket(path: "/var/run/postgresql/.s.PGSQL.5432"), user: "chiso", password: nil, database: "chiso", tls: .disable))
+        #expect(settings.catalogue == Catalogue.builtIn)
+    }
+
+    @Test func commandLineBeatsEnvironmentBeatsFile() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("chiso-\(UUID().uuidString).json")
+        try Data(#"{"schema": "from_file", "listen": "0.0.0.0:9000", "refresh_interval": 30, "time_zone": "Asia/Bangkok"}"#.utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let settings = try await SettingsLoader.load(
+            SettingsInput(config: file.path, schema: "from_cli"),
+            environment: ["CHISO_SCHEMA": "from_env", "CHISO_LISTEN": "127.0.0.1:9100"])
+        #expect(settings.schema.rawValue == "from_cli")
+        #expect(settings.listenPort == 9100)
+        #expect(settings.refreshInterval == .seconds(30))
+        #expect(settings.timeZone.identifier == "Asia/Bangkok")
+    }
+
+    @Test func databaseFromChisoURLThenDatabaseURLThenLibpqVariables() async throws {
+        let libpq = ["PGHOST": "db.internal", "PGPORT": "6432", "PGUSER": "reader", "PGPASSWORD": "pw", "PGDATABASE": "kpi"]
+        var settings = try await SettingsLoader.load(SettingsInput(), environment: libpq)
+        #expect(settings.database == DatabaseLocation(endpoint: .tcp(host: "db.internal", port: 6432), user: "reader", password: "pw", database: "kpi", tls: .prefer))
+        settings = try await SettingsLoader.load(SettingsInput(), environment: libpq.merging(["DATABASE_URL": "postgres://app:s3cret@10.0.0.5:5433/chiso?sslmode=require"]) { $1 })
+        #expect(settings.database == DatabaseLocation(endpoint: .tcp(host: "10.0.0.5", port: 5433), user: "app", password: "s3cret", database: "chiso", tls: .require))
+        settings = try await SettingsLoader.load(SettingsInput(databaseURL: "postgresql:///bacbinh?host=/run/pg"), environment: libpq)
+        #expect(settings.database.endpoint == .socket(path: "/run/pg/.s.PGSQL.6432"))
+        #expect(settings.database.database == "bacbinh")
+        #expect(settings.database.user == "reader")
+    }
+
+    @Test func thePasswordNeverShows() async throws {
+        let settings = try await SettingsLoader.load(SettingsInput(databaseURL: "postgres://app:TopSecret%21@db:5432/chiso"), environment: [:])
+        #expect(settings.database.password == "TopSecret!")
+        #expect(!"\(settings.database)".contains("TopSecret"))
+        #expect("\(settings.database)" == "postgres://app@db:5432/chiso")
+    }
+}
