@@ -1,0 +1,168 @@
+import ChisoApp
+import ChisoCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import PostgresNIO
+import Testing
+
+/// The daemon as a whole (`buildApplication`: PostgreSQL client, refresher, HTTP) on the fixture.
+@Suite struct HTTPTests {
+    static func goldenURL() -> URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden/metrics.txt")
+    }
+
+    /// Values that change from run to run are replaced before comparing with the golden file.
+    static func normalised(_ metrics: String) -> String {
+        metrics.split(separator: "\n").map { line -> String in
+            for name in ["chiso_refresh_last_success_timestamp_seconds ", "chiso_refresh_duration_seconds "] where line.hasPrefix(name) {
+                return name + "<dynamic>"
+            }
+            return String(line)
+        }.sorted().joined(separator: "\n") + "\n"
+    }
+
+    /// Runs the application on the fixture and waits until its first refresh is published.
+    static func withFixtureApp(_ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        try await TestDatabase.withSchema(fixture: "commune") { _, schema, _ in
+            let settings = try await TestDatabase.settings(schema: schema.rawValue, extra: [
+                "CHISO_AS_OF": "2026-06-15T10:00:00+07:00", "CHISO_LISTEN": "127.0.0.1:0", "CHISO_REFRESH_INTERVAL": "3600",
+            ])
+            let (application, _) = buildApplication(settings, logger: TestDatabase.logger)
+            try await application.test(.router) { client in
+                try await waitUntil(client, path: "/readyz", status: .ok)
+                try await test(client)
+            }
+        }
+    }
+
+    @Test func metricsMatchTheGoldenFileAndPassPromtool() async throws {
+        try await Self.withFixtureApp { client in
+            let response = try await client.execute(uri: "/metrics", method: .get)
+            #expect(response.status == .ok)
+            #expect(response.headers[.contentType] == "text/plain; version=0.0.4; charset=utf-8")
+            let body = String(buffer: response.body)
+            let actual = Self.normalised(body)
+            if ProcessInfo.processInfo.environment["CHISO_UPDATE_GOLDEN"] == "1" {
+                try Data(actual.utf8).write(to: Self.goldenURL())
+            }
+            let golden = try String(contentsOf: Self.goldenURL(), encoding: .utf8)
+            #expect(actual == golden, "regenerate with CHISO_UPDATE_GOLDEN=1 scripts/test --filter HTTPTests after checking the difference")
+            // Every metric of interface.md is present.
+            for name in ["chiso_indicator_ratio", "chiso_indicator_numerator", "chiso_indicator_denominator", "chiso_indicator_target_ratio",
+                         "chiso_indicator_met", "chiso_tasks_overdue", "chiso_dossiers_overdue", "chiso_source_up",
+                         "chiso_refresh_last_success_timestamp_seconds", "chiso_refresh_duration_seconds", "chiso_refresh_failures_total", "chiso_build_info"] {
+                #expect(body.contains("\n\(name){") || body.contains("\n\(name) "), "\(name) is missing")
+            }
+            #expect(body.contains("chiso_source_up 1"))
+            #expect(body.contains(#"chiso_indicator_ratio{indicator="documents_signed",unit="bac-binh",period="year"} 0.7"#))
+            try promtool(body)
+        }
+    }
+
+    /// `promtool check metrics` (Debian's prometheus package) must find nothing.
+    static func promtoolFindings(_ metrics: String) throws -> (status: Int32, output: String)? {
+        guard let promtool = ProcessInfo.processInfo.environment["CHISO_PROMTOOL"] else { return nil }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: promtool)
+        process.arguments = ["check", "metrics"]
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        input.fileHandleForWriting.write(Data(metrics.utf8))
+        try input.fileHandleForWriting.close()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    func promtool(_ metrics: String) throws {
+        if let artefacts = ProcessInfo.processInfo.environment["CHISO_TEST_ARTEFACTS"] {
+            try? Data(metrics.utf8).write(to: URL(fileURLWithPath: artefacts).appendingPathComponent("metrics.txt"))
+        }
+        guard let (status, output) = try Self.promtoolFindings(metrics) else {
+            Issue.record("CHISO_PROMTOOL is not set: run the suite with scripts/test, which installs promtool")
+            return
+        }
+        #expect(status == 0 && output.isEmpty, "promtool check metrics: \(output)")
+    }
+
+    @Test func promtoolReallyChecks() throws {
+        // The check above can fail: a counter without _total is a finding.
+        guard let (status, output) = try Self.promtoolFindings("# HELP bad_counter x\n# TYPE bad_counter counter\nbad_counter 1\n") else {
+            Issue.record("CHISO_PROMTOOL is not set: run the suite with scripts/test")
+            return
+        }
+        #expect(status != 0 || !output.isEmpty)
+    }
+
+    @Test func snapshotJSONFollowsTheInterface() async throws {
+        try await Self.withFixtureApp { client in
+            let response = try await client.execute(uri: "/api/v1/snapshot", method: .get)
+            #expect(response.status == .ok)
+            #expect(response.headers[.contentType] == "application/json; charset=utf-8")
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])
+            #expect(object["as_of"] as? String == "2026-06-15T10:00:00+07:00")
+            #expect(object["stale"] as? Bool == false)
+            let indicators = try #require(object["indicators"] as? [[String: Any]])
+            let signed = try #require(indicators.first { $0["indicator"] as? String == "documents_signed" && $0["unit"] as? String == "bac-binh" && $0["period"] as? String == "year" })
+            #expect(signed["numerator"] as? Int == 7)
+            #expect(signed["denominator"] as? Int == 10)
+            #expect(signed["value"] as? Double == 0.7)
+            #expect(signed["status"] as? String == "at_risk")
+            #expect(signed["comparator"] as? String == ">")
+            #expect(signed["target"] as? Double == 0.7)
+            #expect(signed["plan_ref"] as? String == "I.6")
+            #expect(signed["source"] as? String == "computed")
+            #expect(signed["name_vi"] as? String == "Văn bản được ký số")
+            let empty = try #require(indicators.first { $0["indicator"] as? String == "documents_signed" && $0["unit"] as? String == "bac-binh/tthc" && $0["period"] as? String == "month" })
+            #expect(empty["value"] is NSNull)
+            #expect(empty["status"] as? String == "no_data")
+            #expect(empty["denominator"] as? Int == 0)
+            let tasks = try #require(object["overdue_tasks"] as? [[String: Any]])
+            #expect(tasks.map { $0["id"] as? String } == ["T8", "T5", "T3"])
+            #expect(tasks.first?["due_date"] as? String == "2025-12-31")
+            #expect(tasks.first?["days_overdue"] as? Int == 166)
+            #expect(tasks.first?["lead_unit"] as? String == "bac-binh/tthc")
+        }
+    }
+
+    @Test func healthReadinessAndThePage() async throws {
+        try await Self.withFixtureApp { client in
+            #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
+            #expect(try await client.execute(uri: "/readyz", method: .get).status == .ok)
+            let page = try await client.execute(uri: "/", method: .get)
+            #expect(page.status == .ok)
+            #expect(page.headers[.contentType] == "text/html; charset=utf-8")
+            #expect(page.headers[.contentSecurityPolicy]?.contains("default-src 'none'") == true)
+            #expect(page.headers[HTTPField.Name("X-Content-Type-Options")!] == "nosniff")
+            let html = String(buffer: page.body)
+            #expect(html.contains(#"<html lang="vi">"#))
+            #expect(html.contains("Xã Bắc Bình"))
+            #expect(html.contains("Cập nhật lúc 15/06/2026 10:00"))
+            // A task title with markup characters is escaped, never raw.
+            #expect(html.contains("Số hóa hồ sơ &lt;tồn đọng&gt; &amp; &quot;cũ&quot;"))
+            #expect(!html.contains("<tồn đọng>"))
+            #expect(html.contains("70\u{00A0}%"))
+            let english = String(buffer: try await client.execute(uri: "/?lang=en", method: .get).body)
+            #expect(english.contains(#"<html lang="en">"#))
+            #expect(english.contains("As of 2026-06-15 10:00"))
+        }
+    }
+}
+
+/// Polls `path` until it answers `status`; gives up after a bounded number of tries (not a timing assertion).
+func waitUntil(_ client: any TestClientProtocol, path: String, status: HTTPResponse.Status, tries: Int = 600) async throws {
+    for _ in 0..<tries {
+        if try await client.execute(uri: path, method: .get).status == status { return }
+        try await Task.sleep(for: .milliseconds(100))
+    }
+    Issue.record("\(path) never answered \(status)")
+    throw WaitError.gaveUp(path)
+}
+
+enum WaitError: Error { case gaveUp(String) }
