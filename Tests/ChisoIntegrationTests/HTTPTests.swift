@@ -63,21 +63,26 @@ import Testing
     }
 
     /// `promtool check metrics` (Debian's prometheus package) must find nothing.
+    /// Files, not pipes: a server another test starts meanwhile could inherit a pipe and hold it open.
     static func promtoolFindings(_ metrics: String) throws -> (status: Int32, output: String)? {
         guard let promtool = ProcessInfo.processInfo.environment["CHISO_PROMTOOL"] else { return nil }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("chiso-promtool-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let input = folder.appendingPathComponent("metrics.txt"), output = folder.appendingPathComponent("findings.txt")
+        try Data(metrics.utf8).write(to: input)
+        FileManager.default.createFile(atPath: output.path, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: promtool)
         process.arguments = ["check", "metrics"]
-        let input = Pipe(), output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = output
+        process.standardInput = try FileHandle(forReadingFrom: input)
+        let findings = try FileHandle(forWritingTo: output)
+        process.standardOutput = findings
+        process.standardError = findings
         try process.run()
-        input.fileHandleForWriting.write(Data(metrics.utf8))
-        try input.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        try findings.close()
+        return (process.terminationStatus, try String(contentsOf: output, encoding: .utf8))
     }
 
     func promtool(_ metrics: String) throws {

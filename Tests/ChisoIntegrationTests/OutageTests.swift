@@ -1,0 +1,127 @@
+import ChisoApp
+import ChisoCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import PostgresNIO
+import Testing
+
+/// A database outage never blanks the page or /metrics: the last good snapshot stays, marked
+/// stale, and chiso recovers by itself when the database is back.
+///
+/// Uses a PostgreSQL cluster of its own (scripts/pg-cluster), really stopped and restarted, so
+/// the other tests' database is not disturbed.
+@Suite(.serialized, .timeLimit(.minutes(5))) struct OutageTests {
+    struct Cluster {
+        let directory: String
+        let port: String
+
+        static func script() throws -> String {
+            guard let script = ProcessInfo.processInfo.environment["CHISO_PG_CLUSTER_SCRIPT"] else {
+                Issue.record("CHISO_PG_CLUSTER_SCRIPT is not set: run the suite with scripts/test")
+                throw WaitError.gaveUp("pg-cluster")
+            }
+            return script
+        }
+
+        /// No pipes: a server started by the script would inherit a pipe's write end and the read would never end.
+        static func run(_ arguments: [String]) throws {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/bash")
+            process.arguments = [try script()] + arguments
+            process.standardOutput = FileHandle.nullDevice
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+            process.waitUntilExit()
+            guard process.terminationStatus == 0 else { throw WaitError.gaveUp("pg-cluster \(arguments.joined(separator: " "))") }
+        }
+
+        static func create() throws -> Cluster {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("chiso-outage-\(UUID().uuidString.prefix(8))").path
+            try run(["init", directory])
+            let port = try String(contentsOfFile: directory + "/port", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            return Cluster(directory: directory, port: port)
+        }
+
+        func stop() throws { try Cluster.run(["stop", directory]) }
+        func start() throws { try Cluster.run(["start", directory]) }
+        func destroy() { _ = try? Cluster.run(["destroy", directory]) }
+    }
+
+    @Test func aStoppedDatabaseKeepsTheLastSnapshotStaleAndARestartRecovers() async throws {
+        let cluster = try Cluster.create()
+        defer { cluster.destroy() }
+        let settings = try await TestDatabase.settings(schema: "chiso", extra: [
+            "PGPORT": cluster.port, "CHISO_AS_OF": "2026-06-15T10:00:00+07:00", "CHISO_LISTEN": "127.0.0.1:0",
+            "CHISO_REFRESH_INTERVAL": "1", "CHISO_REFRESH_TIMEOUT": "3", "CHISO_STATEMENT_TIMEOUT": "3",
+        ])
+        // Schema and fixture in the private cluster.
+        let client = PostgresClient(configuration: TestDatabase.clientConfiguration(settings.database), backgroundLogger: TestDatabase.logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            try await ChisoStorage.Migrator(client: client, schema: settings.schema, logger: TestDatabase.logger).migrate()
+            try await TestDatabase.load(fixture: "commune", client: client, schema: settings.schema)
+            group.cancelAll()
+        }
+
+        let (application, parts) = buildApplication(settings, logger: TestDatabase.logger)
+        try await application.test(.router) { client in
+            try await waitUntil(client, path: "/readyz", status: .ok)
+            let before = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            #expect(before.contains("\nchiso_source_up 1"))
+
+            try cluster.stop()
+            try await waitUntil(client, path: "/readyz", status: .serviceUnavailable)
+
+            let metrics = try await client.execute(uri: "/metrics", method: .get)
+            #expect(metrics.status == .ok)
+            let text = String(buffer: metrics.body)
+            #expect(text.contains("\nchiso_source_up 0"))
+            #expect(!text.contains("\nchiso_refresh_failures_total 0\n"))
+            // The figures are still served.
+            #expect(text.contains(#"chiso_indicator_ratio{indicator="documents_signed",unit="bac-binh",period="year"} 0.7"#))
+
+            let api = try await client.execute(uri: "/api/v1/snapshot", method: .get)
+            #expect(api.status == .ok)
+            #expect(String(buffer: api.body).hasPrefix(#"{"stale":true,"#))
+
+            let page = String(buffer: try await client.execute(uri: "/", method: .get).body)
+            #expect(page.contains("class=\"stale\""))
+            #expect(page.contains("Xã Bắc Bình"))
+            #expect(parts.store.current.lastError != nil)
+
+            try cluster.start()
+            try await waitUntil(client, path: "/readyz", status: .ok, tries: 1200)
+            let after = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            #expect(after.contains("\nchiso_source_up 1"))
+            let fresh = try await client.execute(uri: "/api/v1/snapshot", method: .get)
+            #expect(String(buffer: fresh.body).hasPrefix(#"{"stale":false,"#))
+        }
+    }
+
+    @Test func theDaemonStartsWhileTheDatabaseIsDownAndSaysSo() async throws {
+        let cluster = try Cluster.create()
+        defer { cluster.destroy() }
+        try cluster.stop()
+        let settings = try await TestDatabase.settings(schema: "chiso", extra: [
+            "PGPORT": cluster.port, "CHISO_LISTEN": "127.0.0.1:0", "CHISO_REFRESH_INTERVAL": "1", "CHISO_REFRESH_TIMEOUT": "2",
+        ])
+        let (application, parts) = buildApplication(settings, logger: TestDatabase.logger)
+        try await application.test(.router) { client in
+            #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
+            // Wait for the first failed refresh, then check that nothing is blank.
+            for _ in 0..<300 where parts.store.current.lastError == nil { try await Task.sleep(for: .milliseconds(100)) }
+            #expect(parts.store.current.lastError != nil)
+            #expect(try await client.execute(uri: "/readyz", method: .get).status == .serviceUnavailable)
+            let page = try await client.execute(uri: "/", method: .get)
+            #expect(page.status == .ok)
+            #expect(String(buffer: page.body).contains("Chưa kết nối được cơ sở dữ liệu"))
+            let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            #expect(metrics.contains("\nchiso_source_up 0"))
+            #expect(try await client.execute(uri: "/api/v1/snapshot", method: .get).status == .serviceUnavailable)
+        }
+    }
+}
+
+import ChisoStorage
