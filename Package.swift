@@ -41,7 +41,9 @@ let package = Package(
             dependencies: [
                 "ChisoCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
-            ]
+            ],
+            // Static -> ../../static: the stylesheet and templates live at the top level.
+            resources: [.embedInCode("Static/chiso.css")]
         ),
         .target(
             name: "ChisoApp",

@@ -79,7 +79,7 @@ struct Migrate: AsyncParsableCommand {
         let logger = makeLogger(level: settings.logLevel)
         do {
             let applied = try await withDatabase(settings, logger: logger) { client in
-                try await withTimeout(settings.refreshTimeout) {
+                try await withDeadline(settings.refreshTimeout, clock: ContinuousClock()) {
                     try await Migrator(client: client, schema: settings.schema, logger: logger).migrate()
                 }
             }
@@ -104,7 +104,7 @@ struct SnapshotCommand: AsyncParsableCommand {
         let instant = settings.asOf ?? Date()
         do {
             let inputs = try await withDatabase(settings, logger: logger) { client in
-                try await withTimeout(settings.refreshTimeout) {
+                try await withDeadline(settings.refreshTimeout, clock: ContinuousClock()) {
                     try await PostgresKPISource(client: client, schema: settings.schema, statementTimeout: settings.statementTimeout, logger: logger)
                         .loadInputs(asOf: instant, calendar: settings.calendar)
                 }
@@ -134,19 +134,5 @@ struct CheckConfig: AsyncParsableCommand {
         case .success(let settings):
             print("configuration ok: database \(settings.database), schema \(settings.schema), listen \(settings.listenHost):\(settings.listenPort), time zone \(settings.timeZone.identifier), \(settings.catalogue.indicators.count) indicators")
         }
-    }
-}
-
-/// Bounds a one-shot database operation (PostgresNIO waits for an unreachable server instead of failing).
-func withTimeout<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: limit)
-            return nil
-        }
-        defer { group.cancelAll() }
-        guard let first = try await group.next(), let value = first else { throw RefreshFailure.timedOut(limit) }
-        return value
     }
 }

@@ -70,7 +70,7 @@ public struct Refresher<C: Clock>: Service where C.Duration == Duration {
         let started = clock.now
         let instant = asOf ?? now()
         do {
-            let inputs = try await withDeadline(timeout) {
+            let inputs = try await withDeadline(timeout, clock: clock) {
                 try await source.loadInputs(asOf: instant, calendar: evaluator.calendar)
             }
             let snapshot = evaluator.evaluate(inputs, asOf: instant, refreshedAt: now())
@@ -83,7 +83,7 @@ public struct Refresher<C: Clock>: Service where C.Duration == Duration {
             logger.debug("refreshed", metadata: ["results": "\(snapshot.results.count)", "seconds": "\(elapsed.seconds)"])
             if let history {
                 do {
-                    try await withDeadline(timeout) { try await history.append(snapshot) }
+                    try await withDeadline(timeout, clock: clock) { try await history.append(snapshot) }
                 } catch {
                     logger.warning("snapshot history not stored: \(RefreshFailure.describe(error))")
                 }
@@ -102,23 +102,6 @@ public struct Refresher<C: Clock>: Service where C.Duration == Duration {
     }
 
     private let outageLogged = OutageFlag()
-
-    /// Runs `body`, giving up after `limit`: a database that does not answer (PostgresNIO waits for
-    /// a connection rather than failing) must not stall the refresher.
-    func withDeadline<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                try await clock.sleep(for: limit)
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let value = first else {
-                throw RefreshFailure.timedOut(limit)
-            }
-            return value
-        }
-    }
 }
 
 /// Remembers whether the current outage has been logged.

@@ -159,7 +159,6 @@ public enum SettingsLoader {
             }
             return nil
         }
-        func settingName(_ id: String) -> String { keys[id]!.flag ?? keys[id]!.environment }
 
         // time zone first: a bare --as-of is local time.
         var timeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")!
@@ -225,7 +224,6 @@ public enum SettingsLoader {
         } else {
             database = try DatabaseLocation.fromLibpqEnvironment(environment)
         }
-        _ = settingName
 
         return Settings(
             configFile: configPath, database: database, schema: schema, listenHost: host, listenPort: port,

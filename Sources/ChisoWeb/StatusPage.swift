@@ -9,15 +9,9 @@ public enum StatusPage {
         public init(since: Date?) { self.since = since }
     }
 
-    static let style = """
-        body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;margin:0 auto;max-width:70rem;padding:1rem;color:#1a1a1a;background:#fff}
-        h1{font-size:1.4rem;margin:.2rem 0}h2{font-size:1.15rem;margin-top:1.5rem}
-        table{border-collapse:collapse;width:100%;font-size:.95rem}th,td{border-bottom:1px solid #ccc;padding:.35rem .4rem;text-align:left;vertical-align:top}
-        td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-        .met{color:#0a5c1e}.at_risk{color:#7a4b00}.missed{color:#a00000}.no_data{color:#555}
-        .stale{background:#fff3cd;border:2px solid #7a4b00;padding:.6rem;margin:.6rem 0;font-weight:600}
-        .muted{color:#555}
-        """
+    /// The page's stylesheet, `static/chiso.css`, compiled in and inlined so the page works
+    /// opened from disk or attached to a mail.
+    static let style = String(decoding: PackageResources.chiso_css, as: UTF8.self)
 
     public static func waiting(english: Bool, lastError: Bool) -> String {
         let lang: Format.Language = english ? .en : .vi
