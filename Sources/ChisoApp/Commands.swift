@@ -33,7 +33,7 @@ public struct CommonOptions: ParsableArguments {
     func settings() async throws -> Settings {
         switch await SettingsLoader.check(input, environment: ProcessInfo.processInfo.environment) {
         case .success(let settings): return settings
-        case .failure(let error): fail("configuration: \(error)")
+        case .failure(let errors): fail(errors.errors.map { "configuration: \($0)" }.joined(separator: "\nchiso: "))
         }
     }
 }
@@ -129,8 +129,9 @@ struct CheckConfig: AsyncParsableCommand {
 
     func run() async throws {
         switch await SettingsLoader.check(options.input, environment: ProcessInfo.processInfo.environment) {
-        case .failure(let error):
-            fail("configuration: \(error)")
+        case .failure(let errors):
+            for error in errors.errors { FileHandle.standardError.write(Data("chiso: configuration: \(error)\n".utf8)) }
+            fail("\(errors.errors.count) configuration problem\(errors.errors.count == 1 ? "" : "s")")
         case .success(let settings):
             print("configuration ok: database \(settings.database), schema \(settings.schema), listen \(settings.listenHost):\(settings.listenPort), time zone \(settings.timeZone.identifier), \(settings.catalogue.indicators.count) indicators")
         }

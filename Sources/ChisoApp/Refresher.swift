@@ -69,6 +69,7 @@ public struct Refresher<C: Clock>: Service where C.Duration == Duration {
     public func refreshOnce() async -> Bool {
         let started = clock.now
         let instant = asOf ?? now()
+        logger.trace("refresh: reading inputs")
         do {
             let inputs = try await withDeadline(timeout, clock: clock) {
                 try await source.loadInputs(asOf: instant, calendar: evaluator.calendar)
@@ -82,6 +83,7 @@ public struct Refresher<C: Clock>: Service where C.Duration == Duration {
             }
             logger.debug("refreshed", metadata: ["results": "\(snapshot.results.count)", "seconds": "\(elapsed.seconds)"])
             if let history {
+                logger.trace("refresh: storing history")
                 do {
                     try await withDeadline(timeout, clock: clock) { try await history.append(snapshot) }
                 } catch {

@@ -18,6 +18,13 @@ public struct ConfigurationError: Error, CustomStringConvertible, Equatable, Sen
     public var description: String { "\(setting): \(problem)" }
 }
 
+/// Every configuration problem found, one per line (`check-config` names them all).
+public struct ConfigurationErrors: Error, CustomStringConvertible, Equatable, Sendable {
+    public var errors: [ConfigurationError]
+    public init(_ errors: [ConfigurationError]) { self.errors = errors }
+    public var description: String { errors.map(\.description).joined(separator: "\n") }
+}
+
 /// Everything chiso runs with, resolved and checked.
 public struct Settings: Sendable {
     public var configFile: String?
@@ -89,23 +96,21 @@ public enum SettingsLoader {
     static let fileKeys: Set<String> = ["database", "schema", "listen", "as_of", "time_zone", "refresh_interval",
                                         "statement_timeout", "refresh_timeout", "catalogue", "log_level"]
 
-    /// Resolves and checks every setting; throws the first problem found.
+    /// Resolves and checks every setting; throws `ConfigurationErrors` naming every problem found.
     public static func load(_ input: SettingsInput, environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> Settings {
-        let problems = await check(input, environment: environment)
-        if case .failure(let error) = problems { throw error }
-        return try problems.get()
+        try await check(input, environment: environment).get()
     }
 
-    /// Like `load`, but returns the problem instead of throwing (for `check-config`).
-    public static func check(_ input: SettingsInput, environment: [String: String]) async -> Result<Settings, ConfigurationError> {
+    /// Like `load`, but returns the problems instead of throwing (for `check-config`).
+    public static func check(_ input: SettingsInput, environment: [String: String]) async -> Result<Settings, ConfigurationErrors> {
         do {
             return .success(try await resolve(input, environment: environment))
+        } catch let errors as ConfigurationErrors {
+            return .failure(errors)
         } catch let error as ConfigurationError {
-            return .failure(error)
-        } catch let error as CatalogueFile.Invalid {
-            return .failure(ConfigurationError(setting: "catalogue", problem: error.description))
+            return .failure(ConfigurationErrors([error]))
         } catch {
-            return .failure(ConfigurationError(setting: "configuration", problem: "\(error)"))
+            return .failure(ConfigurationErrors([ConfigurationError(setting: "configuration", problem: "\(error)")]))
         }
     }
 
@@ -160,70 +165,86 @@ public enum SettingsLoader {
             return nil
         }
 
+        // Each setting is checked on its own, so that one run names every problem.
+        var problems: [ConfigurationError] = []
+        func attempt<T>(_ fallback: T, _ body: () throws(ConfigurationError) -> T) -> T {
+            do { return try body() } catch {
+                problems.append(error)
+                return fallback
+            }
+        }
+
         // time zone first: a bare --as-of is local time.
-        var timeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")!
-        if let (text, setting) = lookup("time_zone") {
+        let defaultZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")!
+        let timeZone = attempt(defaultZone) { () throws(ConfigurationError) -> TimeZone in
+            guard let (text, setting) = lookup("time_zone") else { return defaultZone }
             guard let zone = TimeZone(identifier: text) else {
                 throw ConfigurationError(setting: setting, problem: "unknown time zone '\(text)' (use an IANA name such as Asia/Ho_Chi_Minh)")
             }
-            timeZone = zone
+            return zone
         }
         let calendar = PlanCalendar(timeZone: timeZone)
 
-        var asOf: Date?
-        if let (text, setting) = lookup("as_of"), !text.isEmpty {
+        let asOf = attempt(nil) { () throws(ConfigurationError) -> Date? in
+            guard let (text, setting) = lookup("as_of"), !text.isEmpty else { return nil }
             guard let instant = calendar.parseInstant(text) else {
                 throw ConfigurationError(setting: setting, problem: "'\(text)' is not an ISO 8601 instant (e.g. 2026-06-15T10:00:00+07:00)")
             }
-            asOf = instant
+            return instant
         }
 
-        let schemaText = lookup("schema")
-        let schema: SchemaName
-        do {
-            schema = try SchemaName(schemaText?.value ?? "chiso")
-        } catch {
-            throw ConfigurationError(setting: schemaText?.setting ?? "--schema", problem: "'\(schemaText?.value ?? "")' is not a valid schema name (lower-case letters, digits and underscores, starting with a letter)")
+        let defaultSchema = try! SchemaName("chiso")
+        let schema = attempt(defaultSchema) { () throws(ConfigurationError) -> SchemaName in
+            guard let (text, setting) = lookup("schema") else { return defaultSchema }
+            do {
+                return try SchemaName(text)
+            } catch {
+                throw ConfigurationError(setting: setting, problem: "'\(text)' is not a valid schema name (lower-case letters, digits and underscores, starting with a letter)")
+            }
         }
 
-        var host = "127.0.0.1", port = 8080
-        if let (text, setting) = lookup("listen") {
-            (host, port) = try parseListen(text, setting: setting)
+        let (host, port) = attempt(("127.0.0.1", 8080)) { () throws(ConfigurationError) -> (String, Int) in
+            guard let (text, setting) = lookup("listen") else { return ("127.0.0.1", 8080) }
+            return try parseListen(text, setting: setting)
         }
 
-        let refreshInterval = try seconds(lookup("refresh_interval"), default: 60, minimum: 1)
-        let statementTimeout = try seconds(lookup("statement_timeout"), default: 30, minimum: 1)
-        let refreshTimeout = try seconds(lookup("refresh_timeout"), default: 2 * 30 + 30, minimum: 1)
+        let refreshInterval = attempt(.seconds(60)) { () throws(ConfigurationError) in try seconds(lookup("refresh_interval"), default: 60, minimum: 1) }
+        let statementTimeout = attempt(.seconds(30)) { () throws(ConfigurationError) in try seconds(lookup("statement_timeout"), default: 30, minimum: 1) }
+        let refreshTimeout = attempt(.seconds(90)) { () throws(ConfigurationError) in try seconds(lookup("refresh_timeout"), default: 90, minimum: 1) }
 
-        var logLevel = Logger.Level.info
-        if let (text, setting) = lookup("log_level") {
+        let logLevel = attempt(Logger.Level.info) { () throws(ConfigurationError) -> Logger.Level in
+            guard let (text, setting) = lookup("log_level") else { return .info }
             guard let level = Logger.Level(rawValue: text.lowercased()) else {
                 throw ConfigurationError(setting: setting, problem: "unknown log level '\(text)' (trace, debug, info, notice, warning, error, critical)")
             }
-            logLevel = level
+            return level
         }
 
-        var catalogue = Catalogue.builtIn
-        if let (text, setting) = lookup("catalogue") {
+        let catalogue = attempt(Catalogue.builtIn) { () throws(ConfigurationError) -> Catalogue in
+            guard let (text, setting) = lookup("catalogue") else { return .builtIn }
             let path = text.hasPrefix("/") ? text : (configDirectory as NSString).appendingPathComponent(text)
             guard let data = FileManager.default.contents(atPath: path) else {
                 throw ConfigurationError(setting: setting, problem: "catalogue file \(path) cannot be read")
             }
             do {
-                catalogue = try CatalogueFile.decode(data)
+                return try CatalogueFile.decode(data)
             } catch let error as CatalogueFile.Invalid {
                 throw ConfigurationError(setting: setting, problem: "\(path): " + error.problems.map(\.description).joined(separator: "; "))
+            } catch {
+                throw ConfigurationError(setting: setting, problem: "\(path): \(error)")
             }
         }
 
-        let database: DatabaseLocation
-        if let (text, setting) = lookup("database.url") {
-            database = try DatabaseLocation.parse(url: text, setting: setting, environment: environment)
-        } else if let url = environment["DATABASE_URL"], !url.isEmpty {
-            database = try DatabaseLocation.parse(url: url, setting: "DATABASE_URL", environment: environment)
-        } else {
-            database = try DatabaseLocation.fromLibpqEnvironment(environment)
+        let fallbackDatabase = DatabaseLocation(endpoint: .socket(path: "/var/run/postgresql/.s.PGSQL.5432"), user: "postgres", password: nil, database: "chiso", tls: .disable)
+        let database = attempt(fallbackDatabase) { () throws(ConfigurationError) -> DatabaseLocation in
+            if let (text, setting) = lookup("database.url") {
+                return try DatabaseLocation.parse(url: text, setting: setting, environment: environment)
+            } else if let url = environment["DATABASE_URL"], !url.isEmpty {
+                return try DatabaseLocation.parse(url: url, setting: "DATABASE_URL", environment: environment)
+            }
+            return try DatabaseLocation.fromLibpqEnvironment(environment)
         }
+        if !problems.isEmpty { throw ConfigurationErrors(problems) }
 
         return Settings(
             configFile: configPath, database: database, schema: schema, listenHost: host, listenPort: port,

@@ -121,3 +121,16 @@ import Testing
         #expect("\(settings.database)" == "postgres://app@db:5432/chiso")
     }
 }
+
+@Suite struct ConfigurationAllProblemsTests {
+    @Test func everyProblemIsNamedInOneRun() async {
+        let result = await SettingsLoader.check(
+            SettingsInput(listen: "nowhere", timeZone: "Mars/Olympus", refreshInterval: "0"),
+            environment: ["CHISO_SCHEMA": "Bad Name"])
+        guard case .failure(let errors) = result else {
+            Issue.record("accepted")
+            return
+        }
+        #expect(errors.errors.map(\.setting) == ["--time-zone", "CHISO_SCHEMA", "--listen", "--refresh-interval"])
+    }
+}

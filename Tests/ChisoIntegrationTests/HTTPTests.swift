@@ -9,7 +9,7 @@ import PostgresNIO
 import Testing
 
 /// The daemon as a whole (`buildApplication`: PostgreSQL client, refresher, HTTP) on the fixture.
-@Suite struct HTTPTests {
+@Suite(.timeLimit(.minutes(5))) struct HTTPTests {
     static func goldenURL() -> URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden/metrics.txt")
     }

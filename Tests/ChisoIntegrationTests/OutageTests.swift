@@ -65,7 +65,9 @@ import Testing
             group.cancelAll()
         }
 
-        let (application, parts) = buildApplication(settings, logger: TestDatabase.logger)
+        var logger = TestDatabase.logger
+        if ProcessInfo.processInfo.environment["CHISO_TEST_TRACE"] != nil { logger.logLevel = .trace }
+        let (application, parts) = buildApplication(settings, logger: logger)
         try await application.test(.router) { client in
             try await waitUntil(client, path: "/readyz", status: .ok)
             let before = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
