@@ -43,15 +43,29 @@ pg_as_owner() {
   fi
 }
 
+# The cluster's owner: ourselves, or (as root) the unprivileged user chiso-pg, created if missing.
+pg_owner() {
+  if [ "$(id -u)" -eq 0 ]; then
+    id chiso-pg >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin chiso-pg
+    echo chiso-pg
+  else
+    id -un
+  fi
+}
+
+# Whether the cluster's owner can reach DIR's parent (a clone under /root is closed to others).
+pg_can_use() {
+  local parent
+  parent=$(dirname "$1")
+  mkdir -p "$parent"
+  pg_owner >/dev/null
+  pg_as_owner test -x "$parent"
+}
+
 pg_start() {
   local dir=$1 bindir port owner
   bindir=$(pg_bindir)
-  if [ "$(id -u)" -eq 0 ]; then
-    id chiso-pg >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin chiso-pg
-    owner=chiso-pg
-  else
-    owner=$(id -un)
-  fi
+  owner=$(pg_owner)
   mkdir -p "$dir"
   chmod 755 "$dir"
   [ "$(id -u)" -eq 0 ] && chown chiso-pg "$dir"
