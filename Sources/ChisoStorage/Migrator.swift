@@ -49,16 +49,8 @@ public struct Migrator: Sendable {
     /// Applies what is pending; returns the versions applied now (empty when up to date).
     @discardableResult
     public func migrate() async throws -> [Int] {
-        try await client.withConnection { connection in
-            try await connection.query("BEGIN", logger: logger)
-            do {
-                let applied = try await self.applyPending(on: connection)
-                try await connection.query("COMMIT", logger: logger)
-                return applied
-            } catch {
-                _ = try? await connection.query("ROLLBACK", logger: logger)
-                throw error
-            }
+        try await client.withChisoTransaction(schema: schema, statementTimeout: nil, logger: logger) { connection in
+            try await self.applyPending(on: connection)
         }
     }
 
@@ -67,7 +59,6 @@ public struct Migrator: Sendable {
         try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(lockKey)))", logger: logger)
         // The schema name is a checked identifier (SchemaName); DDL cannot take it as a parameter.
         try await connection.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \"\(schema.rawValue)\""), logger: logger)
-        try await connection.query("SELECT set_config('search_path', \(schema.rawValue), true)", logger: logger)
         try await connection.query("""
             CREATE TABLE IF NOT EXISTS chiso_schema_migrations (
                 version    integer PRIMARY KEY,

@@ -21,7 +21,9 @@ public struct PostgresKPISource: KPISource {
 
     public func loadInputs(asOf: Date, calendar: PlanCalendar) async throws -> KPIInputs {
         let periods = calendar.periods(asOf: asOf)
-        return try await withReadTransaction { connection in
+        return try await client.withChisoTransaction(
+            schema: schema, statementTimeout: statementTimeout, readOnlySnapshot: true, logger: logger
+        ) { connection in
             var inputs = KPIInputs(units: try await units(connection))
             inputs.tallies = try await tallies(connection, asOf: asOf, periods: periods, timeZone: calendar.timeZone.identifier)
             inputs.paidProcedures = try await paidProcedures(connection, asOf: asOf, periods: periods)
@@ -31,31 +33,6 @@ public struct PostgresKPISource: KPISource {
             inputs.overdueDossiers = try await overdueDossiers(connection, asOf: asOf)
             return inputs
         }
-    }
-
-    /// Runs `body` in a read-only snapshot transaction with this source's timeout and search path.
-    func withReadTransaction<Result: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
-        try await client.withConnection { connection in
-            try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
-            do {
-                try await configure(connection)
-                let result = try await body(connection)
-                try await connection.query("COMMIT", logger: logger)
-                return result
-            } catch {
-                _ = try? await connection.query("ROLLBACK", logger: logger)
-                throw error
-            }
-        }
-    }
-
-    /// `SET LOCAL` cannot take parameters; `set_config(…, true)` is its bound-parameter form.
-    func configure(_ connection: PostgresConnection) async throws {
-        let timeoutMilliseconds = String(max(1, statementTimeout.components.seconds * 1000 + statementTimeout.components.attoseconds / 1_000_000_000_000_000))
-        try await connection.query("""
-            SELECT set_config('statement_timeout', \(timeoutMilliseconds), true),
-                   set_config('search_path', \(schema.rawValue), true)
-            """, logger: logger)
     }
 
     func units(_ connection: PostgresConnection) async throws -> [ChisoCore.Unit] {

@@ -27,29 +27,17 @@ public struct PostgresSnapshotHistory: SnapshotHistory {
         // PostgresNIO has no numeric[] encoder: decimals travel as text and are cast in SQL.
         let numerators = results.map { "\($0.tally.numerator)" }
         let denominators = results.map { "\($0.tally.denominator)" }
-        let timeout = String(statementTimeout.components.seconds * 1000)
-        try await client.withConnection { connection in
-            try await connection.query("BEGIN", logger: logger)
-            do {
-                try await connection.query("""
-                    SELECT set_config('statement_timeout', \(timeout), true),
-                           set_config('search_path', \(schema.rawValue), true)
-                    """, logger: logger)
-                try await connection.query("DELETE FROM chiso_snapshots WHERE local_day = \(day)::date", logger: logger)
-                try await connection.query("""
-                    INSERT INTO chiso_snapshots (local_day, as_of, refreshed_at)
-                    VALUES (\(day)::date, \(snapshot.asOf), \(snapshot.refreshedAt))
-                    """, logger: logger)
-                try await connection.query("""
-                    INSERT INTO chiso_snapshot_values (local_day, indicator, unit_id, period, numerator, denominator)
-                    SELECT \(day)::date, * FROM unnest(\(indicators)::text[], \(units)::text[], \(periods)::text[],
-                                                       \(numerators)::text[]::numeric[], \(denominators)::text[]::numeric[])
-                    """, logger: logger)
-                try await connection.query("COMMIT", logger: logger)
-            } catch {
-                _ = try? await connection.query("ROLLBACK", logger: logger)
-                throw error
-            }
+        try await client.withChisoTransaction(schema: schema, statementTimeout: statementTimeout, logger: logger) { connection in
+            try await connection.query("DELETE FROM chiso_snapshots WHERE local_day = \(day)::date", logger: logger)
+            try await connection.query("""
+                INSERT INTO chiso_snapshots (local_day, as_of, refreshed_at)
+                VALUES (\(day)::date, \(snapshot.asOf), \(snapshot.refreshedAt))
+                """, logger: logger)
+            try await connection.query("""
+                INSERT INTO chiso_snapshot_values (local_day, indicator, unit_id, period, numerator, denominator)
+                SELECT \(day)::date, * FROM unnest(\(indicators)::text[], \(units)::text[], \(periods)::text[],
+                                                   \(numerators)::text[]::numeric[], \(denominators)::text[]::numeric[])
+                """, logger: logger)
         }
     }
 }

@@ -1,0 +1,33 @@
+import Logging
+import PostgresNIO
+
+extension PostgresClient {
+    /// Runs `body` in one transaction on one connection: chiso's schema first on the search path,
+    /// each statement bounded by `statementTimeout`, COMMIT on success and ROLLBACK on any error.
+    /// `readOnlySnapshot` makes it REPEATABLE READ, READ ONLY: one consistent view for a refresh.
+    func withChisoTransaction<Result: Sendable>(
+        schema: SchemaName,
+        statementTimeout: Duration?,
+        readOnlySnapshot: Bool = false,
+        logger: Logger,
+        _ body: @Sendable (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        try await withConnection { connection in
+            try await connection.query(readOnlySnapshot ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN", logger: logger)
+            do {
+                // `SET LOCAL` takes no parameters; `set_config(…, true)` is its bound-parameter form.
+                let timeout = statementTimeout.map { String(max(1, $0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000)) } ?? "0"
+                try await connection.query("""
+                    SELECT set_config('statement_timeout', \(timeout), true),
+                           set_config('search_path', \(schema.rawValue), true)
+                    """, logger: logger)
+                let result = try await body(connection)
+                try await connection.query("COMMIT", logger: logger)
+                return result
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: logger)
+                throw error
+            }
+        }
+    }
+}
