@@ -59,7 +59,7 @@ public struct Refresher<C: Clock>: Service where C.Duration == Duration {
     }
 
     /// 1 s, 2 s, 4 s, … never longer than the refresh interval.
-    static func backoff(afterFailures failures: Int, cap: Duration) -> Duration {
+    public static func backoff(afterFailures failures: Int, cap: Duration) -> Duration {
         let seconds = 1 << min(max(failures - 1, 0), 16)
         return min(.seconds(seconds), cap)
     }

@@ -1,0 +1,95 @@
+import Foundation
+import Testing
+
+/// The `chiso` executable as operators run it (built by `swift build --build-tests`).
+@Suite(.timeLimit(.minutes(3))) struct CommandLineTests {
+    struct Run {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    static var binary: URL {
+        // .build/<triple>/debug/chisoPackageTests.xctest sits beside chiso.
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("chiso")
+    }
+
+    /// Files, not pipes (see OutageTests): output goes to temporary files.
+    static func run(_ arguments: [String], environment: [String: String]) throws -> Run {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("chiso-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let out = folder.appendingPathComponent("out"), err = folder.appendingPathComponent("err")
+        FileManager.default.createFile(atPath: out.path, contents: nil)
+        FileManager.default.createFile(atPath: err.path, contents: nil)
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.environment = environment
+        process.standardInput = FileHandle.nullDevice
+        let outHandle = try FileHandle(forWritingTo: out), errHandle = try FileHandle(forWritingTo: err)
+        process.standardOutput = outHandle
+        process.standardError = errHandle
+        try process.run()
+        process.waitUntilExit()
+        try outHandle.close()
+        try errHandle.close()
+        return Run(status: process.terminationStatus, stdout: try String(contentsOf: out, encoding: .utf8), stderr: try String(contentsOf: err, encoding: .utf8))
+    }
+
+    static var databaseEnvironment: [String: String] {
+        ProcessInfo.processInfo.environment.filter { $0.key.hasPrefix("PG") }.merging(["PATH": "/usr/bin:/bin"]) { $1 }
+    }
+
+    @Test func snapshotPrintsTheFixtureAsJSONAndPrometheus() async throws {
+        try await TestDatabase.withSchema(fixture: "commune") { _, schema, _ in
+            var environment = Self.databaseEnvironment
+            environment["CHISO_SCHEMA"] = schema.rawValue
+            let json = try Self.run(["snapshot", "--format", "json", "--as-of", "2026-06-15T10:00:00+07:00"], environment: environment)
+            #expect(json.status == 0, "\(json.stderr)")
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+            #expect(object["as_of"] as? String == "2026-06-15T10:00:00+07:00")
+            #expect((object["overdue_tasks"] as? [Any])?.count == 3)
+            let prometheus = try Self.run(["snapshot", "--format", "prometheus", "--as-of", "2026-06-15T10:00:00+07:00"], environment: environment)
+            #expect(prometheus.status == 0)
+            #expect(prometheus.stdout.contains(#"chiso_indicator_numerator{indicator="dossiers_on_time",unit="bac-binh",period="year"} 6"#))
+        }
+    }
+
+    @Test func snapshotFailsWithOneLineWhenTheDatabaseIsAway() throws {
+        // A port nobody listens on; the password must not leak into the message.
+        let run = try Self.run(["snapshot"], environment: [
+            "CHISO_DATABASE_URL": "postgres://chiso:VerySecret@127.0.0.1:9/chiso?sslmode=disable", "CHISO_REFRESH_TIMEOUT": "2",
+        ])
+        #expect(run.status != 0)
+        #expect(run.stdout.isEmpty)
+        let lines = run.stderr.split(separator: "\n").filter { !$0.contains(" info ") && !$0.contains(" warning ") }
+        #expect(lines.count == 1, "\(run.stderr)")
+        #expect(lines.first?.hasPrefix("chiso: snapshot: ") == true)
+        #expect(!run.stderr.contains("VerySecret"))
+    }
+
+    @Test func checkConfigNamesEveryProblemAndExitsNonZero() throws {
+        let run = try Self.run(["check-config", "--listen", "nowhere", "--time-zone", "Mars/Olympus"], environment: [:])
+        #expect(run.status == 1)
+        #expect(run.stderr == """
+            chiso: configuration: --time-zone: unknown time zone 'Mars/Olympus' (use an IANA name such as Asia/Ho_Chi_Minh)
+            chiso: configuration: --listen: 'nowhere' is not HOST:PORT
+            chiso: 2 configuration problems
+
+            """)
+        let good = try Self.run(["check-config"], environment: ["PGHOST": "/tmp", "PGUSER": "chiso"])
+        #expect(good.status == 0)
+        #expect(good.stdout.hasPrefix("configuration ok: database postgres://chiso@[/tmp/.s.PGSQL.5432]/chiso, schema chiso"))
+    }
+
+    @Test func migrateIsIdempotentFromTheCommandLine() async throws {
+        try await TestDatabase.withSchema { _, schema, _ in
+            var environment = Self.databaseEnvironment
+            environment["CHISO_SCHEMA"] = schema.rawValue
+            let run = try Self.run(["migrate"], environment: environment)
+            #expect(run.status == 0)
+            #expect(run.stdout == "schema \(schema.rawValue) is up to date\n")
+        }
+    }
+}

@@ -1,0 +1,100 @@
+import ChisoApp
+import ChisoCore
+import ChisoStorage
+import ChisoWeb
+import Foundation
+import Logging
+import PostgresNIO
+import Testing
+
+/// The refresher's pass logic with fake sources (no database), and the snapshot history for real.
+@Suite struct RefresherTests {
+    final class Switch: Sendable {
+        private let value = Mutex(false)
+        var isOn: Bool { value.withLock { $0 } }
+        func set(_ on: Bool) { value.withLock { $0 = on } }
+    }
+
+    struct FlakySource: KPISource {
+        let failing: Switch
+        func loadInputs(asOf: Date, calendar: PlanCalendar) async throws -> KPIInputs {
+            if failing.isOn { throw Unreachable() }
+            return KPIInputs(units: [Unit(id: "u", parentID: nil, name: "U", kind: "commune")])
+        }
+        struct Unreachable: Error {}
+    }
+
+    struct HangingSource: KPISource {
+        func loadInputs(asOf: Date, calendar: PlanCalendar) async throws -> KPIInputs {
+            // Ignores cancellation, like a connection that never answers.
+            await withCheckedContinuation { (_: CheckedContinuation<Void, Never>) in }
+            fatalError("unreachable")
+        }
+    }
+
+    func refresher(_ source: any KPISource, store: SnapshotStore, metrics: RefreshMetrics, timeout: Duration = .seconds(5)) -> Refresher<ContinuousClock> {
+        let calendar = PlanCalendar(timeZone: TimeZone(identifier: "Asia/Ho_Chi_Minh")!)
+        return Refresher(
+            source: source, history: nil, store: store, metrics: metrics,
+            evaluator: Evaluator(catalogue: .builtIn, calendar: calendar), interval: .seconds(60), timeout: timeout,
+            asOf: calendar.parseInstant("2026-06-15T10:00:00+07:00"), clock: ContinuousClock(), logger: TestDatabase.logger)
+    }
+
+    @Test func aFailedRefreshKeepsTheLastSnapshotAndIsCounted() async throws {
+        let failing = Switch()
+        let store = SnapshotStore(), metrics = RefreshMetrics()
+        let refresher = refresher(FlakySource(failing: failing), store: store, metrics: metrics)
+        #expect(await refresher.refreshOnce())
+        let first = try #require(store.current.published)
+        failing.set(true)
+        #expect(await refresher.refreshOnce() == false)
+        #expect(await refresher.refreshOnce() == false)
+        let state = store.current
+        #expect(state.published?.etag == first.etag)
+        #expect(state.lastRefreshSucceeded == false)
+        #expect(state.consecutiveFailures == 2)
+        let text = String(decoding: metrics.render(), as: UTF8.self)
+        #expect(text.contains("chiso_refresh_failures_total 2"))
+        #expect(text.contains("chiso_source_up 0"))
+        failing.set(false)
+        #expect(await refresher.refreshOnce())
+        #expect(store.current.lastRefreshSucceeded && store.current.consecutiveFailures == 0)
+        #expect(String(decoding: metrics.render(), as: UTF8.self).contains("chiso_source_up 1"))
+    }
+
+    @Test func aSourceThatNeverAnswersIsCutOffAtTheDeadline() async {
+        let store = SnapshotStore(), metrics = RefreshMetrics()
+        let refresher = refresher(HangingSource(), store: store, metrics: metrics, timeout: .milliseconds(200))
+        #expect(await refresher.refreshOnce() == false)
+        #expect(store.current.lastError == "the refresh did not finish within 0.2 s (database unreachable or too slow)")
+    }
+
+    @Test func backoffDoublesUpToTheInterval() {
+        let delays = (1...8).map { Refresher<ContinuousClock>.backoff(afterFailures: $0, cap: .seconds(60)) }
+        #expect(delays == [.seconds(1), .seconds(2), .seconds(4), .seconds(8), .seconds(16), .seconds(32), .seconds(60), .seconds(60)])
+    }
+
+    @Test func historyKeepsOneSnapshotPerLocalDay() async throws {
+        try await TestDatabase.withSchema(fixture: "commune") { client, schema, settings in
+            let source = PostgresKPISource(client: client, schema: schema, logger: TestDatabase.logger)
+            let history = PostgresSnapshotHistory(client: client, schema: schema, logger: TestDatabase.logger)
+            let evaluator = Evaluator(catalogue: .builtIn, calendar: settings.calendar)
+            let inputs = try await source.loadInputs(asOf: fixtureAsOf, calendar: settings.calendar)
+            let morning = evaluator.evaluate(inputs, asOf: fixtureAsOf, refreshedAt: fixtureAsOf)
+            try await history.append(morning)
+            let later = fixtureAsOf.addingTimeInterval(3600)
+            try await history.append(evaluator.evaluate(inputs, asOf: later, refreshedAt: later))
+            #expect(try await TestDatabase.count("chiso_snapshots", client: client, schema: schema) == 1)
+            #expect(try await TestDatabase.count("chiso_snapshot_values", client: client, schema: schema) == morning.results.count)
+            let rows = try await client.query(PostgresQuery(unsafeSQL: """
+                SELECT numerator::text, denominator::text FROM "\(schema.rawValue)".chiso_snapshot_values
+                WHERE indicator = 'documents_signed' AND unit_id = 'bac-binh' AND period = 'year'
+                """))
+            for try await (numerator, denominator) in rows.decode((String, String).self) {
+                #expect(numerator == "7" && denominator == "10")
+            }
+        }
+    }
+}
+
+import Synchronization
