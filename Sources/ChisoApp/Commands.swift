@@ -102,21 +102,31 @@ struct SnapshotCommand: AsyncParsableCommand {
         let settings = try await options.settings()
         let logger = makeLogger(level: settings.logLevel)
         let instant = settings.asOf ?? Date()
+        let clock = ContinuousClock()
         do {
+            let started = clock.now
             let inputs = try await withDatabase(settings, logger: logger) { client in
                 try await withDeadline(settings.refreshTimeout, clock: ContinuousClock()) {
                     try await PostgresKPISource(client: client, schema: settings.schema, statementTimeout: settings.statementTimeout, logger: logger)
                         .loadInputs(asOf: instant, calendar: settings.calendar)
                 }
             }
+            let read = clock.now
             let snapshot = Evaluator(catalogue: settings.catalogue, calendar: settings.calendar).evaluate(inputs, asOf: instant, refreshedAt: Date())
-            switch format {
-            case .json:
-                FileHandle.standardOutput.write(SnapshotJSON.encode(snapshot))
-                FileHandle.standardOutput.write(Data("\n".utf8))
-            case .prometheus:
-                FileHandle.standardOutput.write(Data(PrometheusText.render(snapshot).utf8))
+            let evaluated = clock.now
+            let output: Data = switch format {
+            case .json: SnapshotJSON.encode(snapshot) + Data("\n".utf8)
+            case .prometheus: Data(PrometheusText.render(snapshot).utf8)
             }
+            let rendered = clock.now
+            FileHandle.standardOutput.write(output)
+            // Where the time goes, for scripts/bench (`CHISO_LOG_LEVEL=debug`).
+            logger.debug("snapshot timing", metadata: [
+                "read_seconds": "\(started.duration(to: read).seconds)",
+                "evaluate_seconds": "\(read.duration(to: evaluated).seconds)",
+                "render_seconds": "\(evaluated.duration(to: rendered).seconds)",
+                "results": "\(snapshot.results.count)",
+            ])
         } catch {
             fail("snapshot: \(RefreshFailure.describe(error))")
         }
