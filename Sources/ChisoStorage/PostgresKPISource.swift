@@ -26,7 +26,9 @@ public struct PostgresKPISource: KPISource {
         ) { connection in
             var inputs = KPIInputs(units: try await units(connection))
             inputs.tallies = try await tallies(connection, asOf: asOf, periods: periods, timeZone: calendar.timeZone.identifier)
-            inputs.paidProcedures = try await paidProcedures(connection, asOf: asOf, periods: periods)
+            let payments = try await payments(connection, asOf: asOf, periods: periods)
+            inputs.tallies.merge(payments.tallies) { $0 + $1 }
+            inputs.paidProcedures = payments.paid
             inputs.catalogueTallies = try await catalogueTallies(connection)
             inputs.manualValues = try await manualValues(connection, asOf: asOf, periods: periods)
             inputs.overdueTasks = try await overdueTasks(connection, asOf: asOf, today: periods[0].endDate)
@@ -115,17 +117,6 @@ public struct PostgresKPISource: KPISource {
                 WHERE f.received_at <= \(t) AND f.received_at >= \(year.start)
                 GROUP BY f.unit_id, p.kind
             ),
-            payment_agg AS (
-                -- A payment's unit is its dossier's unit.
-                SELECT d.unit_id, p.kind,
-                       count(*) AS payments,
-                       count(*) FILTER (WHERE pay.method = 'national_portal') AS national
-                FROM payments pay
-                JOIN dossiers d ON d.code = pay.dossier_code
-                JOIN period p ON pay.paid_at >= p.start_at
-                WHERE pay.paid_at <= \(t) AND pay.paid_at >= \(year.start)
-                GROUP BY d.unit_id, p.kind
-            ),
             form_agg AS (
                 SELECT r.unit_id, p.kind,
                        count(*) AS periodic,
@@ -168,8 +159,6 @@ public struct PostgresKPISource: KPISource {
             UNION ALL
             SELECT a.unit_id, a.kind, 'feedback_handled_published', a.handled_published, a.received FROM feedback_agg a
             UNION ALL
-            SELECT a.unit_id, a.kind, 'payments_online_national', a.national, a.payments FROM payment_agg a
-            UNION ALL
             SELECT a.unit_id, a.kind, v.indicator, v.numerator, v.denominator
             FROM form_agg a CROSS JOIN LATERAL (VALUES
                 ('report_forms_eform', a.eform, a.periodic),
@@ -194,33 +183,41 @@ public struct PostgresKPISource: KPISource {
         return out
     }
 
-    /// Procedures with online payment deployed that had a payment in each period, per own unit;
-    /// the core takes them distinct over each subtree.
-    func paidProcedures(_ connection: PostgresConnection, asOf t: Date, periods: [Period]) async throws -> [PaidProcedure] {
+    /// Payments in each period per own unit and procedure (a payment's unit is its dossier's unit),
+    /// in one pass over payments: summed into `payments_online_national`, and, for procedures with
+    /// online payment deployed, kept per procedure so the core can count them distinct over each subtree.
+    func payments(_ connection: PostgresConnection, asOf t: Date, periods: [Period]) async throws -> (tallies: [TallyKey: Tally], paid: [PaidProcedure]) {
         let year = periods[0], quarter = periods[1], month = periods[2]
         let query: PostgresQuery = """
             WITH period (kind, start_at) AS (
                 VALUES ('year'::text, \(year.start)::timestamptz), ('quarter', \(quarter.start)::timestamptz), ('month', \(month.start)::timestamptz)
             )
-            SELECT d.unit_id, p.kind, d.procedure_code,
+            SELECT d.unit_id, p.kind, d.procedure_code, pr.online_payment_enabled,
+                   count(*) AS payments,
+                   count(*) FILTER (WHERE pay.method = 'national_portal') AS national,
                    bool_or(pay.method IN ('national_portal', 'provincial_gateway')) AS paid_online
             FROM payments pay
             JOIN dossiers d ON d.code = pay.dossier_code
-            JOIN procedures pr ON pr.code = d.procedure_code AND pr.online_payment_enabled
+            JOIN procedures pr ON pr.code = d.procedure_code
             JOIN period p ON pay.paid_at >= p.start_at
             WHERE pay.paid_at <= \(t) AND pay.paid_at >= \(year.start)
-            GROUP BY d.unit_id, p.kind, d.procedure_code
+            GROUP BY d.unit_id, p.kind, d.procedure_code, pr.online_payment_enabled
             """
-        var out: [PaidProcedure] = []
-        for try await (unit, kind, procedure, online) in try await connection.query(query, logger: logger)
-            .decode((String, String, String, Bool).self)
+        var tallies: [TallyKey: Tally] = [:]
+        var paid: [PaidProcedure] = []
+        for try await (unit, kind, procedure, enabled, count, national, online) in try await connection.query(query, logger: logger)
+            .decode((String, String, String, Bool, Int, Int, Bool).self)
         {
             guard let period = PeriodKind(rawValue: kind) else {
                 throw StorageError.unexpectedValue(table: "payments", column: "period", value: kind)
             }
-            out.append(PaidProcedure(unitID: unit, period: period, procedureCode: procedure, paidOnline: online))
+            tallies[TallyKey(unitID: unit, period: period, indicator: .paymentsOnlineNational), default: Tally()]
+                += Tally(numerator: Decimal(national), denominator: Decimal(count))
+            if enabled {
+                paid.append(PaidProcedure(unitID: unit, period: period, procedureCode: procedure, paidOnline: online))
+            }
         }
-        return out
+        return (tallies, paid)
     }
 
     /// The three indicators that describe the current procedure catalogue.
