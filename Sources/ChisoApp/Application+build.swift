@@ -15,8 +15,8 @@ public struct ChisoParts: Sendable {
 }
 
 extension DatabaseLocation {
-    /// PostgresNIO's configuration for this location.
-    func clientConfiguration(settings: Settings) -> PostgresClient.Configuration {
+    /// PostgresNIO's configuration for this location (the daemon's, the commands' and the tests').
+    public var clientConfiguration: PostgresClient.Configuration {
         var configuration: PostgresClient.Configuration
         switch endpoint {
         case .socket(let path):
@@ -45,7 +45,7 @@ public func buildApplication(
     history: (any SnapshotHistory)? = nil,
     now: @escaping @Sendable () -> Date = { Date() }
 ) -> (application: some ApplicationProtocol, parts: ChisoParts) {
-    let client = PostgresClient(configuration: settings.database.clientConfiguration(settings: settings), backgroundLogger: logger)
+    let client = PostgresClient(configuration: settings.database.clientConfiguration, backgroundLogger: logger)
     let store = SnapshotStore()
     let metrics = RefreshMetrics()
     let refresher = Refresher(
@@ -67,7 +67,7 @@ public func buildApplication(
 
 /// Runs `body` with a live PostgreSQL client (for the one-shot commands).
 func withDatabase<T: Sendable>(_ settings: Settings, logger: Logger, _ body: @escaping @Sendable (PostgresClient) async throws -> T) async throws -> T {
-    let client = PostgresClient(configuration: settings.database.clientConfiguration(settings: settings), backgroundLogger: logger)
+    let client = PostgresClient(configuration: settings.database.clientConfiguration, backgroundLogger: logger)
     return try await withThrowingTaskGroup(of: T?.self) { group in
         group.addTask {
             await client.run()

@@ -57,7 +57,7 @@ import Testing
             "CHISO_REFRESH_INTERVAL": "1", "CHISO_REFRESH_TIMEOUT": "3", "CHISO_STATEMENT_TIMEOUT": "3",
         ])
         // Schema and fixture in the private cluster.
-        let client = PostgresClient(configuration: TestDatabase.clientConfiguration(settings.database), backgroundLogger: TestDatabase.logger)
+        let client = PostgresClient(configuration: settings.database.clientConfiguration, backgroundLogger: TestDatabase.logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
             try await ChisoStorage.Migrator(client: client, schema: settings.schema, logger: TestDatabase.logger).migrate()

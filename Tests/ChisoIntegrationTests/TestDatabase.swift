@@ -39,7 +39,7 @@ enum TestDatabase {
         _ body: @escaping @Sendable (PostgresClient, SchemaName, Settings) async throws -> T
     ) async throws -> T {
         let settings = try await self.settings(schema: uniqueSchema())
-        let client = PostgresClient(configuration: clientConfiguration(settings.database), backgroundLogger: logger)
+        let client = PostgresClient(configuration: settings.database.clientConfiguration, backgroundLogger: logger)
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask {
                 await client.run()
@@ -62,15 +62,6 @@ enum TestDatabase {
 
     static func drop(_ schema: SchemaName, client: PostgresClient) async throws {
         try await client.query(PostgresQuery(unsafeSQL: "DROP SCHEMA \"\(schema.rawValue)\" CASCADE"), logger: logger)
-    }
-
-    static func clientConfiguration(_ location: DatabaseLocation) -> PostgresClient.Configuration {
-        switch location.endpoint {
-        case .socket(let path):
-            return .init(unixSocketPath: path, username: location.user, password: location.password, database: location.database)
-        case .tcp(let host, let port):
-            return .init(host: host, port: port, username: location.user, password: location.password, database: location.database, tls: .disable)
-        }
     }
 
     static func fixtureText(_ name: String) throws -> String {
