@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.0"),
     ],
     targets: [
         // The pure core: catalogue, periods, rollups, status, formatting. No I/O; time is a parameter.
@@ -34,6 +35,7 @@ let package = Package(
             resources: [
                 .embedInCode("Migrations/V001__input_contract.sql"),
                 .embedInCode("Migrations/V002__snapshot_history.sql"),
+                .embedInCode("Migrations/V003__trend_index.sql"),
             ]
         ),
         .target(
@@ -41,9 +43,10 @@ let package = Package(
             dependencies: [
                 "ChisoCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
             ],
             // Static -> ../../static: the stylesheet and templates live at the top level.
-            resources: [.embedInCode("Static/chiso.css")]
+            resources: [.embedInCode("Static/chiso.css"), .embedInCode("Static/status.mustache")]
         ),
         .target(
             name: "ChisoApp",
@@ -61,6 +64,7 @@ let package = Package(
         ),
         .executableTarget(name: "chiso", dependencies: ["ChisoApp"]),
         .testTarget(name: "ChisoCoreTests", dependencies: ["ChisoCore"]),
+        .testTarget(name: "ChisoWebTests", dependencies: ["ChisoCore", "ChisoWeb"]),
         .testTarget(
             name: "ChisoIntegrationTests",
             dependencies: [

@@ -51,12 +51,13 @@ public func buildApplication(
     let refresher = Refresher(
         source: source ?? PostgresKPISource(client: client, schema: settings.schema, statementTimeout: settings.statementTimeout, logger: logger),
         history: history ?? PostgresSnapshotHistory(client: client, schema: settings.schema, statementTimeout: settings.statementTimeout, logger: logger),
-        store: store, metrics: metrics,
+        store: store, site: settings.outputDirectory.map { StaticSite(directory: $0) }, metrics: metrics,
         evaluator: Evaluator(catalogue: settings.catalogue, calendar: settings.calendar),
         interval: settings.refreshInterval, timeout: settings.refreshTimeout, asOf: settings.asOf,
         clock: ContinuousClock(), logger: logger, now: now)
     let router = Router()
-    Routes.add(to: router, store: store, operationalMetrics: { metrics.render() })
+    Routes.add(to: router, store: store, operationalMetrics: { metrics.render() },
+               staleAfter: settings.refreshInterval * 3, now: now)
     let application = Application(
         router: router,
         configuration: .init(address: .hostname(settings.listenHost, port: settings.listenPort), serverName: "chiso"),

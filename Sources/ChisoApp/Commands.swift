@@ -22,11 +22,13 @@ public struct CommonOptions: ParsableArguments {
     var timeZone: String?
     @Option(name: .customLong("refresh-interval"), help: "Seconds between refreshes (env CHISO_REFRESH_INTERVAL; default 60).")
     var refreshInterval: String?
+    @Option(name: .customLong("output-dir"), help: "Directory the status pages are written to (env CHISO_OUTPUT_DIR; default ./site; empty: off).")
+    var outputDir: String?
 
     public init() {}
 
     var input: SettingsInput {
-        SettingsInput(config: config, databaseURL: databaseURL, schema: schema, listen: listen, asOf: asOf, timeZone: timeZone, refreshInterval: refreshInterval)
+        SettingsInput(config: config, databaseURL: databaseURL, schema: schema, listen: listen, asOf: asOf, timeZone: timeZone, refreshInterval: refreshInterval, outputDir: outputDir)
     }
 
     /// Resolves the settings, or prints the one-line problem and exits non-zero.
@@ -49,7 +51,7 @@ public struct ChisoCommand: AsyncParsableCommand {
         commandName: "chiso",
         abstract: "How far a commune stands from its administrative-reform targets.",
         version: RefreshMetrics.version,
-        subcommands: [Serve.self, Migrate.self, SnapshotCommand.self, CheckConfig.self])
+        subcommands: [Serve.self, Migrate.self, SnapshotCommand.self, CheckConfig.self, BackfillHistory.self])
 
     public init() {}
 }
@@ -94,7 +96,7 @@ struct Migrate: AsyncParsableCommand {
 
 struct SnapshotCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "snapshot", abstract: "Compute every indicator once and print it.")
-    enum Format: String, ExpressibleByArgument { case prometheus, json }
+    enum Format: String, ExpressibleByArgument { case prometheus, json, html }
     @OptionGroup var options: CommonOptions
     @Option(help: "prometheus or json.") var format: Format = .json
 
@@ -117,6 +119,8 @@ struct SnapshotCommand: AsyncParsableCommand {
             let output: Data = switch format {
             case .json: SnapshotJSON.encode(snapshot) + Data("\n".utf8)
             case .prometheus: Data(PrometheusText.render(snapshot).utf8)
+            // The Vietnamese status page, self-contained (to attach to a mail or print).
+            case .html: Data(try StatusPage.render(snapshot, links: .files).utf8)
             }
             let rendered = clock.now
             FileHandle.standardOutput.write(output)
@@ -144,6 +148,56 @@ struct CheckConfig: AsyncParsableCommand {
             fail("\(errors.errors.count) configuration problem\(errors.errors.count == 1 ? "" : "s")")
         case .success(let settings):
             print("configuration ok: database \(settings.database), schema \(settings.schema), listen \(settings.listenHost):\(settings.listenPort), time zone \(settings.timeZone.identifier), \(settings.catalogue.indicators.count) indicators")
+        }
+    }
+}
+
+/// Computes and stores one snapshot per past day, so that the trend lines of a chiso started in
+/// mid-year (or of the demo) cover the year. Each day is evaluated as of its last second, from the
+/// data as stored now: rows corrected since are seen corrected.
+struct BackfillHistory: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backfill-history", abstract: "Store a snapshot for every past day of the year, for the page's trend lines.")
+    @OptionGroup var options: CommonOptions
+    @Option(help: "First day, YYYY-MM-DD (default: 1 January of the as-of year).") var from: String?
+    @Option(help: "Store a day only every N days (the page draws a line through them).") var every: Int = 1
+
+    func run() async throws {
+        let settings = try await options.settings()
+        let logger = makeLogger(level: settings.logLevel)
+        let calendar = settings.calendar
+        let now = settings.asOf ?? Date()
+        let today = calendar.localDate(of: now)
+        let first: LocalDate
+        if let from {
+            guard let day = LocalDate(iso: from) else { fail("backfill-history: --from '\(from)' is not a YYYY-MM-DD date") }
+            first = day
+        } else {
+            first = LocalDate(year: today.year, month: 1, day: 1)
+        }
+        guard every >= 1 else { fail("backfill-history: --every must be at least 1") }
+        let evaluator = Evaluator(catalogue: settings.catalogue, calendar: calendar)
+        let step = every
+        do {
+            let stored = try await withDatabase(settings, logger: logger) { client in
+                let source = PostgresKPISource(client: client, schema: settings.schema, statementTimeout: settings.statementTimeout, logger: logger)
+                let history = PostgresSnapshotHistory(client: client, schema: settings.schema, statementTimeout: settings.statementTimeout, logger: logger)
+                var day = first
+                var count = 0
+                while day < today {
+                    let instant = calendar.startOfDay(day.adding(days: 1)).addingTimeInterval(-1)
+                    let inputs = try await withDeadline(settings.refreshTimeout, clock: ContinuousClock()) {
+                        try await source.loadInputs(asOf: instant, calendar: calendar)
+                    }
+                    try await history.append(evaluator.evaluate(inputs, asOf: instant, refreshedAt: Date()))
+                    count += 1
+                    day = day.adding(days: step)
+                }
+                return count
+            }
+            print("stored \(stored) day\(stored == 1 ? "" : "s") of history from \(first) to \(today.adding(days: -1))")
+        } catch {
+            fail("backfill-history: \(RefreshFailure.describe(error))")
         }
     }
 }

@@ -13,6 +13,8 @@ public struct Refresher<C: Clock>: Service where C.Duration == Duration {
     public let source: any KPISource
     public let history: (any SnapshotHistory)?
     public let store: SnapshotStore
+    /// Where the pages are written as files at every refresh (nil: not written).
+    public let site: StaticSite?
     public let metrics: RefreshMetrics
     public let evaluator: Evaluator
     public let interval: Duration
@@ -25,13 +27,14 @@ public struct Refresher<C: Clock>: Service where C.Duration == Duration {
     public let now: @Sendable () -> Date
 
     public init(
-        source: any KPISource, history: (any SnapshotHistory)?, store: SnapshotStore, metrics: RefreshMetrics,
+        source: any KPISource, history: (any SnapshotHistory)?, store: SnapshotStore, site: StaticSite? = nil, metrics: RefreshMetrics,
         evaluator: Evaluator, interval: Duration, timeout: Duration, asOf: Date?, clock: C, logger: Logger,
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.source = source
         self.history = history
         self.store = store
+        self.site = site
         self.metrics = metrics
         self.evaluator = evaluator
         self.interval = interval
@@ -75,21 +78,16 @@ public struct Refresher<C: Clock>: Service where C.Duration == Duration {
                 try await source.loadInputs(asOf: instant, calendar: evaluator.calendar)
             }
             let snapshot = evaluator.evaluate(inputs, asOf: instant, refreshedAt: now())
-            store.publish(PublishedSnapshot(rendering: snapshot), at: snapshot.refreshedAt)
+            let trend = await storeHistoryAndReadTrend(snapshot)
+            let published = PublishedSnapshot(rendering: snapshot, history: trend)
+            store.publish(published, at: snapshot.refreshedAt)
             let elapsed = started.duration(to: clock.now)
             metrics.recordSuccess(at: snapshot.refreshedAt, duration: elapsed.seconds)
             if outageLogged.exchange(false) {
                 logger.notice("refresh recovered; serving a fresh snapshot")
             }
             logger.debug("refreshed", metadata: ["results": "\(snapshot.results.count)", "seconds": "\(elapsed.seconds)"])
-            if let history {
-                logger.trace("refresh: storing history")
-                do {
-                    try await withDeadline(timeout, clock: clock) { try await history.append(snapshot) }
-                } catch {
-                    logger.warning("snapshot history not stored: \(RefreshFailure.describe(error))")
-                }
-            }
+            writeSite(published, staleness: nil)
             return true
         } catch {
             let reason = RefreshFailure.describe(error)
@@ -98,12 +96,77 @@ public struct Refresher<C: Clock>: Service where C.Duration == Duration {
             // Once per outage, not once per retry.
             if outageLogged.exchange(true) == false {
                 logger.error("refresh failed; keeping the last good snapshot: \(reason)")
+                // The files on disk say so too (nginx serves them without asking chiso).
+                let state = store.current
+                if let published = state.published {
+                    writeSite(published, staleness: Staleness(since: state.failingSince))
+                } else {
+                    try? site?.writeWaitingIfEmpty(lastError: true)
+                }
             }
             return false
         }
     }
 
     private let outageLogged = OutageFlag()
+    private let trendCache = TrendCache()
+
+    /// Stores today's snapshot in the history, then returns the trend lines for the page: the
+    /// stored days before today (read once per local day and kept) plus today's live figures.
+    /// A history failure costs the trend lines, never the refresh.
+    func storeHistoryAndReadTrend(_ snapshot: Snapshot) async -> TrendHistory {
+        guard let history else { return TrendHistory() }
+        let today = evaluator.calendar.localDate(of: snapshot.asOf)
+        let root = snapshot.units.first?.id
+        let units = snapshot.units.filter { $0.parentID == nil || $0.parentID == root }.map(\.id)
+        do {
+            try await withDeadline(timeout, clock: clock) { try await history.append(snapshot) }
+        } catch {
+            logger.warning("snapshot history not stored: \(RefreshFailure.describe(error))")
+        }
+        var trend: TrendHistory
+        if let cached = trendCache.get(day: today, units: units) {
+            trend = cached
+        } else {
+            do {
+                trend = try await withDeadline(timeout, clock: clock) {
+                    try await history.trend(year: today.year, units: units, before: today)
+                }
+                trendCache.set(trend, day: today, units: units)
+            } catch {
+                logger.warning("trend lines not read: \(RefreshFailure.describe(error))")
+                trend = TrendHistory()
+            }
+        }
+        let wanted = Set(units)
+        for result in snapshot.results where result.period == .year && wanted.contains(result.unitID) {
+            trend.append(indicator: result.indicator, unit: result.unitID,
+                         point: HistoryPoint(day: today, numerator: result.tally.numerator, denominator: result.tally.denominator))
+        }
+        return trend
+    }
+
+    /// Writes the pages to the output directory; a failure is logged, the daemon goes on serving.
+    func writeSite(_ published: PublishedSnapshot, staleness: Staleness?) {
+        guard let site else { return }
+        let started = clock.now
+        do {
+            let bytes = try site.write(published, staleness: staleness)
+            logger.debug("status pages written", metadata: ["directory": "\(site.directory.path)", "index_bytes": "\(bytes)",
+                                                              "seconds": "\(started.duration(to: clock.now).seconds)"])
+        } catch {
+            logger.warning("\(error)")
+        }
+    }
+}
+
+/// The stored trend of the days before today, kept for the rest of the local day.
+final class TrendCache: Sendable {
+    private let state = Mutex<(day: LocalDate, units: [String], trend: TrendHistory)?>(nil)
+    func get(day: LocalDate, units: [String]) -> TrendHistory? {
+        state.withLock { $0.flatMap { $0.day == day && $0.units == units ? $0.trend : nil } }
+    }
+    func set(_ trend: TrendHistory, day: LocalDate, units: [String]) { state.withLock { $0 = (day, units, trend) } }
 }
 
 /// Remembers whether the current outage has been logged.

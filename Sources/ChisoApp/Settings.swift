@@ -42,6 +42,8 @@ public struct Settings: Sendable {
     public var refreshTimeout: Duration
     public var catalogue: Catalogue
     public var logLevel: Logger.Level
+    /// Where the status pages are written as files at every refresh; nil: not written.
+    public var outputDirectory: URL?
 
     public var calendar: PlanCalendar { PlanCalendar(timeZone: timeZone) }
 }
@@ -57,9 +59,11 @@ public struct SettingsInput: Sendable {
     public var asOf: String?
     public var timeZone: String?
     public var refreshInterval: String?
+    public var outputDir: String?
 
     public init(config: String? = nil, databaseURL: String? = nil, schema: String? = nil, listen: String? = nil,
-                asOf: String? = nil, timeZone: String? = nil, refreshInterval: String? = nil) {
+                asOf: String? = nil, timeZone: String? = nil, refreshInterval: String? = nil, outputDir: String? = nil) {
+        self.outputDir = outputDir
         self.config = config
         self.databaseURL = databaseURL
         self.schema = schema
@@ -90,11 +94,12 @@ public enum SettingsLoader {
         "refresh_timeout": Key(file: "refresh_timeout", flag: nil),
         "catalogue": Key(file: "catalogue", flag: nil),
         "log_level": Key(file: "log_level", flag: nil),
+        "output_dir": Key(file: "output_dir", flag: "--output-dir"),
     ]
 
     /// Top-level keys a config file may hold (`database` is an object with `url`).
     static let fileKeys: Set<String> = ["database", "schema", "listen", "as_of", "time_zone", "refresh_interval",
-                                        "statement_timeout", "refresh_timeout", "catalogue", "log_level"]
+                                        "statement_timeout", "refresh_timeout", "catalogue", "log_level", "output_dir"]
 
     /// Resolves and checks every setting; throws `ConfigurationErrors` naming every problem found.
     public static func load(_ input: SettingsInput, environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> Settings {
@@ -126,6 +131,7 @@ public enum SettingsLoader {
         put("as_of", input.asOf)
         put("time_zone", input.timeZone)
         put("refresh_interval", input.refreshInterval)
+        put("output_dir", input.outputDir)
         var layers: [(name: (Key) -> String, reader: ConfigReader)] = [
             ({ $0.flag ?? $0.file }, ConfigReader(provider: InMemoryProvider(name: "command line", values: cli))),
             ({ $0.environment }, ConfigReader(provider: EnvironmentVariablesProvider(
@@ -235,6 +241,22 @@ public enum SettingsLoader {
             }
         }
 
+        // A relative path is taken from the config file's folder when the file sets it, else from the
+        // working directory (systemd's WorkingDirectory=; the default ./site). "" turns writing off.
+        let outputDirectory = attempt(nil) { () throws(ConfigurationError) -> URL? in
+            let found = lookup("output_dir")
+            let text = found?.value ?? "site"
+            if text.isEmpty { return nil }
+            let fromFile = configPath.map { found?.setting.hasPrefix("\($0): ") == true } ?? false
+            let base = fromFile ? configDirectory : FileManager.default.currentDirectoryPath
+            let path = text.hasPrefix("/") ? text : (base as NSString).appendingPathComponent(text)
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue {
+                throw ConfigurationError(setting: found?.setting ?? "output_dir", problem: "\(path) exists and is not a directory")
+            }
+            return URL(fileURLWithPath: path, isDirectory: true)
+        }
+
         let fallbackDatabase = DatabaseLocation(endpoint: .socket(path: "/var/run/postgresql/.s.PGSQL.5432"), user: "postgres", password: nil, database: "chiso", tls: .disable)
         let database = attempt(fallbackDatabase) { () throws(ConfigurationError) -> DatabaseLocation in
             if let (text, setting) = lookup("database.url") {
@@ -249,7 +271,7 @@ public enum SettingsLoader {
         return Settings(
             configFile: configPath, database: database, schema: schema, listenHost: host, listenPort: port,
             asOf: asOf, timeZone: timeZone, refreshInterval: refreshInterval, statementTimeout: statementTimeout,
-            refreshTimeout: refreshTimeout, catalogue: catalogue, logLevel: logLevel)
+            refreshTimeout: refreshTimeout, catalogue: catalogue, logLevel: logLevel, outputDirectory: outputDirectory)
     }
 
     static func seconds(_ found: (value: String, setting: String)?, default fallback: Double, minimum: Double) throws(ConfigurationError) -> Duration {

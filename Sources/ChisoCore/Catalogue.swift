@@ -44,11 +44,16 @@ public struct IndicatorDefinition: Sendable, Equatable, Codable {
     /// Percentage points (as a fraction, 0.05 = 5 pp) below a `>=` target, or above a `<=` one,
     /// that still count as `at_risk` rather than `missed`. Nil: the catalogue's default.
     public var warningMargin: Decimal?
+    /// A short name for narrow places (column headers of the units table); the full name when absent.
+    public var shortVI: String?
+    public var shortEN: String?
 
     public init(
         id: String, planRef: String, source: IndicatorSource, comparator: TargetComparator, target: Decimal,
-        nameVI: String, nameEN: String, warningMargin: Decimal? = nil
+        nameVI: String, nameEN: String, warningMargin: Decimal? = nil, shortVI: String? = nil, shortEN: String? = nil
     ) {
+        self.shortVI = shortVI
+        self.shortEN = shortEN
         self.id = id
         self.planRef = planRef
         self.source = source
@@ -65,6 +70,32 @@ public struct IndicatorDefinition: Sendable, Equatable, Codable {
         case nameVI = "name_vi"
         case nameEN = "name_en"
         case warningMargin = "warning_margin"
+        case shortVI = "short_vi"
+        case shortEN = "short_en"
+    }
+}
+
+/// A section of the plan (`I.2` "Cải cách thủ tục hành chính"): the page groups indicators by it.
+public struct PlanSection: Sendable, Equatable, Codable {
+    public var ref: String
+    public var nameVI: String
+    public var nameEN: String
+
+    public init(ref: String, nameVI: String, nameEN: String) {
+        self.ref = ref
+        self.nameVI = nameVI
+        self.nameEN = nameEN
+    }
+
+    /// Whether an indicator's plan reference (`II.1`) falls under this section (`II`).
+    public func contains(planRef: String) -> Bool {
+        planRef == ref || planRef.hasPrefix(ref + ".")
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case ref
+        case nameVI = "name_vi"
+        case nameEN = "name_en"
     }
 }
 
@@ -72,12 +103,28 @@ public struct IndicatorDefinition: Sendable, Equatable, Codable {
 public struct Catalogue: Sendable, Equatable {
     public var plan: String
     public var defaultWarningMargin: Decimal
+    /// The plan's sections, in plan order; indicators outside every section get a group of their own.
+    public var sections: [PlanSection]
     public var indicators: [IndicatorDefinition]
 
-    public init(plan: String, defaultWarningMargin: Decimal = Decimal(string: "0.05")!, indicators: [IndicatorDefinition]) {
+    public init(plan: String, defaultWarningMargin: Decimal = Decimal(string: "0.05")!, sections: [PlanSection] = [], indicators: [IndicatorDefinition]) {
         self.plan = plan
         self.defaultWarningMargin = defaultWarningMargin
+        self.sections = sections
         self.indicators = indicators
+    }
+
+    /// The indicators grouped by plan section, sections in plan order, indicators in catalogue order.
+    public func grouped() -> [(section: PlanSection, indicators: [IndicatorDefinition])] {
+        var groups: [(section: PlanSection, indicators: [IndicatorDefinition])] = sections.map { ($0, []) }
+        for indicator in indicators {
+            if let index = groups.firstIndex(where: { $0.section.contains(planRef: indicator.planRef) }) {
+                groups[index].indicators.append(indicator)
+            } else {
+                groups.append((PlanSection(ref: indicator.planRef, nameVI: indicator.planRef, nameEN: indicator.planRef), [indicator]))
+            }
+        }
+        return groups.filter { !$0.indicators.isEmpty }
     }
 
     public func margin(for indicator: IndicatorDefinition) -> Decimal {
@@ -159,10 +206,11 @@ public enum CatalogueFile {
         var version: Int?
         var plan: String?
         var defaultWarningMargin: Decimal?
+        var sections: [PlanSection]?
         var indicators: [RawIndicator]
 
         enum CodingKeys: String, CodingKey {
-            case version, plan, indicators
+            case version, plan, indicators, sections
             case defaultWarningMargin = "default_warning_margin"
         }
     }
@@ -177,6 +225,8 @@ public enum CatalogueFile {
         var nameVI: String?
         var nameEN: String?
         var warningMargin: Decimal?
+        var shortVI: String?
+        var shortEN: String?
 
         enum CodingKeys: String, CodingKey {
             case id, source, comparator, target
@@ -184,6 +234,8 @@ public enum CatalogueFile {
             case nameVI = "name_vi"
             case nameEN = "name_en"
             case warningMargin = "warning_margin"
+            case shortVI = "short_vi"
+            case shortEN = "short_en"
         }
     }
 
@@ -215,11 +267,13 @@ public enum CatalogueFile {
             guard let source, let comparator, let target = raw.target else { continue }
             indicators.append(IndicatorDefinition(
                 id: raw.id, planRef: raw.planRef ?? "", source: source, comparator: comparator, target: target,
-                nameVI: raw.nameVI ?? "", nameEN: raw.nameEN ?? "", warningMargin: raw.warningMargin))
+                nameVI: raw.nameVI ?? "", nameEN: raw.nameEN ?? "", warningMargin: raw.warningMargin,
+                shortVI: raw.shortVI, shortEN: raw.shortEN))
         }
         let catalogue = Catalogue(
             plan: document.plan ?? "",
             defaultWarningMargin: document.defaultWarningMargin ?? Decimal(string: "0.05")!,
+            sections: document.sections ?? [],
             indicators: indicators)
         problems += catalogue.problems()
         if !problems.isEmpty { throw Invalid(problems: problems) }

@@ -6,6 +6,9 @@ public struct Evaluator: Sendable {
     public var catalogue: Catalogue
     public var calendar: PlanCalendar
 
+    /// How far ahead the page looks for tasks falling due (the "due within 7 days").
+    public static let dueSoonDays = 7
+
     public init(catalogue: Catalogue, calendar: PlanCalendar) {
         self.catalogue = catalogue
         self.calendar = calendar
@@ -57,10 +60,15 @@ public struct Evaluator: Sendable {
             }
         }
 
-        let overdue = inputs.overdueTasks
+        let overdue = inputs.openTasks
             .filter { $0.dueDate < today }
             .map { OverdueTaskEntry(task: $0, daysOverdue: $0.dueDate.days(until: today)) }
             .sorted { ($0.daysOverdue, $1.task.id) > ($1.daysOverdue, $0.task.id) }
+        let lastSoonDay = today.adding(days: Self.dueSoonDays)
+        let dueSoon = inputs.openTasks
+            .filter { $0.dueDate >= today && $0.dueDate <= lastSoonDay }
+            .map { DueSoonTaskEntry(task: $0, daysLeft: today.days(until: $0.dueDate)) }
+            .sorted { ($0.daysLeft, $0.task.id) < ($1.daysLeft, $1.task.id) }
         var ownOverdueTasks = [Int](repeating: 0, count: tree.units.count)
         for entry in overdue {
             if let index = tree.indexByID[entry.task.leadUnitID] { ownOverdueTasks[index] += 1 }
@@ -73,7 +81,8 @@ public struct Evaluator: Sendable {
             asOf: asOf, refreshedAt: refreshedAt, timeZone: calendar.timeZone, catalogue: catalogue,
             units: tree.units, results: results, overdueTasks: overdue,
             tasksOverdueByUnit: Dictionary(uniqueKeysWithValues: zip(tree.units.map(\.id), tasksByUnit)),
-            dossiersOverdueByUnit: Dictionary(uniqueKeysWithValues: zip(tree.units.map(\.id), dossiersByUnit)))
+            dossiersOverdueByUnit: Dictionary(uniqueKeysWithValues: zip(tree.units.map(\.id), dossiersByUnit)),
+            dueSoonTasks: dueSoon)
     }
 
     /// `procedures_paid_online`: distinct procedures over the subtree, so a procedure paid at two

@@ -65,8 +65,8 @@ public struct ManualValue: Sendable, Hashable {
     }
 }
 
-/// A task open as of T whose due date has passed.
-public struct OverdueTask: Sendable, Hashable, Codable {
+/// A plan task open as of T that is overdue or falls due within the look-ahead window.
+public struct OpenTask: Sendable, Hashable, Codable {
     public var id: String
     public var planRef: String?
     public var title: String
@@ -110,21 +110,22 @@ public struct KPIInputs: Sendable {
     /// Tallies of the `.catalogue` indicators (the procedure catalogue is shared by every root).
     public var catalogueTallies: [ComputedIndicator: Tally]
     public var manualValues: [ManualValue]
-    public var overdueTasks: [OverdueTask]
+    /// Tasks open as of T due before T's local day plus `Evaluator.dueSoonDays` (overdue ones included).
+    public var openTasks: [OpenTask]
     /// Unfinished dossiers past due as of T, per own unit.
     public var overdueDossiers: [String: Int]
 
     public init(
         units: [Unit], tallies: [TallyKey: Tally] = [:], paidProcedures: [PaidProcedure] = [],
         catalogueTallies: [ComputedIndicator: Tally] = [:], manualValues: [ManualValue] = [],
-        overdueTasks: [OverdueTask] = [], overdueDossiers: [String: Int] = [:]
+        openTasks: [OpenTask] = [], overdueDossiers: [String: Int] = [:]
     ) {
         self.units = units
         self.tallies = tallies
         self.paidProcedures = paidProcedures
         self.catalogueTallies = catalogueTallies
         self.manualValues = manualValues
-        self.overdueTasks = overdueTasks
+        self.openTasks = openTasks
         self.overdueDossiers = overdueDossiers
     }
 }

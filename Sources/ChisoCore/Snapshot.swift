@@ -21,8 +21,14 @@ public struct IndicatorResult: Sendable, Hashable {
 
 /// An overdue task as of T, with its days overdue.
 public struct OverdueTaskEntry: Sendable, Hashable {
-    public var task: OverdueTask
+    public var task: OpenTask
     public var daysOverdue: Int
+}
+
+/// An open task due today or within the next days (`daysLeft` 0 = due today).
+public struct DueSoonTaskEntry: Sendable, Hashable {
+    public var task: OpenTask
+    public var daysLeft: Int
 }
 
 /// Everything chiso knows at one instant; immutable, served from memory, replaced whole.
@@ -36,6 +42,8 @@ public struct Snapshot: Sendable {
     public var results: [IndicatorResult]
     /// Most overdue first, then by id.
     public var overdueTasks: [OverdueTaskEntry]
+    /// Open tasks due within `Evaluator.dueSoonDays` days from today (today included), soonest first.
+    public var dueSoonTasks: [DueSoonTaskEntry]
     /// Open tasks past due over each unit's subtree (every unit present, 0 included).
     public var tasksOverdueByUnit: [String: Int]
     /// Unfinished dossiers past due over each unit's subtree (every unit present, 0 included).
@@ -44,8 +52,9 @@ public struct Snapshot: Sendable {
     public init(
         asOf: Date, refreshedAt: Date, timeZone: TimeZone, catalogue: Catalogue, units: [Unit],
         results: [IndicatorResult], overdueTasks: [OverdueTaskEntry],
-        tasksOverdueByUnit: [String: Int], dossiersOverdueByUnit: [String: Int]
+        tasksOverdueByUnit: [String: Int], dossiersOverdueByUnit: [String: Int], dueSoonTasks: [DueSoonTaskEntry] = []
     ) {
+        self.dueSoonTasks = dueSoonTasks
         self.asOf = asOf
         self.refreshedAt = refreshedAt
         self.timeZone = timeZone

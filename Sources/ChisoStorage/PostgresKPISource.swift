@@ -31,7 +31,7 @@ public struct PostgresKPISource: KPISource {
             inputs.paidProcedures = payments.paid
             inputs.catalogueTallies = try await catalogueTallies(connection)
             inputs.manualValues = try await manualValues(connection, asOf: asOf, periods: periods)
-            inputs.overdueTasks = try await overdueTasks(connection, asOf: asOf, today: periods[0].endDate)
+            inputs.openTasks = try await openTasks(connection, asOf: asOf, today: periods[0].endDate)
             inputs.overdueDossiers = try await overdueDossiers(connection, asOf: asOf)
             return inputs
         }
@@ -258,22 +258,24 @@ public struct PostgresKPISource: KPISource {
         return out
     }
 
-    /// Tasks open as of T (a task done after T was still open then) whose due date has passed.
-    func overdueTasks(_ connection: PostgresConnection, asOf t: Date, today: LocalDate) async throws -> [OverdueTask] {
+    /// Tasks open as of T (a task done after T was still open then) that are overdue or due within
+    /// `Evaluator.dueSoonDays` days.
+    func openTasks(_ connection: PostgresConnection, asOf t: Date, today: LocalDate) async throws -> [OpenTask] {
+        let horizon = today.adding(days: Evaluator.dueSoonDays).description
         let rows = try await connection.query("""
             SELECT id, plan_ref, title, lead_unit_id, monitoring_unit_id, due_date::text
             FROM tasks
             WHERE status <> 'cancelled'
               AND NOT (status = 'done' AND done_at <= \(t))
-              AND due_date < \(today.description)::date
+              AND due_date <= \(horizon)::date
             ORDER BY due_date, id
             """, logger: logger)
-        var out: [OverdueTask] = []
+        var out: [OpenTask] = []
         for try await (id, planRef, title, lead, monitoring, due) in rows.decode((String, String?, String, String, String?, String).self) {
             guard let dueDate = LocalDate(iso: due) else {
                 throw StorageError.unexpectedValue(table: "tasks", column: "due_date", value: due)
             }
-            out.append(OverdueTask(id: id, planRef: planRef, title: title, leadUnitID: lead, monitoringUnitID: monitoring, dueDate: dueDate))
+            out.append(OpenTask(id: id, planRef: planRef, title: title, leadUnitID: lead, monitoringUnitID: monitoring, dueDate: dueDate))
         }
         return out
     }

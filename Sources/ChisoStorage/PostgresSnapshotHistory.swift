@@ -40,4 +40,26 @@ public struct PostgresSnapshotHistory: SnapshotHistory {
                 """, logger: logger)
         }
     }
+
+    public func trend(year: Int, units: [String], before: LocalDate) async throws -> TrendHistory {
+        let first = LocalDate(year: year, month: 1, day: 1).description
+        let end = before.description
+        return try await client.withChisoTransaction(schema: schema, statementTimeout: statementTimeout, readOnlySnapshot: true, logger: logger) { connection in
+            let rows = try await connection.query("""
+                SELECT indicator, unit_id, local_day::text, numerator::text, denominator::text
+                FROM chiso_snapshot_values
+                WHERE period = 'year' AND unit_id = ANY(\(units)::text[])
+                  AND local_day >= \(first)::date AND local_day < \(end)::date
+                ORDER BY indicator, unit_id, local_day
+                """, logger: logger)
+            var history = TrendHistory()
+            for try await (indicator, unit, dayText, numeratorText, denominatorText) in rows.decode((String, String, String, String, String).self) {
+                guard let day = LocalDate(iso: dayText), let numerator = Decimal(string: numeratorText),
+                      let denominator = Decimal(string: denominatorText)
+                else { throw StorageError.unexpectedValue(table: "chiso_snapshot_values", column: "local_day", value: dayText) }
+                history.append(indicator: indicator, unit: unit, point: HistoryPoint(day: day, numerator: numerator, denominator: denominator))
+            }
+            return history
+        }
+    }
 }

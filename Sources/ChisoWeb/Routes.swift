@@ -12,7 +12,9 @@ public enum Routes {
     public static func add<Context: RequestContext>(
         to router: Router<Context>,
         store: SnapshotStore,
-        operationalMetrics: @escaping @Sendable () -> [UInt8]
+        operationalMetrics: @escaping @Sendable () -> [UInt8],
+        staleAfter: Duration = .seconds(180),
+        now: @escaping @Sendable () -> Date = { Date() }
     ) {
         router.get("/healthz") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: "ok\n")))
@@ -62,7 +64,7 @@ public enum Routes {
 
         router.get("/") { request, _ in
             let state = store.current
-            let english = request.uri.queryParameters.get("lang") == "en"
+            let query = request.uri.queryParameters
             var headers: HTTPFields = [
                 .contentType: "text/html; charset=utf-8",
                 .cacheControl: "no-cache",
@@ -70,17 +72,71 @@ public enum Routes {
                 .xContentTypeOptions: "nosniff",
                 .referrerPolicy: "no-referrer",
             ]
+            let english: Bool
+            switch query.get("lang") {
+            case nil, "vi": english = false
+            case "en": english = true
+            default: return plain(.badRequest, "lang must be vi or en\n", headers)
+            }
+            let period: PeriodKind
+            if let text = query.get("period") {
+                guard let kind = PeriodKind(rawValue: text) else { return plain(.badRequest, "period must be year, quarter or month\n", headers) }
+                period = kind
+            } else {
+                period = .year
+            }
             guard let published = state.published else {
+                headers[.cacheControl] = "no-store"
                 return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: StatusPage.waiting(english: english, lastError: state.lastError != nil))))
             }
-            if !state.lastRefreshSucceeded {
-                // Stale: re-render so the banner shows; rare, and the page is small.
-                let html = StatusPage.render(published.snapshot, english: english, stale: StatusPage.Staleness(since: state.lastFailureAt))
-                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
+            let unit = query.get("unit").flatMap { $0 == published.snapshot.units.first?.id ? nil : $0 }
+            let pageRequest = PageRequest(language: english ? .en : .vi, period: period, unitID: unit)
+            let staleness = Routes.staleness(state, staleAfter: staleAfter, now: now())
+            // Validators: the snapshot, the page and whether it carries the stale banner.
+            let etag = "\"\(published.etag)-\(english ? "en" : "vi")-\(period.rawValue)-\(staleness == nil ? "f" : "s")\(unit.map { "-" + (published.layout.slugs[$0] ?? "x") } ?? "")\""
+            headers[.eTag] = etag
+            headers[.lastModified] = httpDate(published.snapshot.refreshedAt)
+            if let match = request.headers[.ifNoneMatch], match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag }) {
+                return Response(status: .notModified, headers: headers)
             }
-            headers[.eTag] = "\"\(published.etag)-\(english ? "en" : "vi")\""
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: english ? published.statusPageEnglish : published.statusPage))
+            if staleness == nil, unit == nil, let page = published.pages[pageRequest] {
+                return Response(status: .ok, headers: headers, body: .init(byteBuffer: page))
+            }
+            do {
+                let html = try StatusPage.render(
+                    published.snapshot, history: published.history, request: pageRequest, links: .query,
+                    staleness: staleness, layout: published.layout)
+                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
+            } catch {
+                headers[.eTag] = nil
+                return plain(.notFound, english ? "unknown unit\n" : "không có đơn vị này\n", headers)
+            }
         }
+    }
+
+    /// Whether the page must warn that its figures may be out of date, and since when: the last
+    /// refresh failed, or none succeeded for `staleAfter` (three intervals: the daemon is stuck).
+    public static func staleness(_ state: SnapshotStore.State, staleAfter: Duration, now: Date) -> Staleness? {
+        if !state.lastRefreshSucceeded { return Staleness(since: state.failingSince ?? state.lastFailureAt) }
+        if let last = state.lastSuccessAt, now.timeIntervalSince(last) > Double(staleAfter.components.seconds) {
+            return Staleness(since: last)
+        }
+        return nil
+    }
+
+    static func plain(_ status: HTTPResponse.Status, _ text: String, _ headers: HTTPFields) -> Response {
+        var headers = headers
+        headers[.contentType] = "text/plain; charset=utf-8"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// RFC 9110 IMF-fixdate, for `Last-Modified`.
+    static func httpDate(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        return formatter.string(from: date)
     }
 }
 

@@ -10,21 +10,28 @@ public struct PublishedSnapshot: Sendable {
     public let metricsText: ByteBuffer
     /// The JSON document without its opening `{`: the handler prefixes the live `stale` flag.
     public let jsonTail: ByteBuffer
-    public let statusPage: ByteBuffer
-    public let statusPageEnglish: ByteBuffer
+    /// The root's pages (both languages, every period), rendered once; unit pages are rendered on demand.
+    public let pages: [PageRequest: ByteBuffer]
+    /// The trend lines the pages were drawn with (kept to re-render with a stale banner or for a unit).
+    public let history: TrendHistory
+    public let layout: SiteLayout
     /// For `ETag`: changes with every published snapshot.
     public let etag: String
 
-    public init(snapshot: Snapshot, metricsText: String, json: Data, statusPage: String, statusPageEnglish: String, etag: String) {
+    public init(snapshot: Snapshot, metricsText: String, json: Data, pages: [PageRequest: ByteBuffer], history: TrendHistory, etag: String) {
         self.snapshot = snapshot
         self.metricsText = ByteBuffer(string: metricsText)
         var tail = json
         if tail.first == UInt8(ascii: "{") { tail.removeFirst() }
         self.jsonTail = ByteBuffer(bytes: tail)
-        self.statusPage = ByteBuffer(string: statusPage)
-        self.statusPageEnglish = ByteBuffer(string: statusPageEnglish)
+        self.pages = pages
+        self.history = history
+        self.layout = SiteLayout(units: snapshot.units)
         self.etag = etag
     }
+
+    /// The Vietnamese year page (what `GET /` answers).
+    public var statusPage: ByteBuffer { pages[PageRequest()] ?? ByteBuffer() }
 }
 
 /// The state the HTTP side serves: the last good snapshot and how the last refresh went.
@@ -36,10 +43,14 @@ public final class SnapshotStore: Sendable {
         public var lastRefreshSucceeded = false
         public var lastSuccessAt: Date?
         public var lastFailureAt: Date?
+        /// The first failure of the current outage (nil while refreshes succeed).
+        public var failingSince: Date?
         /// The cause of the last failure, without secrets.
         public var lastError: String?
         /// Failures since the last success.
         public var consecutiveFailures = 0
+
+        public init() {}
     }
 
     private let state = Mutex(State())
@@ -55,6 +66,7 @@ public final class SnapshotStore: Sendable {
             $0.lastSuccessAt = instant
             $0.lastError = nil
             $0.consecutiveFailures = 0
+            $0.failingSince = nil
         }
     }
 
@@ -62,6 +74,7 @@ public final class SnapshotStore: Sendable {
         state.withLock {
             $0.lastRefreshSucceeded = false
             $0.lastFailureAt = instant
+            if $0.failingSince == nil { $0.failingSince = instant }
             $0.lastError = reason
             $0.consecutiveFailures += 1
         }
@@ -70,14 +83,23 @@ public final class SnapshotStore: Sendable {
 
 extension PublishedSnapshot {
     /// Renders every answer of a snapshot once.
-    public init(rendering snapshot: Snapshot) {
+    public init(rendering snapshot: Snapshot, history: TrendHistory = TrendHistory()) {
         let stamp = UInt64(max(0, snapshot.refreshedAt.timeIntervalSince1970 * 1000))
+        let layout = SiteLayout(units: snapshot.units)
+        var pages: [PageRequest: ByteBuffer] = [:]
+        for language in [Format.Language.vi, .en] {
+            for period in PeriodKind.allCases {
+                let request = PageRequest(language: language, period: period)
+                // The root always exists in a snapshot that has units; an empty tree renders an empty page.
+                let html = (try? StatusPage.render(snapshot, history: history, request: request, links: .query, layout: layout)) ?? ""
+                pages[request] = ByteBuffer(string: html)
+            }
+        }
         self.init(
             snapshot: snapshot,
             metricsText: PrometheusText.render(snapshot),
             json: SnapshotJSON.encode(snapshot),
-            statusPage: StatusPage.render(snapshot, english: false, stale: nil),
-            statusPageEnglish: StatusPage.render(snapshot, english: true, stale: nil),
+            pages: pages, history: history,
             etag: String(stamp, radix: 36))
     }
 }

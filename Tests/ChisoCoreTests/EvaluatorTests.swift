@@ -76,10 +76,10 @@ import Testing
 
     @Test func overdueTasksMostOverdueFirstAndCountedUpTheTree() {
         var inputs = KPIInputs(units: units)
-        inputs.overdueTasks = [
-            OverdueTask(id: "b", planRef: nil, title: "B", leadUnitID: "p/a/x", monitoringUnitID: nil, dueDate: LocalDate(year: 2026, month: 6, day: 1)),
-            OverdueTask(id: "a", planRef: "I.1", title: "A", leadUnitID: "p/b", monitoringUnitID: "p", dueDate: LocalDate(year: 2026, month: 6, day: 1)),
-            OverdueTask(id: "c", planRef: nil, title: "C", leadUnitID: "p/a", monitoringUnitID: nil, dueDate: LocalDate(year: 2026, month: 1, day: 31)),
+        inputs.openTasks = [
+            OpenTask(id: "b", planRef: nil, title: "B", leadUnitID: "p/a/x", monitoringUnitID: nil, dueDate: LocalDate(year: 2026, month: 6, day: 1)),
+            OpenTask(id: "a", planRef: "I.1", title: "A", leadUnitID: "p/b", monitoringUnitID: "p", dueDate: LocalDate(year: 2026, month: 6, day: 1)),
+            OpenTask(id: "c", planRef: nil, title: "C", leadUnitID: "p/a", monitoringUnitID: nil, dueDate: LocalDate(year: 2026, month: 1, day: 31)),
         ]
         inputs.overdueDossiers = ["p/a/x": 2, "p/b": 5]
         let snapshot = evaluate(inputs)

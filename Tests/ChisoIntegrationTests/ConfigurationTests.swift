@@ -10,7 +10,7 @@ import Testing
         Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "BadConfigs")!.path
     }
 
-    static let knownKeys = "as_of, catalogue, database, listen, log_level, refresh_interval, refresh_timeout, schema, statement_timeout, time_zone"
+    static let knownKeys = "as_of, catalogue, database, listen, log_level, output_dir, refresh_interval, refresh_timeout, schema, statement_timeout, time_zone"
 
     /// file → message, with {path} for the file's path and {dir} for its folder.
     static let badFiles: [(String, String)] = [
@@ -29,6 +29,7 @@ import Testing
         ("unknown-log-level.json", "{path}: log_level: unknown log level 'verbose' (trace, debug, info, notice, warning, error, critical)"),
         ("catalogue-missing.json", "{path}: catalogue: catalogue file {dir}/no-such-catalogue.json cannot be read"),
         ("catalogue-invalid.json", "{path}: catalogue: {dir}/catalogue-with-problems.catalogue: catalogue: indicator documents_signed: bad comparator '=>'; expected one of >, >=, <, <=; catalogue: indicator documents_signed: target 70 is out of range 0..1"),
+        ("output-dir-is-a-file.json", "{path}: output_dir: {dir}/not-a-directory.txt exists and is not a directory"),
         ("not-json.json", "{path}: is not valid JSON"),
         ("not-an-object.json", "{path}: must hold a JSON object"),
     ]

@@ -148,14 +148,81 @@ import Testing
             let html = String(buffer: page.body)
             #expect(html.contains(#"<html lang="vi">"#))
             #expect(html.contains("Xã Bắc Bình"))
-            #expect(html.contains("Cập nhật lúc 15/06/2026 10:00"))
+            #expect(html.contains("Cập nhật lúc <strong>15/06/2026 10:00</strong>"))
             // A task title with markup characters is escaped, never raw.
             #expect(html.contains("Số hóa hồ sơ &lt;tồn đọng&gt; &amp; &quot;cũ&quot;"))
             #expect(!html.contains("<tồn đọng>"))
             #expect(html.contains("70\u{00A0}%"))
             let english = String(buffer: try await client.execute(uri: "/?lang=en", method: .get).body)
             #expect(english.contains(#"<html lang="en">"#))
-            #expect(english.contains("As of 2026-06-15 10:00"))
+            #expect(english.contains("As of <strong>2026-06-15 10:00</strong>"))
+        }
+    }
+
+    @Test func pageHeadersLetAProxyCacheAndRevalidate() async throws {
+        try await Self.withFixtureApp { client in
+            let page = try await client.execute(uri: "/", method: .get)
+            #expect(page.headers[.cacheControl] == "no-cache")
+            #expect(page.headers[HTTPField.Name("Referrer-Policy")!] == "no-referrer")
+            #expect(page.headers[.contentSecurityPolicy]?.contains("script-src") == false, "no script source may be allowed")
+            let etag = try #require(page.headers[.eTag])
+            let modified = try #require(page.headers[.lastModified])
+            #expect(modified.hasSuffix(" GMT"))
+            let again = try await client.execute(uri: "/", method: .get, headers: [.ifNoneMatch: etag])
+            #expect(again.status == .notModified)
+            #expect(again.body.readableBytes == 0)
+            // Another page has another validator.
+            let english = try await client.execute(uri: "/?lang=en", method: .get, headers: [.ifNoneMatch: etag])
+            #expect(english.status == .ok)
+            #expect(english.headers[.eTag] != etag)
+        }
+    }
+
+    @Test func periodsUnitsAndBadQueries() async throws {
+        try await Self.withFixtureApp { client in
+            let quarter = String(buffer: try await client.execute(uri: "/?period=quarter", method: .get).body)
+            #expect(quarter.contains("<span aria-current=\"page\">Quý 2/2026 đến nay</span>"))
+            let unit = try await client.execute(uri: "/?unit=bac-binh%2Ftthc&lang=en", method: .get)
+            #expect(unit.status == .ok)
+            let unitHTML = String(buffer: unit.body)
+            #expect(unitHTML.contains("<h1>Trung tâm Phục vụ hành chính công</h1>"))
+            // its child, with markup characters in its name, escaped
+            #expect(unitHTML.contains("Quầy 1 &lt;&quot;tiếp nhận&quot;&gt; &amp; trả kết quả"))
+            #expect(try await client.execute(uri: "/?unit=nope", method: .get).status == .notFound)
+            #expect(try await client.execute(uri: "/?period=week", method: .get).status == .badRequest)
+            #expect(try await client.execute(uri: "/?lang=fr", method: .get).status == .badRequest)
+        }
+    }
+
+    @Test func pagesAreWrittenToTheOutputDirectory() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("chiso-site-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try await TestDatabase.withSchema(fixture: "commune") { _, schema, _ in
+            let settings = try await TestDatabase.settings(schema: schema.rawValue, extra: [
+                "CHISO_AS_OF": "2026-06-15T10:00:00+07:00", "CHISO_LISTEN": "127.0.0.1:0", "CHISO_REFRESH_INTERVAL": "3600",
+                "CHISO_OUTPUT_DIR": folder.path,
+            ])
+            let (application, _) = buildApplication(settings, logger: TestDatabase.logger)
+            try await application.test(.router) { client in
+                try await waitUntil(client, path: "/readyz", status: .ok)
+                // The files are written right after publishing; wait for the last one of the pass.
+                let last = folder.appendingPathComponent("en/units/bac-binh_tthc_quay-1.month.html")
+                for _ in 0..<600 where !FileManager.default.fileExists(atPath: last.path) { try await Task.sleep(for: .milliseconds(100)) }
+                let index = try String(contentsOf: folder.appendingPathComponent("index.html"), encoding: .utf8)
+                #expect(index.contains("<html lang=\"vi\">"))
+                #expect(index.contains("Cập nhật lúc <strong>15/06/2026 10:00</strong>"))
+                #expect(index.contains("href=\"quarter.html\""))
+                #expect(index.contains("href=\"en/index.html\""))
+                let english = try String(contentsOf: folder.appendingPathComponent("en/index.html"), encoding: .utf8)
+                #expect(english.contains("<html lang=\"en\">"))
+                #expect(english.contains("href=\"../index.html\""))
+                for path in ["quarter.html", "month.html", "en/quarter.html", "en/month.html", "units/bac-binh_tthc.html", "units/bac-binh_vp.quarter.html"] {
+                    #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent(path).path), "\(path) missing")
+                }
+                // Written by rename: no temporary file is left behind.
+                let leftovers = try FileManager.default.subpathsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".tmp") }
+                #expect(leftovers.isEmpty)
+            }
         }
     }
 }

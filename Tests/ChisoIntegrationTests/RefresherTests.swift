@@ -32,10 +32,11 @@ import Testing
         }
     }
 
-    func refresher(_ source: any KPISource, store: SnapshotStore, metrics: RefreshMetrics, timeout: Duration = .seconds(5)) -> Refresher<ContinuousClock> {
+    func refresher(_ source: any KPISource, store: SnapshotStore, metrics: RefreshMetrics, timeout: Duration = .seconds(5),
+                   history: (any SnapshotHistory)? = nil, site: StaticSite? = nil) -> Refresher<ContinuousClock> {
         let calendar = PlanCalendar(timeZone: TimeZone(identifier: "Asia/Ho_Chi_Minh")!)
         return Refresher(
-            source: source, history: nil, store: store, metrics: metrics,
+            source: source, history: history, store: store, site: site, metrics: metrics,
             evaluator: Evaluator(catalogue: .builtIn, calendar: calendar), interval: .seconds(60), timeout: timeout,
             asOf: calendar.parseInstant("2026-06-15T10:00:00+07:00"), clock: ContinuousClock(), logger: TestDatabase.logger)
     }
@@ -72,6 +73,64 @@ import Testing
     @Test func backoffDoublesUpToTheInterval() {
         let delays = (1...8).map { Refresher<ContinuousClock>.backoff(afterFailures: $0, cap: .seconds(60)) }
         #expect(delays == [.seconds(1), .seconds(2), .seconds(4), .seconds(8), .seconds(16), .seconds(32), .seconds(60), .seconds(60)])
+    }
+
+    @Test func theFilesOnDiskSayWhenFiguresAreStale() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("chiso-stale-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let failing = Switch()
+        let store = SnapshotStore(), metrics = RefreshMetrics()
+        let refresher = refresher(FlakySource(failing: failing), store: store, metrics: metrics, site: StaticSite(directory: folder))
+        #expect(await refresher.refreshOnce())
+        let index = folder.appendingPathComponent("index.html")
+        #expect(try !String(contentsOf: index, encoding: .utf8).contains("class=\"stale\""))
+        failing.set(true)
+        #expect(await refresher.refreshOnce() == false)
+        let stale = try String(contentsOf: index, encoding: .utf8)
+        #expect(stale.contains("class=\"stale\" role=\"alert\""))
+        #expect(stale.contains("Cập nhật lúc <strong>15/06/2026 10:00</strong>"), "the last good figures stay")
+        #expect(try String(contentsOf: folder.appendingPathComponent("en/index.html"), encoding: .utf8).contains("Refreshing has been failing since"))
+        failing.set(false)
+        #expect(await refresher.refreshOnce())
+        #expect(try !String(contentsOf: index, encoding: .utf8).contains("class=\"stale\""))
+    }
+
+    @Test func beforeAnySuccessTheFileSaysThereAreNoFiguresYet() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("chiso-waiting-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let failing = Switch()
+        failing.set(true)
+        let refresher = refresher(FlakySource(failing: failing), store: SnapshotStore(), metrics: RefreshMetrics(), site: StaticSite(directory: folder))
+        #expect(await refresher.refreshOnce() == false)
+        let page = try String(contentsOf: folder.appendingPathComponent("index.html"), encoding: .utf8)
+        #expect(page.contains("Chưa kết nối được cơ sở dữ liệu"))
+    }
+
+    @Test func theTrendIsReadFromTheStoredHistoryPlusToday() async throws {
+        try await TestDatabase.withSchema(fixture: "commune") { client, schema, settings in
+            let source = PostgresKPISource(client: client, schema: schema, logger: TestDatabase.logger)
+            let history = PostgresSnapshotHistory(client: client, schema: schema, logger: TestDatabase.logger)
+            let evaluator = Evaluator(catalogue: .builtIn, calendar: settings.calendar)
+            // Two earlier days stored; the refresher adds today's point from its own snapshot.
+            for daysBack in [2.0, 1.0] {
+                let instant = fixtureAsOf.addingTimeInterval(-86_400 * daysBack)
+                let inputs = try await source.loadInputs(asOf: instant, calendar: settings.calendar)
+                try await history.append(evaluator.evaluate(inputs, asOf: instant, refreshedAt: instant))
+            }
+            let stored = try await history.trend(year: 2026, units: ["bac-binh"], before: LocalDate(year: 2026, month: 6, day: 15))
+            #expect(stored.series(indicator: "documents_signed", unit: "bac-binh").map(\.day.description) == ["2026-06-13", "2026-06-14"])
+            #expect(stored.series(indicator: "documents_signed", unit: "bac-binh/vp").isEmpty, "only the units asked for")
+            let store = SnapshotStore()
+            let refresher = refresher(source, store: store, metrics: RefreshMetrics(), history: history)
+            #expect(await refresher.refreshOnce())
+            let trend = try #require(store.current.published?.history)
+            let days = trend.series(indicator: "documents_signed", unit: "bac-binh")
+            #expect(days.map(\.day.description) == ["2026-06-13", "2026-06-14", "2026-06-15"])
+            #expect(days.last?.numerator == 7 && days.last?.denominator == 10)
+            // The root and the units right below it have trend lines; deeper units do not.
+            #expect(!trend.series(indicator: "documents_signed", unit: "bac-binh/tthc").isEmpty)
+            #expect(trend.series(indicator: "documents_signed", unit: "bac-binh/tthc/quay-1").isEmpty)
+        }
     }
 
     @Test func historyKeepsOneSnapshotPerLocalDay() async throws {

@@ -19,7 +19,8 @@ enum TestDatabase {
 
     /// The database settings; a test run without `scripts/test` fails here with instructions.
     static func settings(schema: String = "chiso", extra: [String: String] = [:]) async throws -> Settings {
-        let env = environment.merging(extra) { _, new in new }
+        // No status pages on disk unless a test asks for them (the default, ./site, is the repository).
+        let env = environment.merging(["CHISO_OUTPUT_DIR": ""]) { _, new in new }.merging(extra) { _, new in new }
         guard env["PGPORT"] != nil || env["CHISO_DATABASE_URL"] != nil else {
             Issue.record("no test database: run the suite with scripts/test, which starts a private PostgreSQL and exports PGHOST/PGPORT/PGUSER")
             throw TestDatabaseError.notConfigured

@@ -1,0 +1,184 @@
+import ChisoCore
+import ChisoWeb
+import Foundation
+import Testing
+
+/// A fixed snapshot, built by hand: a commune with two departments (one with a hostile name),
+/// a few computed and manual figures, overdue and upcoming tasks, overdue dossiers.
+enum PageFixture {
+    static let zone = TimeZone(identifier: "Asia/Ho_Chi_Minh")!
+    static let calendar = PlanCalendar(timeZone: zone)
+    static let asOf = calendar.parseInstant("2026-06-15T10:00:00+07:00")!
+    static let hostile = #"<script>alert(1)</script> & "x""#
+
+    static let units = [
+        Unit(id: "bac-binh", parentID: nil, name: "Xã Bắc Bình", kind: "commune"),
+        Unit(id: "bac-binh/kt", parentID: "bac-binh", name: "Phòng Kinh tế", kind: "department"),
+        Unit(id: "bac-binh/x", parentID: "bac-binh", name: hostile, kind: "department"),
+    ]
+
+    static func snapshot() -> Snapshot {
+        var inputs = KPIInputs(units: units)
+        func put(_ unit: String, _ period: PeriodKind, _ indicator: ComputedIndicator, _ n: Decimal, _ d: Decimal) {
+            inputs.tallies[TallyKey(unitID: unit, period: period, indicator: indicator)] = Tally(numerator: n, denominator: d)
+        }
+        // Year: 1 234 of 1 260 on time (97,9 %: at risk against ≥ 98 %), all at Phòng Kinh tế.
+        put("bac-binh/kt", .year, .dossiersOnTime, 1234, 1260)
+        put("bac-binh/kt", .quarter, .dossiersOnTime, 300, 301)
+        // Documents signed: 7 of 10 (70 %: not over 70 %, missed by the margin? at risk) at the hostile unit.
+        put("bac-binh/x", .year, .documentsSigned, 7, 10)
+        put("bac-binh/x", .year, .lateDossiersApologised, 20, 26)
+        put("bac-binh/kt", .year, .paymentsOnlineNational, 95, 100)
+        inputs.manualValues = [ManualValue(indicator: "investment_disbursed", unitID: "bac-binh", periodEnd: LocalDate(year: 2026, month: 5, day: 31),
+                                           numerator: 45, denominator: 100, recordedAt: asOf.addingTimeInterval(-86_400))]
+        inputs.openTasks = [
+            OpenTask(id: "T-1", planRef: "II.11", title: "Rà soát <quy trình> & \"biểu mẫu\"", leadUnitID: "bac-binh/x", monitoringUnitID: "bac-binh/kt",
+                     dueDate: LocalDate(year: 2026, month: 1, day: 31)),
+            OpenTask(id: "T-2", planRef: "I.6", title: "Báo cáo chuyển đổi số quý II", leadUnitID: "bac-binh/kt", monitoringUnitID: nil,
+                     dueDate: LocalDate(year: 2026, month: 6, day: 20)),
+        ]
+        inputs.overdueDossiers = ["bac-binh/kt": 3, "bac-binh/x": 1]
+        return Evaluator(catalogue: .builtIn, calendar: calendar).evaluate(inputs, asOf: asOf, refreshedAt: asOf)
+    }
+
+    static func history() -> TrendHistory {
+        var history = TrendHistory()
+        for (day, n) in [(LocalDate(year: 2026, month: 3, day: 1), Decimal(400)), (LocalDate(year: 2026, month: 5, day: 1), Decimal(800))] {
+            history.append(indicator: "dossiers_on_time", unit: "bac-binh", point: HistoryPoint(day: day, numerator: n, denominator: n + 10))
+        }
+        return history
+    }
+}
+
+@Suite struct StatusPageTests {
+    let snapshot = PageFixture.snapshot()
+
+    func page(_ request: PageRequest = PageRequest(), stale: Staleness? = nil, links: PageLinks = .query) throws -> String {
+        try StatusPage.render(snapshot, history: PageFixture.history(), request: request, links: links, staleness: stale)
+    }
+
+    @Test func everyIndicatorUnitAndTaskIsOnThePage() throws {
+        let html = try page()
+        #expect(html.hasPrefix("<!DOCTYPE html>\n<html lang=\"vi\">"))
+        for definition in Catalogue.builtIn.indicators {
+            #expect(html.contains("id=\"chi-tieu-\(definition.id)\""), "card \(definition.id) missing")
+            #expect(html.contains(Format.html(definition.nameVI)), "name of \(definition.id) missing")
+        }
+        #expect(html.contains("Xã Bắc Bình"))
+        #expect(html.contains("Phòng Kinh tế"))
+        if let folder = ProcessInfo.processInfo.environment["CHISO_TEST_ARTEFACTS"] {
+            try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try Data(html.utf8).write(to: URL(fileURLWithPath: folder).appendingPathComponent("fixture-page.html"))
+        }
+        #expect(html.contains("Rà soát &lt;quy trình&gt; &amp; &quot;biểu mẫu&quot;"))
+        #expect(html.contains("Báo cáo chuyển đổi số quý II"))
+        for section in ["I.1", "I.2", "I.3", "I.4", "I.5", "I.6", "II"] {
+            #expect(html.contains("<span class=\"ref\">\(section)</span>"), "section \(section) missing")
+        }
+    }
+
+    @Test func numbersAreInVietnameseForm() throws {
+        let html = try page()
+        // 1234 / 1260 = 97,94 % → 97,9 %; at risk against ≥ 98 %; gap −0,1 đ.p.
+        let onTime = try #require(html.range(of: "id=\"chi-tieu-dossiers_on_time\"")).upperBound
+        let card = String(html[onTime...].prefix(1500))
+        #expect(card.contains("97,9\u{00A0}%"))
+        #expect(card.contains("1.234\u{00A0}/\u{00A0}1.260"))
+        #expect(card.contains("≥\u{00A0}98\u{00A0}%"))
+        #expect(card.contains("−0,1\u{00A0}đ.p."))
+        #expect(card.contains("Có nguy cơ"))
+        #expect(card.contains("<polyline points="), "trend line missing")
+        #expect(card.contains("Dự báo cuối năm"))
+        #expect(html.contains("Cập nhật lúc <strong>15/06/2026 10:00</strong>"))
+        // the overdue task: due 31/01/2026, 135 days overdue
+        #expect(html.contains("31/01/2026"))
+        #expect(html.contains(">135<"))
+        // status words, never colour alone
+        for word in ["Đạt", "Có nguy cơ", "Chưa đạt", "Chưa có dữ liệu"] { #expect(html.contains(word)) }
+    }
+
+    @Test func englishPage() throws {
+        let html = try page(PageRequest(language: .en))
+        #expect(html.contains("<html lang=\"en\">"))
+        #expect(html.contains("97.9\u{00A0}%"))
+        #expect(html.contains("1,234\u{00A0}/\u{00A0}1,260"))
+        #expect(html.contains("Dossiers resolved on time"))
+        #expect(html.contains("2026-01-31"))
+        for word in ["Met", "At risk", "Missed", "No data"] { #expect(html.contains(word)) }
+    }
+
+    @Test func staleBannerOnlyWhenStale() throws {
+        let fresh = try page()
+        #expect(!fresh.contains("class=\"stale\""))
+        let since = PageFixture.calendar.parseInstant("2026-06-15T11:30:00+07:00")!
+        let stale = try page(stale: Staleness(since: since))
+        #expect(stale.contains("class=\"stale\" role=\"alert\""))
+        #expect(stale.contains("Không cập nhật được số liệu từ 15/06/2026 11:30"))
+    }
+
+    @Test func hostileNamesAreEscapedEverywhere() throws {
+        for request in [PageRequest(), PageRequest(language: .en), PageRequest(unitID: "bac-binh/x"), PageRequest(period: .month)] {
+            for links in [PageLinks.query, .files] {
+                let html = try page(request, links: links)
+                #expect(!html.contains("<script"), "raw script tag in \(request)")
+                #expect(!html.contains(PageFixture.hostile))
+                #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;x&quot;"), "escaped name missing in \(request)")
+            }
+        }
+    }
+
+    @Test func periodSwitchAndLinks() throws {
+        let year = try page()
+        #expect(year.contains("<span aria-current=\"page\">Năm 2026 đến nay</span>"))
+        #expect(year.contains("href=\"?period=quarter\""))
+        #expect(year.contains("href=\"?lang=en\""))
+        #expect(year.contains("href=\"?unit=bac-binh%2Fkt\""))
+        let month = try page(PageRequest(period: .month))
+        #expect(month.contains("<span aria-current=\"page\">Tháng 06/2026 đến nay</span>"))
+        let files = try page(PageRequest(language: .en, period: .quarter), links: .files)
+        #expect(files.contains("href=\"../quarter.html\""))  // Tiếng Việt
+        #expect(files.contains("href=\"../en/units/bac-binh_kt.quarter.html\""))
+        let unitFile = try page(PageRequest(unitID: "bac-binh/kt"), links: .files)
+        #expect(unitFile.contains("href=\"../index.html\""))
+    }
+
+    @Test func unitPageShowsTheUnitsFigures() throws {
+        let html = try page(PageRequest(unitID: "bac-binh/kt"))
+        #expect(html.contains("<h1>Phòng Kinh tế</h1>"))
+        #expect(html.contains("Báo cáo chuyển đổi số quý II"))       // its own task
+        #expect(!html.contains("Rà soát &lt;quy trình&gt;"))          // another unit's task
+        #expect(throws: StatusPageModel.Failure.unknownUnit("nope")) { try page(PageRequest(unitID: "nope")) }
+    }
+
+    @Test func unitsTableWorstFirst() throws {
+        let html = try page()
+        // The hostile unit misses documents_signed (70 % is not over 70 %) and apologies; Kinh tế only risks.
+        let hostileRow = try #require(html.range(of: "<th scope=\"row\"><a href=\"?unit=bac-binh%2Fx\">"))
+        let ktRow = try #require(html.range(of: "<th scope=\"row\"><a href=\"?unit=bac-binh%2Fkt\">"))
+        #expect(hostileRow.lowerBound < ktRow.lowerBound)
+    }
+}
+
+@Suite struct StalenessTests {
+    let now = Date(timeIntervalSince1970: 1_781_500_000)
+
+    func state(succeeded: Bool, lastSuccess: TimeInterval?, failingSince: TimeInterval? = nil) -> SnapshotStore.State {
+        var state = SnapshotStore.State()
+        state.lastRefreshSucceeded = succeeded
+        state.lastSuccessAt = lastSuccess.map { now.addingTimeInterval(-$0) }
+        state.failingSince = failingSince.map { now.addingTimeInterval(-$0) }
+        state.lastFailureAt = state.failingSince
+        return state
+    }
+
+    @Test func staleWhenTheLastRefreshFailedSinceTheFirstFailure() {
+        let stale = Routes.staleness(state(succeeded: false, lastSuccess: 600, failingSince: 500), staleAfter: .seconds(180), now: now)
+        #expect(stale == Staleness(since: now.addingTimeInterval(-500)))
+    }
+
+    @Test func staleWhenNoRefreshSucceededForThreeIntervals() {
+        #expect(Routes.staleness(state(succeeded: true, lastSuccess: 179), staleAfter: .seconds(180), now: now) == nil)
+        #expect(Routes.staleness(state(succeeded: true, lastSuccess: 181), staleAfter: .seconds(180), now: now)
+                == Staleness(since: now.addingTimeInterval(-181)))
+    }
+}
