@@ -17,6 +17,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.0"..<"5.0.0"),
     ],
     targets: [
         // The pure core: catalogue, periods, rollups, status, formatting. No I/O; time is a parameter.
@@ -36,6 +39,7 @@ let package = Package(
                 .embedInCode("Migrations/V001__input_contract.sql"),
                 .embedInCode("Migrations/V002__snapshot_history.sql"),
                 .embedInCode("Migrations/V003__trend_index.sql"),
+                .embedInCode("Migrations/V004__alert_outbox.sql"),
             ]
         ),
         .target(
@@ -46,12 +50,25 @@ let package = Package(
                 .product(name: "Mustache", package: "swift-mustache"),
             ],
             // Static -> ../../static: the stylesheet and templates live at the top level.
+            exclude: ["Static/mail"],
             resources: [.embedInCode("Static/chiso.css"), .embedInCode("Static/status.mustache")]
+        ),
+        // Alerts: the digest mail (templates in static/), the mail command and the webhook.
+        .target(
+            name: "ChisoAlerts",
+            dependencies: [
+                "ChisoCore",
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            resources: [.embedInCode("Mail/digest.txt.mustache"), .embedInCode("Mail/digest.html.mustache")]
         ),
         .target(
             name: "ChisoApp",
             dependencies: [
-                "ChisoCore", "ChisoStorage", "ChisoWeb",
+                "ChisoCore", "ChisoStorage", "ChisoWeb", "ChisoAlerts",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -68,7 +85,7 @@ let package = Package(
         .testTarget(
             name: "ChisoIntegrationTests",
             dependencies: [
-                "ChisoApp", "ChisoCore", "ChisoStorage", "ChisoWeb",
+                "ChisoApp", "ChisoCore", "ChisoStorage", "ChisoWeb", "ChisoAlerts",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],

@@ -1,3 +1,4 @@
+import ChisoAlerts
 import ChisoCore
 import ChisoStorage
 import ChisoWeb
@@ -55,13 +56,17 @@ public func buildApplication(
         evaluator: Evaluator(catalogue: settings.catalogue, calendar: settings.calendar),
         interval: settings.refreshInterval, timeout: settings.refreshTimeout, asOf: settings.asOf,
         clock: ContinuousClock(), logger: logger, now: now)
+    var services: [any Service] = [client, refresher]
+    if settings.alerts.enabled {
+        services.append(makeAlertService(settings, client: client, store: store, metrics: metrics, logger: logger, now: now))
+    }
     let router = Router()
     Routes.add(to: router, store: store, operationalMetrics: { metrics.render() },
                staleAfter: settings.refreshInterval * 3, now: now)
     let application = Application(
         router: router,
         configuration: .init(address: .hostname(settings.listenHost, port: settings.listenPort), serverName: "chiso"),
-        services: [client, refresher],
+        services: services,
         logger: logger)
     return (application, ChisoParts(store: store, metrics: metrics))
 }
@@ -84,4 +89,19 @@ public func makeLogger(level: Logger.Level) -> Logger {
     var logger = Logger(label: "chiso") { StreamLogHandler.standardError(label: $0) }
     logger.logLevel = level
     return logger
+}
+
+/// The alert service over PostgreSQL's outbox, the configured mail command and optional webhook.
+public func makeAlertService(
+    _ settings: Settings, client: PostgresClient, store: SnapshotStore?, metrics: RefreshMetrics, logger: Logger,
+    now: @escaping @Sendable () -> Date = { Date() }
+) -> AlertService<ContinuousClock> {
+    let alerts = settings.alerts
+    return AlertService(
+        outbox: PostgresAlertOutbox(client: client, schema: settings.schema, statementTimeout: settings.statementTimeout, logger: logger),
+        composer: MailComposer(sender: alerts.from, calendar: settings.calendar),
+        mail: SendmailHook(argv: alerts.command, timeout: alerts.timeout),
+        webhook: alerts.webhookURL.map { WebhookHook(url: $0, secret: alerts.webhookSecret, timeout: alerts.timeout) },
+        settings: alerts, calendar: settings.calendar, store: store, metrics: metrics,
+        asOf: settings.asOf, clock: ContinuousClock(), logger: logger, now: now)
 }

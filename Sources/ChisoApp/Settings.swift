@@ -1,3 +1,4 @@
+import ChisoAlerts
 import ChisoCore
 import ChisoStorage
 import Configuration
@@ -44,8 +45,34 @@ public struct Settings: Sendable {
     public var logLevel: Logger.Level
     /// Where the status pages are written as files at every refresh; nil: not written.
     public var outputDirectory: URL?
+    public var alerts: AlertSettings
 
     public var calendar: PlanCalendar { PlanCalendar(timeZone: timeZone) }
+}
+
+/// The overdue alerts: when, to whom, through what.
+public struct AlertSettings: Sendable {
+    /// Whether the daemon decides and sends digests on its schedule.
+    public var enabled: Bool
+    /// The mail command's argv, split once at configuration time (no shell).
+    public var command: [String]
+    public var from: MailComposer.Sender
+    public var policy: AlertPolicy
+    /// Bound on one run of the mail command (and one webhook call).
+    public var timeout: Duration
+    /// Attempts per digest before it is marked failed.
+    public var maxAttempts: Int
+    /// The first retry comes after this long; each next one after twice as long.
+    public var retryAfter: Duration
+    public var webhookURL: String?
+    public var webhookSecret: String?
+
+    public static let defaultCommand = ["/usr/sbin/sendmail", "-t", "-i"]
+
+    /// Exponential backoff: retryAfter, 2×, 4×, … after the 1st, 2nd, 3rd failed attempt.
+    public func retryDelay(afterAttempts attempts: Int) -> Duration {
+        retryAfter * (1 << min(max(attempts - 1, 0), 16))
+    }
 }
 
 /// The options every command takes; each is also read from the environment and the config file.
@@ -80,7 +107,10 @@ public enum SettingsLoader {
     struct Key {
         let file: String
         let flag: String?
-        var environment: String { "CHISO_" + file.uppercased().replacingOccurrences(of: ".", with: "_") }
+        /// The variable's name when it differs from the one derived from the file key.
+        var customEnvironment: String? = nil
+        var derivedEnvironment: String { "CHISO_" + file.uppercased().replacingOccurrences(of: ".", with: "_") }
+        var environment: String { customEnvironment ?? derivedEnvironment }
     }
 
     static let keys: [String: Key] = [
@@ -95,11 +125,27 @@ public enum SettingsLoader {
         "catalogue": Key(file: "catalogue", flag: nil),
         "log_level": Key(file: "log_level", flag: nil),
         "output_dir": Key(file: "output_dir", flag: "--output-dir"),
+        "alerts.enabled": Key(file: "alerts.enabled", flag: nil, customEnvironment: "CHISO_ALERT_ENABLED"),
+        "alerts.command": Key(file: "alerts.command", flag: nil, customEnvironment: "CHISO_ALERT_COMMAND"),
+        "alerts.from": Key(file: "alerts.from", flag: nil, customEnvironment: "CHISO_ALERT_FROM"),
+        "alerts.time": Key(file: "alerts.time", flag: nil, customEnvironment: "CHISO_ALERT_TIME"),
+        "alerts.working_days": Key(file: "alerts.working_days", flag: nil, customEnvironment: "CHISO_ALERT_WORKING_DAYS"),
+        "alerts.holidays": Key(file: "alerts.holidays", flag: nil, customEnvironment: "CHISO_ALERT_HOLIDAYS"),
+        "alerts.warn_days": Key(file: "alerts.warn_days", flag: nil, customEnvironment: "CHISO_ALERT_WARN_DAYS"),
+        "alerts.escalate_after_days": Key(file: "alerts.escalate_after_days", flag: nil, customEnvironment: "CHISO_ALERT_ESCALATE_AFTER_DAYS"),
+        "alerts.timeout": Key(file: "alerts.timeout", flag: nil, customEnvironment: "CHISO_ALERT_TIMEOUT"),
+        "alerts.max_attempts": Key(file: "alerts.max_attempts", flag: nil, customEnvironment: "CHISO_ALERT_MAX_ATTEMPTS"),
+        "alerts.retry_after": Key(file: "alerts.retry_after", flag: nil, customEnvironment: "CHISO_ALERT_RETRY_AFTER"),
+        "alerts.webhook_url": Key(file: "alerts.webhook_url", flag: nil, customEnvironment: "CHISO_ALERT_WEBHOOK_URL"),
+        "alerts.webhook_secret": Key(file: "alerts.webhook_secret", flag: nil, customEnvironment: "CHISO_ALERT_WEBHOOK_SECRET"),
     ]
+
+    /// Keys of the `alerts` object of a config file.
+    static let alertFileKeys: Set<String> = Set(keys.keys.filter { $0.hasPrefix("alerts.") }.map { String($0.dropFirst("alerts.".count)) })
 
     /// Top-level keys a config file may hold (`database` is an object with `url`).
     static let fileKeys: Set<String> = ["database", "schema", "listen", "as_of", "time_zone", "refresh_interval",
-                                        "statement_timeout", "refresh_timeout", "catalogue", "log_level", "output_dir"]
+                                        "statement_timeout", "refresh_timeout", "catalogue", "log_level", "output_dir", "alerts"]
 
     /// Resolves and checks every setting; throws `ConfigurationErrors` naming every problem found.
     public static func load(_ input: SettingsInput, environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> Settings {
@@ -119,7 +165,14 @@ public enum SettingsLoader {
         }
     }
 
-    static func resolve(_ input: SettingsInput, environment: [String: String]) async throws -> Settings {
+    static func resolve(_ input: SettingsInput, environment original: [String: String]) async throws -> Settings {
+        // CHISO_ALERT_COMMAND and friends are read under the names swift-configuration derives.
+        var environment = original
+        for key in keys.values {
+            if let custom = key.customEnvironment, let value = original[custom], original[key.derivedEnvironment] == nil {
+                environment[key.derivedEnvironment] = value
+            }
+        }
         // Layers, highest precedence first, each a swift-configuration reader with a name for errors.
         var cli: [AbsoluteConfigKey: ConfigValue] = [:]
         func put(_ key: String, _ value: String?) {
@@ -135,7 +188,7 @@ public enum SettingsLoader {
         var layers: [(name: (Key) -> String, reader: ConfigReader)] = [
             ({ $0.flag ?? $0.file }, ConfigReader(provider: InMemoryProvider(name: "command line", values: cli))),
             ({ $0.environment }, ConfigReader(provider: EnvironmentVariablesProvider(
-                environmentVariables: environment, secretsSpecifier: .specific(["CHISO_DATABASE_URL", "DATABASE_URL", "PGPASSWORD"])
+                environmentVariables: environment, secretsSpecifier: .specific(["CHISO_DATABASE_URL", "DATABASE_URL", "PGPASSWORD", "CHISO_ALERTS_WEBHOOK_SECRET"])
             ).prefixKeys(with: "chiso"))),
         ]
         let configPath = input.config ?? environment["CHISO_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
@@ -161,8 +214,15 @@ public enum SettingsLoader {
             let key = keys[id]!
             for layer in layers {
                 let configKey = ConfigKey(stringLiteral: key.file)
-                if let text = layer.reader.string(forKey: configKey, isSecret: id == "database.url") {
+                let secret = id == "database.url" || id == "alerts.webhook_secret"
+                if let text = layer.reader.string(forKey: configKey, isSecret: secret) {
                     return (text, layer.name(key))
+                }
+                if let bool = layer.reader.bool(forKey: configKey) {
+                    return (bool ? "true" : "false", layer.name(key))
+                }
+                if let list = layer.reader.stringArray(forKey: configKey) {
+                    return (list.joined(separator: ","), layer.name(key))
                 }
                 if let number = layer.reader.double(forKey: configKey) {
                     return (number == number.rounded() ? String(Int(number)) : String(number), layer.name(key))
@@ -257,6 +317,8 @@ public enum SettingsLoader {
             return URL(fileURLWithPath: path, isDirectory: true)
         }
 
+        let alerts = resolveAlerts(lookup: lookup, report: { problems.append($0) })
+
         let fallbackDatabase = DatabaseLocation(endpoint: .socket(path: "/var/run/postgresql/.s.PGSQL.5432"), user: "postgres", password: nil, database: "chiso", tls: .disable)
         let database = attempt(fallbackDatabase) { () throws(ConfigurationError) -> DatabaseLocation in
             if let (text, setting) = lookup("database.url") {
@@ -271,7 +333,8 @@ public enum SettingsLoader {
         return Settings(
             configFile: configPath, database: database, schema: schema, listenHost: host, listenPort: port,
             asOf: asOf, timeZone: timeZone, refreshInterval: refreshInterval, statementTimeout: statementTimeout,
-            refreshTimeout: refreshTimeout, catalogue: catalogue, logLevel: logLevel, outputDirectory: outputDirectory)
+            refreshTimeout: refreshTimeout, catalogue: catalogue, logLevel: logLevel, outputDirectory: outputDirectory,
+            alerts: alerts)
     }
 
     static func seconds(_ found: (value: String, setting: String)?, default fallback: Double, minimum: Double) throws(ConfigurationError) -> Duration {
@@ -316,6 +379,14 @@ public enum SettingsLoader {
         for key in dictionary.keys.sorted() where !fileKeys.contains(key) {
             throw ConfigurationError(setting: "\(path): \(key)", problem: "unknown setting (known: \(fileKeys.sorted().joined(separator: ", ")))")
         }
+        if let alerts = dictionary["alerts"] {
+            guard let inner = alerts as? [String: Any] else {
+                throw ConfigurationError(setting: "\(path): alerts", problem: "must be an object like {\"command\": \"/usr/sbin/sendmail -t -i\"}")
+            }
+            for key in inner.keys.sorted() where !alertFileKeys.contains(key) {
+                throw ConfigurationError(setting: "\(path): alerts.\(key)", problem: "unknown setting (known: \(alertFileKeys.sorted().joined(separator: ", ")))")
+            }
+        }
         if let database = dictionary["database"] {
             guard let inner = database as? [String: Any] else {
                 throw ConfigurationError(setting: "\(path): database", problem: "must be an object like {\"url\": \"postgres://…\"}")
@@ -324,5 +395,100 @@ public enum SettingsLoader {
                 throw ConfigurationError(setting: "\(path): database.\(key)", problem: "unknown setting (known: url)")
             }
         }
+    }
+}
+
+extension SettingsLoader {
+    typealias Lookup = (String) -> (value: String, setting: String)?
+
+    /// The `alerts.*` settings, each checked on its own (every problem is reported).
+    static func resolveAlerts(lookup: Lookup, report: (ConfigurationError) -> Void) -> AlertSettings {
+        func value<T>(_ fallback: T, _ body: () throws(ConfigurationError) -> T) -> T {
+            do { return try body() } catch {
+                report(error)
+                return fallback
+            }
+        }
+        let enabled = value(true) { () throws(ConfigurationError) -> Bool in
+            guard let (text, setting) = lookup("alerts.enabled") else { return true }
+            switch text.lowercased() {
+            case "true", "1", "yes", "on": return true
+            case "false", "0", "no", "off": return false
+            default: throw ConfigurationError(setting: setting, problem: "'\(text)' is not true or false")
+            }
+        }
+        let command = value(AlertSettings.defaultCommand) { () throws(ConfigurationError) -> [String] in
+            guard let (text, setting) = lookup("alerts.command") else { return AlertSettings.defaultCommand }
+            do {
+                return try CommandWords.split(text)
+            } catch {
+                throw ConfigurationError(setting: setting, problem: "'\(text)' \(error)")
+            }
+        }
+        let defaultSender = MailComposer.Sender("chiso <chiso@localhost.localdomain>")!
+        let from = value(defaultSender) { () throws(ConfigurationError) -> MailComposer.Sender in
+            guard let (text, setting) = lookup("alerts.from") else { return defaultSender }
+            guard let sender = MailComposer.Sender(text) else {
+                throw ConfigurationError(setting: setting, problem: "'\(text)' is not a mail address (name@domain or Name <name@domain>)")
+            }
+            return sender
+        }
+        let sendAt = value(450) { () throws(ConfigurationError) -> Int in
+            guard let (text, setting) = lookup("alerts.time") else { return 450 }
+            let parts = text.split(separator: ":")
+            guard parts.count == 2, let hour = Int(parts[0]), let minute = Int(parts[1]), (0..<24).contains(hour), (0..<60).contains(minute) else {
+                throw ConfigurationError(setting: setting, problem: "'\(text)' is not a local time HH:MM")
+            }
+            return hour * 60 + minute
+        }
+        let dayNames = ["mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 7]
+        let workingDays = value(Set([1, 2, 3, 4, 5])) { () throws(ConfigurationError) -> Set<Int> in
+            guard let (text, setting) = lookup("alerts.working_days") else { return [1, 2, 3, 4, 5] }
+            var days: Set<Int> = []
+            for name in text.lowercased().split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+                guard let day = dayNames[String(name.prefix(3))], name.count >= 3 else {
+                    throw ConfigurationError(setting: setting, problem: "'\(name)' is not a weekday (mon, tue, wed, thu, fri, sat, sun)")
+                }
+                days.insert(day)
+            }
+            return days
+        }
+        let holidays = value(Set<LocalDate>()) { () throws(ConfigurationError) -> Set<LocalDate> in
+            guard let (text, setting) = lookup("alerts.holidays") else { return [] }
+            var days: Set<LocalDate> = []
+            for item in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !item.isEmpty {
+                guard let day = LocalDate(iso: item) else {
+                    throw ConfigurationError(setting: setting, problem: "'\(item)' is not a YYYY-MM-DD date")
+                }
+                days.insert(day)
+            }
+            return days
+        }
+        func count(_ key: String, _ fallback: Int, _ range: ClosedRange<Int>) -> Int {
+            value(fallback) { () throws(ConfigurationError) -> Int in
+                guard let (text, setting) = lookup(key) else { return fallback }
+                guard let number = Int(text), range.contains(number) else {
+                    throw ConfigurationError(setting: setting, problem: "'\(text)' is not a whole number between \(range.lowerBound) and \(range.upperBound)")
+                }
+                return number
+            }
+        }
+        let warnDays = count("alerts.warn_days", 3, 0...60)
+        let escalateAfter = count("alerts.escalate_after_days", 7, 1...365)
+        let maxAttempts = count("alerts.max_attempts", 5, 1...50)
+        let timeout = value(Duration.seconds(30)) { () throws(ConfigurationError) in try seconds(lookup("alerts.timeout"), default: 30, minimum: 1) }
+        let retryAfter = value(Duration.seconds(60)) { () throws(ConfigurationError) in try seconds(lookup("alerts.retry_after"), default: 60, minimum: 1) }
+        let webhookURL = value(String?.none) { () throws(ConfigurationError) -> String? in
+            guard let (text, setting) = lookup("alerts.webhook_url"), !text.isEmpty else { return nil }
+            guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme), url.host != nil else {
+                throw ConfigurationError(setting: setting, problem: "'\(text)' is not an http(s) URL")
+            }
+            return text
+        }
+        let webhookSecret = lookup("alerts.webhook_secret").flatMap { $0.value.isEmpty ? nil : $0.value }
+        return AlertSettings(
+            enabled: enabled, command: command, from: from,
+            policy: AlertPolicy(sendAtMinute: sendAt, workingDays: workingDays, holidays: holidays, warnDays: warnDays, escalateAfterDays: escalateAfter),
+            timeout: timeout, maxAttempts: maxAttempts, retryAfter: retryAfter, webhookURL: webhookURL, webhookSecret: webhookSecret)
     }
 }

@@ -20,5 +20,9 @@ public enum MetricName {
     public static let refreshLastSuccess = Family(name: "chiso_refresh_last_success_timestamp_seconds", type: "gauge", help: "Unix time of the last successful refresh.")
     public static let refreshDuration = Family(name: "chiso_refresh_duration_seconds", type: "gauge", help: "Duration of the last refresh.")
     public static let refreshFailures = Family(name: "chiso_refresh_failures_total", type: "counter", help: "Refreshes that failed.")
+    public static let alertsSent = Family(name: "chiso_alerts_sent_total", type: "counter", help: "Alert deliveries accepted by the hook, by kind (mail, webhook).")
+    public static let alertsFailed = Family(name: "chiso_alerts_failed_total", type: "counter", help: "Alert delivery attempts that failed (exit status, timeout, HTTP error), by kind.")
+    public static let alertsPending = Family(name: "chiso_alerts_pending", type: "gauge", help: "Digests decided and not yet delivered (waiting or being retried).")
+    public static let alertsUndeliverable = Family(name: "chiso_alerts_undeliverable", type: "gauge", help: "Units whose latest digest had no address to go to.")
     public static let buildInfo = Family(name: "chiso_build_info", type: "gauge", help: "Always 1; the version label tells which chiso runs.")
 }

@@ -49,6 +49,8 @@ public final class SnapshotStore: Sendable {
         public var lastError: String?
         /// Failures since the last success.
         public var consecutiveFailures = 0
+        /// The alert outbox as the alert service last saw it (nil: alerts not running).
+        public var alerts: AlertSummary?
 
         public init() {}
     }
@@ -68,6 +70,10 @@ public final class SnapshotStore: Sendable {
             $0.consecutiveFailures = 0
             $0.failingSince = nil
         }
+    }
+
+    public func recordAlerts(_ summary: AlertSummary) {
+        state.withLock { $0.alerts = summary }
     }
 
     public func recordFailure(_ reason: String, at instant: Date) {

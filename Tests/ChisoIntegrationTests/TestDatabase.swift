@@ -19,8 +19,9 @@ enum TestDatabase {
 
     /// The database settings; a test run without `scripts/test` fails here with instructions.
     static func settings(schema: String = "chiso", extra: [String: String] = [:]) async throws -> Settings {
-        // No status pages on disk unless a test asks for them (the default, ./site, is the repository).
-        let env = environment.merging(["CHISO_OUTPUT_DIR": ""]) { _, new in new }.merging(extra) { _, new in new }
+        // No status pages on disk (the default, ./site, is the repository) and no alerts through
+        // /usr/sbin/sendmail, unless a test asks for them.
+        let env = environment.merging(["CHISO_OUTPUT_DIR": "", "CHISO_ALERT_ENABLED": "false"]) { _, new in new }.merging(extra) { _, new in new }
         guard env["PGPORT"] != nil || env["CHISO_DATABASE_URL"] != nil else {
             Issue.record("no test database: run the suite with scripts/test, which starts a private PostgreSQL and exports PGHOST/PGPORT/PGUSER")
             throw TestDatabaseError.notConfigured

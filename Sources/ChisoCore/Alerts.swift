@@ -1,0 +1,309 @@
+import Foundation
+
+/// When digests go out and what they escalate: the alert rules of the plan, as settings.
+public struct AlertPolicy: Sendable, Equatable {
+    /// Local time of the daily digest, in minutes after midnight (07:30 → 450).
+    public var sendAtMinute: Int
+    /// ISO weekdays that are working days (1 = Monday … 7 = Sunday).
+    public var workingDays: Set<Int>
+    public var holidays: Set<LocalDate>
+    /// Tasks due within this many days (today included) are announced as coming due.
+    public var warnDays: Int
+    /// A task overdue by at least this many days also goes to the unit head and the monitoring unit.
+    public var escalateAfterDays: Int
+
+    public init(sendAtMinute: Int = 7 * 60 + 30, workingDays: Set<Int> = [1, 2, 3, 4, 5], holidays: Set<LocalDate> = [],
+                warnDays: Int = 3, escalateAfterDays: Int = 7) {
+        self.sendAtMinute = sendAtMinute
+        self.workingDays = workingDays
+        self.holidays = holidays
+        self.warnDays = warnDays
+        self.escalateAfterDays = escalateAfterDays
+    }
+
+    public func isWorkingDay(_ day: LocalDate) -> Bool {
+        workingDays.contains(day.isoWeekday) && !holidays.contains(day)
+    }
+
+    /// Whether today's digests are due at `instant`: a working day, at or after the sending time.
+    public func digestsAreDue(at instant: Date, calendar: PlanCalendar) -> Bool {
+        let day = calendar.localDate(of: instant)
+        guard isWorkingDay(day) else { return false }
+        let minute = Int(instant.timeIntervalSince(calendar.startOfDay(day)) / 60)
+        return minute >= sendAtMinute
+    }
+}
+
+extension LocalDate {
+    /// ISO weekday: 1 = Monday … 7 = Sunday (1970-01-01 was a Thursday).
+    public var isoWeekday: Int { ((dayNumber % 7 + 7 + 3) % 7) + 1 }
+}
+
+/// A task completed as of T (for "đã hoàn thành" in the next digest).
+public struct CompletedTask: Sendable, Hashable {
+    public var id: String
+    public var planRef: String?
+    public var title: String
+    public var leadUnitID: String
+    public var doneAt: Date
+
+    public init(id: String, planRef: String?, title: String, leadUnitID: String, doneAt: Date) {
+        self.id = id
+        self.planRef = planRef
+        self.title = title
+        self.leadUnitID = leadUnitID
+        self.doneAt = doneAt
+    }
+}
+
+/// What the alert pass reads (storage fills it in the same transaction that records the decision).
+public struct AlertInputs: Sendable {
+    public var units: [Unit]
+    /// Open as of T with a due date up to today + warn days (overdue ones included).
+    public var openTasks: [OpenTask]
+    /// Completed recently (storage reads a window; the planner keeps those after each unit's last digest).
+    public var completedTasks: [CompletedTask]
+    /// Unfinished dossiers past due as of T, per own unit.
+    public var overdueDossiers: [String: Int]
+    /// Dossiers of the year that are late and have no apology letter as of T, per own unit.
+    public var lateWithoutApology: [String: Int]
+
+    public init(units: [Unit], openTasks: [OpenTask] = [], completedTasks: [CompletedTask] = [],
+                overdueDossiers: [String: Int] = [:], lateWithoutApology: [String: Int] = [:]) {
+        self.units = units
+        self.openTasks = openTasks
+        self.completedTasks = completedTasks
+        self.overdueDossiers = overdueDossiers
+        self.lateWithoutApology = lateWithoutApology
+    }
+}
+
+/// The last digest recorded for a unit (from the outbox).
+public struct PreviousDigest: Sendable, Hashable {
+    public var localDay: LocalDate
+    public var decidedAt: Date
+    public var messageID: String
+
+    public init(localDay: LocalDate, decidedAt: Date, messageID: String) {
+        self.localDay = localDay
+        self.decidedAt = decidedAt
+        self.messageID = messageID
+    }
+}
+
+/// One unit's digest for one day: who gets it and what it lists.
+public struct Digest: Sendable, Equatable {
+    public struct Line: Sendable, Equatable {
+        public var task: OpenTask
+        /// Days overdue (positive) or days left (0 = due today).
+        public var days: Int
+        public var escalated: Bool
+    }
+
+    public var unit: Unit
+    public var localDay: LocalDate
+    public var decidedAt: Date
+    /// Empty: nobody to send to (no address on the unit or any ancestor) — recorded as undeliverable.
+    public var to: [String]
+    public var cc: [String]
+    public var overdue: [Line]
+    public var dueSoon: [Line]
+    public var completed: [CompletedTask]
+    public var overdueDossiers: Int
+    public var lateWithoutApology: Int
+    /// The previous digest of this unit, to thread the mails.
+    public var previousMessageID: String?
+
+    public var escalatedTaskIDs: [String] { overdue.filter(\.escalated).map(\.task.id) }
+    public var isDeliverable: Bool { !to.isEmpty }
+}
+
+/// Mail addresses as chiso accepts them from the database: plain `local@domain`, nothing that
+/// could carry a second address, a display name or a line break into a header.
+public enum MailAddress {
+    public static func isValid(_ text: String) -> Bool {
+        guard text.utf8.count <= 254, let at = text.lastIndex(of: "@") else { return false }
+        let local = text[..<at], domain = text[text.index(after: at)...]
+        guard !local.isEmpty, local.count <= 64, domain.contains("."), !domain.hasPrefix("."), !domain.hasSuffix(".") else { return false }
+        let localAllowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.!#$%&'*+/=?^_`{|}~-")
+        let domainAllowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-")
+        return local.allSatisfy { localAllowed.contains($0) } && domain.allSatisfy { domainAllowed.contains($0) }
+            && !local.hasPrefix(".") && !local.hasSuffix(".") && !text.contains("..")
+    }
+}
+
+/// Decides the day's digests. Pure: same inputs, same digests.
+public enum AlertPlanner {
+    public static func plan(
+        _ inputs: AlertInputs, previous: [String: PreviousDigest], policy: AlertPolicy,
+        now: Date, calendar: PlanCalendar
+    ) -> [Digest] {
+        let today = calendar.localDate(of: now)
+        let tree = UnitTree(inputs.units)
+        let byID = Dictionary(inputs.units.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+
+        /// The unit's own valid address, else its nearest ancestor's.
+        func nearest(_ unitID: String, _ field: KeyPath<Unit, String?>) -> String? {
+            for id in tree.lineage(of: unitID) {
+                if let address = byID[id]?[keyPath: field]?.trimmingCharacters(in: .whitespaces), MailAddress.isValid(address) {
+                    return address
+                }
+            }
+            return nil
+        }
+
+        let horizon = today.adding(days: policy.warnDays)
+        var digests: [Digest] = []
+        for unit in tree.units {
+            if previous[unit.id]?.localDay == today { continue }  // already decided today
+            let tasks = inputs.openTasks.filter { $0.leadUnitID == unit.id }
+            let overdue = tasks.filter { $0.dueDate < today }
+                .map { Digest.Line(task: $0, days: $0.dueDate.days(until: today), escalated: $0.dueDate.days(until: today) >= policy.escalateAfterDays) }
+                .sorted { ($0.days, $1.task.id) > ($1.days, $0.task.id) }
+            let dueSoon = policy.warnDays > 0
+                ? tasks.filter { $0.dueDate >= today && $0.dueDate <= horizon }
+                    .map { Digest.Line(task: $0, days: today.days(until: $0.dueDate), escalated: false) }
+                    .sorted { ($0.days, $0.task.id) < ($1.days, $1.task.id) }
+                : []
+            let since = previous[unit.id]?.decidedAt
+            let completed = inputs.completedTasks
+                .filter { task in task.leadUnitID == unit.id && task.doneAt <= now && since.map { task.doneAt > $0 } == true }
+                .sorted { ($0.doneAt, $0.id) < ($1.doneAt, $1.id) }
+            let dossiers = inputs.overdueDossiers[unit.id] ?? 0
+            let unapologised = inputs.lateWithoutApology[unit.id] ?? 0
+            guard !overdue.isEmpty || !dueSoon.isEmpty || !completed.isEmpty || dossiers > 0 || unapologised > 0 else { continue }
+
+            let to = nearest(unit.id, \.alertEmail).map { [$0] } ?? []
+            var cc: [String] = []
+            if overdue.contains(where: \.escalated) {
+                if let head = nearest(unit.id, \.headEmail) { cc.append(head) }
+                for monitoring in Set(overdue.filter(\.escalated).compactMap(\.task.monitoringUnitID)).sorted() {
+                    if let address = nearest(monitoring, \.alertEmail) { cc.append(address) }
+                }
+            }
+            var seen = Set(to.map { $0.lowercased() })
+            cc = cc.filter { seen.insert($0.lowercased()).inserted }
+            digests.append(Digest(
+                unit: unit, localDay: today, decidedAt: now, to: to, cc: to.isEmpty ? [] : cc,
+                overdue: overdue, dueSoon: dueSoon, completed: completed,
+                overdueDossiers: dossiers, lateWithoutApology: unapologised,
+                previousMessageID: previous[unit.id]?.messageID))
+        }
+        return digests
+    }
+}
+
+/// A digest made into a message (by the alerts shell), ready to record in the outbox.
+public struct ComposedMail: Sendable, Equatable {
+    public var messageID: String
+    public var subject: String
+    public var to: [String]
+    public var cc: [String]
+    /// The whole RFC 5322 message, CRLF line ends.
+    public var message: String
+    /// The same digest as JSON, for the webhook.
+    public var payload: String
+
+    public init(messageID: String, subject: String, to: [String], cc: [String], message: String, payload: String) {
+        self.messageID = messageID
+        self.subject = subject
+        self.to = to
+        self.cc = cc
+        self.message = message
+        self.payload = payload
+    }
+}
+
+/// Where a digest stands in the outbox.
+public enum OutboxStatus: String, Sendable, Codable {
+    /// Decided, not yet delivered (or waiting for a retry).
+    case pending
+    /// Claimed by a delivering process.
+    case sending
+    case sent
+    /// Gave up after the last attempt.
+    case failed
+    /// No address on the unit or any ancestor: nothing to send to.
+    case undeliverable
+}
+
+/// One row of the outbox.
+public struct OutboxEntry: Sendable, Equatable {
+    public var id: Int64
+    public var unitID: String
+    public var localDay: LocalDate
+    public var mail: ComposedMail
+    public var status: OutboxStatus
+    public var attempts: Int
+    /// Whether the mail part is done (a retry then only redoes the webhook).
+    public var mailSent: Bool
+    /// Whether a webhook delivery is still owed.
+    public var webhookPending: Bool
+    public var escalatedTaskIDs: [String]
+    public var lastError: String?
+
+    public init(id: Int64, unitID: String, localDay: LocalDate, mail: ComposedMail, status: OutboxStatus, attempts: Int = 0,
+                mailSent: Bool = false, webhookPending: Bool = false, escalatedTaskIDs: [String] = [], lastError: String? = nil) {
+        self.id = id
+        self.unitID = unitID
+        self.localDay = localDay
+        self.mail = mail
+        self.status = status
+        self.attempts = attempts
+        self.mailSent = mailSent
+        self.webhookPending = webhookPending
+        self.escalatedTaskIDs = escalatedTaskIDs
+        self.lastError = lastError
+    }
+}
+
+/// A digest that did not reach anyone: listed on the page, counted in the metrics.
+public struct AlertProblem: Sendable, Equatable {
+    public var unitID: String
+    public var localDay: LocalDate
+    public var status: OutboxStatus
+    public var reason: String
+
+    public init(unitID: String, localDay: LocalDate, status: OutboxStatus, reason: String) {
+        self.unitID = unitID
+        self.localDay = localDay
+        self.status = status
+        self.reason = reason
+    }
+}
+
+/// The outbox's counts, for metrics and the page.
+public struct AlertSummary: Sendable, Equatable {
+    /// Digests decided and not yet delivered (waiting or being retried).
+    public var pending: Int
+    /// Units whose latest digest could not be addressed.
+    public var undeliverable: Int
+    /// Recent digests that failed for good or could not be addressed (last 7 days), newest first.
+    public var problems: [AlertProblem]
+
+    public init(pending: Int = 0, undeliverable: Int = 0, problems: [AlertProblem] = []) {
+        self.pending = pending
+        self.undeliverable = undeliverable
+        self.problems = problems
+    }
+}
+
+/// The alert outbox and its inputs: PostgreSQL in production (`chiso_alert_outbox`), memory in tests.
+public protocol AlertOutbox: Sendable {
+    /// In one transaction: reads the inputs and each unit's previous digest, plans today's digests,
+    /// composes them and records them (a unit already recorded today is skipped, so two deciders
+    /// record one digest). Returns what was recorded now. With `record: false`, nothing is written.
+    func decide(
+        now: Date, policy: AlertPolicy, calendar: PlanCalendar, webhook: Bool, record: Bool,
+        compose: @escaping @Sendable (Digest) -> ComposedMail
+    ) async throws -> [OutboxEntry]
+    /// Claims entries due for delivery (pending, or claimed by a process that did not finish in time).
+    func claimDue(now: Date, claimFor: Duration, limit: Int) async throws -> [OutboxEntry]
+    func markMailSent(_ id: Int64, at: Date) async throws
+    func markWebhookSent(_ id: Int64) async throws
+    /// Closes a delivered entry.
+    func markSent(_ id: Int64, at: Date) async throws
+    /// Records a failed attempt: retried at `retryAt`, or failed for good when nil.
+    func markFailed(_ id: Int64, error: String, retryAt: Date?) async throws
+    func summary(now: Date, calendar: PlanCalendar) async throws -> AlertSummary
+}
