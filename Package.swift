@@ -82,6 +82,7 @@ let package = Package(
         .executableTarget(name: "chiso", dependencies: ["ChisoApp"]),
         .testTarget(name: "ChisoCoreTests", dependencies: ["ChisoCore"]),
         .testTarget(name: "ChisoWebTests", dependencies: ["ChisoCore", "ChisoWeb"]),
+        .testTarget(name: "ChisoAlertsTests", dependencies: ["ChisoCore", "ChisoAlerts"]),
         .testTarget(
             name: "ChisoIntegrationTests",
             dependencies: [

@@ -79,7 +79,7 @@ public struct Refresher<C: Clock>: Service where C.Duration == Duration {
             }
             let snapshot = evaluator.evaluate(inputs, asOf: instant, refreshedAt: now())
             let trend = await storeHistoryAndReadTrend(snapshot)
-            let published = PublishedSnapshot(rendering: snapshot, history: trend)
+            let published = PublishedSnapshot(rendering: snapshot, history: trend, alerts: store.current.alerts)
             store.publish(published, at: snapshot.refreshedAt)
             let elapsed = started.duration(to: clock.now)
             metrics.recordSuccess(at: snapshot.refreshedAt, duration: elapsed.seconds)

@@ -218,14 +218,14 @@ public enum SettingsLoader {
                 if let text = layer.reader.string(forKey: configKey, isSecret: secret) {
                     return (text, layer.name(key))
                 }
+                if let number = layer.reader.double(forKey: configKey) {
+                    return (number == number.rounded() ? String(Int(number)) : String(number), layer.name(key))
+                }
                 if let bool = layer.reader.bool(forKey: configKey) {
                     return (bool ? "true" : "false", layer.name(key))
                 }
                 if let list = layer.reader.stringArray(forKey: configKey) {
                     return (list.joined(separator: ","), layer.name(key))
-                }
-                if let number = layer.reader.double(forKey: configKey) {
-                    return (number == number.rounded() ? String(Int(number)) : String(number), layer.name(key))
                 }
             }
             return nil

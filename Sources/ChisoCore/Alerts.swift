@@ -98,6 +98,12 @@ public struct Digest: Sendable, Equatable {
         /// Days overdue (positive) or days left (0 = due today).
         public var days: Int
         public var escalated: Bool
+
+        public init(task: OpenTask, days: Int, escalated: Bool) {
+            self.task = task
+            self.days = days
+            self.escalated = escalated
+        }
     }
 
     public var unit: Unit
@@ -113,6 +119,21 @@ public struct Digest: Sendable, Equatable {
     public var lateWithoutApology: Int
     /// The previous digest of this unit, to thread the mails.
     public var previousMessageID: String?
+
+    public init(unit: Unit, localDay: LocalDate, decidedAt: Date, to: [String], cc: [String], overdue: [Line], dueSoon: [Line],
+                completed: [CompletedTask], overdueDossiers: Int, lateWithoutApology: Int, previousMessageID: String?) {
+        self.unit = unit
+        self.localDay = localDay
+        self.decidedAt = decidedAt
+        self.to = to
+        self.cc = cc
+        self.overdue = overdue
+        self.dueSoon = dueSoon
+        self.completed = completed
+        self.overdueDossiers = overdueDossiers
+        self.lateWithoutApology = lateWithoutApology
+        self.previousMessageID = previousMessageID
+    }
 
     public var escalatedTaskIDs: [String] { overdue.filter(\.escalated).map(\.task.id) }
     public var isDeliverable: Bool { !to.isEmpty }

@@ -105,7 +105,7 @@ public enum Routes {
             do {
                 let html = try StatusPage.render(
                     published.snapshot, history: published.history, request: pageRequest, links: .query,
-                    staleness: staleness, layout: published.layout)
+                    staleness: staleness, layout: published.layout, alerts: published.alerts)
                 return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
             } catch {
                 headers[.eTag] = nil

@@ -15,10 +15,14 @@ public struct PublishedSnapshot: Sendable {
     /// The trend lines the pages were drawn with (kept to re-render with a stale banner or for a unit).
     public let history: TrendHistory
     public let layout: SiteLayout
+    /// The alert outbox's problems when the pages were rendered.
+    public let alerts: AlertSummary?
     /// For `ETag`: changes with every published snapshot.
     public let etag: String
 
-    public init(snapshot: Snapshot, metricsText: String, json: Data, pages: [PageRequest: ByteBuffer], history: TrendHistory, etag: String) {
+    public init(snapshot: Snapshot, metricsText: String, json: Data, pages: [PageRequest: ByteBuffer], history: TrendHistory,
+                alerts: AlertSummary? = nil, etag: String) {
+        self.alerts = alerts
         self.snapshot = snapshot
         self.metricsText = ByteBuffer(string: metricsText)
         var tail = json
@@ -89,7 +93,7 @@ public final class SnapshotStore: Sendable {
 
 extension PublishedSnapshot {
     /// Renders every answer of a snapshot once.
-    public init(rendering snapshot: Snapshot, history: TrendHistory = TrendHistory()) {
+    public init(rendering snapshot: Snapshot, history: TrendHistory = TrendHistory(), alerts: AlertSummary? = nil) {
         let stamp = UInt64(max(0, snapshot.refreshedAt.timeIntervalSince1970 * 1000))
         let layout = SiteLayout(units: snapshot.units)
         var pages: [PageRequest: ByteBuffer] = [:]
@@ -97,7 +101,7 @@ extension PublishedSnapshot {
             for period in PeriodKind.allCases {
                 let request = PageRequest(language: language, period: period)
                 // The root always exists in a snapshot that has units; an empty tree renders an empty page.
-                let html = (try? StatusPage.render(snapshot, history: history, request: request, links: .query, layout: layout)) ?? ""
+                let html = (try? StatusPage.render(snapshot, history: history, request: request, links: .query, layout: layout, alerts: alerts)) ?? ""
                 pages[request] = ByteBuffer(string: html)
             }
         }
@@ -105,7 +109,7 @@ extension PublishedSnapshot {
             snapshot: snapshot,
             metricsText: PrometheusText.render(snapshot),
             json: SnapshotJSON.encode(snapshot),
-            pages: pages, history: history,
+            pages: pages, history: history, alerts: alerts,
             etag: String(stamp, radix: 36))
     }
 }

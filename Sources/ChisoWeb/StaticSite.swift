@@ -52,7 +52,8 @@ public struct StaticSite: Sendable {
         for request in requests(for: snapshot) {
             guard let path = layout.path(request, rootID: rootID) else { continue }
             let html = try StatusPage.render(
-                snapshot, history: published.history, request: request, links: .files, staleness: staleness, layout: layout)
+                snapshot, history: published.history, request: request, links: .files, staleness: staleness, layout: layout,
+                alerts: published.alerts)
             let data = Data(html.utf8)
             if path == "index.html" { indexBytes = data.count }
             try writeAtomically(data, to: path)

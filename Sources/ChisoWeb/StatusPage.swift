@@ -26,9 +26,10 @@ public enum StatusPage {
     /// One page of a snapshot. Throws `StatusPageModel.Failure.unknownUnit` for a unit not in the snapshot.
     public static func render(
         _ snapshot: Snapshot, history: TrendHistory = TrendHistory(), request: PageRequest = PageRequest(),
-        links: PageLinks = .query, staleness: Staleness? = nil, layout: SiteLayout? = nil
+        links: PageLinks = .query, staleness: Staleness? = nil, layout: SiteLayout? = nil, alerts: AlertSummary? = nil
     ) throws -> String {
-        let view = try StatusPageModel.build(snapshot, history: history, request: request, links: links, staleness: staleness, layout: layout)
+        let view = try StatusPageModel.build(
+            snapshot, history: history, request: request, links: links, staleness: staleness, layout: layout, alerts: alerts)
         return template.render(Document(css: style, page: view))
     }
 

@@ -10,7 +10,7 @@ import Testing
         Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "BadConfigs")!.path
     }
 
-    static let knownKeys = "as_of, catalogue, database, listen, log_level, output_dir, refresh_interval, refresh_timeout, schema, statement_timeout, time_zone"
+    static let knownKeys = "alerts, as_of, catalogue, database, listen, log_level, output_dir, refresh_interval, refresh_timeout, schema, statement_timeout, time_zone"
 
     /// file → message, with {path} for the file's path and {dir} for its folder.
     static let badFiles: [(String, String)] = [
@@ -30,6 +30,13 @@ import Testing
         ("catalogue-missing.json", "{path}: catalogue: catalogue file {dir}/no-such-catalogue.json cannot be read"),
         ("catalogue-invalid.json", "{path}: catalogue: {dir}/catalogue-with-problems.catalogue: catalogue: indicator documents_signed: bad comparator '=>'; expected one of >, >=, <, <=; catalogue: indicator documents_signed: target 70 is out of range 0..1"),
         ("output-dir-is-a-file.json", "{path}: output_dir: {dir}/not-a-directory.txt exists and is not a directory"),
+        ("alerts-unknown-setting.json", "{path}: alerts.comand: unknown setting (known: command, enabled, escalate_after_days, from, holidays, max_attempts, retry_after, time, timeout, warn_days, webhook_secret, webhook_url, working_days)"),
+        ("alerts-command-unterminated.json", "{path}: alerts.command: 'msmtp -C \"/etc/chiso/msmtprc' unterminated quote"),
+        ("alerts-time-invalid.json", "{path}: alerts.time: '7h30' is not a local time HH:MM"),
+        ("alerts-from-invalid.json", "{path}: alerts.from: 'UBND xã' is not a mail address (name@domain or Name <name@domain>)"),
+        ("alerts-holiday-invalid.json", "{path}: alerts.holidays: '02/09/2026' is not a YYYY-MM-DD date"),
+        ("alerts-working-day-invalid.json", "{path}: alerts.working_days: 'thứ hai' is not a weekday (mon, tue, wed, thu, fri, sat, sun)"),
+        ("alerts-webhook-not-http.json", "{path}: alerts.webhook_url: 'ftp://hooks.example/x' is not an http(s) URL"),
         ("not-json.json", "{path}: is not valid JSON"),
         ("not-an-object.json", "{path}: must hold a JSON object"),
     ]

@@ -182,3 +182,25 @@ enum PageFixture {
                 == Staleness(since: now.addingTimeInterval(-181)))
     }
 }
+
+@Suite struct AlertProblemsOnThePageTests {
+    @Test func undeliveredDigestsAreListedNeverDropped() throws {
+        let snapshot = PageFixture.snapshot()
+        let summary = AlertSummary(pending: 0, undeliverable: 1, problems: [
+            AlertProblem(unitID: "bac-binh/x", localDay: LocalDate(year: 2026, month: 6, day: 15), status: .undeliverable,
+                         reason: "no valid alert_email on the unit or any unit above it"),
+            AlertProblem(unitID: "bac-binh/kt", localDay: LocalDate(year: 2026, month: 6, day: 14), status: .failed,
+                         reason: "/usr/sbin/sendmail exited with status 75"),
+        ])
+        let html = try StatusPage.render(snapshot, alerts: summary)
+        #expect(html.contains("Thư nhắc việc chưa gửi được"))
+        #expect(html.contains("Không có địa chỉ nhận"))
+        #expect(html.contains("Gửi không thành công"))
+        #expect(html.contains("/usr/sbin/sendmail exited with status 75"))
+        #expect(html.contains("<td>&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;x&quot;</td><td data-label=\"Ngày\">15/06/2026</td>"))
+        #expect(!(try StatusPage.render(snapshot, alerts: AlertSummary())).contains("Thư nhắc việc chưa gửi được"))
+        // A unit's page lists only its own.
+        let unit = try StatusPage.render(snapshot, request: PageRequest(unitID: "bac-binh/kt"), alerts: summary)
+        #expect(unit.contains("status 75") && !unit.contains("Không có địa chỉ nhận"))
+    }
+}
