@@ -3,12 +3,12 @@ import Foundation
 import Testing
 
 @Suite struct CatalogueTests {
-    @Test func theBuiltInCatalogueHoldsThe41IndicatorsOfThePlan() {
+    @Test func theBuiltInCatalogueHoldsThe42IndicatorsOfThePlan() {
         let catalogue = Catalogue.builtIn
-        #expect(catalogue.indicators.count == 41)
+        #expect(catalogue.indicators.count == 42)
         #expect(catalogue.problems().isEmpty)
         #expect(catalogue.indicators.filter { $0.source == .computed }.count == ComputedIndicator.allCases.count)
-        #expect(catalogue.indicators.filter { $0.source == .manual }.count == 21)
+        #expect(catalogue.indicators.filter { $0.source == .manual }.count == 22)
         let signed = catalogue.definition("documents_signed")
         #expect(signed?.comparator == .greaterThan)
         #expect(signed?.target == Decimal(string: "0.7"))
