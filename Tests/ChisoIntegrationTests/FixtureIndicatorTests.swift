@@ -144,8 +144,8 @@ import Testing
 
     @Test func everyUnitHasEveryIndicatorForEveryPeriod() async throws {
         let snapshot = try await Self.snapshot()
-        // 5 units × 3 periods × (38 non-catalogue indicators) + 2 roots × 3 periods × 3 catalogue indicators.
-        let expectedCount: Int = 5 * 3 * 38 + 2 * 3 * 3
+        // 5 units × 3 periods × (39 non-catalogue indicators) + 2 roots × 3 periods × 3 catalogue indicators.
+        let expectedCount: Int = 5 * 3 * 39 + 2 * 3 * 3
         #expect(snapshot.results.count == expectedCount)
         let units: Set<String> = [Self.root, Self.vp, Self.center, Self.counter, Self.other]
         #expect(Set(snapshot.units.map(\.id)) == units)
