@@ -25,7 +25,7 @@ let package = Package(
         // The pure core: catalogue, periods, rollups, status, formatting. No I/O; time is a parameter.
         .target(
             name: "ChisoCore",
-            resources: [.embedInCode("Catalogue/catalogue-2026.json")]
+            resources: [.embedInCode("Catalogue/catalogue-2026.json"), .embedInCode("Plan/ke-hoach-cchc-2026.tsv")]
         ),
         // All SQL lives here, and nowhere else.
         .target(

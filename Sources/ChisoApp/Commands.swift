@@ -1,4 +1,7 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
 import ChisoAlerts
 import ChisoCore
 import ChisoStorage
@@ -52,7 +55,7 @@ public struct ChisoCommand: AsyncParsableCommand {
         commandName: "chiso",
         abstract: "How far a commune stands from its administrative-reform targets.",
         version: RefreshMetrics.version,
-        subcommands: [Serve.self, Migrate.self, SnapshotCommand.self, CheckConfig.self, AlertsCommand.self, BackfillHistory.self])
+        subcommands: [Serve.self, Migrate.self, SnapshotCommand.self, CheckConfig.self, AlertsCommand.self, ImportCommand.self, DemoCommand.self, BackfillHistory.self])
 
     public init() {}
 }
@@ -251,4 +254,134 @@ struct AlertsCommand: AsyncParsableCommand {
         }
         return "=== \(entry.unitID) (\(entry.status.rawValue))\n\(headers.replacingOccurrences(of: "\r\n", with: "\n"))\nSubject (decoded): \(entry.mail.subject)\n\n\(text)"
     }
+}
+
+/// `chiso import <table> FILE.csv` and `chiso import plan FILE.tsv`.
+struct ImportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Load a CSV file into an input table (or the plan's appendix into tasks), all or nothing.",
+        discussion: """
+            TABLE is one of: \(InputTable.all.map(\.name).joined(separator: ", ")), or plan.
+            CSV: a header of contract column names (any order; columns with a default may be left out), UTF-8 with or
+            without BOM, comma or semicolon separated; dates YYYY-MM-DD or dd/MM/yyyy, times ISO 8601 or dd/MM/yyyy HH:mm
+            (local time in the configured zone); booleans true/false, 1/0, có/không.
+            """)
+    enum Mode: String, ExpressibleByArgument { case upsert, insert }
+
+    @OptionGroup var options: CommonOptions
+    @Argument(help: "The table (or plan).") var table: String
+    @Argument(help: "The file.") var file: String
+    @Option(help: "upsert (insert or update by primary key) or insert (a key already there is an error).") var mode: Mode = .upsert
+    @Flag(name: .customLong("dry-run"), help: "Check the file and the database constraints; change nothing.") var dryRun = false
+    @Option(name: .customLong("plan-year"), help: "The plan's year, for deadline phrases (default: the year of --as-of or today).") var planYear: Int?
+
+    func run() async throws {
+        let settings = try await options.settings()
+        let logger = makeLogger(level: settings.logLevel)
+        let fileName = (file as NSString).lastPathComponent
+        guard let data = FileManager.default.contents(atPath: file) else { fail("import: cannot read \(file)") }
+        let started = ContinuousClock.now
+        let prepared: PreparedImport
+        var updateColumns: [String]?
+        do {
+            if table == "plan" {
+                let year = planYear ?? settings.calendar.localDate(of: settings.asOf ?? Date()).year
+                let tasks = try PlanFile.parse(data, fileName: fileName, planYear: year)
+                prepared = PlanFile.prepared(tasks)
+                updateColumns = PlanFile.updatableColumns
+            } else {
+                guard let spec = InputTable.named(table) else {
+                    fail("import: unknown table '\(table)' (tables: \(InputTable.all.map(\.name).joined(separator: ", ")), plan)")
+                }
+                let csv: CSVFile
+                do { csv = try CSVFile.parse(data, fileName: fileName) } catch { fail("import: \(error)") }
+                prepared = try ImportPreparer.prepare(csv, table: spec, fileName: fileName, timeZone: settings.timeZone, now: Date())
+            }
+        } catch {
+            let errors = error
+            FileHandle.standardError.write(Data((errors.description + "\n").utf8))
+            fail("import: \(fileName) not loaded (\(errors.messages.count)\(errors.truncated ? "+" : "") error\(errors.messages.count == 1 ? "" : "s")); nothing changed")
+        }
+        let checked = ContinuousClock.now
+        let total = prepared.copyLines.count
+        let terminal = isatty(STDERR_FILENO) == 1 && total >= 50_000
+        let mode: PostgresImporter.Mode = self.mode == .insert ? .insert : .upsert
+        let dryRun = self.dryRun
+        let update = updateColumns
+        let progress: (@Sendable (Int) -> Void)? = terminal ? Self.progressLine(fileName: fileName, total: total) : nil
+        let loaded = prepared
+        do {
+            let outcome: PostgresImporter.Outcome = try await withDatabase(settings, logger: logger) { client in
+                try await PostgresImporter(client: client, schema: settings.schema, logger: logger).load(
+                    loaded, fileName: fileName, mode: mode, updateColumns: update, dryRun: dryRun, progress: progress)
+            }
+            if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
+            let seconds = started.duration(to: ContinuousClock.now).seconds
+            let rate = seconds > 0 ? Int(Double(total) / seconds) : total
+            print("\(dryRun ? "dry run: would load" : "loaded") \(fileName) into \(prepared.table.name): \(outcome.rows) rows (\(outcome.inserted) new, \(outcome.updated) updated) in \(String(format: "%.2f", seconds)) s (\(rate) rows/s; checking \(String(format: "%.2f", started.duration(to: checked).seconds)) s)\(dryRun ? "; nothing changed" : "")")
+        } catch let errors as ImportErrors {
+            if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
+            FileHandle.standardError.write(Data((errors.description + "\n").utf8))
+            fail("import: \(fileName) not loaded; nothing changed")
+        } catch {
+            fail("import: \(RefreshFailure.describe(error)); nothing changed")
+        }
+    }
+}
+
+extension ImportCommand {
+    /// "import dossiers.csv: 250000/1000000 rows sent", rewritten in place on a terminal.
+    static func progressLine(fileName: String, total: Int) -> @Sendable (Int) -> Void {
+        { sent in
+            FileHandle.standardError.write(Data("\rimport \(fileName): \(sent)/\(total) rows sent".utf8))
+        }
+    }
+}
+
+/// `chiso demo --seed N`: a realistic, deterministic year of xã Bắc Bình, loaded through the importer.
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo", abstract: "Fill the database with a realistic demo year of xã Bắc Bình (replaces the input data).")
+    @OptionGroup var options: CommonOptions
+    @Option(help: "Random seed: the same seed and --as-of give the same data.") var seed: UInt64 = 2026
+    @Flag(help: "Replace input tables that already hold data (they are emptied first).") var replace = false
+
+    func run() async throws {
+        let settings = try await options.settings()
+        let logger = makeLogger(level: settings.logLevel)
+        let asOf = settings.asOf ?? Date()
+        let calendar = settings.calendar
+        let plan: [PlanTask]
+        do {
+            plan = try PlanFile.parse(DemoYear.planFile, fileName: "ke-hoach-cchc-2026.tsv", planYear: calendar.localDate(of: asOf).year)
+        } catch { fail("demo: the embedded plan does not load: \(error)") }
+        let tables = DemoYear.generate(seed: seed, asOf: asOf, calendar: calendar, plan: plan)
+        let replace = self.replace
+        do {
+            try await withDatabase(settings, logger: logger) { client in
+                _ = try await Migrator(client: client, schema: settings.schema, logger: logger).migrate()
+                let importer = PostgresImporter(client: client, schema: settings.schema, logger: logger)
+                if try await importer.inputRowCount() > 0 {
+                    guard replace else {
+                        throw DemoRefused()
+                    }
+                }
+                try await importer.replaceAll()
+                for prepared in tables {
+                    let outcome = try await importer.load(prepared, fileName: "demo:\(prepared.table.name)", mode: .insert, dryRun: false)
+                    print("demo: \(prepared.table.name): \(outcome.rows) rows")
+                }
+            }
+        } catch is DemoRefused {
+            fail("demo: schema \(settings.schema) already holds data; pass --replace to empty it and load the demo")
+        } catch let errors as ImportErrors {
+            fail("demo: \(errors)")
+        } catch {
+            fail("demo: \(RefreshFailure.describe(error))")
+        }
+        print("demo: xã Bắc Bình, seed \(seed), as of \(calendar.rfc3339(asOf))")
+    }
+
+    struct DemoRefused: Error {}
 }

@@ -5,10 +5,12 @@ extension PostgresClient {
     /// Runs `body` in one transaction on one connection: chiso's schema first on the search path,
     /// each statement bounded by `statementTimeout`, COMMIT on success and ROLLBACK on any error.
     /// `readOnlySnapshot` makes it REPEATABLE READ, READ ONLY: one consistent view for a refresh.
+    /// `commit: false` rolls back even when `body` succeeds (dry runs).
     func withChisoTransaction<Result: Sendable>(
         schema: SchemaName,
         statementTimeout: Duration?,
         readOnlySnapshot: Bool = false,
+        commit: Bool = true,
         logger: Logger,
         _ body: @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
@@ -22,7 +24,8 @@ extension PostgresClient {
                            set_config('search_path', \(schema.rawValue), true)
                     """, logger: logger)
                 let result = try await body(connection)
-                try await connection.query("COMMIT", logger: logger)
+                // `commit: false` (a dry run) undoes everything the body did, on success too.
+                try await connection.query(commit ? "COMMIT" : "ROLLBACK", logger: logger)
                 return result
             } catch {
                 _ = try? await connection.query("ROLLBACK", logger: logger)
