@@ -90,7 +90,7 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
-            resources: [.copy("Fixtures"), .copy("Golden"), .copy("BadConfigs")]
+            resources: [.copy("Fixtures"), .copy("Golden"), .copy("BadConfigs"), .copy("Imports")]
         ),
     ]
 )

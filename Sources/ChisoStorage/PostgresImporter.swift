@@ -21,6 +21,12 @@ public struct PostgresImporter: Sendable {
         public var rows: Int
         public var inserted: Int
         public var updated: Int
+
+        public init(rows: Int, inserted: Int, updated: Int) {
+            self.rows = rows
+            self.inserted = inserted
+            self.updated = updated
+        }
     }
 
     public let client: PostgresClient

@@ -16,6 +16,7 @@ public struct CSVFile: Sendable {
 
     public struct Invalid: Error, Equatable, CustomStringConvertible {
         public var description: String
+        public init(description: String) { self.description = description }
     }
 
     public static func parse(_ data: Data, fileName: String) throws(Invalid) -> CSVFile {
