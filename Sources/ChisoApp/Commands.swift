@@ -282,51 +282,99 @@ struct ImportCommand: AsyncParsableCommand {
         let fileName = (file as NSString).lastPathComponent
         guard let data = FileManager.default.contents(atPath: file) else { fail("import: cannot read \(file)") }
         let started = ContinuousClock.now
-        let prepared: PreparedImport
-        var updateColumns: [String]?
-        do {
-            if table == "plan" {
-                let year = planYear ?? settings.calendar.localDate(of: settings.asOf ?? Date()).year
-                let tasks = try PlanFile.parse(data, fileName: fileName, planYear: year)
-                prepared = PlanFile.prepared(tasks)
-                updateColumns = PlanFile.updatableColumns
-            } else {
-                guard let spec = InputTable.named(table) else {
-                    fail("import: unknown table '\(table)' (tables: \(InputTable.all.map(\.name).joined(separator: ", ")), plan)")
-                }
-                let csv: CSVFile
-                do { csv = try CSVFile.parse(data, fileName: fileName) } catch { fail("import: \(error)") }
-                prepared = try ImportPreparer.prepare(csv, table: spec, fileName: fileName, timeZone: settings.timeZone, now: Date())
-            }
-        } catch {
-            let errors = error
-            FileHandle.standardError.write(Data((errors.description + "\n").utf8))
-            fail("import: \(fileName) not loaded (\(errors.messages.count)\(errors.truncated ? "+" : "") error\(errors.messages.count == 1 ? "" : "s")); nothing changed")
-        }
-        let checked = ContinuousClock.now
-        let total = prepared.copyLines.count
-        let terminal = isatty(STDERR_FILENO) == 1 && total >= 50_000
         let mode: PostgresImporter.Mode = self.mode == .insert ? .insert : .upsert
         let dryRun = self.dryRun
-        let update = updateColumns
-        let progress: (@Sendable (Int) -> Void)? = terminal ? Self.progressLine(fileName: fileName, total: total) : nil
-        let loaded = prepared
+
+        let source: Source
         do {
-            let outcome: PostgresImporter.Outcome = try await withDatabase(settings, logger: logger) { client in
-                try await PostgresImporter(client: client, schema: settings.schema, logger: logger).load(
-                    loaded, fileName: fileName, mode: mode, updateColumns: update, dryRun: dryRun, progress: progress)
+            source = try makeSource(data, fileName: fileName, settings: settings)
+        } catch {
+            Self.refuse(error, fileName: fileName)
+        }
+        let (table, columns, chunks, total, updateColumns, producer) = (source.table, source.columns, source.chunks, source.total, source.updateColumns, source.producer)
+        let terminal = isatty(STDERR_FILENO) == 1 && total >= 50_000
+        let progress: (@Sendable (Int) -> Void)? = terminal ? Self.progressLine(fileName: fileName, total: total) : nil
+        let update = updateColumns
+        let check = producer
+        do {
+            let outcome: PostgresImporter.Outcome = try await withThrowingTaskGroup(of: PostgresImporter.Outcome?.self) { group in
+                if let check { group.addTask { check(); return nil } }
+                group.addTask {
+                    try await withDatabase(settings, logger: logger) { client in
+                        try await PostgresImporter(client: client, schema: settings.schema, logger: logger).load(
+                            table: table, columns: columns, chunks: chunks, fileName: fileName, mode: mode,
+                            updateColumns: update, dryRun: dryRun, progress: progress)
+                    }
+                }
+                var result: PostgresImporter.Outcome?
+                for try await outcome in group { if let outcome { result = outcome } }
+                return result!
             }
             if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
             let seconds = started.duration(to: ContinuousClock.now).seconds
             let rate = seconds > 0 ? Int(Double(total) / seconds) : total
-            print("\(dryRun ? "dry run: would load" : "loaded") \(fileName) into \(prepared.table.name): \(outcome.rows) rows (\(outcome.inserted) new, \(outcome.updated) updated) in \(String(format: "%.2f", seconds)) s (\(rate) rows/s; checking \(String(format: "%.2f", started.duration(to: checked).seconds)) s)\(dryRun ? "; nothing changed" : "")")
+            print("\(dryRun ? "dry run: would load" : "loaded") \(fileName) into \(table.name): \(outcome.rows) rows (\(outcome.inserted) new, \(outcome.updated) updated) in \(String(format: "%.2f", seconds)) s (\(rate) rows/s)\(dryRun ? "; nothing changed" : "")")
         } catch let errors as ImportErrors {
             if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
-            FileHandle.standardError.write(Data((errors.description + "\n").utf8))
-            fail("import: \(fileName) not loaded; nothing changed")
+            Self.refuse(errors, fileName: fileName)
         } catch {
             fail("import: \(RefreshFailure.describe(error)); nothing changed")
         }
+    }
+
+    /// What to load: the plan's tasks, or a CSV file checked chunk by chunk (by `producer`) while
+    /// earlier chunks already stream to PostgreSQL — the check and the database use both cores.
+    struct Source: Sendable {
+        var table: InputTable
+        var columns: [String]
+        var chunks: AsyncThrowingStream<ImportChunk, any Error>
+        var total: Int
+        var updateColumns: [String]?
+        var producer: (@Sendable () -> Void)?
+    }
+
+    func makeSource(_ data: Data, fileName: String, settings: Settings) throws(ImportErrors) -> Source {
+        if table == "plan" {
+            let year = planYear ?? settings.calendar.localDate(of: settings.asOf ?? Date()).year
+            let prepared = PlanFile.prepared(try PlanFile.parse(data, fileName: fileName, planYear: year))
+            let chunks = AsyncThrowingStream<ImportChunk, any Error> {
+                $0.yield(ImportChunk(copyLines: prepared.copyLines, fileLines: prepared.fileLines))
+                $0.finish()
+            }
+            return Source(table: prepared.table, columns: prepared.columns, chunks: chunks, total: prepared.copyLines.count,
+                          updateColumns: PlanFile.updatableColumns, producer: nil)
+        }
+        guard let spec = InputTable.named(table) else {
+            fail("import: unknown table '\(table)' (tables: \(InputTable.all.map(\.name).joined(separator: ", ")), plan)")
+        }
+        let csv: CSVFile
+        do { csv = try CSVFile.parse(data, fileName: fileName) } catch { fail("import: \(error)") }
+        let checker = try RowChecker(header: csv.header, table: spec, fileName: fileName, timeZone: settings.timeZone, now: Date())
+        let (stream, continuation) = AsyncThrowingStream<ImportChunk, any Error>.makeStream()
+        let records = csv.records
+        let producer: @Sendable () -> Void = {
+            var checker = checker
+            var index = records.startIndex
+            while index < records.endIndex {
+                let end = min(index + 20_000, records.endIndex)
+                let (lines, fileLines) = checker.check(records[index..<end])
+                if checker.failure == nil {
+                    continuation.yield(ImportChunk(copyLines: lines, fileLines: fileLines))
+                } else if checker.truncated {
+                    break  // 50 errors listed: enough
+                }
+                index = end
+            }
+            if let failure = checker.failure { continuation.finish(throwing: failure) } else { continuation.finish() }
+        }
+        return Source(table: spec, columns: csv.header, chunks: stream, total: records.count, updateColumns: nil, producer: producer)
+    }
+
+    /// Every error on its own line on standard error, then the verdict; exit 1.
+    static func refuse(_ errors: ImportErrors, fileName: String) -> Never {
+        FileHandle.standardError.write(Data((errors.description + "\n").utf8))
+        let count = errors.messages.count
+        fail("import: \(fileName) not loaded (\(count)\(errors.truncated ? "+" : "") error\(count == 1 ? "" : "s")); nothing changed")
     }
 }
 

@@ -4,6 +4,30 @@ import Logging
 import NIOCore
 import PostgresNIO
 
+/// A slice of a checked file: COPY lines and the file line of each.
+public struct ImportChunk: Sendable {
+    public var copyLines: [String]
+    public var fileLines: [Int]
+
+    public init(copyLines: [String], fileLines: [Int]) {
+        self.copyLines = copyLines
+        self.fileLines = fileLines
+    }
+
+    mutating func append(_ other: ImportChunk) {
+        copyLines += other.copyLines
+        fileLines += other.fileLines
+    }
+}
+
+/// Reads the chunk stream from one task at a time (the COPY closure, then the fallback): it is
+/// only ever used sequentially, inside one transaction.
+final class ChunkReader: @unchecked Sendable {
+    private var iterator: AsyncThrowingStream<ImportChunk, any Error>.AsyncIterator
+    init(_ stream: AsyncThrowingStream<ImportChunk, any Error>) { iterator = stream.makeAsyncIterator() }
+    func next() async throws -> ImportChunk? { try await iterator.next(isolation: nil) }
+}
+
 /// Loads a checked file into its input table: COPY into a temporary staging table, then one
 /// INSERT … SELECT (with ON CONFLICT … DO UPDATE for upserts), all in one transaction — a file
 /// loads whole or not at all, and nothing already stored changes when it fails. When the
@@ -46,7 +70,22 @@ public struct PostgresImporter: Sendable {
         _ prepared: PreparedImport, fileName: String, mode: Mode, updateColumns: [String]? = nil, dryRun: Bool,
         progress: (@Sendable (Int) -> Void)? = nil
     ) async throws -> Outcome {
-        let table = prepared.table
+        let chunks = AsyncThrowingStream<ImportChunk, any Error> { continuation in
+            continuation.yield(ImportChunk(copyLines: prepared.copyLines, fileLines: prepared.fileLines))
+            continuation.finish()
+        }
+        return try await load(table: prepared.table, columns: prepared.columns, chunks: chunks, fileName: fileName, mode: mode,
+                              updateColumns: updateColumns, dryRun: dryRun, progress: progress)
+    }
+
+    /// Like `load(_:…)`, with the rows arriving in chunks while they are being checked: the first
+    /// chunks are on their way to PostgreSQL while later ones are still checked. A chunk sequence
+    /// that throws (the file has errors) aborts the COPY and the transaction.
+    public func load(
+        table: InputTable, columns fileColumns: [String], chunks: AsyncThrowingStream<ImportChunk, any Error>, fileName: String, mode: Mode,
+        updateColumns: [String]? = nil, dryRun: Bool, progress: (@Sendable (Int) -> Void)? = nil
+    ) async throws -> Outcome {
+        let prepared = PreparedImport(table: table, columns: fileColumns, copyLines: [], fileLines: [])
         // Identifiers come from the contract's fixed list, never from the file: checked again here.
         let known = Set(table.columns.map(\.name))
         precondition(InputTable.named(table.name) != nil && prepared.columns.allSatisfy(known.contains))
@@ -62,46 +101,72 @@ public struct PostgresImporter: Sendable {
         case .upsert: assignments.isEmpty ? " ON CONFLICT (\(key)) DO NOTHING" : " ON CONFLICT (\(key)) DO UPDATE SET \(assignments.joined(separator: ", "))"
         }
         let insert = "INSERT INTO \"\(table.name)\" (\(columns)) SELECT \(columns) FROM chiso_import_stage"
-        let lines = prepared.fileLines
-
         return try await client.withChisoTransaction(schema: schema, statementTimeout: nil, commit: !dryRun, logger: logger) { connection in
+            var received = ImportChunk(copyLines: [], fileLines: [])
+            let iterator = ChunkReader(chunks)
+            // Fast path, for files of new rows (a first load, a month's export): COPY straight into
+            // the table, as fast as COPY goes. Any refusal (a key already there, a missing unit)
+            // rolls that back and takes the staging path, which updates or names the line.
+            try await connection.query("SAVEPOINT chiso_direct", logger: logger)
+            do {
+                try await connection.copyFrom(table: table.name, columns: prepared.columns, logger: logger) { writer in
+                    while let chunk = try await iterator.next() {
+                        received.append(chunk)
+                        try await Self.send(chunk, lines: nil, to: writer)
+                        progress?(received.copyLines.count)
+                    }
+                }
+                return Outcome(rows: received.copyLines.count, inserted: received.copyLines.count, updated: 0)
+            } catch is PSQLError {
+                try await connection.query("ROLLBACK TO SAVEPOINT chiso_direct", logger: logger)
+                logger.debug("import: direct COPY refused; loading through the staging table")
+            }
+            // The rest of the file, if the refusal came early.
+            while let chunk = try await iterator.next() { received.append(chunk) }
+            let all = received
+            let lines = all.fileLines
             try await connection.query(PostgresQuery(unsafeSQL: """
                 CREATE TEMP TABLE chiso_import_stage ON COMMIT DROP AS SELECT \(columns) FROM "\(table.name)" WITH NO DATA
                 """), logger: logger)
             try await connection.query("ALTER TABLE chiso_import_stage ADD COLUMN chiso_line integer", logger: logger)
             try await connection.copyFrom(table: "chiso_import_stage", columns: prepared.columns + ["chiso_line"], logger: logger) { writer in
-                var buffer = ByteBuffer()
-                buffer.reserveCapacity(1 << 20)
-                for (position, line) in prepared.copyLines.enumerated() {
-                    buffer.writeString(line)
-                    buffer.writeString("\t\(lines[position])\n")
-                    if buffer.readableBytes >= 1 << 20 {
-                        try await writer.write(buffer)
-                        buffer.clear()
-                        progress?(position + 1)
-                    }
-                }
-                if buffer.readableBytes > 0 { try await writer.write(buffer) }
-                progress?(prepared.copyLines.count)
+                try await Self.send(all, lines: all.fileLines, to: writer)
             }
             try await connection.query("SAVEPOINT chiso_import", logger: logger)
             do {
-                let rows = try await connection.query(PostgresQuery(unsafeSQL: """
-                    WITH written AS (\(insert) ORDER BY chiso_line\(conflict) RETURNING (xmax = 0) AS inserted)
-                    SELECT count(*) FILTER (WHERE inserted)::int, count(*)::int FROM written
-                    """), logger: logger)
-                var outcome = Outcome(rows: prepared.copyLines.count, inserted: 0, updated: 0)
-                for try await (inserted, total) in rows.decode((Int, Int).self) {
-                    outcome.inserted = inserted
-                    outcome.updated = total - inserted
+                // Rows whose key is already stored become updates (upsert) or an error (insert).
+                var existing = 0
+                if mode == .upsert {
+                    let join = table.primaryKey.map { "t.\"\($0)\" = s.\"\($0)\"" }.joined(separator: " AND ")
+                    let rows = try await connection.query(PostgresQuery(unsafeSQL: """
+                        SELECT count(*)::int FROM chiso_import_stage s WHERE EXISTS (SELECT 1 FROM "\(table.name)" t WHERE \(join))
+                        """), logger: logger)
+                    for try await count in rows.decode(Int.self) { existing = count }
                 }
-                return outcome
+                try await connection.query(PostgresQuery(unsafeSQL: "\(insert)\(conflict)"), logger: logger)
+                let total = all.copyLines.count
+                return Outcome(rows: total, inserted: total - existing, updated: existing)
             } catch let error as PSQLError {
                 try await connection.query("ROLLBACK TO SAVEPOINT chiso_import", logger: logger)
                 let line = try await firstFailingLine(connection, insert: insert, conflict: conflict, lines: lines)
                 throw ImportErrors(messages: ["\(fileName)\(line.map { ":\($0)" } ?? ""): \(Self.describe(error))"])
             }
         }
+    }
+
+    /// Sends rows (with each row's file line, for the staging table), 1 MiB at a time.
+    static func send(_ chunk: ImportChunk, lines: [Int]?, to writer: PostgresCopyFromWriter) async throws {
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(1 << 20)
+        for (position, line) in chunk.copyLines.enumerated() {
+            buffer.writeString(line)
+            if let lines { buffer.writeString("\t\(lines[position])\n") } else { buffer.writeInteger(UInt8(ascii: "\n")) }
+            if buffer.readableBytes >= 1 << 20 {
+                try await writer.write(buffer)
+                buffer.clear()
+            }
+        }
+        if buffer.readableBytes > 0 { try await writer.write(buffer) }
     }
 
     /// Whether any input table holds rows (the demo refuses to replace real data without --replace).

@@ -303,3 +303,49 @@ final class MailSink: Sendable {
         }
     }
 }
+
+/// A real crash: `chiso alerts --once` killed (SIGKILL) while its hook runs, then run again.
+@Suite(.serialized, .timeLimit(.minutes(3))) struct AlertCrashTests {
+    @Test func aProcessKilledBeforeDeliveringSendsOnceAfterTheRestart() async throws {
+        let sink = try MailSink()
+        defer { sink.stop() }
+        let command = try sink.msmtpCommand()
+        try await TestDatabase.withSchema(fixture: "alerts") { client, schema, _ in
+            var environment = CommandLineTests.databaseEnvironment
+            environment["CHISO_SCHEMA"] = schema.rawValue
+            environment["CHISO_ALERT_FROM"] = "chiso <chiso@bacbinh.example>"
+            environment["CHISO_ALERT_TIMEOUT"] = "20"
+            // First run: decides (the outbox rows commit), then hangs in its hook and is killed.
+            var hanging = environment
+            hanging["CHISO_ALERT_COMMAND"] = "sleep 30"
+            let process = Process()
+            process.executableURL = CommandLineTests.binary
+            process.arguments = ["alerts", "--once", "--as-of", "2026-06-15T08:00:00+07:00"]
+            process.environment = hanging
+            process.standardInput = FileHandle.nullDevice
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            // Wait until it is delivering (the four deliverable digests claimed), then kill it without warning.
+            for _ in 0..<200 where try await AlertTests.count(client, schema, where: "status = 'sending'") == 0 {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(try await AlertTests.count(client, schema, where: "status = 'sending'") == 4)
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            #expect(try await AlertTests.count(client, schema) == 5, "decided before the crash")
+            #expect(sink.mails.isEmpty)
+            // Restart, past the abandoned claim (20 s × 2 + 30 s): each digest goes out once.
+            var working = environment
+            working["CHISO_ALERT_COMMAND"] = command
+            let restart = try CommandLineTests.run(["alerts", "--once", "--as-of", "2026-06-15T08:02:00+07:00"], environment: working)
+            #expect(restart.status == 0, "\(restart.stderr)")
+            #expect(sink.mails.count == 4)
+            let again = try CommandLineTests.run(["alerts", "--once", "--as-of", "2026-06-15T08:05:00+07:00"], environment: working)
+            #expect(again.status == 0)
+            #expect(again.stdout.contains("nothing to send"))
+            #expect(sink.mails.count == 4)
+            #expect(Set(sink.mails.map(\.message_id)).count == 4)
+        }
+    }
+}

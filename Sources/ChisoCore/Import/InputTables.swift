@@ -103,6 +103,13 @@ public struct PreparedImport: Sendable {
     /// COPY text format lines (tab-separated, `\N` for NULL, escaped), without the line number.
     public var copyLines: [String]
     public var fileLines: [Int]
+
+    public init(table: InputTable, columns: [String], copyLines: [String], fileLines: [Int]) {
+        self.table = table
+        self.columns = columns
+        self.copyLines = copyLines
+        self.fileLines = fileLines
+    }
 }
 
 public struct ImportErrors: Error, Equatable, CustomStringConvertible {
@@ -124,117 +131,23 @@ public enum ImportPreparer {
 
     /// - Parameter now: the import's time, for empty `updated_at`/`recorded_at` cells.
     public static func prepare(_ file: CSVFile, table: InputTable, fileName: String, timeZone: TimeZone, now: Date) throws(ImportErrors) -> PreparedImport {
-        var errors: [String] = []
-        var truncated = false
-        func fail(_ message: String) {
-            if errors.count < maxErrors { errors.append(message) } else { truncated = true }
-        }
-        // The header: contract names only, each once, every required column present.
-        var seen: Set<String> = []
-        for name in file.header {
-            if table.column(name) == nil {
-                fail("\(fileName):1: unknown column '\(name)' for \(table.name) (columns: \(table.columns.map(\.name).joined(separator: ", ")))")
-            } else if !seen.insert(name).inserted {
-                fail("\(fileName):1: column '\(name)' appears twice")
-            }
-        }
-        for column in table.columns where column.required && !seen.contains(column.name) {
-            fail("\(fileName):1: column '\(column.name)' is missing; \(table.name) needs it")
-        }
-        if !errors.isEmpty { throw ImportErrors(messages: errors, truncated: truncated) }
-
-        let columns = file.header.map { table.column($0)! }
-        let index = Dictionary(uniqueKeysWithValues: file.header.enumerated().map { ($1, $0) })
-        let keyIndexes = table.primaryKey.compactMap { index[$0] }
-        var keys: [String: Int] = [:]
-        var lines: [String] = []
-        lines.reserveCapacity(file.records.count)
-        var fileLines: [Int] = []
-        fileLines.reserveCapacity(file.records.count)
-        let clock = TimestampParser(timeZone: timeZone)
-        let importTime = TimestampParser.Instant(now)
-        var values = [ParsedValue](repeating: .null, count: columns.count)
-
-        for record in file.records {
-            let where_ = "\(fileName):\(record.line)"
-            if record.fields.count != columns.count {
-                fail("\(where_): \(record.fields.count) fields, the header has \(columns.count)")
-                continue
-            }
-            var ok = true
-            for (position, column) in columns.enumerated() {
-                let raw = record.fields[position]
-                let text = raw.trimmingCharacters(in: .whitespaces)
-                if text.isEmpty {
-                    if column.nullable {
-                        values[position] = .null
-                    } else if let fallback = column.defaultValue {
-                        values[position] = fallback == "now" ? .instant(importTime, original: "now") : .text(fallback)
-                    } else {
-                        fail("\(where_): \(column.name) is empty; it is required")
-                        ok = false
-                    }
-                    continue
-                }
-                switch column.type {
-                case .text:
-                    if let allowed = column.allowed, !allowed.contains(text) {
-                        fail("\(where_): \(column.name) '\(text)' is not one of \(allowed.joined(separator: ", "))")
-                        ok = false
-                    }
-                    values[position] = .text(column.allowed == nil ? raw : text)
-                case .boolean:
-                    switch text.lowercased() {
-                    case "true", "t", "1", "yes", "có", "x": values[position] = .text("t")
-                    case "false", "f", "0", "no", "không": values[position] = .text("f")
-                    default:
-                        fail("\(where_): \(column.name) '\(text)' is not a boolean (true/false, 1/0, có/không)")
-                        ok = false
-                    }
-                case .date:
-                    if let day = clock.date(text) {
-                        values[position] = .date(day)
-                    } else {
-                        fail("\(where_): \(column.name) '\(text)' is not a date (YYYY-MM-DD or dd/MM/yyyy)")
-                        ok = false
-                    }
-                case .timestamp:
-                    if let instant = clock.timestamp(text) {
-                        values[position] = .instant(instant, original: text)
-                    } else {
-                        fail("\(where_): \(column.name) '\(text)' is not a time (ISO 8601 or dd/MM/yyyy HH:mm)")
-                        ok = false
-                    }
-                case .numeric:
-                    let normalised = text.replacingOccurrences(of: " ", with: "")
-                    if let number = Decimal(string: normalised, locale: Locale(identifier: "en_US_POSIX")), normalised.allSatisfy({ "0123456789.-+eE".contains($0) }) {
-                        values[position] = .number(number, original: text)
-                    } else {
-                        fail("\(where_): \(column.name) '\(text)' is not a number (use . for decimals)")
-                        ok = false
-                    }
-                }
-            }
-            guard ok else { continue }
-            if let problem = crossCheck(table.name, header: file.header, values: values) {
-                fail("\(where_): \(problem)")
-                continue
-            }
-            if !keyIndexes.isEmpty {
-                let key = keyIndexes.map { values[$0].copyText }.joined(separator: "\u{1F}")
-                if let first = keys[key] {
-                    fail("\(where_): \(table.primaryKey.joined(separator: ", ")) \(keyIndexes.map { record.fields[$0] }.joined(separator: ", ")) already on line \(first)")
-                    continue
-                }
-                keys[key] = record.line
-            }
-            if errors.isEmpty {
-                lines.append(values.map(\.copyText).joined(separator: "\t"))
-                fileLines.append(record.line)
-            }
-        }
-        if !errors.isEmpty { throw ImportErrors(messages: errors, truncated: truncated) }
+        var checker = try RowChecker(header: file.header, table: table, fileName: fileName, timeZone: timeZone, now: now)
+        let (lines, fileLines) = checker.check(file.records[...])
+        if let errors = checker.failure { throw errors }
         return PreparedImport(table: table, columns: file.header, copyLines: lines, fileLines: fileLines)
+    }
+
+    /// Leading and trailing spaces and tabs removed, without Foundation (this runs per cell).
+    static func trimmed(_ text: String) -> String {
+        let utf8 = text.utf8
+        guard let first = utf8.first, let last = utf8.last else { return text }
+        func blank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
+        if !blank(first) && !blank(last) { return text }
+        let bytes = Array(utf8)
+        var start = 0, end = bytes.count
+        while start < end, blank(bytes[start]) { start += 1 }
+        while end > start, blank(bytes[end - 1]) { end -= 1 }
+        return String(decoding: bytes[start..<end], as: UTF8.self)
     }
 
     /// The rules of `inputs.md` that involve two columns, in the words of the error message.
@@ -276,6 +189,147 @@ public enum ImportPreparer {
     }
 }
 
+/// Checks records of one file, a slice at a time (so that checking can run while earlier rows
+/// are already on their way to the database), keeping what must span the whole file: the keys
+/// seen and the errors found.
+public struct RowChecker: Sendable {
+    public let table: InputTable
+    public let columns: [InputTable.Column]
+    let fileName: String
+    let keyIndexes: [Int]
+    let clock: TimestampParser
+    let importTime: TimestampParser.Instant
+    var keys: [String: Int] = [:]
+    public private(set) var errors: [String] = []
+    public private(set) var truncated = false
+
+    /// The errors so far, as the error to throw; nil while the file is clean.
+    public var failure: ImportErrors? { errors.isEmpty ? nil : ImportErrors(messages: errors, truncated: truncated) }
+
+    /// Checks the header: contract names only, each once, every required column present.
+    public init(header: [String], table: InputTable, fileName: String, timeZone: TimeZone, now: Date) throws(ImportErrors) {
+        self.table = table
+        self.fileName = fileName
+        var problems: [String] = []
+        var seen: Set<String> = []
+        for name in header {
+            if table.column(name) == nil {
+                problems.append("\(fileName):1: unknown column '\(name)' for \(table.name) (columns: \(table.columns.map(\.name).joined(separator: ", ")))")
+            } else if !seen.insert(name).inserted {
+                problems.append("\(fileName):1: column '\(name)' appears twice")
+            }
+        }
+        for column in table.columns where column.required && !seen.contains(column.name) {
+            problems.append("\(fileName):1: column '\(column.name)' is missing; \(table.name) needs it")
+        }
+        if !problems.isEmpty { throw ImportErrors(messages: problems) }
+        columns = header.map { table.column($0)! }
+        let index = Dictionary(uniqueKeysWithValues: header.enumerated().map { ($1, $0) })
+        keyIndexes = table.primaryKey.compactMap { index[$0] }
+        clock = TimestampParser(timeZone: timeZone)
+        importTime = TimestampParser.Instant(now)
+    }
+
+    mutating func fail(_ message: String) {
+        if errors.count < ImportPreparer.maxErrors { errors.append(message) } else { truncated = true }
+    }
+
+    /// COPY lines for the good records (none once an error was found: the file will not load).
+    public mutating func check(_ records: ArraySlice<CSVFile.Record>) -> (lines: [String], fileLines: [Int]) {
+        var lines: [String] = []
+        lines.reserveCapacity(records.count)
+        var fileLines: [Int] = []
+        fileLines.reserveCapacity(records.count)
+        let header = columns.map(\.name)
+        var values = [ParsedValue](repeating: .null, count: columns.count)
+        let fileName = self.fileName
+        let clock = self.clock
+        let importTime = self.importTime
+
+        for record in records {
+            let where_ = "\(fileName):\(record.line)"
+            if record.fields.count != columns.count {
+                fail("\(where_): \(record.fields.count) fields, the header has \(columns.count)")
+                continue
+            }
+            var ok = true
+            for (position, column) in columns.enumerated() {
+                let raw = record.fields[position]
+                let text = ImportPreparer.trimmed(raw)
+                if text.isEmpty {
+                    if column.nullable {
+                        values[position] = .null
+                    } else if let fallback = column.defaultValue {
+                        values[position] = fallback == "now" ? .instant(importTime, original: "now") : .text(fallback)
+                    } else {
+                        fail("\(where_): \(column.name) is empty; it is required")
+                        ok = false
+                    }
+                    continue
+                }
+                switch column.type {
+                case .text:
+                    if let allowed = column.allowed, !allowed.contains(text) {
+                        fail("\(where_): \(column.name) '\(text)' is not one of \(allowed.joined(separator: ", "))")
+                        ok = false
+                    }
+                    values[position] = .text(column.allowed == nil ? raw : text)
+                case .boolean:
+                    switch text.count <= 5 ? text.lowercased() : text {
+                    case "true", "t", "1", "yes", "có", "x": values[position] = .text("t")
+                    case "false", "f", "0", "no", "không": values[position] = .text("f")
+                    default:
+                        fail("\(where_): \(column.name) '\(text)' is not a boolean (true/false, 1/0, có/không)")
+                        ok = false
+                    }
+                case .date:
+                    if let day = clock.date(text) {
+                        values[position] = .date(day)
+                    } else {
+                        fail("\(where_): \(column.name) '\(text)' is not a date (YYYY-MM-DD or dd/MM/yyyy)")
+                        ok = false
+                    }
+                case .timestamp:
+                    if let instant = clock.timestamp(text) {
+                        values[position] = .instant(instant, original: text)
+                    } else {
+                        fail("\(where_): \(column.name) '\(text)' is not a time (ISO 8601 or dd/MM/yyyy HH:mm)")
+                        ok = false
+                    }
+                case .numeric:
+                    if let whole = Int64(text) {
+                        values[position] = .number(Decimal(whole), original: text)
+                    } else if text.utf8.allSatisfy({ (0x30...0x39).contains($0) || $0 == 0x2E || $0 == 0x2D || $0 == 0x2B || $0 == 0x65 || $0 == 0x45 }),
+                              let number = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")) {
+                        values[position] = .number(number, original: text)
+                    } else {
+                        fail("\(where_): \(column.name) '\(text)' is not a number (use . for decimals)")
+                        ok = false
+                    }
+                }
+            }
+            guard ok else { continue }
+            if let problem = ImportPreparer.crossCheck(table.name, header: header, values: values) {
+                fail("\(where_): \(problem)")
+                continue
+            }
+            if !keyIndexes.isEmpty {
+                let key = keyIndexes.map { values[$0].copyText }.joined(separator: "\u{1F}")
+                if let first = keys[key] {
+                    fail("\(where_): \(table.primaryKey.joined(separator: ", ")) \(keyIndexes.map { record.fields[$0] }.joined(separator: ", ")) already on line \(first)")
+                    continue
+                }
+                keys[key] = record.line
+            }
+            if errors.isEmpty {
+                lines.append(values.map(\.copyText).joined(separator: "\t"))
+                fileLines.append(record.line)
+            }
+        }
+        return (lines, fileLines)
+    }
+}
+
 /// A checked value, with what COPY receives.
 enum ParsedValue: Sendable {
     case null
@@ -296,7 +350,7 @@ enum ParsedValue: Sendable {
 
     /// COPY text format: backslash, tab, newline and carriage return are escaped.
     static func escape(_ text: String) -> String {
-        guard text.contains(where: { $0 == "\\" || $0 == "\t" || $0 == "\n" || $0 == "\r" }) else { return text }
+        guard text.utf8.contains(where: { $0 == 0x5C || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) else { return text }
         var out = ""
         out.reserveCapacity(text.utf8.count + 8)
         for character in text {
@@ -337,66 +391,129 @@ struct TimestampParser: Sendable {
     }
 
     let timeZone: TimeZone
+    /// The zone's offset per local day (asked of Foundation once per day: this runs per cell).
+    private let offsets = OffsetCache()
+
+    init(timeZone: TimeZone) { self.timeZone = timeZone }
 
     func date(_ text: String) -> LocalDate? {
-        let u = Array(text.utf8)
-        if u.count == 10, u[4] == 45, u[7] == 45 { return LocalDate(iso: text) }
-        if u.count >= 8, u.count <= 10 {
-            let parts = text.split(separator: "/")
-            if parts.count == 3, let d = Int(parts[0]), let m = Int(parts[1]), let y = Int(parts[2]), parts[2].count == 4,
-               (1...12).contains(m), (1...LocalDate.daysIn(month: m, year: y)).contains(d) {
-                return LocalDate(year: y, month: m, day: d)
+        var bytes = Array(text.utf8)
+        return Self.parseDate(&bytes, from: 0, to: bytes.count)
+    }
+
+    /// `YYYY-MM-DD` or `d/M/yyyy` (one or two digits for day and month) in bytes[from..<to].
+    static func parseDate(_ b: inout [UInt8], from: Int, to: Int) -> LocalDate? {
+        func number(_ start: Int, _ end: Int) -> Int? {
+            guard start < end else { return nil }
+            var value = 0
+            for i in start..<end {
+                let d = Int(b[i]) - 48
+                guard (0...9).contains(d) else { return nil }
+                value = value * 10 + d
             }
+            return value
         }
-        return nil
+        let length = to - from
+        var y: Int?, m: Int?, d: Int?
+        if length == 10, b[from + 4] == 0x2D, b[from + 7] == 0x2D {
+            y = number(from, from + 4); m = number(from + 5, from + 7); d = number(from + 8, from + 10)
+        } else if (8...10).contains(length) {
+            guard let slash1 = (from..<to).first(where: { b[$0] == 0x2F }),
+                  let slash2 = (slash1 + 1..<to).first(where: { b[$0] == 0x2F }), to - slash2 - 1 == 4,
+                  (1...2).contains(slash1 - from), (1...2).contains(slash2 - slash1 - 1) else { return nil }
+            d = number(from, slash1); m = number(slash1 + 1, slash2); y = number(slash2 + 1, to)
+        }
+        guard let year = y, let month = m, let day = d, (1...12).contains(month), (1...LocalDate.daysIn(month: month, year: year)).contains(day) else { return nil }
+        return LocalDate(year: year, month: month, day: day)
     }
 
     func timestamp(_ text: String) -> Instant? {
-        // Split date and time at 'T' or ' '.
-        var dayPart = Substring(text), timePart = Substring("")
-        if let separator = text.firstIndex(where: { $0 == "T" || $0 == " " }) {
-            dayPart = text[..<separator]
-            timePart = text[text.index(after: separator)...].drop { $0 == " " }
-        }
-        guard let day = date(String(dayPart)) else { return nil }
-        var hour = 0, minute = 0, second = 0, fraction = ""
-        var offsetSeconds: Int?
-        if !timePart.isEmpty {
-            // Offset: Z, ±HH, ±HH:MM, ±HHMM at the end.
-            var clock = timePart
-            if clock.hasSuffix("Z") {
-                offsetSeconds = 0
-                clock = clock.dropLast()
-            } else if let sign = clock.lastIndex(where: { $0 == "+" || $0 == "-" }) {
-                let offsetText = clock[clock.index(after: sign)...].replacingOccurrences(of: ":", with: "")
-                guard offsetText.count == 2 || offsetText.count == 4, let value = Int(offsetText) else { return nil }
-                let hours = offsetText.count == 2 ? value : value / 100
-                let minutes = offsetText.count == 2 ? 0 : value % 100
-                guard hours <= 14, minutes < 60 else { return nil }
-                offsetSeconds = (hours * 3600 + minutes * 60) * (clock[sign] == "-" ? -1 : 1)
-                clock = clock[..<sign]
+        var b = Array(text.utf8)
+        let n = b.count
+        // The date ends at 'T' or the first space.
+        var split = 0
+        while split < n, b[split] != 0x54, b[split] != 0x20 { split += 1 }
+        guard let day = Self.parseDate(&b, from: 0, to: split) else { return nil }
+        var i = split
+        while i < n, b[i] == 0x54 || b[i] == 0x20 { i += 1 }
+        func digits(_ count: Int) -> Int? {
+            guard i + count <= n else { return nil }
+            var value = 0
+            for k in i..<(i + count) {
+                let d = Int(b[k]) - 48
+                guard (0...9).contains(d) else { return nil }
+                value = value * 10 + d
             }
-            let fields = clock.split(separator: ":", omittingEmptySubsequences: false)
-            guard fields.count == 2 || fields.count == 3, let h = Int(fields[0]), let m = Int(fields[1]), fields[0].count <= 2, fields[1].count == 2,
-                  (0...23).contains(h), (0...59).contains(m) else { return nil }
-            hour = h
-            minute = m
-            if fields.count == 3 {
-                let secondsText = fields[2].split(separator: ".", maxSplits: 1)
-                guard let s = Int(secondsText[0]), secondsText[0].count == 2, (0...60).contains(s) else { return nil }
+            i += count
+            return value
+        }
+        var hour = 0, minute = 0, second = 0
+        var fraction = ""
+        var offsetSeconds: Int?
+        if i < n {
+            // H or HH
+            let oneDigitHour = i + 1 < n && b[i + 1] == 0x3A
+            guard let h = digits(oneDigitHour ? 1 : 2), i < n, b[i] == 0x3A else { return nil }
+            i += 1
+            guard let m = digits(2), h <= 23, m <= 59 else { return nil }
+            hour = h; minute = m
+            if i < n, b[i] == 0x3A {
+                i += 1
+                guard let s = digits(2), s <= 60 else { return nil }
                 second = s
-                if secondsText.count == 2 {
-                    guard secondsText[1].allSatisfy(\.isNumber), !secondsText[1].isEmpty else { return nil }
-                    fraction = "." + secondsText[1]
+                if i < n, b[i] == 0x2E {
+                    let start = i
+                    i += 1
+                    while i < n, (0x30...0x39).contains(b[i]) { i += 1 }
+                    guard i > start + 1 else { return nil }
+                    fraction = String(decoding: b[start..<i], as: UTF8.self)
                 }
+            }
+            while i < n, b[i] == 0x20 { i += 1 }
+            if i < n {
+                if b[i] == 0x5A, i + 1 == n {
+                    offsetSeconds = 0
+                    i += 1
+                } else if b[i] == 0x2B || b[i] == 0x2D {
+                    let negative = b[i] == 0x2D
+                    i += 1
+                    guard let oh = digits(2) else { return nil }
+                    var om = 0
+                    if i < n, b[i] == 0x3A { i += 1 }
+                    if i < n { guard let value = digits(2) else { return nil }; om = value }
+                    guard oh <= 14, om < 60 else { return nil }
+                    offsetSeconds = (oh * 3600 + om * 60) * (negative ? -1 : 1)
+                } else {
+                    return nil
+                }
+                guard i == n else { return nil }
             }
         }
         let localSeconds = Int64(day.dayNumber) * 86_400 + Int64(hour * 3600 + minute * 60 + second)
-        let offset = offsetSeconds ?? timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(localSeconds - 7 * 3600)))
+        let offset = offsetSeconds ?? offsets.offset(for: day, hour: hour, in: timeZone)
         let sign = offset < 0 ? "-" : "+"
         let magnitude = abs(offset)
         let offsetText = "\(sign)\(LocalDate.pad(magnitude / 3600, 2)):\(LocalDate.pad(magnitude % 3600 / 60, 2))"
         let text = "\(day.description) \(LocalDate.pad(hour, 2)):\(LocalDate.pad(minute, 2)):\(LocalDate.pad(second, 2))\(fraction)\(offsetText)"
         return Instant(text: text, epoch: localSeconds - Int64(offset))
+    }
+}
+
+/// Offsets of a time zone by local day and hour; filled lazily (imports are single-threaded per file).
+final class OffsetCache: @unchecked Sendable {
+    private var byHour: [Int: Int] = [:]
+    private let lock = NSLock()
+
+    func offset(for day: LocalDate, hour: Int, in timeZone: TimeZone) -> Int {
+        let key = day.dayNumber * 24 + hour
+        lock.lock()
+        defer { lock.unlock() }
+        if let known = byHour[key] { return known }
+        let localSeconds = Int64(key) * 3600
+        // The offset at the instant this local hour falls on (first guess: the standard offset).
+        let guess = timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(localSeconds)))
+        let offset = timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(localSeconds - Int64(guess))))
+        byHour[key] = offset
+        return offset
     }
 }
