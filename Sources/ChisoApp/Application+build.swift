@@ -80,6 +80,8 @@ func withDatabase<T: Sendable>(_ settings: Settings, logger: Logger, _ body: @es
             return nil
         }
         defer { group.cancelAll() }
+        // Let the client's run() start before the first lease (else PostgresNIO warns; it works either way).
+        await Task.yield()
         return try await body(client)
     }
 }

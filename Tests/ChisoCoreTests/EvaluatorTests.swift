@@ -106,7 +106,7 @@ import Testing
         let source = InMemoryKPISource(inputs: KPIInputs(units: units))
         let inputs = try await source.loadInputs(asOf: asOf, calendar: calendar)
         let snapshot = evaluate(inputs)
-        let expectedCount: Int = 4 * 3 * 38 + 1 * 3 * 3
+        let expectedCount: Int = 4 * 3 * 39 + 1 * 3 * 3  // 39 indicators per unit, 3 catalogue ones for the root
         #expect(snapshot.results.count == expectedCount)
         #expect(snapshot.results.allSatisfy { $0.status == .noData })
     }
