@@ -73,12 +73,15 @@ public struct MailComposer: Sendable {
         let id: String, planRef: String?, title: String, due: String, days: String, escalated: Bool
     }
     struct Done { let id: String, planRef: String?, title: String, done: String }
+    struct DossierView { let code: String, procedure: String, received: String, due: String, days: String }
     struct View {
         let unitName: String, subject: String, year: String, day: String
         let overdue: [Line], hasOverdue: Bool, overdueCount: String
         let dueSoon: [Line], hasDueSoon: Bool, dueSoonCount: String
         let completed: [Done], hasCompleted: Bool, completedCount: String
         let hasDossiers: Bool, overdueDossiers: String, lateWithoutApology: String
+        let overdueDossierLines: [DossierView], moreOverdueDossiers: String?
+        let unapologisedLines: [DossierView], moreUnapologised: String?
     }
     struct Document { let d: View }
 
@@ -102,6 +105,17 @@ public struct MailComposer: Sendable {
         let lang = Format.Language.vi
         let slug = SiteLayout(units: [digest.unit]).slugs[digest.unit.id] ?? "unit"
         let subject = Self.subject(digest)
+        func dossier(_ line: DossierLine) -> DossierView {
+            let today = calendar.localDate(of: digest.decidedAt)
+            let days = line.dueAt.map { max(0, calendar.localDate(of: $0).days(until: today)) } ?? 0
+            return DossierView(
+                code: Self.oneLine(line.code), procedure: Self.oneLine(line.procedure),
+                received: Format.dateTime(line.receivedAt, calendar: calendar, lang),
+                due: line.dueAt.map { Format.dateTime($0, calendar: calendar, lang) } ?? "—", days: Format.integer(days, lang))
+        }
+        func more(_ total: Int, shown: Int) -> String? {
+            total > shown ? "… và \(Format.integer(total - shown, lang)) hồ sơ khác" : nil
+        }
         func line(_ entry: Digest.Line) -> Line {
             Line(id: Self.oneLine(entry.task.id), planRef: entry.task.planRef.map(Self.oneLine), title: Self.oneLine(entry.task.title),
                  due: Format.date(entry.task.dueDate, lang), days: Format.integer(entry.days, lang), escalated: entry.escalated)
@@ -117,7 +131,11 @@ public struct MailComposer: Sendable {
             },
             hasCompleted: !digest.completed.isEmpty, completedCount: Format.integer(digest.completed.count, lang),
             hasDossiers: digest.overdueDossiers > 0 || digest.lateWithoutApology > 0,
-            overdueDossiers: Format.integer(digest.overdueDossiers, lang), lateWithoutApology: Format.integer(digest.lateWithoutApology, lang))
+            overdueDossiers: Format.integer(digest.overdueDossiers, lang), lateWithoutApology: Format.integer(digest.lateWithoutApology, lang),
+            overdueDossierLines: digest.overdueDossierLines.map(dossier),
+            moreOverdueDossiers: more(digest.overdueDossiers, shown: digest.overdueDossierLines.count),
+            unapologisedLines: digest.unapologisedDossierLines.map(dossier),
+            moreUnapologised: more(digest.lateWithoutApology, shown: digest.unapologisedDossierLines.count))
         let text = Self.textTemplate.render(Document(d: view))
         let html = Self.htmlTemplate.render(Document(d: view))
 
@@ -209,6 +227,8 @@ public struct MailComposer: Sendable {
             "due_soon_tasks": digest.dueSoon.map { line($0, daysKey: "days_left") },
             "completed_tasks": digest.completed.map { ["id": $0.id, "title": $0.title, "plan_ref": $0.planRef ?? NSNull()] as [String: Any] },
             "overdue_dossiers": digest.overdueDossiers, "late_without_apology": digest.lateWithoutApology,
+            "overdue_dossier_codes": digest.overdueDossierLines.map(\.code),
+            "unapologised_dossier_codes": digest.unapologisedDossierLines.map(\.code),
         ]
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self)

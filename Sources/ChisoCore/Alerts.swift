@@ -56,6 +56,21 @@ public struct CompletedTask: Sendable, Hashable {
     }
 }
 
+/// One dossier named in a digest: overdue and unfinished, or late without an apology letter.
+public struct DossierLine: Sendable, Hashable {
+    public var code: String
+    public var procedure: String
+    public var receivedAt: Date
+    public var dueAt: Date?
+
+    public init(code: String, procedure: String, receivedAt: Date, dueAt: Date?) {
+        self.code = code
+        self.procedure = procedure
+        self.receivedAt = receivedAt
+        self.dueAt = dueAt
+    }
+}
+
 /// What the alert pass reads (storage fills it in the same transaction that records the decision).
 public struct AlertInputs: Sendable {
     public var units: [Unit]
@@ -67,6 +82,12 @@ public struct AlertInputs: Sendable {
     public var overdueDossiers: [String: Int]
     /// Dossiers of the year that are late and have no apology letter as of T, per own unit.
     public var lateWithoutApology: [String: Int]
+    /// The first dossiers of each kind per own unit (most overdue first), named in the digest.
+    public var overdueDossierLines: [String: [DossierLine]] = [:]
+    public var unapologisedDossierLines: [String: [DossierLine]] = [:]
+
+    /// How many dossiers of each kind a digest names (the counts are always whole).
+    public static let dossierLinesPerDigest = 20
 
     public init(units: [Unit], openTasks: [OpenTask] = [], completedTasks: [CompletedTask] = [],
                 overdueDossiers: [String: Int] = [:], lateWithoutApology: [String: Int] = [:]) {
@@ -117,6 +138,9 @@ public struct Digest: Sendable, Equatable {
     public var completed: [CompletedTask]
     public var overdueDossiers: Int
     public var lateWithoutApology: Int
+    /// The first of them, by code (most overdue first); the counts above are the totals.
+    public var overdueDossierLines: [DossierLine] = []
+    public var unapologisedDossierLines: [DossierLine] = []
     /// The previous digest of this unit, to thread the mails.
     public var previousMessageID: String?
 
@@ -204,11 +228,14 @@ public enum AlertPlanner {
             }
             var seen = Set(to.map { $0.lowercased() })
             cc = cc.filter { seen.insert($0.lowercased()).inserted }
-            digests.append(Digest(
+            var digest = Digest(
                 unit: unit, localDay: today, decidedAt: now, to: to, cc: to.isEmpty ? [] : cc,
                 overdue: overdue, dueSoon: dueSoon, completed: completed,
                 overdueDossiers: dossiers, lateWithoutApology: unapologised,
-                previousMessageID: previous[unit.id]?.messageID))
+                previousMessageID: previous[unit.id]?.messageID)
+            digest.overdueDossierLines = inputs.overdueDossierLines[unit.id] ?? []
+            digest.unapologisedDossierLines = inputs.unapologisedDossierLines[unit.id] ?? []
+            digests.append(digest)
         }
         return digests
     }

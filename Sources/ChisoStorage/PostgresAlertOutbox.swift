@@ -56,25 +56,52 @@ public struct PostgresAlertOutbox: AlertOutbox {
                 inputs.completedTasks.append(CompletedTask(id: id, planRef: planRef, title: title, leadUnitID: lead, doneAt: doneAt))
             }
 
+            // The late dossiers as of T (active in the year), once, for the counts and the names.
+            try await connection.query("""
+                CREATE TEMP TABLE late_dossiers ON COMMIT DROP AS
+                SELECT * FROM (
+                    SELECT d.unit_id, d.code, p.name AS procedure, d.received_at, d.due_at,
+                           (d.status = 'finished' AND d.finished_at <= \(now)) AS done,
+                           (d.apologised_at IS NULL OR d.apologised_at > \(now)) AS unapologised
+                    FROM dossiers d JOIN procedures p ON p.code = d.procedure_code
+                    WHERE d.status IN ('processing', 'finished') AND d.received_at <= \(now) AND d.due_at IS NOT NULL
+                      AND CASE WHEN d.status = 'finished' AND d.finished_at <= \(now) THEN d.finished_at > d.due_at
+                               ELSE d.due_at < \(now) END
+                      AND (d.received_at >= \(yearStart) OR d.status = 'processing' OR d.finished_at >= \(yearStart)
+                           OR NOT (d.status = 'finished' AND d.finished_at <= \(now)))
+                ) late
+                """, logger: logger)
             let dossiers = try await connection.query("""
                 SELECT unit_id,
                        count(*) FILTER (WHERE NOT done AND due_at < \(now)) AS overdue,
-                       count(*) FILTER (WHERE late AND (apologised_at IS NULL OR apologised_at > \(now))) AS unapologised
-                FROM (
-                    SELECT unit_id, due_at, apologised_at,
-                           (status = 'finished' AND finished_at <= \(now)) AS done,
-                           CASE WHEN status = 'finished' AND finished_at <= \(now) THEN due_at IS NOT NULL AND finished_at > due_at
-                                ELSE due_at IS NOT NULL AND due_at < \(now) END AS late
-                    FROM dossiers
-                    WHERE status IN ('processing', 'finished') AND received_at <= \(now)
-                      AND (received_at >= \(yearStart) OR status = 'processing' OR finished_at >= \(yearStart)
-                           OR (due_at IS NOT NULL AND due_at < \(now) AND NOT (status = 'finished' AND finished_at <= \(now))))
-                ) d
+                       count(*) FILTER (WHERE unapologised) AS unapologised
+                FROM late_dossiers
                 GROUP BY unit_id
                 """, logger: logger)
             for try await (unit, overdue, unapologised) in dossiers.decode((String, Int, Int).self) {
                 if overdue > 0 { inputs.overdueDossiers[unit] = overdue }
                 if unapologised > 0 { inputs.lateWithoutApology[unit] = unapologised }
+            }
+
+            // Name the first dossiers of each kind per unit, most overdue first.
+            let limit = AlertInputs.dossierLinesPerDigest
+            let named = try await connection.query("""
+                SELECT kind, unit_id, code, procedure, received_at, due_at FROM (
+                    SELECT kind, unit_id, code, procedure, received_at, due_at,
+                           row_number() OVER (PARTITION BY kind, unit_id ORDER BY due_at, code) AS rank
+                    FROM (
+                        SELECT CASE WHEN NOT done AND due_at < \(now) THEN 'overdue' END AS kind, * FROM late_dossiers
+                        UNION ALL
+                        SELECT CASE WHEN unapologised THEN 'unapologised' END, * FROM late_dossiers
+                    ) k
+                    WHERE kind IS NOT NULL
+                ) ranked
+                WHERE rank <= \(limit)
+                ORDER BY kind, unit_id, rank
+                """, logger: logger)
+            for try await (kind, unit, code, procedure, received, due) in named.decode((String, String, String, String, Date, Date?).self) {
+                let line = DossierLine(code: code, procedure: procedure, receivedAt: received, dueAt: due)
+                if kind == "overdue" { inputs.overdueDossierLines[unit, default: []].append(line) } else { inputs.unapologisedDossierLines[unit, default: []].append(line) }
             }
 
             var previous: [String: PreviousDigest] = [:]

@@ -39,6 +39,20 @@ import Testing
         #expect(mail.message.components(separatedBy: "\r\n").allSatisfy { $0.utf8.count <= 998 && !$0.contains("\n") })
     }
 
+    @Test func dossiersAreNamedUpToTheLimitThenCounted() throws {
+        var d = digest(title: "Rà soát")
+        let due = calendar.parseInstant("2026-06-10T17:00:00+07:00")!
+        d.overdueDossiers = 25
+        d.overdueDossierLines = (1...20).map { DossierLine(code: "D\($0)", procedure: "Khai sinh", receivedAt: due.addingTimeInterval(-86_400 * 3), dueAt: due) }
+        let mail = composer.compose(d)
+        let body = try #require(mail.message.components(separatedBy: "\r\n\r\n").dropFirst(2).first)
+        let text = String(decoding: try #require(Data(base64Encoded: body.replacingOccurrences(of: "\r\n", with: "").components(separatedBy: "--").first ?? "")), as: UTF8.self)
+        #expect(text.contains("- Hồ sơ quá hạn chưa giải quyết: 25\n  · D1 (Khai sinh), hẹn trả 10/06/2026 17:00, quá hạn 5 ngày\n"))
+        #expect(text.contains("  · D20 (Khai sinh)"))
+        #expect(text.contains("  … và 5 hồ sơ khác\n"))
+        #expect(mail.subject == "[chiso] Phòng Kinh tế: 1 nhiệm vụ quá hạn, 25 hồ sơ quá hạn")
+    }
+
     @Test func encodedWordsStayShortAndWhole() {
         let words = MailComposer.encodedWords(String(repeating: "Nhiệm vụ quá hạn ", count: 10))
         #expect(words.count > 1)

@@ -168,6 +168,10 @@ final class MailSink: Sendable {
             // Dossiers.
             let vh = try #require(mails.first { $0.subject.contains("Văn hóa") })
             #expect(vh.subject == "[chiso] Phòng Văn hóa – Xã hội: 1 hồ sơ quá hạn, 2 hồ sơ trễ hạn chưa xin lỗi")
+            // The dossiers are named: V1 overdue (due 10/06 17:00, 5 days); V2 and V1 without an apology (V3 has one, V4 was on time).
+            #expect(vh.text.contains("- Hồ sơ quá hạn chưa giải quyết: 1\n  · V1 (Đăng ký khai sinh), hẹn trả 10/06/2026 17:00, quá hạn 5 ngày\n"))
+            #expect(vh.text.contains("- Hồ sơ trễ hạn chưa có văn bản xin lỗi: 2\n  · V2 (Đăng ký khai sinh), hẹn trả 05/05/2026 17:00\n  · V1 (Đăng ký khai sinh), hẹn trả 10/06/2026 17:00\n"))
+            #expect(!vh.text.contains("V3") && !vh.text.contains("V4"))
             // No header injection: neither a task title nor a unit's address or name adds a header or a recipient.
             for mail in mails {
                 #expect(!mail.bcc)
