@@ -79,7 +79,7 @@ public struct AlertService<C: Clock>: Service where C.Duration == Duration {
                     logger.info("alerts decided", metadata: ["digests": "\(report.decided.count)", "day": "\(calendar.localDate(of: instant))"])
                 }
             } catch {
-                logger.error("alerts: deciding today's digests failed: \(RefreshFailure.describe(error))")
+                databaseFailed("deciding today's digests", error)
             }
         }
         guard !dryRun else { return report }
@@ -88,11 +88,20 @@ public struct AlertService<C: Clock>: Service where C.Duration == Duration {
             let summary = try await withDeadline(settings.timeout, clock: clock) { try await outbox.summary(now: instant, calendar: calendar) }
             metrics.alertOutbox(pending: summary.pending, undeliverable: summary.undeliverable)
             store?.recordAlerts(summary)
+            if outageLogged.exchange(false) { logger.notice("alerts: the outbox is reachable again") }
         } catch {
-            logger.warning("alerts: outbox summary not read: \(RefreshFailure.describe(error))")
+            databaseFailed("reading the outbox summary", error)
         }
         return report
     }
+
+    /// The database is away: said once per outage (the refresher says it too), then only at debug level.
+    func databaseFailed(_ what: String, _ error: any Error) {
+        let message: Logger.Message = "alerts: \(what) failed: \(RefreshFailure.describe(error))"
+        if outageLogged.exchange(true) == false { logger.error(message) } else { logger.debug(message) }
+    }
+
+    private let outageLogged = OutageFlag()
 
     func deliver(at instant: Date, into report: inout Report) async {
         let due: [OutboxEntry]
@@ -101,7 +110,7 @@ public struct AlertService<C: Clock>: Service where C.Duration == Duration {
             let claim = settings.timeout * 2 + .seconds(30)
             due = try await withDeadline(settings.timeout, clock: clock) { try await outbox.claimDue(now: instant, claimFor: claim, limit: 50) }
         } catch {
-            logger.error("alerts: reading the outbox failed: \(RefreshFailure.describe(error))")
+            databaseFailed("reading the outbox", error)
             return
         }
         for entry in due {

@@ -110,6 +110,9 @@ public struct Refresher<C: Clock>: Service where C.Duration == Duration {
 
     private let outageLogged = OutageFlag()
     private let trendCache = TrendCache()
+    private let historyClock = HistoryClock()
+    /// How often today's snapshot is stored in the history (the last one of the day is what stays).
+    public var historyEvery: Duration = .seconds(900)
 
     /// Stores today's snapshot in the history, then returns the trend lines for the page: the
     /// stored days before today (read once per local day and kept) plus today's live figures.
@@ -119,10 +122,15 @@ public struct Refresher<C: Clock>: Service where C.Duration == Duration {
         let today = evaluator.calendar.localDate(of: snapshot.asOf)
         let root = snapshot.units.first?.id
         let units = snapshot.units.filter { $0.parentID == nil || $0.parentID == root }.map(\.id)
-        do {
-            try await withDeadline(timeout, clock: clock) { try await history.append(snapshot) }
-        } catch {
-            logger.warning("snapshot history not stored: \(RefreshFailure.describe(error))")
+        // The history keeps one snapshot per day (the day's last): storing it at every refresh would
+        // rewrite ~10^5 rows a minute at province scale. Every `historyEvery`, and on a new day.
+        if historyClock.due(day: today, at: snapshot.refreshedAt, every: historyEvery) {
+            do {
+                try await withDeadline(timeout, clock: clock) { try await history.append(snapshot) }
+                historyClock.stored(day: today, at: snapshot.refreshedAt)
+            } catch {
+                logger.warning("snapshot history not stored: \(RefreshFailure.describe(error))")
+            }
         }
         var trend: TrendHistory
         if let cached = trendCache.get(day: today, units: units) {
@@ -158,6 +166,18 @@ public struct Refresher<C: Clock>: Service where C.Duration == Duration {
             logger.warning("\(error)")
         }
     }
+}
+
+/// When today's snapshot was last stored in the history.
+final class HistoryClock: Sendable {
+    private let last = Mutex<(day: LocalDate, at: Date)?>(nil)
+    func due(day: LocalDate, at instant: Date, every interval: Duration) -> Bool {
+        last.withLock { last in
+            guard let last else { return true }
+            return last.day != day || instant.timeIntervalSince(last.at) >= interval.seconds
+        }
+    }
+    func stored(day: LocalDate, at instant: Date) { last.withLock { $0 = (day, instant) } }
 }
 
 /// The stored trend of the days before today, kept for the rest of the local day.

@@ -39,7 +39,7 @@ public struct Snapshot: Sendable {
     public var catalogue: Catalogue
     public var units: [Unit]
     /// Unit by unit in tree order, then period (year, quarter, month), then catalogue order.
-    public var results: [IndicatorResult]
+    public let results: [IndicatorResult]
     /// Most overdue first, then by id.
     public var overdueTasks: [OverdueTaskEntry]
     /// Open tasks due within `Evaluator.dueSoonDays` days from today (today included), soonest first.
@@ -48,6 +48,9 @@ public struct Snapshot: Sendable {
     public var tasksOverdueByUnit: [String: Int]
     /// Unfinished dossiers past due over each unit's subtree (every unit present, 0 included).
     public var dossiersOverdueByUnit: [String: Int]
+    /// Where each unit's results sit in `results` (they are contiguous): pages and lookups read
+    /// one unit's figures without scanning every unit's (10^5 results at province scale).
+    public private(set) var resultRanges: [String: Range<Int>]
 
     public init(
         asOf: Date, refreshedAt: Date, timeZone: TimeZone, catalogue: Catalogue, units: [Unit],
@@ -64,9 +67,28 @@ public struct Snapshot: Sendable {
         self.overdueTasks = overdueTasks
         self.tasksOverdueByUnit = tasksOverdueByUnit
         self.dossiersOverdueByUnit = dossiersOverdueByUnit
+        self.resultRanges = Self.ranges(of: results)
+    }
+
+    static func ranges(of results: [IndicatorResult]) -> [String: Range<Int>] {
+        var ranges: [String: Range<Int>] = [:]
+        var start = 0
+        for index in results.indices where index + 1 == results.count || results[index + 1].unitID != results[index].unitID {
+            let unit = results[index].unitID
+            // Contiguous by construction (the evaluator emits unit by unit); a unit seen twice keeps the first run.
+            if ranges[unit] == nil { ranges[unit] = start..<(index + 1) }
+            start = index + 1
+        }
+        return ranges
+    }
+
+    /// The results of one unit (every period and indicator).
+    public func results(of unit: String) -> ArraySlice<IndicatorResult> {
+        guard let range = resultRanges[unit] else { return [] }
+        return results[range]
     }
 
     public func result(_ indicator: String, unit: String, period: PeriodKind) -> IndicatorResult? {
-        results.first { $0.indicator == indicator && $0.unitID == unit && $0.period == period }
+        results(of: unit).first { $0.indicator == indicator && $0.period == period }
     }
 }

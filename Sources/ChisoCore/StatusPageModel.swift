@@ -251,7 +251,7 @@ public enum StatusPageModel {
         let names = Dictionary(snapshot.units.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
         let today = calendar.localDate(of: snapshot.asOf)
         let resultIndex = Dictionary(
-            snapshot.results.filter { $0.unitID == unitID }.map { ("\($0.indicator)|\($0.period.rawValue)", $0) },
+            snapshot.results(of: unitID ?? "").map { ("\($0.indicator)|\($0.period.rawValue)", $0) },
             uniquingKeysWith: { a, _ in a })
         func result(_ indicator: String, _ period: PeriodKind) -> IndicatorResult? { resultIndex["\(indicator)|\(period.rawValue)"] }
 
@@ -317,8 +317,10 @@ public enum StatusPageModel {
         let children = snapshot.units.filter { $0.parentID != nil && $0.parentID == unitID }
         var byUnit: [String: [String: IndicatorResult]] = [:]
         let childIDs = Set(children.map(\.id))
-        for figure in snapshot.results where figure.period == request.period && childIDs.contains(figure.unitID) {
-            byUnit[figure.unitID, default: [:]][figure.indicator] = figure
+        for child in childIDs {
+            for figure in snapshot.results(of: child) where figure.period == request.period {
+                byUnit[child, default: [:]][figure.indicator] = figure
+            }
         }
         var rows: [(missed: Int, atRisk: Int, name: String, row: StatusPageView.UnitRow)] = []
         for child in children {
@@ -353,9 +355,7 @@ public enum StatusPageModel {
 
         // Dossiers: children, then this unit's total.
         func lateWithoutApology(_ id: String) -> Int {
-            guard let figure = snapshot.results.first(where: {
-                $0.unitID == id && $0.period == request.period && $0.indicator == ComputedIndicator.lateDossiersApologised.rawValue
-            }) else { return 0 }
+            guard let figure = snapshot.result(ComputedIndicator.lateDossiersApologised.rawValue, unit: id, period: request.period) else { return 0 }
             return NSDecimalNumber(decimal: figure.tally.denominator - figure.tally.numerator).intValue
         }
         // Worst first: most overdue, then most late without apology.

@@ -236,7 +236,7 @@ public struct PostgresAlertOutbox: AlertOutbox {
 
     private func execute(_ query: PostgresQuery) async throws {
         try await client.withChisoTransaction(schema: schema, statementTimeout: statementTimeout, logger: logger) { connection in
-            try await connection.query(query, logger: logger)
+            _ = try await connection.query(query, logger: logger)
         }
     }
 }

@@ -180,7 +180,7 @@ public struct PostgresImporter: Sendable {
 
     /// Empties every input table, the snapshot history and the alert outbox (for the demo).
     public func replaceAll() async throws {
-        try await client.withChisoTransaction(schema: schema, statementTimeout: .seconds(300), logger: logger) { connection in
+        _ = try await client.withChisoTransaction(schema: schema, statementTimeout: .seconds(300), logger: logger) { connection in
             try await connection.query("""
                 TRUNCATE manual_values, tasks, report_forms, feedback, documents, payments, dossiers, procedures, units,
                          chiso_snapshot_values, chiso_snapshots, chiso_alert_outbox

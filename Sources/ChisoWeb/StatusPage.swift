@@ -18,9 +18,17 @@ public enum StatusPage {
     }()
 
     /// What the template sees: the view, and the stylesheet.
-    struct Document {
+    struct Document: MustacheParent {
         let css: String
         let page: StatusPageView
+
+        func child(named name: String) -> Any? {
+            switch name {
+            case "css": css
+            case "page": page
+            default: nil
+            }
+        }
     }
 
     /// One page of a snapshot. Throws `StatusPageModel.Failure.unknownUnit` for a unit not in the snapshot.

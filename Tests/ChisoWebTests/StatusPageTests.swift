@@ -204,3 +204,54 @@ enum PageFixture {
         #expect(unit.contains("status 75") && !unit.contains("Không có địa chỉ nhận"))
     }
 }
+
+protocol MustacheParentProbe { func probe(_ name: String) -> Any? }
+extension StatusPageView: MustacheParentProbe { func probe(_ name: String) -> Any? { child(named: name) } }
+extension PageLabels: MustacheParentProbe { func probe(_ name: String) -> Any? { child(named: name) } }
+extension StatusPageView.Summary: MustacheParentProbe { func probe(_ name: String) -> Any? { child(named: name) } }
+extension StatusPageView.Link: MustacheParentProbe { func probe(_ name: String) -> Any? { child(named: name) } }
+extension StatusPageView.Card: MustacheParentProbe { func probe(_ name: String) -> Any? { child(named: name) } }
+extension StatusPageView.Spark: MustacheParentProbe { func probe(_ name: String) -> Any? { child(named: name) } }
+extension StatusPageView.Projection: MustacheParentProbe { func probe(_ name: String) -> Any? { child(named: name) } }
+extension StatusPageView.Section: MustacheParentProbe { func probe(_ name: String) -> Any? { child(named: name) } }
+extension StatusPageView.UnitRow: MustacheParentProbe { func probe(_ name: String) -> Any? { child(named: name) } }
+extension StatusPageView.Cell: MustacheParentProbe { func probe(_ name: String) -> Any? { child(named: name) } }
+extension StatusPageView.Column: MustacheParentProbe { func probe(_ name: String) -> Any? { child(named: name) } }
+extension StatusPageView.TaskRow: MustacheParentProbe { func probe(_ name: String) -> Any? { child(named: name) } }
+extension StatusPageView.DossierRow: MustacheParentProbe { func probe(_ name: String) -> Any? { child(named: name) } }
+extension StatusPageView.AlertRow: MustacheParentProbe { func probe(_ name: String) -> Any? { child(named: name) } }
+
+/// The view types answer the template without Mirror (`StatusPage+Mustache.swift`): every stored
+/// property must be answered, or the page would silently lose it.
+@Suite struct MustacheLookupTests {
+    func check(_ value: any MustacheParentProbe) {
+        for child in Mirror(reflecting: value).children {
+            guard let label = child.label else { continue }
+            let isNil: Bool = if case Optional<Any>.none = (child.value as Any?).flatMap({ $0 }) { true } else {
+                String(describing: child.value) == "nil"
+            }
+            #expect((value.probe(label) != nil) == !isNil, "\(type(of: value)).\(label) is not answered")
+        }
+    }
+
+    @Test func everyPropertyOfTheViewIsAnswered() throws {
+        let view = try StatusPageModel.build(PageFixture.snapshot(), history: PageFixture.history(), request: PageRequest(), links: .query,
+                                             staleness: Staleness(since: nil), alerts: AlertSummary(problems: [
+                                                AlertProblem(unitID: "bac-binh", localDay: LocalDate(year: 2026, month: 6, day: 1), status: .failed, reason: "x")]))
+        check(view)
+        check(view.labels)
+        check(view.summary)
+        check(view.languageLink)
+        let card = try #require(view.sections.flatMap(\.cards).first { $0.spark != nil && $0.projection != nil })
+        check(card)
+        check(try #require(card.spark))
+        check(try #require(card.projection))
+        check(try #require(view.sections.first))
+        check(try #require(view.unitRows.first))
+        check(try #require(view.unitRows.first?.cells.first))
+        check(try #require(view.columns.first))
+        check(try #require(view.overdueTasks.first))
+        check(try #require(view.dossierRows.first))
+        check(try #require(view.alertProblems.first))
+    }
+}
