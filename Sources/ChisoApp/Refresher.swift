@@ -77,16 +77,24 @@ public struct Refresher<C: Clock>: Service where C.Duration == Duration {
             let inputs = try await withDeadline(timeout, clock: clock) {
                 try await source.loadInputs(asOf: instant, calendar: evaluator.calendar)
             }
+            let read = clock.now
             let snapshot = evaluator.evaluate(inputs, asOf: instant, refreshedAt: now())
+            let evaluated = clock.now
             let trend = await storeHistoryAndReadTrend(snapshot)
+            let historyDone = clock.now
             let published = PublishedSnapshot(rendering: snapshot, history: trend, alerts: store.current.alerts)
+            let rendered = clock.now
             store.publish(published, at: snapshot.refreshedAt)
             let elapsed = started.duration(to: clock.now)
             metrics.recordSuccess(at: snapshot.refreshedAt, duration: elapsed.seconds)
             if outageLogged.exchange(false) {
                 logger.notice("refresh recovered; serving a fresh snapshot")
             }
-            logger.debug("refreshed", metadata: ["results": "\(snapshot.results.count)", "seconds": "\(elapsed.seconds)"])
+            logger.debug("refreshed", metadata: [
+                "results": "\(snapshot.results.count)", "seconds": "\(elapsed.seconds)",
+                "read_seconds": "\(started.duration(to: read).seconds)", "evaluate_seconds": "\(read.duration(to: evaluated).seconds)",
+                "history_seconds": "\(evaluated.duration(to: historyDone).seconds)", "render_seconds": "\(historyDone.duration(to: rendered).seconds)",
+            ])
             writeSite(published, staleness: nil)
             return true
         } catch {

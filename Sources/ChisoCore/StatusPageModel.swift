@@ -134,6 +134,9 @@ public struct StatusPageView: Sendable {
     public var overdueTasks: [TaskRow]
     public var hasOverdueTasks: Bool
     public var overdueCount: String
+    /// "… và 123 nhiệm vụ khác" when a table shows only the first `taskRowsPerTable`.
+    public var moreOverdueTasks: String?
+    public var moreDueSoonTasks: String?
     public var dueSoonTasks: [TaskRow]
     public var hasDueSoonTasks: Bool
     public var dossierRows: [DossierRow]
@@ -350,8 +353,16 @@ public enum StatusPageModel {
                   monitoring: task.monitoringUnitID.map { names[$0] ?? $0 } ?? "",
                   due: Format.date(task.dueDate, lang), days: Format.integer(days, lang))
         }
-        let overdue = snapshot.overdueTasks.filter { subtree.contains($0.task.leadUnitID) }.map { taskRow($0.task, days: $0.daysOverdue) }
-        let dueSoon = snapshot.dueSoonTasks.filter { subtree.contains($0.task.leadUnitID) }.map { taskRow($0.task, days: $0.daysLeft) }
+        // A province has thousands: the page lists the most overdue (and the soonest due), then says how many more.
+        let allOverdue = snapshot.overdueTasks.filter { subtree.contains($0.task.leadUnitID) }
+        let allDueSoon = snapshot.dueSoonTasks.filter { subtree.contains($0.task.leadUnitID) }
+        let overdue = allOverdue.prefix(Self.taskRowsPerTable).map { taskRow($0.task, days: $0.daysOverdue) }
+        let dueSoon = allDueSoon.prefix(Self.taskRowsPerTable).map { taskRow($0.task, days: $0.daysLeft) }
+        func more(_ total: Int, _ shown: Int) -> String? {
+            guard total > shown else { return nil }
+            return lang == .vi ? "… và \(Format.integer(total - shown, lang)) nhiệm vụ khác: xem trang của từng đơn vị."
+                : "… and \(Format.integer(total - shown, lang)) more: see each unit's page."
+        }
 
         // Dossiers: children, then this unit's total.
         func lateWithoutApology(_ id: String) -> Int {
@@ -423,7 +434,8 @@ public enum StatusPageModel {
             columns: columns.map { .init(short: (lang == .vi ? $0.shortVI : $0.shortEN) ?? (lang == .vi ? $0.nameVI : $0.nameEN),
                                          name: lang == .vi ? $0.nameVI : $0.nameEN) },
             unitRows: rows.map(\.row), hasUnitRows: !rows.isEmpty,
-            overdueTasks: overdue, hasOverdueTasks: !overdue.isEmpty, overdueCount: Format.integer(overdue.count, lang),
+            overdueTasks: overdue, hasOverdueTasks: !overdue.isEmpty, overdueCount: Format.integer(allOverdue.count, lang),
+            moreOverdueTasks: more(allOverdue.count, overdue.count), moreDueSoonTasks: more(allDueSoon.count, dueSoon.count),
             dueSoonTasks: dueSoon, hasDueSoonTasks: !dueSoon.isEmpty, dossierRows: dossierRows,
             alertProblems: alertRows, hasAlertProblems: !alertRows.isEmpty,
             served: links == .query,
@@ -432,6 +444,9 @@ public enum StatusPageModel {
             generatedAt: Format.dateTime(snapshot.refreshedAt, calendar: calendar, lang),
             labels: labels)
     }
+
+    /// Rows of the overdue and due-soon tables at most (a province's page stays readable).
+    public static let taskRowsPerTable = 50
 
     static let monthNamesEN = ["January", "February", "March", "April", "May", "June", "July", "August",
                                "September", "October", "November", "December"]

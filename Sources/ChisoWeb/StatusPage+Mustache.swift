@@ -184,6 +184,8 @@ extension StatusPageView: MustacheParent {
         case "overdueTasks": self.overdueTasks
         case "hasOverdueTasks": self.hasOverdueTasks
         case "overdueCount": self.overdueCount
+        case "moreOverdueTasks": self.moreOverdueTasks
+        case "moreDueSoonTasks": self.moreDueSoonTasks
         case "dueSoonTasks": self.dueSoonTasks
         case "hasDueSoonTasks": self.hasDueSoonTasks
         case "dossierRows": self.dossierRows

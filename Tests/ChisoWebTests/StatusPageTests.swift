@@ -255,3 +255,21 @@ extension StatusPageView.AlertRow: MustacheParentProbe { func probe(_ name: Stri
         check(try #require(view.alertProblems.first))
     }
 }
+
+@Suite struct LongTaskListsTests {
+    @Test func aProvinceListsTheFiftyMostOverdueThenCountsTheRest() throws {
+        let calendar = PageFixture.calendar
+        var inputs = KPIInputs(units: PageFixture.units)
+        inputs.openTasks = (1...60).map { index in
+            OpenTask(id: "T\(index)", planRef: nil, title: "Việc \(index)", leadUnitID: "bac-binh/kt", monitoringUnitID: nil,
+                     dueDate: LocalDate(year: 2026, month: 1, day: 1).adding(days: index))
+        }
+        let snapshot = Evaluator(catalogue: .builtIn, calendar: calendar).evaluate(inputs, asOf: PageFixture.asOf, refreshedAt: PageFixture.asOf)
+        let html = try StatusPage.render(snapshot)
+        #expect(html.contains("<span class=\"sub\">60</span>"), "the heading counts them all")
+        #expect(html.components(separatedBy: "<td class=\"n missed\" data-label=\"Số ngày quá hạn\">").count - 1 == 50)
+        #expect(html.contains(">Việc 1<"), "the most overdue is listed")
+        #expect(!html.contains(">Việc 60<"))
+        #expect(html.contains("… và 10 nhiệm vụ khác: xem trang của từng đơn vị."))
+    }
+}
