@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import Synchronization
 
 /// The HTTP interface of `interface.md`: `/`, `/metrics`, `/api/v1/snapshot`, `/healthz`, `/readyz`.
 public enum Routes {
@@ -62,6 +63,7 @@ public enum Routes {
                 body: .init(byteBuffer: buffer))
         }
 
+        let rendered = RenderedPages()
         router.get("/") { request, _ in
             let state = store.current
             let query = request.uri.queryParameters
@@ -102,11 +104,20 @@ public enum Routes {
             if staleness == nil, unit == nil, let page = published.pages[pageRequest] {
                 return Response(status: .ok, headers: headers, body: .init(byteBuffer: page))
             }
+            // Rendered on demand (a unit's page, or any page with the stale banner), and kept for
+            // the next reader of the same page of the same snapshot: an outage must not make every
+            // request render a province's page again.
+            let key = RenderedPages.Key(etag: etag, request: pageRequest, staleSince: staleness?.since)
+            if let page = rendered.page(key) {
+                return Response(status: .ok, headers: headers, body: .init(byteBuffer: page))
+            }
             do {
                 let html = try StatusPage.render(
                     published.snapshot, history: published.history, request: pageRequest, links: .query,
                     staleness: staleness, layout: published.layout, alerts: published.alerts)
-                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
+                let page = ByteBuffer(string: html)
+                rendered.keep(page, for: key)
+                return Response(status: .ok, headers: headers, body: .init(byteBuffer: page))
             } catch {
                 headers[.eTag] = nil
                 return plain(.notFound, english ? "unknown unit\n" : "không có đơn vị này\n", headers)
@@ -137,6 +148,28 @@ public enum Routes {
         formatter.timeZone = TimeZone(identifier: "GMT")
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
         return formatter.string(from: date)
+    }
+}
+
+/// Pages rendered on demand, by validator (snapshot, variant, staleness) and request; a bounded
+/// set, dropped whole when full (a new snapshot's pages replace the old ones quickly anyway).
+final class RenderedPages: Sendable {
+    struct Key: Hashable, Sendable {
+        let etag: String
+        let request: PageRequest
+        let staleSince: Date?
+    }
+
+    static let capacity = 256
+    private let pages = Mutex<[Key: ByteBuffer]>([:])
+
+    func page(_ key: Key) -> ByteBuffer? { pages.withLock { $0[key] } }
+
+    func keep(_ page: ByteBuffer, for key: Key) {
+        pages.withLock { pages in
+            if pages.count >= Self.capacity { pages.removeAll(keepingCapacity: true) }
+            pages[key] = page
+        }
     }
 }
 
