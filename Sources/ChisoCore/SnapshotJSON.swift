@@ -9,6 +9,8 @@ public enum SnapshotJSON {
         var plan: String
         var indicators: [Indicator]
         var overdue_tasks: [Task]
+        /// Open tasks due from today to today + 7 (an extension of interface.md).
+        var due_soon_tasks: [DueSoonTask]
         var units: [UnitEntry]
     }
 
@@ -59,6 +61,16 @@ public enum SnapshotJSON {
         var days_overdue: Int
     }
 
+    struct DueSoonTask: Encodable {
+        var id: String
+        var plan_ref: String?
+        var title: String
+        var lead_unit: String
+        var monitoring_unit: String?
+        var due_date: String
+        var days_left: Int
+    }
+
     struct UnitEntry: Encodable {
         var id: String
         var parent: String?
@@ -88,6 +100,10 @@ public enum SnapshotJSON {
             overdue_tasks: snapshot.overdueTasks.map {
                 Task(id: $0.task.id, plan_ref: $0.task.planRef, title: $0.task.title, lead_unit: $0.task.leadUnitID,
                      monitoring_unit: $0.task.monitoringUnitID, due_date: $0.task.dueDate.description, days_overdue: $0.daysOverdue)
+            },
+            due_soon_tasks: snapshot.dueSoonTasks.map {
+                DueSoonTask(id: $0.task.id, plan_ref: $0.task.planRef, title: $0.task.title, lead_unit: $0.task.leadUnitID,
+                            monitoring_unit: $0.task.monitoringUnitID, due_date: $0.task.dueDate.description, days_left: $0.daysLeft)
             },
             units: snapshot.units.map {
                 UnitEntry(id: $0.id, parent: $0.parentID, name: $0.name, kind: $0.kind,

@@ -133,6 +133,10 @@ import Testing
             #expect(tasks.first?["due_date"] as? String == "2025-12-31")
             #expect(tasks.first?["days_overdue"] as? Int == 166)
             #expect(tasks.first?["lead_unit"] as? String == "bac-binh/tthc")
+            // T4 is due today (June 15): due soon, 0 days left; T3 overdue since yesterday is not.
+            let soon = try #require(object["due_soon_tasks"] as? [[String: Any]])
+            #expect(soon.map { $0["id"] as? String } == ["T4"])
+            #expect(soon.first?["days_left"] as? Int == 0)
         }
     }
 
