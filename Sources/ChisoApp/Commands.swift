@@ -263,9 +263,11 @@ struct ImportCommand: AsyncParsableCommand {
         abstract: "Load a CSV file into an input table (or the plan's appendix into tasks), all or nothing.",
         discussion: """
             TABLE is one of: \(InputTable.all.map(\.name).joined(separator: ", ")), or plan.
-            CSV: a header of contract column names (any order; columns with a default may be left out), UTF-8 with or
-            without BOM, comma or semicolon separated; dates YYYY-MM-DD or dd/MM/yyyy, times ISO 8601 or dd/MM/yyyy HH:mm
-            (local time in the configured zone); booleans true/false, 1/0, có/không.
+
+            CSV: a header of contract column names (any order; columns with a default may be left out), \
+            UTF-8 with or without BOM, comma or semicolon separated; dates YYYY-MM-DD or dd/MM/yyyy, \
+            times ISO 8601 or dd/MM/yyyy HH:mm (local time in the configured zone); booleans true/false, 1/0, có/không. \
+            One transaction: any bad row fails the file and nothing changes.
             """)
     enum Mode: String, ExpressibleByArgument { case upsert, insert }
 
