@@ -353,3 +353,25 @@ final class MailSink: Sendable {
         }
     }
 }
+
+/// `chiso alerts --once --dry-run` prints what would go out and records and sends nothing.
+@Suite(.timeLimit(.minutes(2))) struct AlertDryRunTests {
+    @Test func aDryRunPrintsTheDigestsAndChangesNothing() async throws {
+        try await TestDatabase.withSchema(fixture: "alerts") { client, schema, _ in
+            var environment = CommandLineTests.databaseEnvironment
+            environment["CHISO_SCHEMA"] = schema.rawValue
+            environment["CHISO_ALERT_COMMAND"] = "/bin/false"   // would fail if it were run
+            environment["CHISO_ALERT_FROM"] = "chiso <chiso@bacbinh.example>"
+            let run = try CommandLineTests.run(["alerts", "--once", "--dry-run", "--as-of", "2026-06-15T08:00:00+07:00"], environment: environment)
+            #expect(run.status == 0, "\(run.stderr)")
+            #expect(run.stdout.contains("=== c/kt (pending)\nFrom: chiso <chiso@bacbinh.example>\nTo: kinhte@bacbinh.example\nCc: truongphong.kt@bacbinh.example, vhxh@bacbinh.example\n"))
+            #expect(run.stdout.contains("Subject (decoded): [chiso] Phòng Kinh tế: 3 nhiệm vụ quá hạn, 1 nhiệm vụ sắp đến hạn"))
+            #expect(run.stdout.contains("- [K2] Mục II.2: x  Bcc: attacker@example.com\n  Hạn: 01/06/2026 — quá hạn 14 ngày — ĐÃ BÁO CÁO LÃNH ĐẠO"))
+            #expect(run.stdout.contains("=== lonely (undeliverable)"))
+            #expect(try await AlertTests.count(client, schema) == 0, "a dry run records nothing")
+            // Saturday: nothing is due.
+            let saturday = try CommandLineTests.run(["alerts", "--once", "--dry-run", "--as-of", "2026-06-20T08:00:00+07:00"], environment: environment)
+            #expect(saturday.stdout.hasPrefix("no digests at 2026-06-20T08:00:00+07:00: not a working day or before 07:30"))
+        }
+    }
+}

@@ -218,3 +218,21 @@ import Testing
         #expect(DemoYear.generate(seed: 8, asOf: asOf, calendar: calendar, plan: plan)[2].copyLines != one[2].copyLines)
     }
 }
+
+/// `chiso demo` never empties a schema that holds data unless told to.
+@Suite(.timeLimit(.minutes(2))) struct DemoCommandTests {
+    @Test func theDemoRefusesToReplaceDataWithoutReplace() async throws {
+        try await TestDatabase.withSchema(fixture: "commune") { client, schema, _ in
+            var environment = CommandLineTests.databaseEnvironment
+            environment["CHISO_SCHEMA"] = schema.rawValue
+            let refused = try CommandLineTests.run(["demo", "--seed", "1", "--as-of", "2026-06-15T10:00:00+07:00"], environment: environment)
+            #expect(refused.status == 1)
+            #expect(refused.stderr.contains("demo: schema \(schema.rawValue) already holds data; pass --replace to empty it and load the demo"))
+            #expect(try await ImportTests.text(client, #"SELECT count(*)::text FROM "\#(schema.rawValue)".units"#) == ["5"], "the fixture is untouched")
+            let replaced = try CommandLineTests.run(["demo", "--seed", "1", "--replace", "--as-of", "2026-06-15T10:00:00+07:00"], environment: environment)
+            #expect(replaced.status == 0, "\(replaced.stderr)")
+            #expect(try await ImportTests.text(client, #"SELECT count(*)::text FROM "\#(schema.rawValue)".units"#) == ["7"])
+            #expect(try await ImportTests.text(client, #"SELECT count(*)::text FROM "\#(schema.rawValue)".tasks WHERE source = 'plan'"#) == ["55"])
+        }
+    }
+}
