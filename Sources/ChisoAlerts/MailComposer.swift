@@ -43,12 +43,15 @@ public struct MailComposer: Sendable {
 
     public let sender: Sender
     public let calendar: PlanCalendar
+    /// The status page's public address (`alerts.page_url`): each digest links its unit's page.
+    public let pageURL: String?
     /// Random part of Message-IDs and MIME boundaries (injected: tests fix it).
     public let token: @Sendable () -> String
 
-    public init(sender: Sender, calendar: PlanCalendar, token: @escaping @Sendable () -> String = { MailComposer.randomToken() }) {
+    public init(sender: Sender, calendar: PlanCalendar, pageURL: String? = nil, token: @escaping @Sendable () -> String = { MailComposer.randomToken() }) {
         self.sender = sender
         self.calendar = calendar
+        self.pageURL = pageURL
         self.token = token
     }
 
@@ -82,6 +85,7 @@ public struct MailComposer: Sendable {
         let hasDossiers: Bool, overdueDossiers: String, lateWithoutApology: String
         let overdueDossierLines: [DossierView], moreOverdueDossiers: String?
         let unapologisedLines: [DossierView], moreUnapologised: String?
+        let link: String?
     }
     struct Document { let d: View }
 
@@ -135,7 +139,8 @@ public struct MailComposer: Sendable {
             overdueDossierLines: digest.overdueDossierLines.map(dossier),
             moreOverdueDossiers: more(digest.overdueDossiers, shown: digest.overdueDossierLines.count),
             unapologisedLines: digest.unapologisedDossierLines.map(dossier),
-            moreUnapologised: more(digest.lateWithoutApology, shown: digest.unapologisedDossierLines.count))
+            moreUnapologised: more(digest.lateWithoutApology, shown: digest.unapologisedDossierLines.count),
+            link: pageURL.map { Self.unitLink(base: $0, unitID: digest.unit.id) })
         let text = Self.textTemplate.render(Document(d: view))
         let html = Self.htmlTemplate.render(Document(d: view))
 
@@ -169,6 +174,15 @@ public struct MailComposer: Sendable {
         return ComposedMail(
             messageID: messageID, subject: subject, to: digest.to, cc: digest.cc, message: message,
             payload: Self.payload(digest, messageID: messageID, subject: subject))
+    }
+
+    /// `https://chiso.example/?unit=bac-binh%2Fkt`: the unit's page on the served status page.
+    public static func unitLink(base: String, unitID: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        let id = unitID.addingPercentEncoding(withAllowedCharacters: allowed) ?? unitID
+        let separator = base.contains("?") ? "&" : (base.hasSuffix("/") ? "?" : "/?")
+        return base + separator + "unit=" + id
     }
 
     // MARK: - Encodings

@@ -101,7 +101,7 @@ public func makeAlertService(
     let alerts = settings.alerts
     return AlertService(
         outbox: PostgresAlertOutbox(client: client, schema: settings.schema, statementTimeout: settings.statementTimeout, logger: logger),
-        composer: MailComposer(sender: alerts.from, calendar: settings.calendar),
+        composer: MailComposer(sender: alerts.from, calendar: settings.calendar, pageURL: alerts.pageURL),
         mail: SendmailHook(argv: alerts.command, timeout: alerts.timeout),
         webhook: alerts.webhookURL.map { WebhookHook(url: $0, secret: alerts.webhookSecret, timeout: alerts.timeout) },
         settings: alerts, calendar: settings.calendar, store: store, metrics: metrics,

@@ -66,6 +66,8 @@ public struct AlertSettings: Sendable {
     public var retryAfter: Duration
     public var webhookURL: String?
     public var webhookSecret: String?
+    /// The status page's public address; digests link each unit to its page there.
+    public var pageURL: String?
 
     public static let defaultCommand = ["/usr/sbin/sendmail", "-t", "-i"]
 
@@ -138,6 +140,7 @@ public enum SettingsLoader {
         "alerts.retry_after": Key(file: "alerts.retry_after", flag: nil, customEnvironment: "CHISO_ALERT_RETRY_AFTER"),
         "alerts.webhook_url": Key(file: "alerts.webhook_url", flag: nil, customEnvironment: "CHISO_ALERT_WEBHOOK_URL"),
         "alerts.webhook_secret": Key(file: "alerts.webhook_secret", flag: nil, customEnvironment: "CHISO_ALERT_WEBHOOK_SECRET"),
+        "alerts.page_url": Key(file: "alerts.page_url", flag: nil, customEnvironment: "CHISO_ALERT_PAGE_URL"),
     ]
 
     /// Keys of the `alerts` object of a config file.
@@ -478,17 +481,22 @@ extension SettingsLoader {
         let maxAttempts = count("alerts.max_attempts", 5, 1...50)
         let timeout = value(Duration.seconds(30)) { () throws(ConfigurationError) in try seconds(lookup("alerts.timeout"), default: 30, minimum: 1) }
         let retryAfter = value(Duration.seconds(60)) { () throws(ConfigurationError) in try seconds(lookup("alerts.retry_after"), default: 60, minimum: 1) }
-        let webhookURL = value(String?.none) { () throws(ConfigurationError) -> String? in
-            guard let (text, setting) = lookup("alerts.webhook_url"), !text.isEmpty else { return nil }
-            guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme), url.host != nil else {
-                throw ConfigurationError(setting: setting, problem: "'\(text)' is not an http(s) URL")
+        func httpURL(_ key: String) -> String? {
+            value(String?.none) { () throws(ConfigurationError) -> String? in
+                guard let (text, setting) = lookup(key), !text.isEmpty else { return nil }
+                guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme), url.host != nil else {
+                    throw ConfigurationError(setting: setting, problem: "'\(text)' is not an http(s) URL")
+                }
+                return text
             }
-            return text
         }
+        let webhookURL = httpURL("alerts.webhook_url")
+        let pageURL = httpURL("alerts.page_url")
         let webhookSecret = lookup("alerts.webhook_secret").flatMap { $0.value.isEmpty ? nil : $0.value }
         return AlertSettings(
             enabled: enabled, command: command, from: from,
             policy: AlertPolicy(sendAtMinute: sendAt, workingDays: workingDays, holidays: holidays, warnDays: warnDays, escalateAfterDays: escalateAfter),
-            timeout: timeout, maxAttempts: maxAttempts, retryAfter: retryAfter, webhookURL: webhookURL, webhookSecret: webhookSecret)
+            timeout: timeout, maxAttempts: maxAttempts, retryAfter: retryAfter, webhookURL: webhookURL, webhookSecret: webhookSecret,
+            pageURL: pageURL)
     }
 }

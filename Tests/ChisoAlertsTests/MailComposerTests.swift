@@ -53,6 +53,16 @@ import Testing
         #expect(mail.subject == "[chiso] Phòng Kinh tế: 1 nhiệm vụ quá hạn, 25 hồ sơ quá hạn")
     }
 
+    @Test func theDigestLinksTheUnitsPage() throws {
+        let linked = MailComposer(sender: MailComposer.Sender("chiso <chiso@x.vn>")!, calendar: calendar, pageURL: "https://chiso.x.vn/", token: { "tok" })
+        let mail = linked.compose(digest(title: "Rà soát"))
+        let parts = mail.message.components(separatedBy: "\r\n\r\n")
+        let text = String(decoding: try #require(Data(base64Encoded: parts[2].replacingOccurrences(of: "\r\n", with: "").components(separatedBy: "--").first ?? "")), as: UTF8.self)
+        #expect(text.contains("Xem chi tiết trên trang chỉ số: https://chiso.x.vn/?unit=c%2Fkt\n"))
+        #expect(MailComposer.unitLink(base: "https://chiso.x.vn", unitID: "a b/c") == "https://chiso.x.vn/?unit=a%20b%2Fc")
+        #expect(MailComposer.unitLink(base: "https://x.vn/?lang=vi", unitID: "u") == "https://x.vn/?lang=vi&unit=u")
+    }
+
     @Test func encodedWordsStayShortAndWhole() {
         let words = MailComposer.encodedWords(String(repeating: "Nhiệm vụ quá hạn ", count: 10))
         #expect(words.count > 1)

@@ -30,7 +30,7 @@ import Testing
         ("catalogue-missing.json", "{path}: catalogue: catalogue file {dir}/no-such-catalogue.json cannot be read"),
         ("catalogue-invalid.json", "{path}: catalogue: {dir}/catalogue-with-problems.catalogue: catalogue: indicator documents_signed: bad comparator '=>'; expected one of >, >=, <, <=; catalogue: indicator documents_signed: target 70 is out of range 0..1"),
         ("output-dir-is-a-file.json", "{path}: output_dir: {dir}/not-a-directory.txt exists and is not a directory"),
-        ("alerts-unknown-setting.json", "{path}: alerts.comand: unknown setting (known: command, enabled, escalate_after_days, from, holidays, max_attempts, retry_after, time, timeout, warn_days, webhook_secret, webhook_url, working_days)"),
+        ("alerts-unknown-setting.json", "{path}: alerts.comand: unknown setting (known: command, enabled, escalate_after_days, from, holidays, max_attempts, page_url, retry_after, time, timeout, warn_days, webhook_secret, webhook_url, working_days)"),
         ("alerts-command-unterminated.json", "{path}: alerts.command: 'msmtp -C \"/etc/chiso/msmtprc' unterminated quote"),
         ("alerts-time-invalid.json", "{path}: alerts.time: '7h30' is not a local time HH:MM"),
         ("alerts-from-invalid.json", "{path}: alerts.from: 'UBND xã' is not a mail address (name@domain or Name <name@domain>)"),
