@@ -197,6 +197,12 @@ import Testing
             #expect(run.status == 1)
             #expect(run.stderr.hasPrefix("bad-rules.csv:2: due_at 01/02/2026 08:00 is before received_at 03/02/2026 09:00\n"))
             #expect(run.stderr.hasSuffix("chiso: import: bad-rules.csv not loaded (4 errors); nothing changed\n"))
+            // A file in another encoding: refused with its line, the table as it was.
+            let before = try await Self.contents(client, schema)
+            let latin1 = try CommandLineTests.run(["import", "units", Self.url("latin1-units.csv").path], environment: environment)
+            #expect(latin1.status == 1)
+            #expect(latin1.stderr == "chiso: import: latin1-units.csv:2: not UTF-8 text (byte 0xF4); save the file as CSV UTF-8\n")
+            #expect(try await Self.contents(client, schema) == before)
             let good = try CommandLineTests.run(["import", "dossiers", Self.url("dossiers-semicolon-bom.csv").path], environment: environment)
             #expect(good.status == 0, "\(good.stderr)")
             #expect(good.stdout.hasPrefix("loaded dossiers-semicolon-bom.csv into dossiers: 2 rows (2 new, 0 updated)"))
