@@ -287,35 +287,25 @@ struct ImportCommand: AsyncParsableCommand {
         let mode: PostgresImporter.Mode = self.mode == .insert ? .insert : .upsert
         let dryRun = self.dryRun
 
-        let source: Source
+        let rows: any ImportRows
         do {
-            source = try makeSource(data, fileName: fileName, settings: settings)
+            rows = try makeRows(data, fileName: fileName, settings: settings)
         } catch {
             Self.refuse(error, fileName: fileName)
         }
-        let (table, columns, chunks, total, updateColumns, producer) = (source.table, source.columns, source.chunks, source.total, source.updateColumns, source.producer)
-        let terminal = isatty(STDERR_FILENO) == 1 && total >= 50_000
-        let progress: (@Sendable (Int) -> Void)? = terminal ? Self.progressLine(fileName: fileName, total: total) : nil
-        let update = updateColumns
-        let check = producer
+        // A progress line for large files on a terminal (rows sent so far).
+        let terminal = isatty(STDERR_FILENO) == 1 && data.count >= 5 << 20
+        let progress: (@Sendable (Int) -> Void)? = terminal ? Self.progressLine(fileName: fileName) : nil
+        let update = table == "plan" ? PlanFile.updatableColumns : nil
         do {
-            let outcome: PostgresImporter.Outcome = try await withThrowingTaskGroup(of: PostgresImporter.Outcome?.self) { group in
-                if let check { group.addTask { check(); return nil } }
-                group.addTask {
-                    try await withDatabase(settings, logger: logger) { client in
-                        try await PostgresImporter(client: client, schema: settings.schema, logger: logger).load(
-                            table: table, columns: columns, chunks: chunks, fileName: fileName, mode: mode,
-                            updateColumns: update, dryRun: dryRun, progress: progress)
-                    }
-                }
-                var result: PostgresImporter.Outcome?
-                for try await outcome in group { if let outcome { result = outcome } }
-                return result!
+            let outcome: PostgresImporter.Outcome = try await withDatabase(settings, logger: logger) { client in
+                try await PostgresImporter(client: client, schema: settings.schema, logger: logger).load(
+                    rows, fileName: fileName, mode: mode, updateColumns: update, dryRun: dryRun, progress: progress)
             }
             if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
             let seconds = started.duration(to: ContinuousClock.now).seconds
-            let rate = seconds > 0 ? Int(Double(total) / seconds) : total
-            print("\(dryRun ? "dry run: would load" : "loaded") \(fileName) into \(table.name): \(outcome.rows) rows (\(outcome.inserted) new, \(outcome.updated) updated) in \(String(format: "%.2f", seconds)) s (\(rate) rows/s)\(dryRun ? "; nothing changed" : "")")
+            let rate = seconds > 0 ? Int(Double(outcome.rows) / seconds) : outcome.rows
+            print("\(dryRun ? "dry run: would load" : "loaded") \(fileName) into \(rows.table.name): \(outcome.rows) rows (\(outcome.inserted) new, \(outcome.updated) updated) in \(String(format: "%.2f", seconds)) s (\(rate) rows/s)\(dryRun ? "; nothing changed" : "")")
         } catch let errors as ImportErrors {
             if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
             Self.refuse(errors, fileName: fileName)
@@ -324,52 +314,16 @@ struct ImportCommand: AsyncParsableCommand {
         }
     }
 
-    /// What to load: the plan's tasks, or a CSV file checked chunk by chunk (by `producer`) while
-    /// earlier chunks already stream to PostgreSQL — the check and the database use both cores.
-    struct Source: Sendable {
-        var table: InputTable
-        var columns: [String]
-        var chunks: AsyncThrowingStream<ImportChunk, any Error>
-        var total: Int
-        var updateColumns: [String]?
-        var producer: (@Sendable () -> Void)?
-    }
-
-    func makeSource(_ data: Data, fileName: String, settings: Settings) throws(ImportErrors) -> Source {
+    /// What to load: the plan's tasks, or a CSV file read and checked a chunk at a time.
+    func makeRows(_ data: Data, fileName: String, settings: Settings) throws(ImportErrors) -> any ImportRows {
         if table == "plan" {
             let year = planYear ?? settings.calendar.localDate(of: settings.asOf ?? Date()).year
-            let prepared = PlanFile.prepared(try PlanFile.parse(data, fileName: fileName, planYear: year))
-            let chunks = AsyncThrowingStream<ImportChunk, any Error> {
-                $0.yield(ImportChunk(copyLines: prepared.copyLines, fileLines: prepared.fileLines))
-                $0.finish()
-            }
-            return Source(table: prepared.table, columns: prepared.columns, chunks: chunks, total: prepared.copyLines.count,
-                          updateColumns: PlanFile.updatableColumns, producer: nil)
+            return PreparedRows(PlanFile.prepared(try PlanFile.parse(data, fileName: fileName, planYear: year)))
         }
         guard let spec = InputTable.named(table) else {
             fail("import: unknown table '\(table)' (tables: \(InputTable.all.map(\.name).joined(separator: ", ")), plan)")
         }
-        let csv: CSVFile
-        do { csv = try CSVFile.parse(data, fileName: fileName) } catch { fail("import: \(error)") }
-        let checker = try RowChecker(header: csv.header, table: spec, fileName: fileName, timeZone: settings.timeZone, now: Date())
-        let (stream, continuation) = AsyncThrowingStream<ImportChunk, any Error>.makeStream()
-        let records = csv.records
-        let producer: @Sendable () -> Void = {
-            var checker = checker
-            var index = records.startIndex
-            while index < records.endIndex {
-                let end = min(index + 20_000, records.endIndex)
-                let (lines, fileLines) = checker.check(records[index..<end])
-                if checker.failure == nil {
-                    continuation.yield(ImportChunk(copyLines: lines, fileLines: fileLines))
-                } else if checker.truncated {
-                    break  // 50 errors listed: enough
-                }
-                index = end
-            }
-            if let failure = checker.failure { continuation.finish(throwing: failure) } else { continuation.finish() }
-        }
-        return Source(table: spec, columns: csv.header, chunks: stream, total: records.count, updateColumns: nil, producer: producer)
+        return try CSVRows(data: data, fileName: fileName, table: spec, timeZone: settings.timeZone, now: Date())
     }
 
     /// Every error on its own line on standard error, then the verdict; exit 1.
@@ -381,10 +335,10 @@ struct ImportCommand: AsyncParsableCommand {
 }
 
 extension ImportCommand {
-    /// "import dossiers.csv: 250000/1000000 rows sent", rewritten in place on a terminal.
-    static func progressLine(fileName: String, total: Int) -> @Sendable (Int) -> Void {
+    /// "import dossiers.csv: 250000 rows sent", rewritten in place on a terminal.
+    static func progressLine(fileName: String) -> @Sendable (Int) -> Void {
         { sent in
-            FileHandle.standardError.write(Data("\rimport \(fileName): \(sent)/\(total) rows sent".utf8))
+            FileHandle.standardError.write(Data("\rimport \(fileName): \(sent) rows sent".utf8))
         }
     }
 }

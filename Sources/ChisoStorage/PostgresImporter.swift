@@ -4,30 +4,6 @@ import Logging
 import NIOCore
 import PostgresNIO
 
-/// A slice of a checked file: COPY lines and the file line of each.
-public struct ImportChunk: Sendable {
-    public var copyLines: [String]
-    public var fileLines: [Int]
-
-    public init(copyLines: [String], fileLines: [Int]) {
-        self.copyLines = copyLines
-        self.fileLines = fileLines
-    }
-
-    mutating func append(_ other: ImportChunk) {
-        copyLines += other.copyLines
-        fileLines += other.fileLines
-    }
-}
-
-/// Reads the chunk stream from one task at a time (the COPY closure, then the fallback): it is
-/// only ever used sequentially, inside one transaction.
-final class ChunkReader: @unchecked Sendable {
-    private var iterator: AsyncThrowingStream<ImportChunk, any Error>.AsyncIterator
-    init(_ stream: AsyncThrowingStream<ImportChunk, any Error>) { iterator = stream.makeAsyncIterator() }
-    func next() async throws -> ImportChunk? { try await iterator.next(isolation: nil) }
-}
-
 /// Loads a checked file into its input table: COPY into a temporary staging table, then one
 /// INSERT … SELECT (with ON CONFLICT … DO UPDATE for upserts), all in one transaction — a file
 /// loads whole or not at all, and nothing already stored changes when it fails. When the
@@ -70,30 +46,26 @@ public struct PostgresImporter: Sendable {
         _ prepared: PreparedImport, fileName: String, mode: Mode, updateColumns: [String]? = nil, dryRun: Bool,
         progress: (@Sendable (Int) -> Void)? = nil
     ) async throws -> Outcome {
-        let chunks = AsyncThrowingStream<ImportChunk, any Error> { continuation in
-            continuation.yield(ImportChunk(copyLines: prepared.copyLines, fileLines: prepared.fileLines))
-            continuation.finish()
-        }
-        return try await load(table: prepared.table, columns: prepared.columns, chunks: chunks, fileName: fileName, mode: mode,
-                              updateColumns: updateColumns, dryRun: dryRun, progress: progress)
+        try await load(PreparedRows(prepared), fileName: fileName, mode: mode, updateColumns: updateColumns, dryRun: dryRun, progress: progress)
     }
 
-    /// Like `load(_:…)`, with the rows arriving in chunks while they are being checked: the first
-    /// chunks are on their way to PostgreSQL while later ones are still checked. A chunk sequence
-    /// that throws (the file has errors) aborts the COPY and the transaction.
+    /// Like `load(_:…)`, with rows checked a chunk at a time as they are sent: PostgreSQL ingests a
+    /// chunk while the next is read and checked, and a large file is never held whole. Rows that
+    /// throw (the file has errors) abort the COPY and the transaction.
     public func load(
-        table: InputTable, columns fileColumns: [String], chunks: AsyncThrowingStream<ImportChunk, any Error>, fileName: String, mode: Mode,
-        updateColumns: [String]? = nil, dryRun: Bool, progress: (@Sendable (Int) -> Void)? = nil
+        _ rows: any ImportRows, fileName: String, mode: Mode, updateColumns: [String]? = nil, dryRun: Bool,
+        progress: (@Sendable (Int) -> Void)? = nil
     ) async throws -> Outcome {
-        let prepared = PreparedImport(table: table, columns: fileColumns, copyLines: [], fileLines: [])
+        let table = rows.table
         // Identifiers come from the contract's fixed list, never from the file: checked again here.
         let known = Set(table.columns.map(\.name))
-        precondition(InputTable.named(table.name) != nil && prepared.columns.allSatisfy(known.contains))
-        let columns = prepared.columns.map { "\"\($0)\"" }.joined(separator: ", ")
+        precondition(InputTable.named(table.name) != nil && rows.columns.allSatisfy(known.contains))
+        let fileColumns = rows.columns
+        let columns = fileColumns.map { "\"\($0)\"" }.joined(separator: ", ")
         let key = table.primaryKey.map { "\"\($0)\"" }.joined(separator: ", ")
-        let updatable = (updateColumns ?? prepared.columns).filter { prepared.columns.contains($0) && !table.primaryKey.contains($0) }
+        let updatable = (updateColumns ?? fileColumns).filter { fileColumns.contains($0) && !table.primaryKey.contains($0) }
         var assignments = updatable.map { "\"\($0)\" = EXCLUDED.\"\($0)\"" }
-        if table.column("updated_at") != nil, !prepared.columns.contains("updated_at"), !assignments.isEmpty {
+        if table.column("updated_at") != nil, !fileColumns.contains("updated_at"), !assignments.isEmpty {
             assignments.append("\"updated_at\" = now()")
         }
         let conflict: String = switch mode {
@@ -101,36 +73,38 @@ public struct PostgresImporter: Sendable {
         case .upsert: assignments.isEmpty ? " ON CONFLICT (\(key)) DO NOTHING" : " ON CONFLICT (\(key)) DO UPDATE SET \(assignments.joined(separator: ", "))"
         }
         let insert = "INSERT INTO \"\(table.name)\" (\(columns)) SELECT \(columns) FROM chiso_import_stage"
+
         return try await client.withChisoTransaction(schema: schema, statementTimeout: nil, commit: !dryRun, logger: logger) { connection in
-            var received = ImportChunk(copyLines: [], fileLines: [])
-            let iterator = ChunkReader(chunks)
             // Fast path, for files of new rows (a first load, a month's export): COPY straight into
             // the table, as fast as COPY goes. Any refusal (a key already there, a missing unit)
-            // rolls that back and takes the staging path, which updates or names the line.
+            // rolls that back and takes the staging path, which reads the file again, updates, or
+            // names the line.
             try await connection.query("SAVEPOINT chiso_direct", logger: logger)
+            var sent = 0
             do {
-                try await connection.copyFrom(table: table.name, columns: prepared.columns, logger: logger) { writer in
-                    while let chunk = try await iterator.next() {
-                        received.append(chunk)
-                        try await Self.send(chunk, lines: nil, to: writer)
-                        progress?(received.copyLines.count)
+                try await connection.copyFrom(table: table.name, columns: fileColumns, logger: logger) { writer in
+                    while let chunk = try rows.nextChunk() {
+                        try await Self.send(chunk, withLines: false, to: writer)
+                        sent += chunk.copyLines.count
+                        progress?(sent)
                     }
                 }
-                return Outcome(rows: received.copyLines.count, inserted: received.copyLines.count, updated: 0)
+                return Outcome(rows: sent, inserted: sent, updated: 0)
             } catch is PSQLError {
                 try await connection.query("ROLLBACK TO SAVEPOINT chiso_direct", logger: logger)
                 logger.debug("import: direct COPY refused; loading through the staging table")
             }
-            // The rest of the file, if the refusal came early.
-            while let chunk = try await iterator.next() { received.append(chunk) }
-            let all = received
-            let lines = all.fileLines
+            rows.rewind()
             try await connection.query(PostgresQuery(unsafeSQL: """
                 CREATE TEMP TABLE chiso_import_stage ON COMMIT DROP AS SELECT \(columns) FROM "\(table.name)" WITH NO DATA
                 """), logger: logger)
             try await connection.query("ALTER TABLE chiso_import_stage ADD COLUMN chiso_line integer", logger: logger)
-            try await connection.copyFrom(table: "chiso_import_stage", columns: prepared.columns + ["chiso_line"], logger: logger) { writer in
-                try await Self.send(all, lines: all.fileLines, to: writer)
+            var lines: [Int] = []
+            try await connection.copyFrom(table: "chiso_import_stage", columns: fileColumns + ["chiso_line"], logger: logger) { writer in
+                while let chunk = try rows.nextChunk() {
+                    try await Self.send(chunk, withLines: true, to: writer)
+                    lines += chunk.fileLines
+                }
             }
             try await connection.query("SAVEPOINT chiso_import", logger: logger)
             do {
@@ -138,14 +112,13 @@ public struct PostgresImporter: Sendable {
                 var existing = 0
                 if mode == .upsert {
                     let join = table.primaryKey.map { "t.\"\($0)\" = s.\"\($0)\"" }.joined(separator: " AND ")
-                    let rows = try await connection.query(PostgresQuery(unsafeSQL: """
+                    let counted = try await connection.query(PostgresQuery(unsafeSQL: """
                         SELECT count(*)::int FROM chiso_import_stage s WHERE EXISTS (SELECT 1 FROM "\(table.name)" t WHERE \(join))
                         """), logger: logger)
-                    for try await count in rows.decode(Int.self) { existing = count }
+                    for try await count in counted.decode(Int.self) { existing = count }
                 }
                 try await connection.query(PostgresQuery(unsafeSQL: "\(insert)\(conflict)"), logger: logger)
-                let total = all.copyLines.count
-                return Outcome(rows: total, inserted: total - existing, updated: existing)
+                return Outcome(rows: lines.count, inserted: lines.count - existing, updated: existing)
             } catch let error as PSQLError {
                 try await connection.query("ROLLBACK TO SAVEPOINT chiso_import", logger: logger)
                 let line = try await firstFailingLine(connection, insert: insert, conflict: conflict, lines: lines)
@@ -154,13 +127,13 @@ public struct PostgresImporter: Sendable {
         }
     }
 
-    /// Sends rows (with each row's file line, for the staging table), 1 MiB at a time.
-    static func send(_ chunk: ImportChunk, lines: [Int]?, to writer: PostgresCopyFromWriter) async throws {
+    /// Sends a chunk (with each row's file line, for the staging table), 1 MiB at a time.
+    static func send(_ chunk: ImportChunk, withLines: Bool, to writer: PostgresCopyFromWriter) async throws {
         var buffer = ByteBuffer()
         buffer.reserveCapacity(1 << 20)
         for (position, line) in chunk.copyLines.enumerated() {
             buffer.writeString(line)
-            if let lines { buffer.writeString("\t\(lines[position])\n") } else { buffer.writeInteger(UInt8(ascii: "\n")) }
+            if withLines { buffer.writeString("\t\(chunk.fileLines[position])\n") } else { buffer.writeInteger(UInt8(ascii: "\n")) }
             if buffer.readableBytes >= 1 << 20 {
                 try await writer.write(buffer)
                 buffer.clear()

@@ -138,6 +138,34 @@ import Testing
         }
     }
 
+    /// Chunk by chunk (here one row a chunk): both the direct path and the staging path, which
+    /// reads the file again after a refusal, still name the right line.
+    @Test func rowsReadInChunksLoadAndNameTheRefusedLine() async throws {
+        try await TestDatabase.withSchema { client, schema, _ in
+            let importer = PostgresImporter(client: client, schema: schema, logger: TestDatabase.logger)
+            for table in Self.order {
+                let rows = try CSVRows(data: Data(contentsOf: Self.url("\(table).csv")), fileName: "\(table).csv", table: InputTable.named(table)!,
+                                       timeZone: Self.zone, now: Date(timeIntervalSince1970: 1_781_500_000), chunkSize: 1)
+                #expect(try await importer.load(rows, fileName: "\(table).csv", mode: .upsert, dryRun: false).updated == 0)
+            }
+            let before = try await Self.contents(client, schema)
+            let refused = try CSVRows(data: Data(contentsOf: Self.url("unknown-unit.csv")), fileName: "unknown-unit.csv", table: InputTable.named("dossiers")!,
+                                      timeZone: Self.zone, now: Date(), chunkSize: 1)
+            await #expect(throws: ImportErrors(messages: [#"unknown-unit.csv:3: insert or update on table "dossiers" violates foreign key constraint "dossiers_unit_id_fkey" — Key (unit_id)=(nowhere) is not present in table "units"."#])) {
+                _ = try await importer.load(refused, fileName: "unknown-unit.csv", mode: .upsert, dryRun: false)
+            }
+            let bad = try CSVRows(data: Data(contentsOf: Self.url("bad-rules.csv")), fileName: "bad-rules.csv", table: InputTable.named("dossiers")!,
+                                  timeZone: Self.zone, now: Date(), chunkSize: 2)
+            do {
+                _ = try await importer.load(bad, fileName: "bad-rules.csv", mode: .upsert, dryRun: false)
+                Issue.record("bad-rules.csv loaded")
+            } catch let errors as ImportErrors {
+                #expect(errors.messages == Self.badFiles.first { $0.file == "bad-rules.csv" }!.messages)
+            }
+            #expect(try await Self.contents(client, schema) == before)
+        }
+    }
+
     @Test func aFileNotInUTF8IsRefusedWithItsLine() throws {
         #expect(throws: CSVFile.Invalid(description: "latin1-units.csv:2: not UTF-8 text (byte 0xF4); save the file as CSV UTF-8")) {
             _ = try CSVFile.parse(Data(contentsOf: Self.url("latin1-units.csv")), fileName: "latin1-units.csv")
@@ -201,11 +229,14 @@ import Testing
             let before = try await Self.contents(client, schema)
             let latin1 = try CommandLineTests.run(["import", "units", Self.url("latin1-units.csv").path], environment: environment)
             #expect(latin1.status == 1)
-            #expect(latin1.stderr == "chiso: import: latin1-units.csv:2: not UTF-8 text (byte 0xF4); save the file as CSV UTF-8\n")
+            #expect(latin1.stderr == "latin1-units.csv:2: not UTF-8 text (byte 0xF4); save the file as CSV UTF-8\nchiso: import: latin1-units.csv not loaded (1 error); nothing changed\n")
             #expect(try await Self.contents(client, schema) == before)
             let good = try CommandLineTests.run(["import", "dossiers", Self.url("dossiers-semicolon-bom.csv").path], environment: environment)
             #expect(good.status == 0, "\(good.stderr)")
             #expect(good.stdout.hasPrefix("loaded dossiers-semicolon-bom.csv into dossiers: 2 rows (2 new, 0 updated)"))
+            // Again: the keys exist, so the staging path reads the file a second time and updates.
+            let again = try CommandLineTests.run(["import", "dossiers", Self.url("dossiers-semicolon-bom.csv").path], environment: environment)
+            #expect(again.stdout.hasPrefix("loaded dossiers-semicolon-bom.csv into dossiers: 2 rows (0 new, 2 updated)"), "\(again.stderr)")
         }
     }
 
