@@ -209,9 +209,13 @@ import Testing
             let (application, _) = buildApplication(settings, logger: TestDatabase.logger)
             try await application.test(.router) { client in
                 try await waitUntil(client, path: "/readyz", status: .ok)
-                // The files are written right after publishing; wait for the last one of the pass.
-                let last = folder.appendingPathComponent("en/units/bac-binh_tthc_quay-1.month.html")
-                for _ in 0..<600 where !FileManager.default.fileExists(atPath: last.path) { try await Task.sleep(for: .milliseconds(100)) }
+                // The files are written right after publishing, one after the other: wait until all
+                // 30 are there (2 languages × 3 periods × the root and 4 other units) and none is half-written.
+                func pages() -> [String] { (try? FileManager.default.subpathsOfDirectory(atPath: folder.path)) ?? [] }
+                for _ in 0..<600 where pages().filter({ $0.hasSuffix(".html") }).count < 30 || pages().contains(where: { $0.hasSuffix(".tmp") }) {
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                #expect(pages().filter { $0.hasSuffix(".html") }.count == 30)
                 let index = try String(contentsOf: folder.appendingPathComponent("index.html"), encoding: .utf8)
                 #expect(index.contains("<html lang=\"vi\">"))
                 #expect(index.contains("Cập nhật lúc <strong>15/06/2026 10:00</strong>"))
