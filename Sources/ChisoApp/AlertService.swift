@@ -119,7 +119,8 @@ public struct AlertService<C: Clock>: Service where C.Duration == Duration {
                 do {
                     try await mail.send(entry.mail)
                     metrics.alertSent(kind: "mail")
-                    try? await outbox.markMailSent(entry.id, at: instant)
+                    // Not recorded: a retry would send it again (same Message-ID); say so.
+                    do { try await outbox.markMailSent(entry.id, at: instant) } catch { databaseFailed("recording a sent mail", error) }
                 } catch {
                     metrics.alertFailed(kind: "mail")
                     failure = "\(error)"
@@ -129,7 +130,7 @@ public struct AlertService<C: Clock>: Service where C.Duration == Duration {
                 do {
                     try await webhook.send(entry.mail)
                     metrics.alertSent(kind: "webhook")
-                    try? await outbox.markWebhookSent(entry.id)
+                    do { try await outbox.markWebhookSent(entry.id) } catch { databaseFailed("recording a sent webhook", error) }
                 } catch {
                     metrics.alertFailed(kind: "webhook")
                     failure = "\(error)"

@@ -9,8 +9,8 @@ public enum SnapshotJSON {
         var plan: String
         var indicators: [Indicator]
         var overdue_tasks: [Task]
-        /// Open tasks due from today to today + 7 (an extension of interface.md).
-        var due_soon_tasks: [DueSoonTask]
+        /// Open tasks due from today to today + 7 (an extension of interface.md), with `days_left`.
+        var due_soon_tasks: [Task]
         var units: [UnitEntry]
     }
 
@@ -58,17 +58,9 @@ public enum SnapshotJSON {
         var lead_unit: String
         var monitoring_unit: String?
         var due_date: String
-        var days_overdue: Int
-    }
-
-    struct DueSoonTask: Encodable {
-        var id: String
-        var plan_ref: String?
-        var title: String
-        var lead_unit: String
-        var monitoring_unit: String?
-        var due_date: String
-        var days_left: Int
+        /// One of the two: an overdue task's days past due, or a due-soon task's days left (nil keys are left out).
+        var days_overdue: Int?
+        var days_left: Int? = nil
     }
 
     struct UnitEntry: Encodable {
@@ -102,8 +94,8 @@ public enum SnapshotJSON {
                      monitoring_unit: $0.task.monitoringUnitID, due_date: $0.task.dueDate.description, days_overdue: $0.daysOverdue)
             },
             due_soon_tasks: snapshot.dueSoonTasks.map {
-                DueSoonTask(id: $0.task.id, plan_ref: $0.task.planRef, title: $0.task.title, lead_unit: $0.task.leadUnitID,
-                            monitoring_unit: $0.task.monitoringUnitID, due_date: $0.task.dueDate.description, days_left: $0.daysLeft)
+                Task(id: $0.task.id, plan_ref: $0.task.planRef, title: $0.task.title, lead_unit: $0.task.leadUnitID,
+                     monitoring_unit: $0.task.monitoringUnitID, due_date: $0.task.dueDate.description, days_overdue: nil, days_left: $0.daysLeft)
             },
             units: snapshot.units.map {
                 UnitEntry(id: $0.id, parent: $0.parentID, name: $0.name, kind: $0.kind,

@@ -97,7 +97,7 @@ public enum Routes {
             // Validators: the snapshot, the page and whether it carries the stale banner.
             let etag = "\"\(published.etag)-\(english ? "en" : "vi")-\(period.rawValue)-\(staleness == nil ? "f" : "s")\(unit.map { "-" + (published.layout.slugs[$0] ?? "x") } ?? "")\""
             headers[.eTag] = etag
-            headers[.lastModified] = httpDate(published.snapshot.refreshedAt)
+            headers[.lastModified] = published.lastModified
             if let match = request.headers[.ifNoneMatch], match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag }) {
                 return Response(status: .notModified, headers: headers)
             }

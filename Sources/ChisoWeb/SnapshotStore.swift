@@ -19,9 +19,11 @@ public struct PublishedSnapshot: Sendable {
     public let alerts: AlertSummary?
     /// For `ETag`: changes with every published snapshot.
     public let etag: String
+    /// For `Last-Modified`, formatted once here rather than on every request.
+    public let lastModified: String
 
     public init(snapshot: Snapshot, metricsText: String, json: Data, pages: [PageRequest: ByteBuffer], history: TrendHistory,
-                alerts: AlertSummary? = nil, etag: String) {
+                alerts: AlertSummary? = nil, layout: SiteLayout? = nil, etag: String) {
         self.alerts = alerts
         self.snapshot = snapshot
         self.metricsText = ByteBuffer(string: metricsText)
@@ -30,8 +32,9 @@ public struct PublishedSnapshot: Sendable {
         self.jsonTail = ByteBuffer(bytes: tail)
         self.pages = pages
         self.history = history
-        self.layout = SiteLayout(units: snapshot.units)
+        self.layout = layout ?? SiteLayout(units: snapshot.units)
         self.etag = etag
+        self.lastModified = Routes.httpDate(snapshot.refreshedAt)
     }
 
     /// The Vietnamese year page (what `GET /` answers).
@@ -109,7 +112,7 @@ extension PublishedSnapshot {
             snapshot: snapshot,
             metricsText: PrometheusText.render(snapshot),
             json: SnapshotJSON.encode(snapshot),
-            pages: pages, history: history, alerts: alerts,
+            pages: pages, history: history, alerts: alerts, layout: layout,
             etag: String(stamp, radix: 36))
     }
 }

@@ -137,6 +137,7 @@ import Testing
             let soon = try #require(object["due_soon_tasks"] as? [[String: Any]])
             #expect(soon.map { $0["id"] as? String } == ["T4"])
             #expect(soon.first?["days_left"] as? Int == 0)
+            #expect(soon.first?["days_overdue"] == nil && tasks.first?["days_left"] == nil, "each list carries its own day count only")
         }
     }
 
