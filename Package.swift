@@ -22,16 +22,27 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.0"..<"5.0.0"),
     ],
     targets: [
-        // The pure core: catalogue, periods, rollups, status, formatting. No I/O; time is a parameter.
+        // The pure core, the domain: catalogue, periods, rollups, status, projections, alert decisions.
+        // No I/O; time is a parameter.
         .target(
             name: "ChisoCore",
-            resources: [.embedInCode("Catalogue/catalogue-2026.json"), .embedInCode("Plan/ke-hoach-cchc-2026.tsv")]
+            resources: [.embedInCode("Catalogue/catalogue-2026.json")]
+        ),
+        // How the domain is shown and exchanged: the page's view model, words and numbers for
+        // people, the Prometheus text and the JSON document. Pure, like the core.
+        .target(name: "ChisoPresentation", dependencies: ["ChisoCore"]),
+        // Data in: CSV files of the input contract, the plan's appendix, the demo year. Pure (the
+        // database side of an import is in ChisoStorage).
+        .target(
+            name: "ChisoImport",
+            dependencies: ["ChisoCore"],
+            resources: [.embedInCode("Plan/ke-hoach-cchc-2026.tsv")]
         ),
         // All SQL lives here, and nowhere else.
         .target(
             name: "ChisoStorage",
             dependencies: [
-                "ChisoCore",
+                "ChisoCore", "ChisoImport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -45,7 +56,7 @@ let package = Package(
         .target(
             name: "ChisoWeb",
             dependencies: [
-                "ChisoCore",
+                "ChisoCore", "ChisoPresentation",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
             ],
@@ -57,7 +68,7 @@ let package = Package(
         .target(
             name: "ChisoAlerts",
             dependencies: [
-                "ChisoCore",
+                "ChisoCore", "ChisoPresentation",
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -68,7 +79,7 @@ let package = Package(
         .target(
             name: "ChisoApp",
             dependencies: [
-                "ChisoCore", "ChisoStorage", "ChisoWeb", "ChisoAlerts",
+                "ChisoCore", "ChisoPresentation", "ChisoImport", "ChisoStorage", "ChisoWeb", "ChisoAlerts",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -81,12 +92,13 @@ let package = Package(
         ),
         .executableTarget(name: "chiso", dependencies: ["ChisoApp"]),
         .testTarget(name: "ChisoCoreTests", dependencies: ["ChisoCore"]),
-        .testTarget(name: "ChisoWebTests", dependencies: ["ChisoCore", "ChisoWeb"]),
+        .testTarget(name: "ChisoPresentationTests", dependencies: ["ChisoCore", "ChisoPresentation"]),
+        .testTarget(name: "ChisoWebTests", dependencies: ["ChisoCore", "ChisoPresentation", "ChisoWeb"]),
         .testTarget(name: "ChisoAlertsTests", dependencies: ["ChisoCore", "ChisoAlerts"]),
         .testTarget(
             name: "ChisoIntegrationTests",
             dependencies: [
-                "ChisoApp", "ChisoCore", "ChisoStorage", "ChisoWeb", "ChisoAlerts",
+                "ChisoApp", "ChisoCore", "ChisoPresentation", "ChisoImport", "ChisoStorage", "ChisoWeb", "ChisoAlerts",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],

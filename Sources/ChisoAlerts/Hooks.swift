@@ -12,15 +12,37 @@ import System
 import SystemPackage
 #endif
 
-/// Where a digest is delivered: the mail command, the webhook, or a fake in tests.
-public protocol MailHook: Sendable {
-    /// Returns when the hook accepted the message; throws `HookFailure` otherwise.
+/// Where a digest is delivered: the mail command (`SendmailHook`), the webhook (`WebhookHook`), or a fake in tests.
+public protocol DeliveryHook: Sendable {
+    /// Returns when the hook accepted the digest; throws `DeliveryFailure` otherwise.
     func send(_ mail: ComposedMail) async throws
 }
 
-public struct HookFailure: Error, CustomStringConvertible, Equatable {
-    public var description: String
-    public init(_ description: String) { self.description = description }
+/// Why a hook did not take a digest. The description is recorded in the outbox and shown on the
+/// public page, so it never holds the webhook's address (which may carry a token) or the message.
+public enum DeliveryFailure: Error, CustomStringConvertible, Equatable {
+    /// The mail command overran its timeout and was stopped (with its process group).
+    case timedOut(command: String, limit: Duration)
+    case couldNotRun(command: String, reason: String)
+    /// Exited non-zero; `detail` is the first line of its standard error.
+    case exited(command: String, status: Int32, detail: String?)
+    case killed(command: String, signal: Int32)
+    /// The message could not be handed over (the temporary file of its standard input).
+    case temporaryFile(reason: String)
+    case webhookUnreachable(reason: String)
+    case webhookRefused(status: UInt)
+
+    public var description: String {
+        switch self {
+        case .timedOut(let command, let limit): "\(command) did not finish within \(limit.components.seconds) s; stopped"
+        case .couldNotRun(let command, let reason): "\(command) could not be run: \(reason)"
+        case .exited(let command, let status, let detail): "\(command) exited with status \(status)\(detail.map { ": \($0)" } ?? "")"
+        case .killed(let command, let signal): "\(command) was killed by signal \(signal)"
+        case .temporaryFile(let reason): "cannot hand the message to the mail command: \(reason)"
+        case .webhookUnreachable(let reason): "webhook: \(reason)"
+        case .webhookRefused(let status): "webhook answered \(status)"
+        }
+    }
 }
 
 /// Splits a command line once, at configuration time, into argv: words separated by spaces,
@@ -66,7 +88,7 @@ public enum CommandWords {
 /// A sendmail-compatible command (`/usr/sbin/sendmail -t -i`, `msmtp -t`, …): the message goes to
 /// its standard input; exit status 0 means accepted. Run without a shell, in its own process
 /// group, killed (group and all) when it overruns the timeout.
-public struct SendmailHook: MailHook {
+public struct SendmailHook: DeliveryHook {
     public let argv: [String]
     public let timeout: Duration
 
@@ -106,21 +128,21 @@ public struct SendmailHook: MailHook {
             return first
         }
         guard let outcome else {
-            throw HookFailure("\(argv[0]) did not finish within \(limit.components.seconds) s; stopped")
+            throw DeliveryFailure.timedOut(command: argv[0], limit: limit)
         }
         let result: ExecutionResult<Void, DiscardedOutput, StringOutput<UTF8>>
         switch outcome {
         case .success(let value): result = value
-        case .failure(let error): throw HookFailure("\(argv[0]) could not be run: \(error)")
+        case .failure(let error): throw DeliveryFailure.couldNotRun(command: argv[0], reason: "\(error)")
         }
         switch result.terminationStatus {
         case .exited(0):
             return
         case .exited(let code):
-            let detail = result.standardError.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\n").first.map { ": \($0)" } ?? ""
-            throw HookFailure("\(argv[0]) exited with status \(code)\(detail)")
+            let detail = result.standardError.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\n").first.map(String.init)
+            throw DeliveryFailure.exited(command: argv[0], status: code, detail: detail)
         case .signaled(let signal):
-            throw HookFailure("\(argv[0]) was killed by signal \(signal)")
+            throw DeliveryFailure.killed(command: argv[0], signal: signal)
         }
     }
 }
@@ -130,14 +152,14 @@ extension SendmailHook {
     static func unlinkedFile(holding bytes: [UInt8]) throws -> SystemPackage.FileDescriptor {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("chiso-mail-\(UUID().uuidString).eml").path
         let fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw HookFailure("cannot create a temporary file for the message: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw DeliveryFailure.temporaryFile(reason: String(cString: strerror(errno))) }
         unlink(path)
         var offset = 0
         while offset < bytes.count {
             let written = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
             guard written > 0 else {
                 close(fd)
-                throw HookFailure("cannot write the message to a temporary file: \(String(cString: strerror(errno)))")
+                throw DeliveryFailure.temporaryFile(reason: String(cString: strerror(errno)))
             }
             offset += written
         }
@@ -148,7 +170,7 @@ extension SendmailHook {
 
 /// The optional webhook: the digest's JSON POSTed with an `Idempotency-Key` (the Message-ID, the
 /// same on every retry) and, with a secret, `X-Chiso-Signature: sha256=<hex HMAC-SHA256 of the body>`.
-public struct WebhookHook: MailHook {
+public struct WebhookHook: DeliveryHook {
     public let url: String
     public let secret: String?
     public let timeout: Duration
@@ -178,11 +200,11 @@ public struct WebhookHook: MailHook {
         do {
             response = try await client.execute(request, timeout: .seconds(Int64(timeout.components.seconds)))
         } catch {
-            throw HookFailure("webhook \(url): \(error)")
+            throw DeliveryFailure.webhookUnreachable(reason: "\(error)")
         }
         _ = try? await response.body.collect(upTo: 64 * 1024)
         guard (200..<300).contains(response.status.code) else {
-            throw HookFailure("webhook \(url) answered \(response.status.code)")
+            throw DeliveryFailure.webhookRefused(status: response.status.code)
         }
     }
 }

@@ -1,4 +1,5 @@
 import ChisoCore
+import ChisoPresentation
 import Foundation
 import Mustache
 

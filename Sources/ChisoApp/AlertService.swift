@@ -1,5 +1,6 @@
 import ChisoAlerts
 import ChisoCore
+import ChisoStorage
 import ChisoWeb
 import Foundation
 import Logging
@@ -18,23 +19,23 @@ public struct AlertService<C: Clock>: Service where C.Duration == Duration {
 
     public let outbox: any AlertOutbox
     public let composer: MailComposer
-    public let mail: any MailHook
-    public let webhook: (any MailHook)?
+    public let mail: any DeliveryHook
+    public let webhook: (any DeliveryHook)?
     public let settings: AlertSettings
     public let calendar: PlanCalendar
     public let store: SnapshotStore?
-    public let metrics: RefreshMetrics
+    public let metrics: AlertMetrics
     public let checkEvery: Duration
-    /// Fixed T (`--as-of`), or nil for the current time at each pass.
-    public let asOf: Date?
+    /// T (fixed `--as-of`, or now at each pass).
+    public let time: EvaluationClock
+    /// What the service sleeps on between passes and bounds its database calls with.
     public let clock: C
     public let logger: Logger
-    public let now: @Sendable () -> Date
 
     public init(
-        outbox: any AlertOutbox, composer: MailComposer, mail: any MailHook, webhook: (any MailHook)?, settings: AlertSettings,
-        calendar: PlanCalendar, store: SnapshotStore?, metrics: RefreshMetrics, checkEvery: Duration = .seconds(30),
-        asOf: Date? = nil, clock: C, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }
+        outbox: any AlertOutbox, composer: MailComposer, mail: any DeliveryHook, webhook: (any DeliveryHook)?, settings: AlertSettings,
+        calendar: PlanCalendar, store: SnapshotStore?, metrics: AlertMetrics, checkEvery: Duration = .seconds(30),
+        time: EvaluationClock, clock: C, logger: Logger
     ) {
         self.outbox = outbox
         self.composer = composer
@@ -45,16 +46,15 @@ public struct AlertService<C: Clock>: Service where C.Duration == Duration {
         self.store = store
         self.metrics = metrics
         self.checkEvery = checkEvery
-        self.asOf = asOf
+        self.time = time
         self.clock = clock
         self.logger = logger
-        self.now = now
     }
 
     public func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                _ = await self.pass(at: self.asOf ?? self.now())
+                _ = await self.pass(at: self.time.evaluationInstant())
                 do { try await clock.sleep(for: checkEvery) } catch { return }
             }
         }
@@ -66,11 +66,8 @@ public struct AlertService<C: Clock>: Service where C.Duration == Duration {
         var report = Report()
         if force || settings.policy.digestsAreDue(at: instant, calendar: calendar) {
             do {
-                let composer = self.composer
-                report.decided = try await withDeadline(settings.timeout * 2, clock: clock) {
-                    try await outbox.decide(
-                        now: instant, policy: settings.policy, calendar: calendar, webhook: webhook != nil, record: !dryRun,
-                        compose: { composer.compose($0) })
+                report.decided = try await withDeadline(settings.timeout * 2, clock: clock, operation: "deciding the digests") {
+                    try await decide(at: instant, record: !dryRun)
                 }
                 for entry in report.decided where entry.status == .undeliverable {
                     logger.warning("alert for \(entry.unitID) is undeliverable: \(entry.lastError ?? "no address")")
@@ -85,8 +82,10 @@ public struct AlertService<C: Clock>: Service where C.Duration == Duration {
         guard !dryRun else { return report }
         await deliver(at: instant, into: &report)
         do {
-            let summary = try await withDeadline(settings.timeout, clock: clock) { try await outbox.summary(now: instant, calendar: calendar) }
-            metrics.alertOutbox(pending: summary.pending, undeliverable: summary.undeliverable)
+            let summary = try await withDeadline(settings.timeout, clock: clock, operation: "reading the outbox summary") {
+                try await outbox.summary(now: instant, calendar: calendar)
+            }
+            metrics.outbox(pending: summary.pending, undeliverable: summary.undeliverable)
             store?.recordAlerts(summary)
             if outageLogged.exchange(false) { logger.notice("alerts: the outbox is reachable again") }
         } catch {
@@ -95,9 +94,18 @@ public struct AlertService<C: Clock>: Service where C.Duration == Duration {
         return report
     }
 
+    /// Reads, decides (the pure planner, in storage's transaction) and records today's digests.
+    public func decide(at instant: Date, record: Bool) async throws -> [OutboxEntry] {
+        let composer = self.composer, policy = settings.policy, calendar = self.calendar, webhook = self.webhook != nil
+        return try await outbox.decide(AlertReadWindow(asOf: instant, policy: policy, calendar: calendar), record: record) { inputs, previous in
+            AlertDecider.entries(inputs, previous: previous, policy: policy, now: instant, calendar: calendar, webhook: webhook,
+                                 compose: composer.compose)
+        }
+    }
+
     /// The database is away: said once per outage (the refresher says it too), then only at debug level.
     func databaseFailed(_ what: String, _ error: any Error) {
-        let message: Logger.Message = "alerts: \(what) failed: \(RefreshFailure.describe(error))"
+        let message: Logger.Message = "alerts: \(what) failed: \(DatabaseFailure.describe(error))"
         if outageLogged.exchange(true) == false { logger.error(message) } else { logger.debug(message) }
     }
 
@@ -108,7 +116,9 @@ public struct AlertService<C: Clock>: Service where C.Duration == Duration {
         do {
             // A claim outlives one full attempt (mail and webhook); after that another process may retake it.
             let claim = settings.timeout * 2 + .seconds(30)
-            due = try await withDeadline(settings.timeout, clock: clock) { try await outbox.claimDue(now: instant, claimFor: claim, limit: 50) }
+            due = try await withDeadline(settings.timeout, clock: clock, operation: "claiming due digests") {
+                try await outbox.claimDue(now: instant, claimFor: claim, limit: 50)
+            }
         } catch {
             databaseFailed("reading the outbox", error)
             return
@@ -118,21 +128,21 @@ public struct AlertService<C: Clock>: Service where C.Duration == Duration {
             if !entry.mailSent && !entry.mail.to.isEmpty {
                 do {
                     try await mail.send(entry.mail)
-                    metrics.alertSent(kind: "mail")
+                    metrics.delivered(kind: "mail")
                     // Not recorded: a retry would send it again (same Message-ID); say so.
                     do { try await outbox.markMailSent(entry.id, at: instant) } catch { databaseFailed("recording a sent mail", error) }
                 } catch {
-                    metrics.alertFailed(kind: "mail")
+                    metrics.failedAttempt(kind: "mail")
                     failure = "\(error)"
                 }
             }
             if failure == nil, entry.webhookPending, let webhook {
                 do {
                     try await webhook.send(entry.mail)
-                    metrics.alertSent(kind: "webhook")
+                    metrics.delivered(kind: "webhook")
                     do { try await outbox.markWebhookSent(entry.id) } catch { databaseFailed("recording a sent webhook", error) }
                 } catch {
-                    metrics.alertFailed(kind: "webhook")
+                    metrics.failedAttempt(kind: "webhook")
                     failure = "\(error)"
                 }
             }
@@ -153,7 +163,7 @@ public struct AlertService<C: Clock>: Service where C.Duration == Duration {
                     logger.info("alert delivered", metadata: ["unit": "\(entry.unitID)", "message_id": "\(entry.mail.messageID)"])
                 }
             } catch {
-                logger.error("alerts: recording the delivery of \(entry.unitID) failed: \(RefreshFailure.describe(error))")
+                logger.error("alerts: recording the delivery of \(entry.unitID) failed: \(DatabaseFailure.describe(error))")
             }
         }
     }

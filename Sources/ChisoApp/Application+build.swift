@@ -12,7 +12,7 @@ import ServiceLifecycle
 /// What `buildApplication` wires, for callers (tests) that want to look inside.
 public struct ChisoParts: Sendable {
     public let store: SnapshotStore
-    public let metrics: RefreshMetrics
+    public let metrics: OperationalMetrics
 }
 
 extension DatabaseLocation {
@@ -44,31 +44,36 @@ public func buildApplication(
     logger: Logger,
     source: (any KPISource)? = nil,
     history: (any SnapshotHistory)? = nil,
-    now: @escaping @Sendable () -> Date = { Date() }
+    time: EvaluationClock? = nil
 ) -> (application: some ApplicationProtocol, parts: ChisoParts) {
+    let time = time ?? settings.clock
     let client = PostgresClient(configuration: settings.database.clientConfiguration, backgroundLogger: logger)
     let store = SnapshotStore()
-    let metrics = RefreshMetrics()
+    let metrics = OperationalMetrics()
     let refresher = Refresher(
-        source: source ?? PostgresKPISource(client: client, schema: settings.schema, statementTimeout: settings.statementTimeout, logger: logger),
+        pipeline: makePipeline(settings, source: source ?? PostgresKPISource(
+            client: client, schema: settings.schema, statementTimeout: settings.statementTimeout, logger: logger)),
         history: history ?? PostgresSnapshotHistory(client: client, schema: settings.schema, statementTimeout: settings.statementTimeout, logger: logger),
-        store: store, site: settings.outputDirectory.map { StaticSite(directory: $0) }, metrics: metrics,
-        evaluator: Evaluator(catalogue: settings.catalogue, calendar: settings.calendar),
-        interval: settings.refreshInterval, timeout: settings.refreshTimeout, asOf: settings.asOf,
-        clock: ContinuousClock(), logger: logger, now: now)
+        store: store, site: settings.outputDirectory.map { StaticSite(directory: $0) }, metrics: metrics.refresh,
+        interval: settings.refreshInterval, time: time, clock: ContinuousClock(), logger: logger)
     var services: [any Service] = [client, refresher]
     if settings.alerts.enabled {
-        services.append(makeAlertService(settings, client: client, store: store, metrics: metrics, logger: logger, now: now))
+        services.append(makeAlertService(settings, client: client, store: store, metrics: metrics.alerts, logger: logger, time: time))
     }
     let router = Router()
     Routes.add(to: router, store: store, operationalMetrics: { metrics.render() },
-               staleAfter: settings.refreshInterval * 3, now: now)
+               staleAfter: settings.refreshInterval * 3, now: { time.now() })
     let application = Application(
         router: router,
         configuration: .init(address: .hostname(settings.listenHost, port: settings.listenPort), serverName: "chiso"),
         services: services,
         logger: logger)
     return (application, ChisoParts(store: store, metrics: metrics))
+}
+
+/// Read → evaluate with the configured catalogue, time zone and refresh timeout.
+public func makePipeline(_ settings: Settings, source: any KPISource) -> SnapshotPipeline {
+    SnapshotPipeline(source: source, evaluator: Evaluator(catalogue: settings.catalogue, calendar: settings.calendar), timeout: settings.refreshTimeout)
 }
 
 /// Runs `body` with a live PostgreSQL client (for the one-shot commands).
@@ -86,17 +91,10 @@ func withDatabase<T: Sendable>(_ settings: Settings, logger: Logger, _ body: @es
     }
 }
 
-/// A logger writing to standard error, at the configured level.
-public func makeLogger(level: Logger.Level) -> Logger {
-    var logger = Logger(label: "chiso") { StreamLogHandler.standardError(label: $0) }
-    logger.logLevel = level
-    return logger
-}
-
 /// The alert service over PostgreSQL's outbox, the configured mail command and optional webhook.
 public func makeAlertService(
-    _ settings: Settings, client: PostgresClient, store: SnapshotStore?, metrics: RefreshMetrics, logger: Logger,
-    now: @escaping @Sendable () -> Date = { Date() }
+    _ settings: Settings, client: PostgresClient, store: SnapshotStore?, metrics: AlertMetrics, logger: Logger,
+    time: EvaluationClock? = nil
 ) -> AlertService<ContinuousClock> {
     let alerts = settings.alerts
     return AlertService(
@@ -105,5 +103,5 @@ public func makeAlertService(
         mail: SendmailHook(argv: alerts.command, timeout: alerts.timeout),
         webhook: alerts.webhookURL.map { WebhookHook(url: $0, secret: alerts.webhookSecret, timeout: alerts.timeout) },
         settings: alerts, calendar: settings.calendar, store: store, metrics: metrics,
-        asOf: settings.asOf, clock: ContinuousClock(), logger: logger, now: now)
+        time: time ?? settings.clock, clock: ContinuousClock(), logger: logger)
 }

@@ -4,43 +4,19 @@ import Glibc
 #endif
 import ChisoAlerts
 import ChisoCore
+import ChisoPresentation
+import ChisoImport
 import ChisoStorage
 import ChisoWeb
 import Foundation
 import Hummingbird
 import Logging
 
-/// Options every command takes (`interface.md`); each also comes from the environment or the config file.
-public struct CommonOptions: ParsableArguments {
-    @Option(name: .customLong("config"), help: "JSON configuration file (env CHISO_CONFIG).")
-    var config: String?
-    @Option(name: .customLong("database-url"), help: "postgres:// URL (env CHISO_DATABASE_URL, DATABASE_URL, PG* variables).")
-    var databaseURL: String?
-    @Option(help: "Schema holding the input tables (env CHISO_SCHEMA; default chiso).")
-    var schema: String?
-    @Option(help: "HOST:PORT for HTTP (env CHISO_LISTEN; default 127.0.0.1:8080).")
-    var listen: String?
-    @Option(name: .customLong("as-of"), help: "Fixed evaluation instant, ISO 8601 (env CHISO_AS_OF; default now).")
-    var asOf: String?
-    @Option(name: .customLong("time-zone"), help: "Plan time zone (env CHISO_TIME_ZONE; default Asia/Ho_Chi_Minh).")
-    var timeZone: String?
-    @Option(name: .customLong("refresh-interval"), help: "Seconds between refreshes (env CHISO_REFRESH_INTERVAL; default 60).")
-    var refreshInterval: String?
-    @Option(name: .customLong("output-dir"), help: "Directory the status pages are written to (env CHISO_OUTPUT_DIR; default ./site; empty: off).")
-    var outputDir: String?
-
-    public init() {}
-
-    var input: SettingsInput {
-        SettingsInput(config: config, databaseURL: databaseURL, schema: schema, listen: listen, asOf: asOf, timeZone: timeZone, refreshInterval: refreshInterval, outputDir: outputDir)
-    }
-
-    /// Resolves the settings, or prints the one-line problem and exits non-zero.
-    func settings() async throws -> Settings {
-        switch await SettingsLoader.check(input, environment: ProcessInfo.processInfo.environment) {
-        case .success(let settings): return settings
-        case .failure(let errors): fail(errors.errors.map { "configuration: \($0)" }.joined(separator: "\nchiso: "))
-        }
+/// Resolves the settings from a command's option groups, or prints every problem and exits non-zero.
+func resolveSettings(_ configFile: ConfigFileOption, _ groups: any SettingsOptions...) async -> Settings {
+    switch await SettingsLoader.check(config: configFile.config, groups, environment: ProcessInfo.processInfo.environment) {
+    case .success(let settings): return settings
+    case .failure(let errors): fail(errors.errors.map { "configuration: \($0)" }.joined(separator: "\nchiso: "))
     }
 }
 
@@ -54,7 +30,7 @@ public struct ChisoCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "chiso",
         abstract: "How far a commune stands from its administrative-reform targets.",
-        version: RefreshMetrics.version,
+        version: ChisoVersion.current,
         subcommands: [Serve.self, Migrate.self, SnapshotCommand.self, CheckConfig.self, AlertsCommand.self, ImportCommand.self, DemoCommand.self, BackfillHistory.self])
 
     public init() {}
@@ -62,12 +38,15 @@ public struct ChisoCommand: AsyncParsableCommand {
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the daemon: refresh on a schedule, serve HTTP.")
-    @OptionGroup var options: CommonOptions
+    @OptionGroup var configFile: ConfigFileOption
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var plan: PlanOptions
+    @OptionGroup var daemon: DaemonOptions
 
     func run() async throws {
-        let settings = try await options.settings()
-        let logger = makeLogger(level: settings.logLevel)
-        logger.info("chiso \(RefreshMetrics.version) starting", metadata: [
+        let settings = await resolveSettings(configFile, database, plan, daemon)
+        let logger = settings.log.makeLogger()
+        logger.info("chiso \(ChisoVersion.current) starting", metadata: [
             "database": "\(settings.database)", "schema": "\(settings.schema)",
             "listen": "\(settings.listenHost):\(settings.listenPort)", "time_zone": "\(settings.timeZone.identifier)",
         ])
@@ -78,14 +57,15 @@ struct Serve: AsyncParsableCommand {
 
 struct Migrate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Create or upgrade the schema (idempotent).")
-    @OptionGroup var options: CommonOptions
+    @OptionGroup var configFile: ConfigFileOption
+    @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
-        let settings = try await options.settings()
-        let logger = makeLogger(level: settings.logLevel)
+        let settings = await resolveSettings(configFile, database)
+        let logger = settings.log.makeLogger()
         do {
             let applied = try await withDatabase(settings, logger: logger) { client in
-                try await withDeadline(settings.refreshTimeout, clock: ContinuousClock()) {
+                try await withDeadline(settings.refreshTimeout, clock: ContinuousClock(), operation: "migrate") {
                     try await Migrator(client: client, schema: settings.schema, logger: logger).migrate()
                 }
             }
@@ -93,7 +73,7 @@ struct Migrate: AsyncParsableCommand {
                   ? "schema \(settings.schema) is up to date"
                   : "schema \(settings.schema): applied \(applied.map { "V\($0)" }.joined(separator: ", "))")
         } catch {
-            fail("migrate: \(RefreshFailure.describe(error))")
+            fail("migrate: \(DatabaseFailure.describe(error))")
         }
     }
 }
@@ -101,57 +81,53 @@ struct Migrate: AsyncParsableCommand {
 struct SnapshotCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "snapshot", abstract: "Compute every indicator once and print it.")
     enum Format: String, ExpressibleByArgument { case prometheus, json, html }
-    @OptionGroup var options: CommonOptions
-    @Option(help: "prometheus or json.") var format: Format = .json
+    @OptionGroup var configFile: ConfigFileOption
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var plan: PlanOptions
+    @Option(help: "json, prometheus or html (the Vietnamese status page, self-contained).") var format: Format = .json
 
     func run() async throws {
-        let settings = try await options.settings()
-        let logger = makeLogger(level: settings.logLevel)
-        let instant = settings.asOf ?? Date()
+        let settings = await resolveSettings(configFile, database, plan)
+        let logger = settings.log.makeLogger()
+        let time = settings.clock
+        let instant = time.evaluationInstant()
         let clock = ContinuousClock()
         do {
+            let made = try await withDatabase(settings, logger: logger) { client in
+                let source = PostgresKPISource(client: client, schema: settings.schema, statementTimeout: settings.statementTimeout, logger: logger)
+                return try await makePipeline(settings, source: source).snapshot(asOf: instant, refreshedAt: { time.now() }, clock: clock, operation: "snapshot")
+            }
             let started = clock.now
-            let inputs = try await withDatabase(settings, logger: logger) { client in
-                try await withDeadline(settings.refreshTimeout, clock: ContinuousClock()) {
-                    try await PostgresKPISource(client: client, schema: settings.schema, statementTimeout: settings.statementTimeout, logger: logger)
-                        .loadInputs(asOf: instant, calendar: settings.calendar)
-                }
-            }
-            let read = clock.now
-            let snapshot = Evaluator(catalogue: settings.catalogue, calendar: settings.calendar).evaluate(inputs, asOf: instant, refreshedAt: Date())
-            let evaluated = clock.now
             let output: Data = switch format {
-            case .json: SnapshotJSON.encode(snapshot) + Data("\n".utf8)
-            case .prometheus: Data(PrometheusText.render(snapshot).utf8)
-            // The Vietnamese status page, self-contained (to attach to a mail or print).
-            case .html: Data(try StatusPage.render(snapshot, links: .files).utf8)
+            case .json: SnapshotJSON.encode(made.snapshot) + Data("\n".utf8)
+            case .prometheus: Data(PrometheusText.render(made.snapshot).utf8)
+            case .html: Data(try StatusPage.render(made.snapshot, links: .files).utf8)
             }
-            let rendered = clock.now
+            let rendered = started.duration(to: clock.now)
             FileHandle.standardOutput.write(output)
             // Where the time goes, for scripts/bench (`CHISO_LOG_LEVEL=debug`).
             logger.debug("snapshot timing", metadata: [
-                "read_seconds": "\(started.duration(to: read).seconds)",
-                "evaluate_seconds": "\(read.duration(to: evaluated).seconds)",
-                "render_seconds": "\(evaluated.duration(to: rendered).seconds)",
-                "results": "\(snapshot.results.count)",
+                "read_seconds": "\(made.readSeconds)", "evaluate_seconds": "\(made.evaluateSeconds)",
+                "render_seconds": "\(rendered.seconds)", "results": "\(made.snapshot.results.count)",
             ])
         } catch {
-            fail("snapshot: \(RefreshFailure.describe(error))")
+            fail("snapshot: \(DatabaseFailure.describe(error))")
         }
     }
 }
 
 struct CheckConfig: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "check-config", abstract: "Validate the configuration and the catalogue.")
-    @OptionGroup var options: CommonOptions
+    @OptionGroup var options: AllSettingsOptions
 
     func run() async throws {
-        switch await SettingsLoader.check(options.input, environment: ProcessInfo.processInfo.environment) {
+        switch await SettingsLoader.check(config: options.configFile.config, options.groups, environment: ProcessInfo.processInfo.environment) {
         case .failure(let errors):
             for error in errors.errors { FileHandle.standardError.write(Data("chiso: configuration: \(error)\n".utf8)) }
             fail("\(errors.errors.count) configuration problem\(errors.errors.count == 1 ? "" : "s")")
         case .success(let settings):
-            print("configuration ok: database \(settings.database), schema \(settings.schema), listen \(settings.listenHost):\(settings.listenPort), time zone \(settings.timeZone.identifier), \(settings.catalogue.indicators.count) indicators")
+            print("configuration ok: database \(settings.database), schema \(settings.schema), listen \(settings.listenHost):\(settings.listenPort), "
+                  + "time zone \(settings.timeZone.identifier), \(settings.catalogue.indicators.count) indicators")
         }
     }
 }
@@ -162,16 +138,18 @@ struct CheckConfig: AsyncParsableCommand {
 struct BackfillHistory: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "backfill-history", abstract: "Store a snapshot for every past day of the year, for the page's trend lines.")
-    @OptionGroup var options: CommonOptions
+    @OptionGroup var configFile: ConfigFileOption
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var plan: PlanOptions
     @Option(help: "First day, YYYY-MM-DD (default: 1 January of the as-of year).") var from: String?
     @Option(help: "Store a day only every N days (the page draws a line through them).") var every: Int = 1
 
     func run() async throws {
-        let settings = try await options.settings()
-        let logger = makeLogger(level: settings.logLevel)
+        let settings = await resolveSettings(configFile, database, plan)
+        let logger = settings.log.makeLogger()
         let calendar = settings.calendar
-        let now = settings.asOf ?? Date()
-        let today = calendar.localDate(of: now)
+        let time = settings.clock
+        let today = calendar.localDate(of: time.evaluationInstant())
         let first: LocalDate
         if let from {
             guard let day = LocalDate(iso: from) else { fail("backfill-history: --from '\(from)' is not a YYYY-MM-DD date") }
@@ -180,20 +158,19 @@ struct BackfillHistory: AsyncParsableCommand {
             first = LocalDate(year: today.year, month: 1, day: 1)
         }
         guard every >= 1 else { fail("backfill-history: --every must be at least 1") }
-        let evaluator = Evaluator(catalogue: settings.catalogue, calendar: calendar)
         let step = every
         do {
             let stored = try await withDatabase(settings, logger: logger) { client in
                 let source = PostgresKPISource(client: client, schema: settings.schema, statementTimeout: settings.statementTimeout, logger: logger)
+                let pipeline = makePipeline(settings, source: source)
                 let history = PostgresSnapshotHistory(client: client, schema: settings.schema, statementTimeout: settings.statementTimeout, logger: logger)
                 var day = first
                 var count = 0
                 while day < today {
+                    // Each day as of its last second, from the data as stored now.
                     let instant = calendar.startOfDay(day.adding(days: 1)).addingTimeInterval(-1)
-                    let inputs = try await withDeadline(settings.refreshTimeout, clock: ContinuousClock()) {
-                        try await source.loadInputs(asOf: instant, calendar: calendar)
-                    }
-                    try await history.append(evaluator.evaluate(inputs, asOf: instant, refreshedAt: Date()))
+                    let made = try await pipeline.snapshot(asOf: instant, refreshedAt: { time.now() }, clock: ContinuousClock(), operation: "backfill-history")
+                    try await history.append(made.snapshot)
                     count += 1
                     day = day.adding(days: step)
                 }
@@ -201,7 +178,7 @@ struct BackfillHistory: AsyncParsableCommand {
             }
             print("stored \(stored) day\(stored == 1 ? "" : "s") of history from \(first) to \(today.adding(days: -1))")
         } catch {
-            fail("backfill-history: \(RefreshFailure.describe(error))")
+            fail("backfill-history: \(DatabaseFailure.describe(error))")
         }
     }
 }
@@ -210,16 +187,18 @@ struct BackfillHistory: AsyncParsableCommand {
 struct AlertsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "alerts", abstract: "Decide and send today's overdue digests once (what the daemon does on its schedule).")
-    @OptionGroup var options: CommonOptions
+    @OptionGroup var configFile: ConfigFileOption
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var plan: PlanOptions
     @Flag(help: "Run one pass and exit (required: the daemon runs the schedule).") var once = false
     @Flag(name: .customLong("dry-run"), help: "Print the digests that would be sent; record and send nothing.") var dryRun = false
 
     func run() async throws {
         guard once else { fail("alerts: pass --once (the daemon, chiso serve, sends alerts on its schedule)") }
-        let settings = try await options.settings()
-        let logger = makeLogger(level: settings.logLevel)
-        let instant = settings.asOf ?? Date()
-        let metrics = RefreshMetrics()
+        let settings = await resolveSettings(configFile, database, plan)
+        let logger = settings.log.makeLogger()
+        let instant = settings.clock.evaluationInstant()
+        let metrics = OperationalMetrics().alerts
         let dryRun = self.dryRun
         let report = try await withDatabase(settings, logger: logger) { client in
             let service = makeAlertService(settings, client: client, store: nil, metrics: metrics, logger: logger)
@@ -271,7 +250,9 @@ struct ImportCommand: AsyncParsableCommand {
             """)
     enum Mode: String, ExpressibleByArgument { case upsert, insert }
 
-    @OptionGroup var options: CommonOptions
+    @OptionGroup var configFile: ConfigFileOption
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var plan: PlanOptions
     @Argument(help: "The table (or plan).") var table: String
     @Argument(help: "The file.") var file: String
     @Option(help: "upsert (insert or update by primary key) or insert (a key already there is an error).") var mode: Mode = .upsert
@@ -279,8 +260,8 @@ struct ImportCommand: AsyncParsableCommand {
     @Option(name: .customLong("plan-year"), help: "The plan's year, for deadline phrases (default: the year of --as-of or today).") var planYear: Int?
 
     func run() async throws {
-        let settings = try await options.settings()
-        let logger = makeLogger(level: settings.logLevel)
+        let settings = await resolveSettings(configFile, database, plan)
+        let logger = settings.log.makeLogger()
         let fileName = (file as NSString).lastPathComponent
         guard let data = FileManager.default.contents(atPath: file) else { fail("import: cannot read \(file)") }
         let started = ContinuousClock.now
@@ -310,20 +291,20 @@ struct ImportCommand: AsyncParsableCommand {
             if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
             Self.refuse(errors, fileName: fileName)
         } catch {
-            fail("import: \(RefreshFailure.describe(error)); nothing changed")
+            fail("import: \(DatabaseFailure.describe(error)); nothing changed")
         }
     }
 
     /// What to load: the plan's tasks, or a CSV file read and checked a chunk at a time.
     func makeRows(_ data: Data, fileName: String, settings: Settings) throws(ImportErrors) -> any ImportRows {
         if table == "plan" {
-            let year = planYear ?? settings.calendar.localDate(of: settings.asOf ?? Date()).year
+            let year = planYear ?? settings.calendar.localDate(of: settings.clock.evaluationInstant()).year
             return PreparedRows(PlanFile.prepared(try PlanFile.parse(data, fileName: fileName, planYear: year)))
         }
         guard let spec = InputTable.named(table) else {
             fail("import: unknown table '\(table)' (tables: \(InputTable.all.map(\.name).joined(separator: ", ")), plan)")
         }
-        return try CSVRows(data: data, fileName: fileName, table: spec, timeZone: settings.timeZone, now: Date())
+        return try CSVRows(data: data, fileName: fileName, table: spec, timeZone: settings.timeZone, now: settings.clock.now())
     }
 
     /// Every error on its own line on standard error, then the verdict; exit 1.
@@ -347,14 +328,16 @@ extension ImportCommand {
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo", abstract: "Fill the database with a realistic demo year of xã Bắc Bình (replaces the input data).")
-    @OptionGroup var options: CommonOptions
+    @OptionGroup var configFile: ConfigFileOption
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var plan: PlanOptions
     @Option(help: "Random seed: the same seed and --as-of give the same data.") var seed: UInt64 = 2026
     @Flag(help: "Replace input tables that already hold data (they are emptied first).") var replace = false
 
     func run() async throws {
-        let settings = try await options.settings()
-        let logger = makeLogger(level: settings.logLevel)
-        let asOf = settings.asOf ?? Date()
+        let settings = await resolveSettings(configFile, database, plan)
+        let logger = settings.log.makeLogger()
+        let asOf = settings.clock.evaluationInstant()
         let calendar = settings.calendar
         let plan: [PlanTask]
         do {
@@ -382,7 +365,7 @@ struct DemoCommand: AsyncParsableCommand {
         } catch let errors as ImportErrors {
             fail("demo: \(errors)")
         } catch {
-            fail("demo: \(RefreshFailure.describe(error))")
+            fail("demo: \(DatabaseFailure.describe(error))")
         }
         print("demo: xã Bắc Bình, seed \(seed), as of \(calendar.rfc3339(asOf))")
     }

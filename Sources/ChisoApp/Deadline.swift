@@ -1,6 +1,20 @@
 import Synchronization
 
-/// Runs `body`, giving up after `limit` on `clock`.
+/// An operation that did not finish in time, named as the user knows it ("the refresh", "migrate").
+public struct DeadlineExceeded: Error, CustomStringConvertible, Equatable {
+    public var operation: String
+    public var limit: Duration
+
+    public var description: String {
+        "\(operation) did not finish within \(limit.seconds) s (database unreachable or too slow)"
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
+
+/// Runs `body`, giving up after `limit` on `clock` with `DeadlineExceeded(operation:limit:)`.
 ///
 /// PostgresNIO waits for a connection while the database is unreachable instead of failing, and
 /// an operation on a connection that dies mid-way may not answer cancellation promptly. So the
@@ -9,7 +23,7 @@ import Synchronization
 /// bounded by `statement_timeout`). This is the one place chiso starts unstructured tasks, and
 /// both end by themselves: `body` when it completes or notices cancellation, the timer at `limit`.
 func withDeadline<T: Sendable, C: Clock>(
-    _ limit: Duration, clock: C, _ body: @escaping @Sendable () async throws -> T
+    _ limit: Duration, clock: C, operation: String, _ body: @escaping @Sendable () async throws -> T
 ) async throws -> T where C.Duration == Duration {
     let outcome = Outcome<T>()
     return try await withTaskCancellationHandler {
@@ -20,7 +34,7 @@ func withDeadline<T: Sendable, C: Clock>(
             }
             let timer = Task {
                 try? await clock.sleep(for: limit)
-                outcome.finish(.failure(RefreshFailure.timedOut(limit)))
+                outcome.finish(.failure(DeadlineExceeded(operation: operation, limit: limit)))
                 work.cancel()
             }
             outcome.onFinish { work.cancel(); timer.cancel() }

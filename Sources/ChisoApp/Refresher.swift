@@ -1,4 +1,6 @@
 import ChisoCore
+import ChisoStorage
+import ChisoPresentation
 import ChisoWeb
 import Foundation
 import Logging
@@ -10,40 +12,36 @@ import ServiceLifecycle
 /// counted and logged once per outage, and the next try comes with exponential backoff (1 s, 2 s,
 /// 4 s … capped at the interval). `run()` ends only at shutdown.
 public struct Refresher<C: Clock>: Service where C.Duration == Duration {
-    public let source: any KPISource
+    public let pipeline: SnapshotPipeline
     public let history: (any SnapshotHistory)?
     public let store: SnapshotStore
     /// Where the pages are written as files at every refresh (nil: not written).
     public let site: StaticSite?
     public let metrics: RefreshMetrics
-    public let evaluator: Evaluator
     public let interval: Duration
-    public let timeout: Duration
-    /// Fixed T (`--as-of`), or nil for the current time at each pass.
-    public let asOf: Date?
+    /// T and the wall clock (fixed `--as-of`, or now at each pass).
+    public let time: EvaluationClock
+    /// What the refresher sleeps on between passes (a test clock in tests).
     public let clock: C
     public let logger: Logger
-    /// Wall-clock time (injected so tests can fix "now").
-    public let now: @Sendable () -> Date
 
     public init(
-        source: any KPISource, history: (any SnapshotHistory)?, store: SnapshotStore, site: StaticSite? = nil, metrics: RefreshMetrics,
-        evaluator: Evaluator, interval: Duration, timeout: Duration, asOf: Date?, clock: C, logger: Logger,
-        now: @escaping @Sendable () -> Date = { Date() }
+        pipeline: SnapshotPipeline, history: (any SnapshotHistory)?, store: SnapshotStore, site: StaticSite? = nil, metrics: RefreshMetrics,
+        interval: Duration, time: EvaluationClock, clock: C, logger: Logger
     ) {
-        self.source = source
+        self.pipeline = pipeline
         self.history = history
         self.store = store
         self.site = site
         self.metrics = metrics
-        self.evaluator = evaluator
         self.interval = interval
-        self.timeout = timeout
-        self.asOf = asOf
+        self.time = time
         self.clock = clock
         self.logger = logger
-        self.now = now
     }
+
+    var timeout: Duration { pipeline.timeout }
+    var calendar: PlanCalendar { pipeline.evaluator.calendar }
 
     public func run() async throws {
         await cancelWhenGracefulShutdown {
@@ -71,14 +69,12 @@ public struct Refresher<C: Clock>: Service where C.Duration == Duration {
     @discardableResult
     public func refreshOnce() async -> Bool {
         let started = clock.now
-        let instant = asOf ?? now()
+        let instant = time.evaluationInstant()
         logger.trace("refresh: reading inputs")
         do {
-            let inputs = try await withDeadline(timeout, clock: clock) {
-                try await source.loadInputs(asOf: instant, calendar: evaluator.calendar)
-            }
-            let read = clock.now
-            let snapshot = evaluator.evaluate(inputs, asOf: instant, refreshedAt: now())
+            let time = self.time
+            let made = try await pipeline.snapshot(asOf: instant, refreshedAt: { time.now() }, clock: clock)
+            let snapshot = made.snapshot
             let evaluated = clock.now
             let trend = await storeHistoryAndReadTrend(snapshot)
             let historyDone = clock.now
@@ -92,14 +88,14 @@ public struct Refresher<C: Clock>: Service where C.Duration == Duration {
             }
             logger.debug("refreshed", metadata: [
                 "results": "\(snapshot.results.count)", "seconds": "\(elapsed.seconds)",
-                "read_seconds": "\(started.duration(to: read).seconds)", "evaluate_seconds": "\(read.duration(to: evaluated).seconds)",
+                "read_seconds": "\(made.readSeconds)", "evaluate_seconds": "\(made.evaluateSeconds)",
                 "history_seconds": "\(evaluated.duration(to: historyDone).seconds)", "render_seconds": "\(historyDone.duration(to: rendered).seconds)",
             ])
             writeSite(published, staleness: nil)
             return true
         } catch {
-            let reason = RefreshFailure.describe(error)
-            store.recordFailure(reason, at: now())
+            let reason = DatabaseFailure.describe(error)
+            store.recordFailure(reason, at: time.now())
             metrics.recordFailure(duration: started.duration(to: clock.now).seconds)
             // Once per outage, not once per retry.
             if outageLogged.exchange(true) == false {
@@ -127,17 +123,17 @@ public struct Refresher<C: Clock>: Service where C.Duration == Duration {
     /// A history failure costs the trend lines, never the refresh.
     func storeHistoryAndReadTrend(_ snapshot: Snapshot) async -> TrendHistory {
         guard let history else { return TrendHistory() }
-        let today = evaluator.calendar.localDate(of: snapshot.asOf)
+        let today = calendar.localDate(of: snapshot.asOf)
         let root = snapshot.units.first?.id
         let units = snapshot.units.filter { $0.parentID == nil || $0.parentID == root }.map(\.id)
         // The history keeps one snapshot per day (the day's last): storing it at every refresh would
         // rewrite ~10^5 rows a minute at province scale. Every `historyEvery`, and on a new day.
         if historyClock.due(day: today, at: snapshot.refreshedAt, every: historyEvery) {
             do {
-                try await withDeadline(timeout, clock: clock) { try await history.append(snapshot) }
+                try await withDeadline(timeout, clock: clock, operation: "storing the snapshot history") { try await history.append(snapshot) }
                 historyClock.stored(day: today, at: snapshot.refreshedAt)
             } catch {
-                logger.warning("snapshot history not stored: \(RefreshFailure.describe(error))")
+                logger.warning("snapshot history not stored: \(DatabaseFailure.describe(error))")
             }
         }
         var trend: TrendHistory
@@ -145,12 +141,12 @@ public struct Refresher<C: Clock>: Service where C.Duration == Duration {
             trend = cached
         } else {
             do {
-                trend = try await withDeadline(timeout, clock: clock) {
+                trend = try await withDeadline(timeout, clock: clock, operation: "reading the trend lines") {
                     try await history.trend(year: today.year, units: units, before: today)
                 }
                 trendCache.set(trend, day: today, units: units)
             } catch {
-                logger.warning("trend lines not read: \(RefreshFailure.describe(error))")
+                logger.warning("trend lines not read: \(DatabaseFailure.describe(error))")
                 trend = TrendHistory()
             }
         }
@@ -204,23 +200,3 @@ final class OutageFlag: Sendable {
 }
 
 import Synchronization
-
-enum RefreshFailure: Error, CustomStringConvertible {
-    case timedOut(Duration)
-
-    var description: String {
-        switch self {
-        case .timedOut(let limit): "the refresh did not finish within \(limit.seconds) s (database unreachable or too slow)"
-        }
-    }
-
-    /// A one-line cause without secrets: PostgresNIO's errors are summarised by their server message or code.
-    static func describe(_ error: any Error) -> String {
-        if let failure = error as? RefreshFailure { return failure.description }
-        return DatabaseErrors.describe(error)
-    }
-}
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}

@@ -288,10 +288,14 @@ public struct OutboxEntry: Sendable, Equatable {
     /// Whether a webhook delivery is still owed.
     public var webhookPending: Bool
     public var escalatedTaskIDs: [String]
+    /// The tasks the digest lists (overdue, then due soon), recorded with it.
+    public var taskIDs: [String]
     public var lastError: String?
 
     public init(id: Int64, unitID: String, localDay: LocalDate, mail: ComposedMail, status: OutboxStatus, attempts: Int = 0,
-                mailSent: Bool = false, webhookPending: Bool = false, escalatedTaskIDs: [String] = [], lastError: String? = nil) {
+                mailSent: Bool = false, webhookPending: Bool = false, escalatedTaskIDs: [String] = [], taskIDs: [String] = [],
+                lastError: String? = nil) {
+        self.taskIDs = taskIDs
         self.id = id
         self.unitID = unitID
         self.localDay = localDay
@@ -336,14 +340,16 @@ public struct AlertSummary: Sendable, Equatable {
     }
 }
 
-/// The alert outbox and its inputs: PostgreSQL in production (`chiso_alert_outbox`), memory in tests.
+/// The alert outbox: PostgreSQL in production (`chiso_alert_outbox`), memory in tests.
 public protocol AlertOutbox: Sendable {
-    /// In one transaction: reads the inputs and each unit's previous digest, plans today's digests,
-    /// composes them and records them (a unit already recorded today is skipped, so two deciders
-    /// record one digest). Returns what was recorded now. With `record: false`, nothing is written.
+    /// In one transaction, under the deciders' lock: reads the inputs within `window` and each
+    /// unit's previous digest, hands them to `decide` (pure: `AlertDecider.entries`), and records
+    /// what it returns (an entry whose unit is already recorded for the day is skipped, so two
+    /// deciders record one digest). Returns what was recorded now; with `record: false`, what
+    /// `decide` returned, and nothing is written.
     func decide(
-        now: Date, policy: AlertPolicy, calendar: PlanCalendar, webhook: Bool, record: Bool,
-        compose: @escaping @Sendable (Digest) -> ComposedMail
+        _ window: AlertReadWindow, record: Bool,
+        _ decide: @escaping @Sendable (AlertInputs, [String: PreviousDigest]) -> [OutboxEntry]
     ) async throws -> [OutboxEntry]
     /// Claims entries due for delivery (pending, or claimed by a process that did not finish in time).
     func claimDue(now: Date, claimFor: Duration, limit: Int) async throws -> [OutboxEntry]
@@ -354,4 +360,43 @@ public protocol AlertOutbox: Sendable {
     /// Records a failed attempt: retried at `retryAt`, or failed for good when nil.
     func markFailed(_ id: Int64, error: String, retryAt: Date?) async throws
     func summary(now: Date, calendar: PlanCalendar) async throws -> AlertSummary
+}
+
+/// The bounds within which the alert decision reads its inputs, as of T.
+public struct AlertReadWindow: Sendable, Equatable {
+    public var asOf: Date
+    /// Open tasks due up to this day (today + warn days) are read, overdue ones included.
+    public var dueThrough: LocalDate
+    /// Late dossiers are those active in the year that starts here (as the year's indicators count them).
+    public var yearStart: Date
+    /// Tasks completed after this instant are read: the planner keeps those after each unit's
+    /// previous digest, and 40 days covers the longest gap between two digests that can matter.
+    public var completedSince: Date
+
+    public init(asOf: Date, policy: AlertPolicy, calendar: PlanCalendar) {
+        let today = calendar.localDate(of: asOf)
+        self.asOf = asOf
+        dueThrough = today.adding(days: max(policy.warnDays, 0))
+        yearStart = calendar.startOfDay(LocalDate(year: today.year, month: 1, day: 1))
+        completedSince = asOf.addingTimeInterval(-40 * 86_400)
+    }
+}
+
+/// Turns the planner's digests into outbox entries. Pure: storage calls it inside its transaction.
+public enum AlertDecider {
+    public static let undeliverableReason = "no valid alert_email on the unit or any unit above it"
+
+    public static func entries(
+        _ inputs: AlertInputs, previous: [String: PreviousDigest], policy: AlertPolicy, now: Date, calendar: PlanCalendar,
+        webhook: Bool, compose: (Digest) -> ComposedMail
+    ) -> [OutboxEntry] {
+        AlertPlanner.plan(inputs, previous: previous, policy: policy, now: now, calendar: calendar).map { digest in
+            OutboxEntry(
+                id: 0, unitID: digest.unit.id, localDay: digest.localDay, mail: compose(digest),
+                status: digest.isDeliverable ? .pending : .undeliverable,
+                webhookPending: webhook && digest.isDeliverable, escalatedTaskIDs: digest.escalatedTaskIDs,
+                taskIDs: (digest.overdue + digest.dueSoon).map(\.task.id),
+                lastError: digest.isDeliverable ? nil : undeliverableReason)
+        }
+    }
 }

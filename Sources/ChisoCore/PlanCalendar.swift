@@ -60,7 +60,7 @@ public struct LocalDate: Sendable, Hashable, Comparable, CustomStringConvertible
     /// Whole days from `self` to `other` (positive when `other` is later).
     public func days(until other: LocalDate) -> Int { other.dayNumber - dayNumber }
 
-    static func daysIn(month: Int, year: Int) -> Int {
+    public static func daysIn(month: Int, year: Int) -> Int {
         switch month {
         case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
         case 4, 6, 9, 11: 30
@@ -68,7 +68,7 @@ public struct LocalDate: Sendable, Hashable, Comparable, CustomStringConvertible
         }
     }
 
-    static func pad(_ value: Int, _ width: Int) -> String {
+    public static func pad(_ value: Int, _ width: Int) -> String {
         let text = String(value)
         return String(repeating: "0", count: max(0, width - text.count)) + text
     }

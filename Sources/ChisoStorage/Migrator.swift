@@ -89,7 +89,7 @@ public struct Migrator: Sendable {
                 } catch let error as PSQLError {
                     throw StorageError.migrationFailed(
                         version: migration.version, name: migration.name, statement: number + 1,
-                        reason: error.serverInfo?[.message] ?? "\(error.code)")
+                        reason: DatabaseFailure.serverMessage(error))
                 }
             }
             try await connection.query("""

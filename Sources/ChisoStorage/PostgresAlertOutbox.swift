@@ -3,8 +3,8 @@ import Foundation
 import Logging
 import PostgresNIO
 
-/// The alert outbox in `chiso_alert_outbox`. Deciding reads the inputs, plans and records the
-/// digests in one transaction under an advisory lock, so that two processes (replicas, or the
+/// The alert outbox in `chiso_alert_outbox`. Deciding reads the inputs, lets the pure decider
+/// plan them, and records the digests in one transaction under an advisory lock, so that two processes (replicas, or the
 /// daemon and `chiso alerts --once`) record one digest per unit and day; the unique key
 /// (unit_id, local_day, kind) holds even without the lock.
 public struct PostgresAlertOutbox: AlertOutbox {
@@ -21,129 +21,135 @@ public struct PostgresAlertOutbox: AlertOutbox {
     }
 
     public func decide(
-        now: Date, policy: AlertPolicy, calendar: PlanCalendar, webhook: Bool, record: Bool,
-        compose: @escaping @Sendable (Digest) -> ComposedMail
+        _ window: AlertReadWindow, record: Bool,
+        _ decide: @escaping @Sendable (AlertInputs, [String: PreviousDigest]) -> [OutboxEntry]
     ) async throws -> [OutboxEntry] {
-        let today = calendar.localDate(of: now)
-        let yearStart = calendar.startOfDay(LocalDate(year: today.year, month: 1, day: 1))
-        let horizon = today.adding(days: max(policy.warnDays, 0)).description
         let lockKey = "chiso-alerts:\(schema.rawValue)"
         return try await client.withChisoTransaction(schema: schema, statementTimeout: statementTimeout, logger: logger) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(lockKey)))", logger: logger)
-            var inputs = AlertInputs(units: try await PostgresKPISource(client: client, schema: schema, logger: logger).units(connection))
-
-            let open = try await connection.query("""
-                SELECT id, plan_ref, title, lead_unit_id, monitoring_unit_id, due_date::text
-                FROM tasks
-                WHERE status <> 'cancelled' AND NOT (status = 'done' AND done_at <= \(now))
-                  AND due_date <= \(horizon)::date
-                ORDER BY due_date, id
-                """, logger: logger)
-            for try await (id, planRef, title, lead, monitoring, due) in open.decode((String, String?, String, String, String?, String).self) {
-                guard let dueDate = LocalDate(iso: due) else { throw StorageError.unexpectedValue(table: "tasks", column: "due_date", value: due) }
-                inputs.openTasks.append(OpenTask(id: id, planRef: planRef, title: title, leadUnitID: lead, monitoringUnitID: monitoring, dueDate: dueDate))
-            }
-
-            // Completed since the oldest "previous digest" that can matter: the planner keeps those after each unit's last one.
-            let window = now.addingTimeInterval(-40 * 86_400)
-            let done = try await connection.query("""
-                SELECT id, plan_ref, title, lead_unit_id, done_at
-                FROM tasks
-                WHERE status = 'done' AND done_at > \(window) AND done_at <= \(now)
-                ORDER BY done_at, id
-                """, logger: logger)
-            for try await (id, planRef, title, lead, doneAt) in done.decode((String, String?, String, String, Date).self) {
-                inputs.completedTasks.append(CompletedTask(id: id, planRef: planRef, title: title, leadUnitID: lead, doneAt: doneAt))
-            }
-
-            // The late dossiers as of T (active in the year), once, for the counts and the names.
-            try await connection.query("""
-                CREATE TEMP TABLE late_dossiers ON COMMIT DROP AS
-                SELECT * FROM (
-                    SELECT d.unit_id, d.code, p.name AS procedure, d.received_at, d.due_at,
-                           (d.status = 'finished' AND d.finished_at <= \(now)) AS done,
-                           (d.apologised_at IS NULL OR d.apologised_at > \(now)) AS unapologised
-                    FROM dossiers d JOIN procedures p ON p.code = d.procedure_code
-                    WHERE d.status IN ('processing', 'finished') AND d.received_at <= \(now) AND d.due_at IS NOT NULL
-                      AND CASE WHEN d.status = 'finished' AND d.finished_at <= \(now) THEN d.finished_at > d.due_at
-                               ELSE d.due_at < \(now) END
-                      AND (d.received_at >= \(yearStart) OR d.status = 'processing' OR d.finished_at >= \(yearStart)
-                           OR NOT (d.status = 'finished' AND d.finished_at <= \(now)))
-                ) late
-                """, logger: logger)
-            let dossiers = try await connection.query("""
-                SELECT unit_id,
-                       count(*) FILTER (WHERE NOT done AND due_at < \(now)) AS overdue,
-                       count(*) FILTER (WHERE unapologised) AS unapologised
-                FROM late_dossiers
-                GROUP BY unit_id
-                """, logger: logger)
-            for try await (unit, overdue, unapologised) in dossiers.decode((String, Int, Int).self) {
-                if overdue > 0 { inputs.overdueDossiers[unit] = overdue }
-                if unapologised > 0 { inputs.lateWithoutApology[unit] = unapologised }
-            }
-
-            // Name the first dossiers of each kind per unit, most overdue first.
-            let limit = AlertInputs.dossierLinesPerDigest
-            let named = try await connection.query("""
-                SELECT kind, unit_id, code, procedure, received_at, due_at FROM (
-                    SELECT kind, unit_id, code, procedure, received_at, due_at,
-                           row_number() OVER (PARTITION BY kind, unit_id ORDER BY due_at, code) AS rank
-                    FROM (
-                        SELECT CASE WHEN NOT done AND due_at < \(now) THEN 'overdue' END AS kind, * FROM late_dossiers
-                        UNION ALL
-                        SELECT CASE WHEN unapologised THEN 'unapologised' END, * FROM late_dossiers
-                    ) k
-                    WHERE kind IS NOT NULL
-                ) ranked
-                WHERE rank <= \(limit)
-                ORDER BY kind, unit_id, rank
-                """, logger: logger)
-            for try await (kind, unit, code, procedure, received, due) in named.decode((String, String, String, String, Date, Date?).self) {
-                let line = DossierLine(code: code, procedure: procedure, receivedAt: received, dueAt: due)
-                if kind == "overdue" { inputs.overdueDossierLines[unit, default: []].append(line) } else { inputs.unapologisedDossierLines[unit, default: []].append(line) }
-            }
-
-            var previous: [String: PreviousDigest] = [:]
-            let last = try await connection.query("""
-                SELECT DISTINCT ON (unit_id) unit_id, local_day::text, decided_at, message_id
-                FROM chiso_alert_outbox
-                ORDER BY unit_id, local_day DESC, decided_at DESC
-                """, logger: logger)
-            for try await (unit, day, decidedAt, messageID) in last.decode((String, String, Date, String).self) {
-                if let localDay = LocalDate(iso: day) { previous[unit] = PreviousDigest(localDay: localDay, decidedAt: decidedAt, messageID: messageID) }
-            }
-
+            let inputs = try await inputs(connection, window)
+            let previous = try await previousDigests(connection)
+            let entries = decide(inputs, previous)
+            guard record else { return entries }
             var recorded: [OutboxEntry] = []
-            for digest in AlertPlanner.plan(inputs, previous: previous, policy: policy, now: now, calendar: calendar) {
-                let mail = compose(digest)
-                let status: OutboxStatus = digest.isDeliverable ? .pending : .undeliverable
-                let error: String? = digest.isDeliverable ? nil : "no valid alert_email on the unit or any unit above it"
-                var entry = OutboxEntry(
-                    id: 0, unitID: digest.unit.id, localDay: digest.localDay, mail: mail, status: status,
-                    webhookPending: webhook && digest.isDeliverable, escalatedTaskIDs: digest.escalatedTaskIDs, lastError: error)
-                if record {
-                    let day = digest.localDay.description
-                    let taskIDs = (digest.overdue + digest.dueSoon).map(\.task.id)
-                    let escalated = digest.escalatedTaskIDs
-                    let webhookStatus: String? = entry.webhookPending ? "pending" : nil
-                    let rows = try await connection.query("""
-                        INSERT INTO chiso_alert_outbox (unit_id, local_day, decided_at, message_id, recipients, cc, subject, message,
-                                                        payload, task_ids, escalated_task_ids, status, next_attempt_at, last_error, webhook_status)
-                        VALUES (\(digest.unit.id), \(day)::date, \(now), \(mail.messageID), \(mail.to), \(mail.cc), \(mail.subject), \(mail.message),
-                                \(mail.payload)::jsonb, \(taskIDs), \(escalated), \(status.rawValue), \(now), \(error), \(webhookStatus))
-                        ON CONFLICT (unit_id, local_day, kind) DO NOTHING
-                        RETURNING id
-                        """, logger: logger)
-                    var inserted: Int64?
-                    for try await id in rows.decode(Int64.self) { inserted = id }
-                    guard let inserted else { continue }  // another decider was first
-                    entry.id = inserted
-                }
-                recorded.append(entry)
+            for entry in entries {
+                if let id = try await insert(entry, decidedAt: window.asOf, connection) {
+                    var stored = entry
+                    stored.id = id
+                    recorded.append(stored)
+                }  // else another decider was first
             }
             return recorded
         }
+    }
+
+    /// Everything the planner reads, as plain structs: the same queries as the refresh for units,
+    /// open tasks and overdue dossiers (`InputQueries`), plus what only a digest needs.
+    func inputs(_ connection: PostgresConnection, _ window: AlertReadWindow) async throws -> AlertInputs {
+        let now = window.asOf
+        var inputs = AlertInputs(units: try await InputQueries.units(connection, logger: logger))
+        inputs.openTasks = try await InputQueries.openTasks(connection, asOf: now, dueThrough: window.dueThrough, logger: logger)
+        inputs.overdueDossiers = try await InputQueries.overdueDossiers(connection, asOf: now, logger: logger)
+        inputs.completedTasks = try await completedTasks(connection, window)
+        try await lateDossiers(connection, window, into: &inputs)
+        return inputs
+    }
+
+    func completedTasks(_ connection: PostgresConnection, _ window: AlertReadWindow) async throws -> [CompletedTask] {
+        let done = try await connection.query("""
+            SELECT id, plan_ref, title, lead_unit_id, done_at
+            FROM tasks
+            WHERE status = 'done' AND done_at > \(window.completedSince) AND done_at <= \(window.asOf)
+            ORDER BY done_at, id
+            """, logger: logger)
+        var out: [CompletedTask] = []
+        for try await (id, planRef, title, lead, doneAt) in done.decode((String, String?, String, String, Date).self) {
+            out.append(CompletedTask(id: id, planRef: planRef, title: title, leadUnitID: lead, doneAt: doneAt))
+        }
+        return out
+    }
+
+    /// The late dossiers as of T that a digest names: active in the year and late as
+    /// `dossiers_on_time` counts them; unapologised ones counted as `late_dossiers_apologised`
+    /// does (its denominator less its numerator, for the year); the first of each kind named per
+    /// unit, most overdue first.
+    func lateDossiers(_ connection: PostgresConnection, _ window: AlertReadWindow, into inputs: inout AlertInputs) async throws {
+        let now = window.asOf, yearStart = window.yearStart
+        try await connection.query("""
+            CREATE TEMP TABLE late_dossiers ON COMMIT DROP AS
+            SELECT * FROM (
+                SELECT d.unit_id, d.code, p.name AS procedure, d.received_at, d.due_at,
+                       (d.status = 'finished' AND d.finished_at <= \(now)) AS done,
+                       (d.apologised_at IS NULL OR d.apologised_at > \(now)) AS unapologised
+                FROM dossiers d JOIN procedures p ON p.code = d.procedure_code
+                WHERE d.status IN ('processing', 'finished') AND d.received_at <= \(now) AND d.due_at IS NOT NULL
+                  AND CASE WHEN d.status = 'finished' AND d.finished_at <= \(now) THEN d.finished_at > d.due_at
+                           ELSE d.due_at < \(now) END
+                  AND (d.received_at >= \(yearStart) OR d.status = 'processing' OR d.finished_at >= \(yearStart)
+                       OR NOT (d.status = 'finished' AND d.finished_at <= \(now)))
+            ) late
+            """, logger: logger)
+        let counts = try await connection.query("""
+            SELECT unit_id, count(*) FROM late_dossiers WHERE unapologised GROUP BY unit_id
+            """, logger: logger)
+        for try await (unit, unapologised) in counts.decode((String, Int).self) { inputs.lateWithoutApology[unit] = unapologised }
+
+        let limit = AlertInputs.dossierLinesPerDigest
+        let named = try await connection.query("""
+            SELECT kind, unit_id, code, procedure, received_at, due_at FROM (
+                SELECT kind, unit_id, code, procedure, received_at, due_at,
+                       row_number() OVER (PARTITION BY kind, unit_id ORDER BY due_at, code) AS rank
+                FROM (
+                    SELECT CASE WHEN NOT done AND due_at < \(now) THEN 'overdue' END AS kind, * FROM late_dossiers
+                    UNION ALL
+                    SELECT CASE WHEN unapologised THEN 'unapologised' END, * FROM late_dossiers
+                ) k
+                WHERE kind IS NOT NULL
+            ) ranked
+            WHERE rank <= \(limit)
+            ORDER BY kind, unit_id, rank
+            """, logger: logger)
+        for try await (kind, unit, code, procedure, received, due) in named.decode((String, String, String, String, Date, Date?).self) {
+            let line = DossierLine(code: code, procedure: procedure, receivedAt: received, dueAt: due)
+            if kind == "overdue" {
+                inputs.overdueDossierLines[unit, default: []].append(line)
+            } else {
+                inputs.unapologisedDossierLines[unit, default: []].append(line)
+            }
+        }
+    }
+
+    /// Each unit's latest digest, to thread the next one and to skip a unit already decided today.
+    func previousDigests(_ connection: PostgresConnection) async throws -> [String: PreviousDigest] {
+        var previous: [String: PreviousDigest] = [:]
+        let last = try await connection.query("""
+            SELECT DISTINCT ON (unit_id) unit_id, local_day::text, decided_at, message_id
+            FROM chiso_alert_outbox
+            ORDER BY unit_id, local_day DESC, decided_at DESC
+            """, logger: logger)
+        for try await (unit, day, decidedAt, messageID) in last.decode((String, String, Date, String).self) {
+            if let localDay = LocalDate(iso: day) { previous[unit] = PreviousDigest(localDay: localDay, decidedAt: decidedAt, messageID: messageID) }
+        }
+        return previous
+    }
+
+    /// Records one decided entry; nil when the unit already has its digest of the day.
+    func insert(_ entry: OutboxEntry, decidedAt now: Date, _ connection: PostgresConnection) async throws -> Int64? {
+        let mail = entry.mail
+        let day = entry.localDay.description
+        let webhookStatus: String? = entry.webhookPending ? "pending" : nil
+        let rows = try await connection.query("""
+            INSERT INTO chiso_alert_outbox (unit_id, local_day, decided_at, message_id, recipients, cc, subject, message,
+                                            payload, task_ids, escalated_task_ids, status, next_attempt_at, last_error, webhook_status)
+            VALUES (\(entry.unitID), \(day)::date, \(now), \(mail.messageID), \(mail.to), \(mail.cc), \(mail.subject), \(mail.message),
+                    \(mail.payload)::jsonb, \(entry.taskIDs), \(entry.escalatedTaskIDs), \(entry.status.rawValue), \(now), \(entry.lastError),
+                    \(webhookStatus))
+            ON CONFLICT (unit_id, local_day, kind) DO NOTHING
+            RETURNING id
+            """, logger: logger)
+        var inserted: Int64?
+        for try await id in rows.decode(Int64.self) { inserted = id }
+        return inserted
     }
 
     public func claimDue(now: Date, claimFor: Duration, limit: Int) async throws -> [OutboxEntry] {

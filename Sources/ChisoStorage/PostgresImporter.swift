@@ -1,4 +1,5 @@
 import ChisoCore
+import ChisoImport
 import Foundation
 import Logging
 import NIOCore
@@ -122,7 +123,7 @@ public struct PostgresImporter: Sendable {
             } catch let error as PSQLError {
                 try await connection.query("ROLLBACK TO SAVEPOINT chiso_import", logger: logger)
                 let line = try await firstFailingLine(connection, insert: insert, conflict: conflict, lines: lines)
-                throw ImportErrors(messages: ["\(fileName)\(line.map { ":\($0)" } ?? ""): \(Self.describe(error))"])
+                throw ImportErrors(messages: ["\(fileName)\(line.map { ":\($0)" } ?? ""): \(DatabaseFailure.messageAndDetail(error))"])
             }
         }
     }
@@ -184,12 +185,5 @@ public struct PostgresImporter: Sendable {
             if try await fails(upTo: sorted[middle]) { high = middle } else { low = middle + 1 }
         }
         return sorted[low]
-    }
-
-    /// The server's message and detail in one line: "insert or update on table … violates foreign key constraint … — Key (unit_id)=(x) is not present in table "units"."
-    static func describe(_ error: PSQLError) -> String {
-        let message = error.serverInfo?[.message] ?? "\(error.code)"
-        let detail = error.serverInfo?[.detail].map { " — \($0)" } ?? ""
-        return message + detail
     }
 }

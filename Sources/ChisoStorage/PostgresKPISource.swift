@@ -24,27 +24,19 @@ public struct PostgresKPISource: KPISource {
         return try await client.withChisoTransaction(
             schema: schema, statementTimeout: statementTimeout, readOnlySnapshot: true, logger: logger
         ) { connection in
-            var inputs = KPIInputs(units: try await units(connection))
+            var inputs = KPIInputs(units: try await InputQueries.units(connection, logger: logger))
             inputs.tallies = try await tallies(connection, asOf: asOf, periods: periods, timeZone: calendar.timeZone.identifier)
             let payments = try await payments(connection, asOf: asOf, periods: periods)
             inputs.tallies.merge(payments.tallies) { $0 + $1 }
             inputs.paidProcedures = payments.paid
             inputs.catalogueTallies = try await catalogueTallies(connection)
             inputs.manualValues = try await manualValues(connection, asOf: asOf, periods: periods)
-            inputs.openTasks = try await openTasks(connection, asOf: asOf, today: periods[0].endDate)
-            inputs.overdueDossiers = try await overdueDossiers(connection, asOf: asOf)
+            // Overdue, and due within `Evaluator.dueSoonDays` days.
+            inputs.openTasks = try await InputQueries.openTasks(
+                connection, asOf: asOf, dueThrough: periods[0].endDate.adding(days: Evaluator.dueSoonDays), logger: logger)
+            inputs.overdueDossiers = try await InputQueries.overdueDossiers(connection, asOf: asOf, logger: logger)
             return inputs
         }
-    }
-
-    func units(_ connection: PostgresConnection) async throws -> [ChisoCore.Unit] {
-        var out: [ChisoCore.Unit] = []
-        let rows = try await connection.query(
-            "SELECT id, parent_id, name, kind, alert_email, head_email FROM units ORDER BY id", logger: logger)
-        for try await (id, parent, name, kind, alert, head) in rows.decode((String, String?, String, String, String?, String?).self) {
-            out.append(ChisoCore.Unit(id: id, parentID: parent, name: name, kind: kind, alertEmail: alert, headEmail: head))
-        }
-        return out
     }
 
     /// Own-unit numerators and denominators of every `.sum` indicator, per period, as long rows
@@ -255,44 +247,6 @@ public struct PostgresKPISource: KPISource {
             }
             out.append(ManualValue(indicator: indicator, unitID: unit, periodEnd: periodEnd, numerator: numerator, denominator: denominator, recordedAt: recordedAt))
         }
-        return out
-    }
-
-    /// Tasks open as of T (a task done after T was still open then) that are overdue or due within
-    /// `Evaluator.dueSoonDays` days.
-    func openTasks(_ connection: PostgresConnection, asOf t: Date, today: LocalDate) async throws -> [OpenTask] {
-        let horizon = today.adding(days: Evaluator.dueSoonDays).description
-        let rows = try await connection.query("""
-            SELECT id, plan_ref, title, lead_unit_id, monitoring_unit_id, due_date::text
-            FROM tasks
-            WHERE status <> 'cancelled'
-              AND NOT (status = 'done' AND done_at <= \(t))
-              AND due_date <= \(horizon)::date
-            ORDER BY due_date, id
-            """, logger: logger)
-        var out: [OpenTask] = []
-        for try await (id, planRef, title, lead, monitoring, due) in rows.decode((String, String?, String, String, String?, String).self) {
-            guard let dueDate = LocalDate(iso: due) else {
-                throw StorageError.unexpectedValue(table: "tasks", column: "due_date", value: due)
-            }
-            out.append(OpenTask(id: id, planRef: planRef, title: title, leadUnitID: lead, monitoringUnitID: monitoring, dueDate: dueDate))
-        }
-        return out
-    }
-
-    /// Dossiers in D, received by T, not finished as of T, with due_at before T; per own unit.
-    func overdueDossiers(_ connection: PostgresConnection, asOf t: Date) async throws -> [String: Int] {
-        let rows = try await connection.query("""
-            SELECT unit_id, count(*)
-            FROM dossiers
-            WHERE status IN ('processing', 'finished')
-              AND received_at <= \(t)
-              AND NOT (status = 'finished' AND finished_at <= \(t))
-              AND due_at < \(t)
-            GROUP BY unit_id
-            """, logger: logger)
-        var out: [String: Int] = [:]
-        for try await (unit, count) in rows.decode((String, Int).self) { out[unit] = count }
         return out
     }
 }

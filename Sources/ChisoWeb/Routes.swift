@@ -1,4 +1,5 @@
 import ChisoCore
+import ChisoPresentation
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -54,9 +55,9 @@ public enum Routes {
                     body: .init(byteBuffer: ByteBuffer(string: #"{"error":"no snapshot yet: the first refresh has not succeeded"}"#)))
             }
             var buffer = ByteBuffer()
-            buffer.reserveCapacity(published.jsonTail.readableBytes + 32)
-            buffer.writeString(state.lastRefreshSucceeded ? #"{"stale":false,"# : #"{"stale":true,"#)
-            buffer.writeImmutableBuffer(published.jsonTail)
+            buffer.reserveCapacity(published.jsonMembers.readableBytes + 32)
+            buffer.writeString(SnapshotJSON.opening(stale: !state.lastRefreshSucceeded))
+            buffer.writeImmutableBuffer(published.jsonMembers)
             return Response(
                 status: .ok,
                 headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-cache", .eTag: "\"\(published.etag)-\(state.lastRefreshSucceeded ? "f" : "s")\""],

@@ -1,4 +1,5 @@
 import ChisoCore
+import ChisoPresentation
 import Foundation
 import NIOCore
 import Synchronization
@@ -8,8 +9,8 @@ public struct PublishedSnapshot: Sendable {
     public let snapshot: Snapshot
     /// The indicator families of `/metrics`.
     public let metricsText: ByteBuffer
-    /// The JSON document without its opening `{`: the handler prefixes the live `stale` flag.
-    public let jsonTail: ByteBuffer
+    /// The JSON document's members (`SnapshotJSON.members`): the handler puts the live `stale` flag first.
+    public let jsonMembers: ByteBuffer
     /// The root's pages (both languages, every period), rendered once; unit pages are rendered on demand.
     public let pages: [PageRequest: ByteBuffer]
     /// The trend lines the pages were drawn with (kept to re-render with a stale banner or for a unit).
@@ -22,14 +23,12 @@ public struct PublishedSnapshot: Sendable {
     /// For `Last-Modified`, formatted once here rather than on every request.
     public let lastModified: String
 
-    public init(snapshot: Snapshot, metricsText: String, json: Data, pages: [PageRequest: ByteBuffer], history: TrendHistory,
+    public init(snapshot: Snapshot, metricsText: String, jsonMembers: Data, pages: [PageRequest: ByteBuffer], history: TrendHistory,
                 alerts: AlertSummary? = nil, layout: SiteLayout? = nil, etag: String) {
         self.alerts = alerts
         self.snapshot = snapshot
         self.metricsText = ByteBuffer(string: metricsText)
-        var tail = json
-        if tail.first == UInt8(ascii: "{") { tail.removeFirst() }
-        self.jsonTail = ByteBuffer(bytes: tail)
+        self.jsonMembers = ByteBuffer(bytes: jsonMembers)
         self.pages = pages
         self.history = history
         self.layout = layout ?? SiteLayout(units: snapshot.units)
@@ -111,7 +110,7 @@ extension PublishedSnapshot {
         self.init(
             snapshot: snapshot,
             metricsText: PrometheusText.render(snapshot),
-            json: SnapshotJSON.encode(snapshot),
+            jsonMembers: SnapshotJSON.members(snapshot),
             pages: pages, history: history, alerts: alerts, layout: layout,
             etag: String(stamp, radix: 36))
     }

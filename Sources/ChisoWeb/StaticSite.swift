@@ -1,4 +1,5 @@
 import ChisoCore
+import ChisoPresentation
 import Foundation
 
 /// Writes the status pages as files into the output directory at every successful refresh, for

@@ -1,4 +1,5 @@
 import ChisoCore
+import ChisoPresentation
 import Foundation
 import Mustache
 
@@ -17,20 +18,6 @@ public enum StatusPage {
         }
     }()
 
-    /// What the template sees: the view, and the stylesheet.
-    struct Document: MustacheParent {
-        let css: String
-        let page: StatusPageView
-
-        func child(named name: String) -> Any? {
-            switch name {
-            case "css": css
-            case "page": page
-            default: nil
-            }
-        }
-    }
-
     /// One page of a snapshot. Throws `StatusPageModel.Failure.unknownUnit` for a unit not in the snapshot.
     public static func render(
         _ snapshot: Snapshot, history: TrendHistory = TrendHistory(), request: PageRequest = PageRequest(),
@@ -38,7 +25,9 @@ public enum StatusPage {
     ) throws -> String {
         let view = try StatusPageModel.build(
             snapshot, history: history, request: request, links: links, staleness: staleness, layout: layout, alerts: alerts)
-        return template.render(Document(css: style, page: view))
+        // What the template sees: the stylesheet, and the view.
+        let document: [String: Any] = ["css": style, "page": MustacheEncoder.tree(view)]
+        return template.render(document)
     }
 
     /// The page before the first successful refresh: never a blank page.

@@ -9,6 +9,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import PostgresNIO
+import Synchronization
 import Testing
 
 /// A real SMTP listener and HTTP receiver (`scripts/lib/mail_sink.py`, aiosmtpd), parsing what it
@@ -48,7 +49,7 @@ final class MailSink: Sendable {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("chiso-mail-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let log = folder.appendingPathComponent("sink.log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        #expect(FileManager.default.createFile(atPath: log.path, contents: nil))
         process = Process()
         process.executableURL = URL(fileURLWithPath: python)
         process.arguments = [script, folder.path]
@@ -112,7 +113,7 @@ final class MailSink: Sendable {
     /// Runs `body` with the alert fixture, a mail sink and an alert service sending through msmtp.
     func withAlerts(
         _ extra: [String: String] = [:],
-        _ body: @escaping @Sendable (AlertService<ContinuousClock>, MailSink, PostgresClient, SchemaName, RefreshMetrics) async throws -> Void
+        _ body: @escaping @Sendable (AlertService<ContinuousClock>, MailSink, PostgresClient, SchemaName, OperationalMetrics) async throws -> Void
     ) async throws {
         let sink = try MailSink()
         defer { sink.stop() }
@@ -123,8 +124,8 @@ final class MailSink: Sendable {
                 "CHISO_ALERT_RETRY_AFTER": "60", "CHISO_ALERT_MAX_ATTEMPTS": "3", "CHISO_ALERT_TIMEOUT": "10",
                 "CHISO_ALERT_WEBHOOK_URL": "http://127.0.0.1:\(sink.httpPort)/hooks/chiso", "CHISO_ALERT_WEBHOOK_SECRET": "s3cret",
             ].merging(extra) { _, new in new })
-            let metrics = RefreshMetrics()
-            let service = makeAlertService(settings, client: client, store: nil, metrics: metrics, logger: TestDatabase.logger)
+            let metrics = OperationalMetrics()
+            let service = makeAlertService(settings, client: client, store: nil, metrics: metrics.alerts, logger: TestDatabase.logger)
             try await body(service, sink, client, schema, metrics)
         }
     }
@@ -229,13 +230,37 @@ final class MailSink: Sendable {
         }
     }
 
+    /// One query per fact: a unit's overdue tasks, overdue dossiers and late dossiers without an
+    /// apology are the same on the page (and in the metrics) as in its mail.
+    @Test func thePageAndTheMailCountTheSameTasksAndDossiers() async throws {
+        try await withAlerts { service, _, client, schema, _ in
+            let source = PostgresKPISource(client: client, schema: schema, logger: TestDatabase.logger)
+            let snapshot = Evaluator(catalogue: .builtIn, calendar: Self.calendar).evaluate(
+                try await source.loadInputs(asOf: Self.monday, calendar: Self.calendar), asOf: Self.monday, refreshedAt: Self.monday)
+            let seen = Mutex<AlertInputs?>(nil)
+            let window = AlertReadWindow(asOf: Self.monday, policy: service.settings.policy, calendar: Self.calendar)
+            let recorded = try await service.outbox.decide(window, record: false) { inputs, _ in
+                seen.withLock { $0 = inputs }
+                return []
+            }
+            #expect(recorded.isEmpty)
+            let inputs = try #require(seen.withLock { $0 })
+            // Hand-worked in alerts.sql: c/vh has V1 overdue; V1 and V2 are late without an apology.
+            #expect(inputs.overdueDossiers["c/vh"] == 1)
+            #expect(snapshot.dossiersOverdueByUnit["c/vh"] == 1)
+            #expect(inputs.lateWithoutApology["c/vh"] == 2)
+            let year = try #require(snapshot.result("late_dossiers_apologised", unit: "c/vh", period: .year))
+            #expect(year.tally.denominator - year.tally.numerator == 2)
+            let today = Self.calendar.localDate(of: Self.monday)
+            #expect(Set(inputs.openTasks.filter { $0.dueDate < today }.map(\.id)) == Set(snapshot.overdueTasks.map(\.task.id)))
+            #expect(Set(snapshot.overdueTasks.map(\.task.id)) == ["K1", "K2", "K5", "A1", "B1", "L1"])
+        }
+    }
+
     @Test func aDigestDecidedBeforeACrashIsSentOnceAfterTheRestart() async throws {
         try await withAlerts { service, sink, client, schema, _ in
             // The process decides (outbox rows committed) and dies before delivering.
-            let composer = service.composer
-            let decided = try await service.outbox.decide(
-                now: Self.monday, policy: service.settings.policy, calendar: Self.calendar, webhook: false, record: true,
-                compose: { composer.compose($0) })
+            let decided = try await service.decide(at: Self.monday, record: true)
             #expect(decided.count == 5)
             #expect(sink.mails.isEmpty)
             // The restarted process delivers them, exactly once, and does not decide again.

@@ -20,8 +20,8 @@ import Testing
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let out = folder.appendingPathComponent("out"), err = folder.appendingPathComponent("err")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
-        FileManager.default.createFile(atPath: err.path, contents: nil)
+        #expect(FileManager.default.createFile(atPath: out.path, contents: nil))
+        #expect(FileManager.default.createFile(atPath: err.path, contents: nil))
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments

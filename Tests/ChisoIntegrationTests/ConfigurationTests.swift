@@ -10,7 +10,7 @@ import Testing
         Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "BadConfigs")!.path
     }
 
-    static let knownKeys = "alerts, as_of, catalogue, database, listen, log_level, output_dir, refresh_interval, refresh_timeout, schema, statement_timeout, time_zone"
+    static let knownKeys = "alerts, as_of, catalogue, database, listen, log_format, log_level, output_dir, refresh_interval, refresh_timeout, schema, statement_timeout, time_zone"
 
     /// file → message, with {path} for the file's path and {dir} for its folder.
     static let badFiles: [(String, String)] = [
@@ -47,7 +47,7 @@ import Testing
         let expected = Self.badFiles.first { $0.0 == file }!.1
             .replacingOccurrences(of: "{path}", with: path)
             .replacingOccurrences(of: "{dir}", with: (path as NSString).deletingLastPathComponent)
-        let result = await SettingsLoader.check(SettingsInput(config: path), environment: [:])
+        let result = await SettingsLoader.check(arguments: ["--config", path], environment: [:])
         guard case .failure(let error) = result else {
             Issue.record("\(file) was accepted")
             return
@@ -61,33 +61,33 @@ import Testing
         #expect(Set(files) == Set(Self.badFiles.map(\.0)))
     }
 
-    static let badEnvironment: [([String: String], SettingsInput, String)] = [
-        (["CHISO_REFRESH_INTERVAL": "abc"], SettingsInput(), "CHISO_REFRESH_INTERVAL: 'abc' is not a number of seconds between 1 and 86400"),
-        (["CHISO_TIME_ZONE": "Mars/Olympus"], SettingsInput(), "CHISO_TIME_ZONE: unknown time zone 'Mars/Olympus' (use an IANA name such as Asia/Ho_Chi_Minh)"),
-        (["CHISO_AS_OF": "tomorrow"], SettingsInput(), "CHISO_AS_OF: 'tomorrow' is not an ISO 8601 instant (e.g. 2026-06-15T10:00:00+07:00)"),
-        (["CHISO_SCHEMA": "Public"], SettingsInput(), "CHISO_SCHEMA: 'Public' is not a valid schema name (lower-case letters, digits and underscores, starting with a letter)"),
-        (["DATABASE_URL": "http://db/chiso"], SettingsInput(), "DATABASE_URL: not a postgres:// URL"),
-        (["CHISO_DATABASE_URL": "postgres://u:secret@db/chiso?sslmode=maybe"], SettingsInput(), "CHISO_DATABASE_URL: unknown sslmode 'maybe' (disable, prefer, require)"),
-        (["PGPORT": "fifty"], SettingsInput(), "PGPORT: 'fifty' is not a port number"),
-        (["CHISO_CONFIG": "/nonexistent/chiso.json"], SettingsInput(), "CHISO_CONFIG: file /nonexistent/chiso.json does not exist"),
-        ([:], SettingsInput(config: "/nonexistent/chiso.json"), "--config: file /nonexistent/chiso.json does not exist"),
-        ([:], SettingsInput(listen: "127.0.0.1"), "--listen: '127.0.0.1' is not HOST:PORT"),
-        ([:], SettingsInput(refreshInterval: "-1"), "--refresh-interval: '-1' is not a number of seconds between 1 and 86400"),
+    static let badEnvironment: [([String: String], [String], String)] = [
+        (["CHISO_REFRESH_INTERVAL": "abc"], [], "CHISO_REFRESH_INTERVAL: 'abc' is not a number of seconds between 1 and 86400"),
+        (["CHISO_TIME_ZONE": "Mars/Olympus"], [], "CHISO_TIME_ZONE: unknown time zone 'Mars/Olympus' (use an IANA name such as Asia/Ho_Chi_Minh)"),
+        (["CHISO_AS_OF": "tomorrow"], [], "CHISO_AS_OF: 'tomorrow' is not an ISO 8601 instant (e.g. 2026-06-15T10:00:00+07:00)"),
+        (["CHISO_SCHEMA": "Public"], [], "CHISO_SCHEMA: 'Public' is not a valid schema name (lower-case letters, digits and underscores, starting with a letter)"),
+        (["DATABASE_URL": "http://db/chiso"], [], "DATABASE_URL: not a postgres:// URL"),
+        (["CHISO_DATABASE_URL": "postgres://u:secret@db/chiso?sslmode=maybe"], [], "CHISO_DATABASE_URL: unknown sslmode 'maybe' (disable, prefer, require)"),
+        (["PGPORT": "fifty"], [], "PGPORT: 'fifty' is not a port number"),
+        (["CHISO_CONFIG": "/nonexistent/chiso.json"], [], "CHISO_CONFIG: file /nonexistent/chiso.json does not exist"),
+        ([:], ["--config", "/nonexistent/chiso.json"], "--config: file /nonexistent/chiso.json does not exist"),
+        ([:], ["--listen", "127.0.0.1"], "--listen: '127.0.0.1' is not HOST:PORT"),
+        ([:], ["--refresh-interval=-1"], "--refresh-interval: '-1' is not a number of seconds between 1 and 86400"),
     ]
 
     @Test(arguments: badEnvironment.indices)
     func aBadSettingFromTheEnvironmentOrCommandLineIsNamed(_ index: Int) async {
-        let (environment, input, expected) = Self.badEnvironment[index]
-        let result = await SettingsLoader.check(input, environment: environment)
+        let (environment, arguments, expected) = Self.badEnvironment[index]
+        let result = await SettingsLoader.check(arguments: arguments, environment: environment)
         guard case .failure(let error) = result else {
-            Issue.record("accepted: \(environment) \(input)")
+            Issue.record("accepted: \(environment) \(arguments)")
             return
         }
         #expect(error.description == expected)
     }
 
     @Test func defaults() async throws {
-        let settings = try await SettingsLoader.load(SettingsInput(), environment: ["USER": "chiso"])
+        let settings = try await SettingsLoader.load(arguments: [], environment: ["USER": "chiso"])
         #expect(settings.schema.rawValue == "chiso")
         #expect(settings.listenHost == "127.0.0.1" && settings.listenPort == 8080)
         #expect(settings.timeZone.identifier == "Asia/Ho_Chi_Minh")
@@ -102,7 +102,7 @@ import Testing
         try Data(#"{"schema": "from_file", "listen": "0.0.0.0:9000", "refresh_interval": 30, "time_zone": "Asia/Bangkok"}"#.utf8).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
         let settings = try await SettingsLoader.load(
-            SettingsInput(config: file.path, schema: "from_cli"),
+            arguments: ["--config", file.path, "--schema", "from_cli"],
             environment: ["CHISO_SCHEMA": "from_env", "CHISO_LISTEN": "127.0.0.1:9100"])
         #expect(settings.schema.rawValue == "from_cli")
         #expect(settings.listenPort == 9100)
@@ -112,18 +112,18 @@ import Testing
 
     @Test func databaseFromChisoURLThenDatabaseURLThenLibpqVariables() async throws {
         let libpq = ["PGHOST": "db.internal", "PGPORT": "6432", "PGUSER": "reader", "PGPASSWORD": "pw", "PGDATABASE": "kpi"]
-        var settings = try await SettingsLoader.load(SettingsInput(), environment: libpq)
+        var settings = try await SettingsLoader.load(arguments: [], environment: libpq)
         #expect(settings.database == DatabaseLocation(endpoint: .tcp(host: "db.internal", port: 6432), user: "reader", password: "pw", database: "kpi", tls: .prefer))
-        settings = try await SettingsLoader.load(SettingsInput(), environment: libpq.merging(["DATABASE_URL": "postgres://app:s3cret@10.0.0.5:5433/chiso?sslmode=require"]) { $1 })
+        settings = try await SettingsLoader.load(arguments: [], environment: libpq.merging(["DATABASE_URL": "postgres://app:s3cret@10.0.0.5:5433/chiso?sslmode=require"]) { $1 })
         #expect(settings.database == DatabaseLocation(endpoint: .tcp(host: "10.0.0.5", port: 5433), user: "app", password: "s3cret", database: "chiso", tls: .require))
-        settings = try await SettingsLoader.load(SettingsInput(databaseURL: "postgresql:///bacbinh?host=/run/pg"), environment: libpq)
+        settings = try await SettingsLoader.load(arguments: ["--database-url", "postgresql:///bacbinh?host=/run/pg"], environment: libpq)
         #expect(settings.database.endpoint == .socket(path: "/run/pg/.s.PGSQL.6432"))
         #expect(settings.database.database == "bacbinh")
         #expect(settings.database.user == "reader")
     }
 
     @Test func thePasswordNeverShows() async throws {
-        let settings = try await SettingsLoader.load(SettingsInput(databaseURL: "postgres://app:TopSecret%21@db:5432/chiso"), environment: [:])
+        let settings = try await SettingsLoader.load(arguments: ["--database-url", "postgres://app:TopSecret%21@db:5432/chiso"], environment: [:])
         #expect(settings.database.password == "TopSecret!")
         #expect(!"\(settings.database)".contains("TopSecret"))
         #expect("\(settings.database)" == "postgres://app@db:5432/chiso")
@@ -133,7 +133,7 @@ import Testing
 @Suite struct ConfigurationAllProblemsTests {
     @Test func everyProblemIsNamedInOneRun() async {
         let result = await SettingsLoader.check(
-            SettingsInput(listen: "nowhere", timeZone: "Mars/Olympus", refreshInterval: "0"),
+            arguments: ["--listen", "nowhere", "--time-zone", "Mars/Olympus", "--refresh-interval", "0"],
             environment: ["CHISO_SCHEMA": "Bad Name"])
         guard case .failure(let errors) = result else {
             Issue.record("accepted")

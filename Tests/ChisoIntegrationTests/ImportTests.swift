@@ -1,5 +1,6 @@
 import ChisoApp
 import ChisoCore
+import ChisoImport
 import ChisoStorage
 import Foundation
 import PostgresNIO

@@ -32,18 +32,18 @@ import Testing
         }
     }
 
-    func refresher(_ source: any KPISource, store: SnapshotStore, metrics: RefreshMetrics, timeout: Duration = .seconds(5),
+    func refresher(_ source: any KPISource, store: SnapshotStore, metrics: OperationalMetrics, timeout: Duration = .seconds(5),
                    history: (any SnapshotHistory)? = nil, site: StaticSite? = nil) -> Refresher<ContinuousClock> {
         let calendar = PlanCalendar(timeZone: TimeZone(identifier: "Asia/Ho_Chi_Minh")!)
         return Refresher(
-            source: source, history: history, store: store, site: site, metrics: metrics,
-            evaluator: Evaluator(catalogue: .builtIn, calendar: calendar), interval: .seconds(60), timeout: timeout,
-            asOf: calendar.parseInstant("2026-06-15T10:00:00+07:00"), clock: ContinuousClock(), logger: TestDatabase.logger)
+            pipeline: SnapshotPipeline(source: source, evaluator: Evaluator(catalogue: .builtIn, calendar: calendar), timeout: timeout),
+            history: history, store: store, site: site, metrics: metrics.refresh, interval: .seconds(60),
+            time: EvaluationClock(asOf: calendar.parseInstant("2026-06-15T10:00:00+07:00")), clock: ContinuousClock(), logger: TestDatabase.logger)
     }
 
     @Test func aFailedRefreshKeepsTheLastSnapshotAndIsCounted() async throws {
         let failing = Switch()
-        let store = SnapshotStore(), metrics = RefreshMetrics()
+        let store = SnapshotStore(), metrics = OperationalMetrics()
         let refresher = refresher(FlakySource(failing: failing), store: store, metrics: metrics)
         #expect(await refresher.refreshOnce())
         let first = try #require(store.current.published)
@@ -64,7 +64,7 @@ import Testing
     }
 
     @Test func aSourceThatNeverAnswersIsCutOffAtTheDeadline() async {
-        let store = SnapshotStore(), metrics = RefreshMetrics()
+        let store = SnapshotStore(), metrics = OperationalMetrics()
         let refresher = refresher(HangingSource(), store: store, metrics: metrics, timeout: .milliseconds(200))
         #expect(await refresher.refreshOnce() == false)
         #expect(store.current.lastError == "the refresh did not finish within 0.2 s (database unreachable or too slow)")
@@ -79,7 +79,7 @@ import Testing
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("chiso-stale-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         let failing = Switch()
-        let store = SnapshotStore(), metrics = RefreshMetrics()
+        let store = SnapshotStore(), metrics = OperationalMetrics()
         let refresher = refresher(FlakySource(failing: failing), store: store, metrics: metrics, site: StaticSite(directory: folder))
         #expect(await refresher.refreshOnce())
         let index = folder.appendingPathComponent("index.html")
@@ -100,7 +100,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: folder) }
         let failing = Switch()
         failing.set(true)
-        let refresher = refresher(FlakySource(failing: failing), store: SnapshotStore(), metrics: RefreshMetrics(), site: StaticSite(directory: folder))
+        let refresher = refresher(FlakySource(failing: failing), store: SnapshotStore(), metrics: OperationalMetrics(), site: StaticSite(directory: folder))
         #expect(await refresher.refreshOnce() == false)
         let page = try String(contentsOf: folder.appendingPathComponent("index.html"), encoding: .utf8)
         #expect(page.contains("Chưa kết nối được cơ sở dữ liệu"))
@@ -121,7 +121,7 @@ import Testing
             #expect(stored.series(indicator: "documents_signed", unit: "bac-binh").map(\.day.description) == ["2026-06-13", "2026-06-14"])
             #expect(stored.series(indicator: "documents_signed", unit: "bac-binh/vp").isEmpty, "only the units asked for")
             let store = SnapshotStore()
-            let refresher = refresher(source, store: store, metrics: RefreshMetrics(), history: history)
+            let refresher = refresher(source, store: store, metrics: OperationalMetrics(), history: history)
             #expect(await refresher.refreshOnce())
             let trend = try #require(store.current.published?.history)
             let days = trend.series(indicator: "documents_signed", unit: "bac-binh")

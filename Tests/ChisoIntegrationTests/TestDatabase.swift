@@ -26,7 +26,7 @@ enum TestDatabase {
             Issue.record("no test database: run the suite with scripts/test, which starts a private PostgreSQL and exports PGHOST/PGPORT/PGUSER")
             throw TestDatabaseError.notConfigured
         }
-        return try await SettingsLoader.load(SettingsInput(schema: schema), environment: env)
+        return try await SettingsLoader.load(arguments: ["--schema", schema], environment: env)
     }
 
     enum TestDatabaseError: Error { case notConfigured }

@@ -1,5 +1,6 @@
 import ChisoCore
-import ChisoWeb
+import ChisoPresentation
+@testable import ChisoWeb
 import Foundation
 import Testing
 
@@ -205,54 +206,46 @@ enum PageFixture {
     }
 }
 
-protocol MustacheParentProbe { func probe(_ name: String) -> Any? }
-extension StatusPageView: MustacheParentProbe { func probe(_ name: String) -> Any? { child(named: name) } }
-extension PageLabels: MustacheParentProbe { func probe(_ name: String) -> Any? { child(named: name) } }
-extension StatusPageView.Summary: MustacheParentProbe { func probe(_ name: String) -> Any? { child(named: name) } }
-extension StatusPageView.Link: MustacheParentProbe { func probe(_ name: String) -> Any? { child(named: name) } }
-extension StatusPageView.Card: MustacheParentProbe { func probe(_ name: String) -> Any? { child(named: name) } }
-extension StatusPageView.Spark: MustacheParentProbe { func probe(_ name: String) -> Any? { child(named: name) } }
-extension StatusPageView.Projection: MustacheParentProbe { func probe(_ name: String) -> Any? { child(named: name) } }
-extension StatusPageView.Section: MustacheParentProbe { func probe(_ name: String) -> Any? { child(named: name) } }
-extension StatusPageView.UnitRow: MustacheParentProbe { func probe(_ name: String) -> Any? { child(named: name) } }
-extension StatusPageView.Cell: MustacheParentProbe { func probe(_ name: String) -> Any? { child(named: name) } }
-extension StatusPageView.Column: MustacheParentProbe { func probe(_ name: String) -> Any? { child(named: name) } }
-extension StatusPageView.TaskRow: MustacheParentProbe { func probe(_ name: String) -> Any? { child(named: name) } }
-extension StatusPageView.DossierRow: MustacheParentProbe { func probe(_ name: String) -> Any? { child(named: name) } }
-extension StatusPageView.AlertRow: MustacheParentProbe { func probe(_ name: String) -> Any? { child(named: name) } }
-
-/// The view types answer the template without Mirror (`StatusPage+Mustache.swift`): every stored
-/// property must be answered, or the page would silently lose it.
-@Suite struct MustacheLookupTests {
-    func check(_ value: any MustacheParentProbe) {
-        for child in Mirror(reflecting: value).children {
-            guard let label = child.label else { continue }
-            let isNil: Bool = if case Optional<Any>.none = (child.value as Any?).flatMap({ $0 }) { true } else {
-                String(describing: child.value) == "nil"
+/// The template reads the view through `MustacheEncoder` (no Mirror at render time): every stored
+/// property of every view type must reach the tree, with its value, or the page would silently lose it.
+@Suite struct MustacheTreeTests {
+    /// Compares a value with its tree, field by field (Mirror is fine here: this is the test).
+    func check(_ value: Any, _ tree: Any?, path: String) {
+        let mirror = Mirror(reflecting: value)
+        switch mirror.displayStyle {
+        case .optional:
+            if let wrapped = mirror.children.first?.value { check(wrapped, tree, path: path) } else { #expect(tree == nil, "\(path) should be absent") }
+        case .struct:
+            guard let object = tree as? [String: Any] else { Issue.record("\(path) is not an object in the tree"); return }
+            var expected: Set<String> = []
+            for child in mirror.children {
+                guard let label = child.label else { continue }
+                let isNil = Mirror(reflecting: child.value).displayStyle == .optional && Mirror(reflecting: child.value).children.isEmpty
+                if !isNil { expected.insert(label) }
+                check(child.value, object[label], path: "\(path).\(label)")
             }
-            #expect((value.probe(label) != nil) == !isNil, "\(type(of: value)).\(label) is not answered")
+            #expect(Set(object.keys) == expected, "\(path): the tree has \(object.keys.sorted()), the view \(expected.sorted())")
+        case .collection:
+            guard let items = tree as? [Any] else { Issue.record("\(path) is not an array in the tree"); return }
+            let values = mirror.children.map(\.value)
+            #expect(items.count == values.count, "\(path): \(items.count) items, not \(values.count)")
+            for (index, (item, value)) in zip(items, values).enumerated() { check(value, item, path: "\(path)[\(index)]") }
+        default:
+            if let text = value as? String { #expect(tree as? String == text, "\(path) differs") }
+            else if let flag = value as? Bool { #expect(tree as? Bool == flag, "\(path) differs") }
+            else { Issue.record("\(path): a view holds only strings, booleans, structs and arrays, not \(type(of: value))") }
         }
     }
 
-    @Test func everyPropertyOfTheViewIsAnswered() throws {
+    @Test func everyPropertyOfTheViewReachesTheTemplate() throws {
         let view = try StatusPageModel.build(PageFixture.snapshot(), history: PageFixture.history(), request: PageRequest(), links: .query,
                                              staleness: Staleness(since: nil), alerts: AlertSummary(problems: [
                                                 AlertProblem(unitID: "bac-binh", localDay: LocalDate(year: 2026, month: 6, day: 1), status: .failed, reason: "x")]))
-        check(view)
-        check(view.labels)
-        check(view.summary)
-        check(view.languageLink)
-        let card = try #require(view.sections.flatMap(\.cards).first { $0.spark != nil && $0.projection != nil })
-        check(card)
-        check(try #require(card.spark))
-        check(try #require(card.projection))
-        check(try #require(view.sections.first))
-        check(try #require(view.unitRows.first))
-        check(try #require(view.unitRows.first?.cells.first))
-        check(try #require(view.columns.first))
-        check(try #require(view.overdueTasks.first))
-        check(try #require(view.dossierRows.first))
-        check(try #require(view.alertProblems.first))
+        // The fixture fills every kind of row, so that each view type is compared.
+        let cards = view.sections.flatMap(\.cards)
+        #expect(cards.contains { $0.spark != nil && $0.projection != nil } && cards.contains { $0.gap == nil })
+        #expect(!view.unitRows.isEmpty && !view.overdueTasks.isEmpty && !view.dossierRows.isEmpty && !view.alertProblems.isEmpty)
+        check(view, MustacheEncoder.tree(view), path: "page")
     }
 }
 

@@ -1,7 +1,21 @@
+import ChisoCore
 import Foundation
 
 /// The JSON form of a snapshot (`/api/v1/snapshot`, `chiso snapshot --format json`).
+///
+/// The served document starts with `"stale"`, which changes between refreshes while the rest does
+/// not: `members` is encoded once per snapshot, and each answer is `opening(stale:)` + `members`.
 public enum SnapshotJSON {
+    /// The members of the document after its opening `{` (for the daemon, which adds `stale` first).
+    public static func members(_ snapshot: Snapshot) -> Data {
+        var document = encode(snapshot)
+        if document.first == UInt8(ascii: "{") { document.removeFirst() }
+        return document
+    }
+
+    /// The start of the served document, up to the members: `{"stale":false,`.
+    public static func opening(stale: Bool) -> String { stale ? #"{"stale":true,"# : #"{"stale":false,"# }
+
     struct Document: Encodable {
         var as_of: String
         var refreshed_at: String

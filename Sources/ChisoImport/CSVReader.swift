@@ -1,3 +1,4 @@
+import ChisoCore
 import Foundation
 
 /// Reads a CSV file as spreadsheets write it: UTF-8 with or without BOM, comma or semicolon

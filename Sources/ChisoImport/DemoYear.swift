@@ -1,3 +1,4 @@
+import ChisoCore
 import Foundation
 
 /// A deterministic, believable year of xã Bắc Bình for the demo (`chiso demo --seed N`): its

@@ -1,3 +1,4 @@
+import ChisoCore
 import Foundation
 
 /// The plan's appendix as data (`plan/ke-hoach-cchc-2026.tsv`): one row per appendix row, in the

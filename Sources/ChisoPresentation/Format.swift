@@ -1,3 +1,4 @@
+import ChisoCore
 import Foundation
 
 /// Text escaping and number/date formatting for people (the page, mails). Pure and locale-explicit:

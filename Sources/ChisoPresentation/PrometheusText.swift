@@ -1,3 +1,4 @@
+import ChisoCore
 import Foundation
 
 /// Renders a snapshot's figures in the Prometheus text format 0.0.4.

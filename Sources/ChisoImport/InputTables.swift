@@ -1,3 +1,4 @@
+import ChisoCore
 import Foundation
 
 /// The input tables of `inputs.md` as chiso imports them: columns, types, which may be left out

@@ -1,3 +1,4 @@
+import ChisoCore
 import Foundation
 
 /// A slice of a checked file: COPY lines and the file line of each.

@@ -1,0 +1,205 @@
+import ChisoAlerts
+import ChisoCore
+import ChisoStorage
+import Foundation
+import Logging
+
+/// Everything chiso runs with, resolved and checked: one part per concern, each reading its own
+/// keys (see each type's doc comment). A new setting is added to its part alone: reading a key
+/// is what makes it known to the config file, the `CHISO_*` variables and `check-config`.
+public struct Settings: Sendable {
+    public var configFile: String?
+    public var plan: PlanConfiguration
+    public var storage: DatabaseConfiguration
+    public var refresh: RefreshConfiguration
+    public var http: HTTPConfiguration
+    public var site: SiteConfiguration
+    public var log: LogConfiguration
+    public var alerts: AlertSettings
+
+    /// Reads every part from `reader`, in an order that names problems as a reader of the file
+    /// would meet them, then the file's unknown keys.
+    init(reader: SettingsReader) throws(ConfigurationErrors) {
+        configFile = reader.configFile
+        plan = PlanConfiguration(reader: reader.root)
+        storage = DatabaseConfiguration(reader: reader)
+        http = HTTPConfiguration(reader: reader.root)
+        refresh = RefreshConfiguration(reader: reader.root)
+        log = LogConfiguration(reader: reader.root)
+        site = SiteConfiguration(reader: reader.root)
+        alerts = AlertSettings(reader: reader.scoped(to: "alerts", environmentAlias: "alert"))
+        let problems = reader.problems + reader.unknownKeyProblems()
+        if !problems.isEmpty { throw ConfigurationErrors(problems) }
+    }
+}
+
+extension Settings {
+    // The settings most callers use, by their familiar names.
+    public var database: DatabaseLocation { storage.location }
+    public var schema: SchemaName { storage.schema }
+    public var statementTimeout: Duration { storage.statementTimeout }
+    public var timeZone: TimeZone { plan.timeZone }
+    public var asOf: Date? { plan.asOf }
+    public var catalogue: Catalogue { plan.catalogue }
+    public var calendar: PlanCalendar { PlanCalendar(timeZone: plan.timeZone) }
+    /// "Now" for every part: the fixed `as_of`, or the wall clock.
+    public var clock: EvaluationClock { EvaluationClock(asOf: plan.asOf) }
+    public var refreshInterval: Duration { refresh.interval }
+    public var refreshTimeout: Duration { refresh.timeout }
+    public var listenHost: String { http.host }
+    public var listenPort: Int { http.port }
+    public var outputDirectory: URL? { site.outputDirectory }
+    public var logLevel: Logger.Level { log.level }
+}
+
+/// The plan being tracked: `time_zone` (IANA name; default Asia/Ho_Chi_Minh), `as_of` (a fixed
+/// ISO 8601 instant; default: now at every pass; a bare local time is in `time_zone`), `catalogue`
+/// (a catalogue JSON file; default: the built-in 2026 catalogue).
+public struct PlanConfiguration: Sendable {
+    public var timeZone: TimeZone
+    public var asOf: Date?
+    public var catalogue: Catalogue
+
+    public static let defaultTimeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")!
+
+    init(reader: SettingsScope) {
+        // The time zone first: a bare `as_of` is local time.
+        let timeZone = reader.value("time_zone", default: Self.defaultTimeZone) { found throws(ConfigurationError) in
+            guard let zone = TimeZone(identifier: found.value) else {
+                throw ConfigurationError(setting: found.setting, problem: "unknown time zone '\(found.value)' (use an IANA name such as Asia/Ho_Chi_Minh)")
+            }
+            return zone
+        }
+        self.timeZone = timeZone
+        let calendar = PlanCalendar(timeZone: timeZone)
+        asOf = reader.value("as_of", default: nil) { found throws(ConfigurationError) -> Date? in
+            guard !found.value.isEmpty else { return nil }
+            guard let instant = calendar.parseInstant(found.value) else {
+                throw ConfigurationError(setting: found.setting, problem: "'\(found.value)' is not an ISO 8601 instant (e.g. 2026-06-15T10:00:00+07:00)")
+            }
+            return instant
+        }
+        catalogue = reader.value("catalogue", default: .builtIn) { found throws(ConfigurationError) in
+            let path = found.value.hasPrefix("/") ? found.value : (reader.configDirectory as NSString).appendingPathComponent(found.value)
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw ConfigurationError(setting: found.setting, problem: "catalogue file \(path) cannot be read")
+            }
+            do {
+                return try CatalogueFile.decode(data)
+            } catch let error as CatalogueFile.Invalid {
+                throw ConfigurationError(setting: found.setting, problem: "\(path): " + error.problems.map(\.description).joined(separator: "; "))
+            } catch {
+                throw ConfigurationError(setting: found.setting, problem: "\(path): \(error)")
+            }
+        }
+    }
+}
+
+/// The database: `database.url` (a `postgres://` URL; else `DATABASE_URL`, else libpq's `PG*`
+/// variables, else the local socket), `schema` (default chiso), `statement_timeout` (seconds,
+/// enforced by PostgreSQL on every statement; default 30).
+public struct DatabaseConfiguration: Sendable {
+    public var location: DatabaseLocation
+    public var schema: SchemaName
+    /// Bound on each SQL statement, enforced by PostgreSQL (`statement_timeout`).
+    public var statementTimeout: Duration
+
+    static let defaultSchema = try! SchemaName("chiso")
+
+    init(reader: SettingsReader) {
+        let root = reader.root
+        schema = root.value("schema", default: Self.defaultSchema) { found throws(ConfigurationError) in
+            do {
+                return try SchemaName(found.value)
+            } catch {
+                throw ConfigurationError(setting: found.setting,
+                                         problem: "'\(found.value)' is not a valid schema name (lower-case letters, digits and underscores, starting with a letter)")
+            }
+        }
+        statementTimeout = root.seconds("statement_timeout", default: 30, minimum: 1)
+        let database = reader.scoped(to: "database")
+        let environment = reader.environment
+        let fallback = DatabaseLocation(endpoint: .socket(path: "/var/run/postgresql/.s.PGSQL.5432"), user: "postgres", password: nil,
+                                        database: "chiso", tls: .disable)
+        do {
+            if let found = database.find("url") {
+                location = try DatabaseLocation.parse(url: found.value, setting: found.setting, environment: environment)
+            } else if let url = environment["DATABASE_URL"], !url.isEmpty {
+                location = try DatabaseLocation.parse(url: url, setting: "DATABASE_URL", environment: environment)
+            } else {
+                location = try DatabaseLocation.fromLibpqEnvironment(environment)
+            }
+        } catch {
+            database.report(error)
+            location = fallback
+        }
+    }
+}
+
+/// The refresh schedule: `refresh_interval` (seconds between refreshes; default 60),
+/// `refresh_timeout` (bound on a whole refresh, including waiting for a connection while the
+/// database is away; default 90).
+public struct RefreshConfiguration: Sendable {
+    public var interval: Duration
+    public var timeout: Duration
+
+    init(reader: SettingsScope) {
+        interval = reader.seconds("refresh_interval", default: 60, minimum: 1)
+        timeout = reader.seconds("refresh_timeout", default: 90, minimum: 1)
+    }
+}
+
+/// The HTTP server: `listen` (HOST:PORT or [IPv6]:PORT; default 127.0.0.1:8080; an empty host is 0.0.0.0).
+public struct HTTPConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+
+    init(reader: SettingsScope) {
+        (host, port) = reader.value("listen", default: ("127.0.0.1", 8080)) { found throws(ConfigurationError) in
+            try Self.parseListen(found.value, setting: found.setting)
+        }
+    }
+
+    static func parseListen(_ text: String, setting: String) throws(ConfigurationError) -> (String, Int) {
+        var host: Substring, portText: Substring
+        if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
+            host = text[text.index(after: text.startIndex)..<close]
+            let rest = text[text.index(after: close)...]
+            guard rest.hasPrefix(":") else { throw ConfigurationError(setting: setting, problem: "'\(text)' is not HOST:PORT") }
+            portText = rest.dropFirst()
+        } else {
+            guard let colon = text.lastIndex(of: ":") else { throw ConfigurationError(setting: setting, problem: "'\(text)' is not HOST:PORT") }
+            host = text[..<colon]
+            portText = text[text.index(after: colon)...]
+        }
+        guard let port = Int(portText), (0...65535).contains(port) else {
+            throw ConfigurationError(setting: setting, problem: "'\(portText)' in '\(text)' is not a port number")
+        }
+        if host.isEmpty { host = "0.0.0.0" }
+        return (String(host), port)
+    }
+}
+
+/// The static site: `output_dir`, where the status pages are written at every refresh (default
+/// ./site; relative to the config file's folder when the file sets it, else to the working
+/// directory, systemd's WorkingDirectory=; "" turns writing off).
+public struct SiteConfiguration: Sendable {
+    public var outputDirectory: URL?
+
+    init(reader: SettingsScope) {
+        let found = reader.find("output_dir")
+        let text = found?.value ?? "site"
+        guard !text.isEmpty else {
+            outputDirectory = nil
+            return
+        }
+        let path = reader.path(text, from: found)
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            reader.report(ConfigurationError(setting: found?.setting ?? "output_dir", problem: "\(path) exists and is not a directory"))
+            outputDirectory = nil
+            return
+        }
+        outputDirectory = URL(fileURLWithPath: path, isDirectory: true)
+    }
+}

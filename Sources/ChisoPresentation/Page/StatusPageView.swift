@@ -1,0 +1,110 @@
+import ChisoCore
+import Foundation
+
+/// Everything the status page template shows, already formatted and escaped-by-template:
+/// plain strings, booleans and arrays, so the mustache template holds no logic. Each field is
+/// declared once, here: the template reads it by name (ChisoWeb encodes the view for mustache),
+/// so a new field is this declaration, the line of the model that fills it, and the template.
+public struct StatusPageView: Sendable, Encodable {
+    public struct Link: Sendable, Encodable { public var label: String; public var href: String; public var current: Bool }
+    public struct Summary: Sendable, Encodable {
+        public var met: String, atRisk: String, missed: String, noData: String, total: String
+    }
+    public struct Projection: Sendable, Encodable {
+        public var projected: String
+        public var projectedStatusClass: String
+        public var requirement: String
+    }
+    public struct Spark: Sendable, Encodable {
+        public var points: String, lastX: String, lastY: String, targetY: String, description: String
+        public var hasLine: Bool
+    }
+    public struct Card: Sendable, Encodable {
+        public var id: String, planRef: String, name: String
+        public var value: String, target: String, gap: String?, counts: String
+        public var statusClass: String, statusLabel: String
+        public var manual: Bool
+        public var spark: Spark?
+        public var projection: Projection?
+    }
+    public struct Section: Sendable, Encodable {
+        public var ref: String, title: String, anchor: String
+        public var cards: [Card]
+        public var met: String, total: String
+    }
+    public struct Cell: Sendable, Encodable { public var text: String; public var mark: String; public var statusClass: String; public var statusLabel: String }
+    public struct Column: Sendable, Encodable { public var short: String; public var name: String }
+    public struct UnitRow: Sendable, Encodable {
+        public var name: String, href: String, overdueTasks: String
+        public var cells: [Cell]
+        public var missed: String
+    }
+    public struct TaskRow: Sendable, Encodable {
+        public var id: String, title: String, planRef: String, lead: String, monitoring: String, due: String, days: String
+    }
+    public struct AlertRow: Sendable, Encodable { public var unit: String, day: String, status: String, reason: String }
+    public struct DossierRow: Sendable, Encodable {
+        public var name: String, href: String?, overdue: String, lateWithoutApology: String, total: Bool
+    }
+
+    public var lang: String
+    public var title: String
+    public var heading: String
+    public var plan: String
+    public var breadcrumb: [Link]
+    public var hasBreadcrumb: Bool
+    public var asOf: String
+    public var stale: String?
+    public var periodTabs: [Link]
+    public var languageLink: Link
+    public var periodName: String
+    public var summary: Summary
+    public var sections: [Section]
+    public var columns: [Column]
+    public var unitRows: [UnitRow]
+    public var hasUnitRows: Bool
+    public var overdueTasks: [TaskRow]
+    public var hasOverdueTasks: Bool
+    public var overdueCount: String
+    /// "… và 123 nhiệm vụ khác" when a table shows only the first `TasksModel.rowsPerTable`.
+    public var moreOverdueTasks: String?
+    public var moreDueSoonTasks: String?
+    public var dueSoonTasks: [TaskRow]
+    public var hasDueSoonTasks: Bool
+    public var dossierRows: [DossierRow]
+    /// Digests that reached nobody (no address) or failed for good, last 7 days: never silently dropped.
+    public var alertProblems: [AlertRow]
+    public var hasAlertProblems: Bool
+    /// Whether chiso serves this page (the JSON and metrics links work) rather than a file on disk.
+    public var served: Bool
+    /// The A4 page header (`@page @top-left`), as a CSS string literal: every character but letters,
+    /// digits and spaces is a CSS escape, so no text can leave the string or the style element.
+    public var printHeader: String
+    public var jsonHref: String
+    public var metricsHref: String
+    public var generatedAt: String
+    public var labels: PageLabels
+}
+
+extension IndicatorStatus {
+    /// A one-character mark that, with the colour, tells the status in dense tables (legend below them).
+    public var mark: String {
+        switch self {
+        case .met: "✓"
+        case .atRisk: "!"
+        case .missed: "✗"
+        case .noData: ""
+        }
+    }
+
+    /// The CSS class of a status (colour is never the only signal: the label is always printed).
+    public var cssClass: String {
+        switch self {
+        case .met: "met"
+        case .atRisk: "at-risk"
+        case .missed: "missed"
+        case .noData: "no-data"
+        }
+    }
+}
+
