@@ -1,6 +1,10 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+/// The strictness hummingbird itself builds with: `any` spelled out on every existential, and a
+/// member used only where its module is imported in that file.
+let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny"), .enableUpcomingFeature("MemberImportVisibility")]
+
 let package = Package(
     name: "chiso",
     platforms: [.macOS(.v15)],
@@ -15,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.0"),
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.0"),
@@ -26,17 +31,19 @@ let package = Package(
         // No I/O; time is a parameter.
         .target(
             name: "ChisoCore",
-            resources: [.embedInCode("Catalogue/catalogue-2026.json")]
+            resources: [.embedInCode("Catalogue/catalogue-2026.json")],
+            swiftSettings: strict
         ),
         // How the domain is shown and exchanged: the page's view model, words and numbers for
         // people, the Prometheus text and the JSON document. Pure, like the core.
-        .target(name: "ChisoPresentation", dependencies: ["ChisoCore"]),
+        .target(name: "ChisoPresentation", dependencies: ["ChisoCore"], swiftSettings: strict),
         // Data in: CSV files of the input contract, the plan's appendix, the demo year. Pure (the
         // database side of an import is in ChisoStorage).
         .target(
             name: "ChisoImport",
             dependencies: ["ChisoCore"],
-            resources: [.embedInCode("Plan/ke-hoach-cchc-2026.tsv")]
+            resources: [.embedInCode("Plan/ke-hoach-cchc-2026.tsv")],
+            swiftSettings: strict
         ),
         // All SQL lives here, and nowhere else.
         .target(
@@ -51,7 +58,8 @@ let package = Package(
                 .embedInCode("Migrations/V002__snapshot_history.sql"),
                 .embedInCode("Migrations/V003__trend_index.sql"),
                 .embedInCode("Migrations/V004__alert_outbox.sql"),
-            ]
+            ],
+            swiftSettings: strict
         ),
         .target(
             name: "ChisoWeb",
@@ -62,7 +70,8 @@ let package = Package(
             ],
             // Static -> ../../static: the stylesheet and templates live at the top level.
             exclude: ["Static/mail"],
-            resources: [.embedInCode("Static/chiso.css"), .embedInCode("Static/status.mustache")]
+            resources: [.embedInCode("Static/chiso.css"), .embedInCode("Static/status.mustache")],
+            swiftSettings: strict
         ),
         // Alerts: the digest mail (templates in static/), the mail command and the webhook.
         .target(
@@ -74,7 +83,8 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
-            resources: [.embedInCode("Mail/digest.txt.mustache"), .embedInCode("Mail/digest.html.mustache")]
+            resources: [.embedInCode("Mail/digest.txt.mustache"), .embedInCode("Mail/digest.html.mustache")],
+            swiftSettings: strict
         ),
         .target(
             name: "ChisoApp",
@@ -88,21 +98,25 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
-            ]
+            ],
+            swiftSettings: strict
         ),
-        .executableTarget(name: "chiso", dependencies: ["ChisoApp"]),
-        .testTarget(name: "ChisoCoreTests", dependencies: ["ChisoCore"]),
-        .testTarget(name: "ChisoPresentationTests", dependencies: ["ChisoCore", "ChisoPresentation"]),
-        .testTarget(name: "ChisoWebTests", dependencies: ["ChisoCore", "ChisoPresentation", "ChisoWeb"]),
-        .testTarget(name: "ChisoAlertsTests", dependencies: ["ChisoCore", "ChisoAlerts"]),
+        .executableTarget(
+            name: "chiso", dependencies: ["ChisoApp", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: strict),
+        .testTarget(name: "ChisoCoreTests", dependencies: ["ChisoCore"], swiftSettings: strict),
+        .testTarget(name: "ChisoPresentationTests", dependencies: ["ChisoCore", "ChisoPresentation"], swiftSettings: strict),
+        .testTarget(name: "ChisoWebTests", dependencies: ["ChisoCore", "ChisoPresentation", "ChisoWeb"], swiftSettings: strict),
+        .testTarget(name: "ChisoAlertsTests", dependencies: ["ChisoCore", "ChisoAlerts"], swiftSettings: strict),
         .testTarget(
             name: "ChisoIntegrationTests",
             dependencies: [
                 "ChisoApp", "ChisoCore", "ChisoPresentation", "ChisoImport", "ChisoStorage", "ChisoWeb", "ChisoAlerts",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOFoundationEssentialsCompat", package: "swift-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
-            resources: [.copy("Fixtures"), .copy("Golden"), .copy("BadConfigs"), .copy("Imports")]
+            resources: [.copy("Fixtures"), .copy("Golden"), .copy("BadConfigs"), .copy("Imports")],
+            swiftSettings: strict
         ),
     ]
 )

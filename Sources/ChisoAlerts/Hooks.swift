@@ -110,11 +110,15 @@ public struct SendmailHook: DeliveryHook {
         let arguments = Arguments(Array(argv.dropFirst()))
         let limit = timeout
         let platformOptions = options
-        let outcome: Result<ExecutionResult<Void, DiscardedOutput, StringOutput<UTF8>>, any Error>? = await withTaskGroup(of: Result<ExecutionResult<Void, DiscardedOutput, StringOutput<UTF8>>, any Error>?.self) { group in
+        let outcome: Result<ExecutionResult<Void, DiscardedOutput, StringOutput<UTF8>>, any Error>? = await withTaskGroup(
+            of: Result<ExecutionResult<Void, DiscardedOutput, StringOutput<UTF8>>, any Error>?.self
+        ) { group in
             group.addTask {
                 do {
-                    return .success(try await run(executable, arguments: arguments, platformOptions: platformOptions,
-                                                  input: .fileDescriptor(input, closeAfterSpawningProcess: true), output: .discarded, error: .string(limit: 4096)))
+                    return .success(
+                        try await run(
+                            executable, arguments: arguments, platformOptions: platformOptions,
+                            input: .fileDescriptor(input, closeAfterSpawningProcess: true), output: .discarded, error: .string(limit: 4096)))
                 } catch {
                     return .failure(error)
                 }

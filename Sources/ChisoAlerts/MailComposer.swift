@@ -36,7 +36,8 @@ public struct MailComposer: Sendable {
 
         var header: String {
             guard let name else { return address }
-            let encoded = name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == " " || $0 == "-") }
+            let encoded =
+                name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == " " || $0 == "-") }
                 ? name : MailComposer.encodedWords(name).joined(separator: " ")
             return "\(encoded) <\(address)>"
         }
@@ -49,7 +50,9 @@ public struct MailComposer: Sendable {
     /// Random part of Message-IDs and MIME boundaries (injected: tests fix it).
     public let token: @Sendable () -> String
 
-    public init(sender: Sender, calendar: PlanCalendar, pageURL: String? = nil, token: @escaping @Sendable () -> String = { MailComposer.randomToken() }) {
+    public init(
+        sender: Sender, calendar: PlanCalendar, pageURL: String? = nil, token: @escaping @Sendable () -> String = { MailComposer.randomToken() }
+    ) {
         self.sender = sender
         self.calendar = calendar
         self.pageURL = pageURL
@@ -122,8 +125,9 @@ public struct MailComposer: Sendable {
             total > shown ? "… và \(Format.integer(total - shown, lang)) hồ sơ khác" : nil
         }
         func line(_ entry: Digest.Line) -> Line {
-            Line(id: Self.oneLine(entry.task.id), planRef: entry.task.planRef.map(Self.oneLine), title: Self.oneLine(entry.task.title),
-                 due: Format.date(entry.task.dueDate, lang), days: Format.integer(entry.days, lang), escalated: entry.escalated)
+            Line(
+                id: Self.oneLine(entry.task.id), planRef: entry.task.planRef.map(Self.oneLine), title: Self.oneLine(entry.task.title),
+                due: Format.date(entry.task.dueDate, lang), days: Format.integer(entry.days, lang), escalated: entry.escalated)
         }
         let view = View(
             unitName: Self.oneLine(digest.unit.name), subject: subject, year: String(digest.localDay.year),
@@ -131,8 +135,9 @@ public struct MailComposer: Sendable {
             overdue: digest.overdue.map(line), hasOverdue: !digest.overdue.isEmpty, overdueCount: Format.integer(digest.overdue.count, lang),
             dueSoon: digest.dueSoon.map(line), hasDueSoon: !digest.dueSoon.isEmpty, dueSoonCount: Format.integer(digest.dueSoon.count, lang),
             completed: digest.completed.map {
-                Done(id: Self.oneLine($0.id), planRef: $0.planRef.map(Self.oneLine), title: Self.oneLine($0.title),
-                     done: Format.dateTime($0.doneAt, calendar: calendar, lang))
+                Done(
+                    id: Self.oneLine($0.id), planRef: $0.planRef.map(Self.oneLine), title: Self.oneLine($0.title),
+                    done: Format.dateTime($0.doneAt, calendar: calendar, lang))
             },
             hasCompleted: !digest.completed.isEmpty, completedCount: Format.integer(digest.completed.count, lang),
             hasDossiers: digest.overdueDossiers > 0 || digest.lateWithoutApology > 0,
@@ -230,7 +235,9 @@ public struct MailComposer: Sendable {
     /// The digest as JSON, for the webhook.
     static func payload(_ digest: Digest, messageID: String, subject: String) -> String {
         func line(_ entry: Digest.Line, daysKey: String) -> [String: Any] {
-            var object: [String: Any] = ["id": entry.task.id, "title": entry.task.title, "due_date": entry.task.dueDate.description, daysKey: entry.days]
+            var object: [String: Any] = [
+                "id": entry.task.id, "title": entry.task.title, "due_date": entry.task.dueDate.description, daysKey: entry.days,
+            ]
             object["plan_ref"] = entry.task.planRef ?? NSNull()
             if daysKey == "days_overdue" { object["escalated"] = entry.escalated }
             return object

@@ -98,8 +98,9 @@ public struct AlertService<C: Clock>: Service where C.Duration == Duration {
     public func decide(at instant: Date, record: Bool) async throws -> [OutboxEntry] {
         let composer = self.composer, policy = settings.policy, calendar = self.calendar, webhook = self.webhook != nil
         return try await outbox.decide(AlertReadWindow(asOf: instant, policy: policy, calendar: calendar), record: record) { inputs, previous in
-            AlertDecider.entries(inputs, previous: previous, policy: policy, now: instant, calendar: calendar, webhook: webhook,
-                                 compose: composer.compose)
+            AlertDecider.entries(
+                inputs, previous: previous, policy: policy, now: instant, calendar: calendar, webhook: webhook,
+                compose: composer.compose)
         }
     }
 
@@ -149,11 +150,13 @@ public struct AlertService<C: Clock>: Service where C.Duration == Duration {
             do {
                 if let failure {
                     let attempts = entry.attempts + 1
-                    let retryAt = attempts >= settings.maxAttempts ? nil : instant.addingTimeInterval(settings.retryDelay(afterAttempts: attempts).seconds)
+                    let retryAt =
+                        attempts >= settings.maxAttempts ? nil : instant.addingTimeInterval(settings.retryDelay(afterAttempts: attempts).seconds)
                     try await outbox.markFailed(entry.id, error: failure, retryAt: retryAt)
                     report.failed.append(entry.unitID)
                     if let retryAt {
-                        logger.warning("alert for \(entry.unitID) not delivered (attempt \(attempts) of \(settings.maxAttempts)); retry at \(calendar.rfc3339(retryAt)): \(failure)")
+                        let attempt = "attempt \(attempts) of \(settings.maxAttempts)"
+                        logger.warning("alert for \(entry.unitID) not delivered (\(attempt)); retry at \(calendar.rfc3339(retryAt)): \(failure)")
                     } else {
                         logger.error("alert for \(entry.unitID) failed for good after \(attempts) attempts: \(failure)")
                     }

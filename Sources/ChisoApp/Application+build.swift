@@ -23,11 +23,12 @@ extension DatabaseLocation {
         case .socket(let path):
             configuration = .init(unixSocketPath: path, username: user, password: password, database: database)
         case .tcp(let host, let port):
-            let tls: PostgresClient.Configuration.TLS = switch self.tls {
-            case .disable: .disable
-            case .prefer: .prefer(.makeClientConfiguration())
-            case .require: .require(.makeClientConfiguration())
-            }
+            let tls: PostgresClient.Configuration.TLS =
+                switch self.tls {
+                case .disable: .disable
+                case .prefer: .prefer(.makeClientConfiguration())
+                case .require: .require(.makeClientConfiguration())
+                }
             configuration = .init(host: host, port: port, username: user, password: password, database: database, tls: tls)
         }
         configuration.options.connectTimeout = .seconds(10)
@@ -51,9 +52,13 @@ public func buildApplication(
     let store = SnapshotStore()
     let metrics = OperationalMetrics()
     let refresher = Refresher(
-        pipeline: makePipeline(settings, source: source ?? PostgresKPISource(
-            client: client, schema: settings.schema, statementTimeout: settings.statementTimeout, logger: logger)),
-        history: history ?? PostgresSnapshotHistory(client: client, schema: settings.schema, statementTimeout: settings.statementTimeout, logger: logger),
+        pipeline: makePipeline(
+            settings,
+            source: source
+                ?? PostgresKPISource(
+                    client: client, schema: settings.schema, statementTimeout: settings.statementTimeout, logger: logger)),
+        history: history
+            ?? PostgresSnapshotHistory(client: client, schema: settings.schema, statementTimeout: settings.statementTimeout, logger: logger),
         store: store, site: settings.outputDirectory.map { StaticSite(directory: $0) }, metrics: metrics.refresh,
         interval: settings.refreshInterval, time: time, clock: ContinuousClock(), logger: logger)
     var services: [any Service] = [client, refresher]
@@ -61,8 +66,9 @@ public func buildApplication(
         services.append(makeAlertService(settings, client: client, store: store, metrics: metrics.alerts, logger: logger, time: time))
     }
     let router = Router()
-    Routes.add(to: router, store: store, operationalMetrics: { metrics.render() },
-               staleAfter: settings.refreshInterval * 3, now: { time.now() })
+    Routes.add(
+        to: router, store: store, operationalMetrics: { metrics.render() },
+        staleAfter: settings.refreshInterval * 3, now: { time.now() })
     let application = Application(
         router: router,
         configuration: .init(address: .hostname(settings.listenHost, port: settings.listenPort), serverName: "chiso"),
@@ -73,11 +79,13 @@ public func buildApplication(
 
 /// Read → evaluate with the configured catalogue, time zone and refresh timeout.
 public func makePipeline(_ settings: Settings, source: any KPISource) -> SnapshotPipeline {
-    SnapshotPipeline(source: source, evaluator: Evaluator(catalogue: settings.catalogue, calendar: settings.calendar), timeout: settings.refreshTimeout)
+    SnapshotPipeline(
+        source: source, evaluator: Evaluator(catalogue: settings.catalogue, calendar: settings.calendar), timeout: settings.refreshTimeout)
 }
 
 /// Runs `body` with a live PostgreSQL client (for the one-shot commands).
-func withDatabase<T: Sendable>(_ settings: Settings, logger: Logger, _ body: @escaping @Sendable (PostgresClient) async throws -> T) async throws -> T {
+func withDatabase<T: Sendable>(_ settings: Settings, logger: Logger, _ body: @escaping @Sendable (PostgresClient) async throws -> T) async throws -> T
+{
     let client = PostgresClient(configuration: settings.database.clientConfiguration, backgroundLogger: logger)
     return try await withThrowingTaskGroup(of: T?.self) { group in
         group.addTask {

@@ -1,16 +1,17 @@
 import ArgumentParser
-#if canImport(Glibc)
-import Glibc
-#endif
 import ChisoAlerts
 import ChisoCore
-import ChisoPresentation
 import ChisoImport
+import ChisoPresentation
 import ChisoStorage
 import ChisoWeb
 import Foundation
 import Hummingbird
 import Logging
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Resolves the settings from a command's option groups, or prints every problem and exits non-zero.
 func resolveSettings(_ configFile: ConfigFileOption, _ groups: any SettingsOptions...) async -> Settings {
@@ -31,7 +32,10 @@ public struct ChisoCommand: AsyncParsableCommand {
         commandName: "chiso",
         abstract: "How far a commune stands from its administrative-reform targets.",
         version: ChisoVersion.current,
-        subcommands: [Serve.self, Migrate.self, SnapshotCommand.self, CheckConfig.self, AlertsCommand.self, ImportCommand.self, DemoCommand.self, BackfillHistory.self])
+        subcommands: [
+            Serve.self, Migrate.self, SnapshotCommand.self, CheckConfig.self, AlertsCommand.self, ImportCommand.self, DemoCommand.self,
+            BackfillHistory.self,
+        ])
 
     public init() {}
 }
@@ -46,10 +50,12 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         let settings = await resolveSettings(configFile, database, plan, daemon)
         let logger = settings.log.makeLogger()
-        logger.info("chiso \(ChisoVersion.current) starting", metadata: [
-            "database": "\(settings.database)", "schema": "\(settings.schema)",
-            "listen": "\(settings.listenHost):\(settings.listenPort)", "time_zone": "\(settings.timeZone.identifier)",
-        ])
+        logger.info(
+            "chiso \(ChisoVersion.current) starting",
+            metadata: [
+                "database": "\(settings.database)", "schema": "\(settings.schema)",
+                "listen": "\(settings.listenHost):\(settings.listenPort)", "time_zone": "\(settings.timeZone.identifier)",
+            ])
         let (application, _) = buildApplication(settings, logger: logger)
         try await application.runService()
     }
@@ -69,9 +75,10 @@ struct Migrate: AsyncParsableCommand {
                     try await Migrator(client: client, schema: settings.schema, logger: logger).migrate()
                 }
             }
-            print(applied.isEmpty
-                  ? "schema \(settings.schema) is up to date"
-                  : "schema \(settings.schema): applied \(applied.map { "V\($0)" }.joined(separator: ", "))")
+            print(
+                applied.isEmpty
+                    ? "schema \(settings.schema) is up to date"
+                    : "schema \(settings.schema): applied \(applied.map { "V\($0)" }.joined(separator: ", "))")
         } catch {
             fail("migrate: \(DatabaseFailure.describe(error))")
         }
@@ -95,21 +102,25 @@ struct SnapshotCommand: AsyncParsableCommand {
         do {
             let made = try await withDatabase(settings, logger: logger) { client in
                 let source = PostgresKPISource(client: client, schema: settings.schema, statementTimeout: settings.statementTimeout, logger: logger)
-                return try await makePipeline(settings, source: source).snapshot(asOf: instant, refreshedAt: { time.now() }, clock: clock, operation: "snapshot")
+                return try await makePipeline(settings, source: source).snapshot(
+                    asOf: instant, refreshedAt: { time.now() }, clock: clock, operation: "snapshot")
             }
             let started = clock.now
-            let output: Data = switch format {
-            case .json: SnapshotJSON.encode(made.snapshot) + Data("\n".utf8)
-            case .prometheus: Data(PrometheusText.render(made.snapshot).utf8)
-            case .html: Data(try StatusPage.render(made.snapshot, links: .files).utf8)
-            }
+            let output: Data =
+                switch format {
+                case .json: SnapshotJSON.encode(made.snapshot) + Data("\n".utf8)
+                case .prometheus: Data(PrometheusText.render(made.snapshot).utf8)
+                case .html: Data(try StatusPage.render(made.snapshot, links: .files).utf8)
+                }
             let rendered = started.duration(to: clock.now)
             FileHandle.standardOutput.write(output)
             // Where the time goes, for scripts/bench (`CHISO_LOG_LEVEL=debug`).
-            logger.debug("snapshot timing", metadata: [
-                "read_seconds": "\(made.readSeconds)", "evaluate_seconds": "\(made.evaluateSeconds)",
-                "render_seconds": "\(rendered.seconds)", "results": "\(made.snapshot.results.count)",
-            ])
+            logger.debug(
+                "snapshot timing",
+                metadata: [
+                    "read_seconds": "\(made.readSeconds)", "evaluate_seconds": "\(made.evaluateSeconds)",
+                    "render_seconds": "\(rendered.seconds)", "results": "\(made.snapshot.results.count)",
+                ])
         } catch {
             fail("snapshot: \(DatabaseFailure.describe(error))")
         }
@@ -126,8 +137,9 @@ struct CheckConfig: AsyncParsableCommand {
             for error in errors.errors { FileHandle.standardError.write(Data("chiso: configuration: \(error)\n".utf8)) }
             fail("\(errors.errors.count) configuration problem\(errors.errors.count == 1 ? "" : "s")")
         case .success(let settings):
-            print("configuration ok: database \(settings.database), schema \(settings.schema), listen \(settings.listenHost):\(settings.listenPort), "
-                  + "time zone \(settings.timeZone.identifier), \(settings.catalogue.indicators.count) indicators")
+            print(
+                "configuration ok: database \(settings.database), schema \(settings.schema), listen \(settings.listenHost):\(settings.listenPort), "
+                    + "time zone \(settings.timeZone.identifier), \(settings.catalogue.indicators.count) indicators")
         }
     }
 }
@@ -163,13 +175,15 @@ struct BackfillHistory: AsyncParsableCommand {
             let stored = try await withDatabase(settings, logger: logger) { client in
                 let source = PostgresKPISource(client: client, schema: settings.schema, statementTimeout: settings.statementTimeout, logger: logger)
                 let pipeline = makePipeline(settings, source: source)
-                let history = PostgresSnapshotHistory(client: client, schema: settings.schema, statementTimeout: settings.statementTimeout, logger: logger)
+                let history = PostgresSnapshotHistory(
+                    client: client, schema: settings.schema, statementTimeout: settings.statementTimeout, logger: logger)
                 var day = first
                 var count = 0
                 while day < today {
                     // Each day as of its last second, from the data as stored now.
                     let instant = calendar.startOfDay(day.adding(days: 1)).addingTimeInterval(-1)
-                    let made = try await pipeline.snapshot(asOf: instant, refreshedAt: { time.now() }, clock: ContinuousClock(), operation: "backfill-history")
+                    let made = try await pipeline.snapshot(
+                        asOf: instant, refreshedAt: { time.now() }, clock: ContinuousClock(), operation: "backfill-history")
                     try await history.append(made.snapshot)
                     count += 1
                     day = day.adding(days: step)
@@ -206,13 +220,15 @@ struct AlertsCommand: AsyncParsableCommand {
         }
         let calendar = settings.calendar
         if !settings.alerts.policy.digestsAreDue(at: instant, calendar: calendar) {
-            print("no digests at \(calendar.rfc3339(instant)): not a working day or before \(String(format: "%02d:%02d", settings.alerts.policy.sendAtMinute / 60, settings.alerts.policy.sendAtMinute % 60))")
+            let minute = settings.alerts.policy.sendAtMinute
+            print("no digests at \(calendar.rfc3339(instant)): not a working day or before \(String(format: "%02d:%02d", minute / 60, minute % 60))")
         }
         for entry in report.decided {
             if dryRun {
                 print(AlertsCommand.readable(entry))
             } else {
-                print("decided: \(entry.unitID) → \(entry.mail.to.isEmpty ? "(undeliverable: no address)" : (entry.mail.to + entry.mail.cc).joined(separator: ", ")): \(entry.mail.subject)")
+                let recipients = entry.mail.to.isEmpty ? "(undeliverable: no address)" : (entry.mail.to + entry.mail.cc).joined(separator: ", ")
+                print("decided: \(entry.unitID) → \(recipients): \(entry.mail.subject)")
             }
         }
         for unit in report.delivered { print("delivered: \(unit)") }
@@ -231,7 +247,8 @@ struct AlertsCommand: AsyncParsableCommand {
             let encoded = rest.prefix { $0 != "-" }.replacingOccurrences(of: "\r\n", with: "")
             text = Data(base64Encoded: encoded).map { String(decoding: $0, as: UTF8.self) } ?? ""
         }
-        return "=== \(entry.unitID) (\(entry.status.rawValue))\n\(headers.replacingOccurrences(of: "\r\n", with: "\n"))\nSubject (decoded): \(entry.mail.subject)\n\n\(text)"
+        let header = "=== \(entry.unitID) (\(entry.status.rawValue))\n\(headers.replacingOccurrences(of: "\r\n", with: "\n"))"
+        return "\(header)\nSubject (decoded): \(entry.mail.subject)\n\n\(text)"
     }
 }
 
@@ -286,7 +303,10 @@ struct ImportCommand: AsyncParsableCommand {
             if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
             let seconds = started.duration(to: ContinuousClock.now).seconds
             let rate = seconds > 0 ? Int(Double(outcome.rows) / seconds) : outcome.rows
-            print("\(dryRun ? "dry run: would load" : "loaded") \(fileName) into \(rows.table.name): \(outcome.rows) rows (\(outcome.inserted) new, \(outcome.updated) updated) in \(String(format: "%.2f", seconds)) s (\(rate) rows/s)\(dryRun ? "; nothing changed" : "")")
+            let counts = "\(outcome.rows) rows (\(outcome.inserted) new, \(outcome.updated) updated)"
+            let speed = "in \(String(format: "%.2f", seconds)) s (\(rate) rows/s)"
+            let verb = dryRun ? "dry run: would load" : "loaded"
+            print("\(verb) \(fileName) into \(rows.table.name): \(counts) \(speed)\(dryRun ? "; nothing changed" : "")")
         } catch let errors as ImportErrors {
             if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
             Self.refuse(errors, fileName: fileName)

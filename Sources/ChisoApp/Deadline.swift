@@ -37,7 +37,9 @@ func withDeadline<T: Sendable, C: Clock>(
                 outcome.finish(.failure(DeadlineExceeded(operation: operation, limit: limit)))
                 work.cancel()
             }
-            outcome.onFinish { work.cancel(); timer.cancel() }
+            outcome.onFinish {
+                work.cancel(); timer.cancel()
+            }
         }
     } onCancel: {
         outcome.finish(.failure(CancellationError()))

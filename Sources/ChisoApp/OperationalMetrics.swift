@@ -18,8 +18,10 @@ public final class OperationalMetrics: Sendable {
     public init() {
         refresh = RefreshMetrics(registry: registry)
         alerts = AlertMetrics(registry: registry)
-        registry.makeGauge(descriptor: Self.descriptor(MetricName.buildInfo, metric: "build", unit: "info"),
-                           labels: [("version", ChisoVersion.current)]).set(to: 1.0)
+        registry.makeGauge(
+            descriptor: Self.descriptor(MetricName.buildInfo, metric: "build", unit: "info"),
+            labels: [("version", ChisoVersion.current)]
+        ).set(to: 1.0)
     }
 
     public func render() -> [UInt8] { registry.emitToBuffer() }
@@ -40,10 +42,13 @@ public final class RefreshMetrics: Sendable {
 
     init(registry: PrometheusCollectorRegistry) {
         sourceUp = registry.makeGauge(descriptor: OperationalMetrics.descriptor(MetricName.sourceUp, metric: "source", unit: "up"))
-        lastSuccess = registry.makeGauge(descriptor: OperationalMetrics.descriptor(
-            MetricName.refreshLastSuccess, metric: "refresh_last_success_timestamp", unit: "seconds"))
-        duration = registry.makeGauge(descriptor: OperationalMetrics.descriptor(MetricName.refreshDuration, metric: "refresh_duration", unit: "seconds"))
-        failures = registry.makeCounter(descriptor: OperationalMetrics.descriptor(MetricName.refreshFailures, metric: "refresh_failures", unit: "total"))
+        lastSuccess = registry.makeGauge(
+            descriptor: OperationalMetrics.descriptor(
+                MetricName.refreshLastSuccess, metric: "refresh_last_success_timestamp", unit: "seconds"))
+        duration = registry.makeGauge(
+            descriptor: OperationalMetrics.descriptor(MetricName.refreshDuration, metric: "refresh_duration", unit: "seconds"))
+        failures = registry.makeCounter(
+            descriptor: OperationalMetrics.descriptor(MetricName.refreshFailures, metric: "refresh_failures", unit: "total"))
         sourceUp.set(to: 0)
         failures.increment(by: Int64(0))
     }
@@ -82,8 +87,9 @@ public final class AlertMetrics: Sendable {
         self.sent = sent
         self.failed = failed
         pending = registry.makeGauge(descriptor: OperationalMetrics.descriptor(MetricName.alertsPending, metric: "alerts", unit: "pending"))
-        undeliverable = registry.makeGauge(descriptor: OperationalMetrics.descriptor(
-            MetricName.alertsUndeliverable, metric: "alerts", unit: "undeliverable"))
+        undeliverable = registry.makeGauge(
+            descriptor: OperationalMetrics.descriptor(
+                MetricName.alertsUndeliverable, metric: "alerts", unit: "undeliverable"))
         for counter in Array(sent.values) + Array(failed.values) { counter.increment(by: Int64(0)) }
     }
 

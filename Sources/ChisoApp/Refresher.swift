@@ -1,10 +1,11 @@
 import ChisoCore
-import ChisoStorage
 import ChisoPresentation
+import ChisoStorage
 import ChisoWeb
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// Computes a snapshot at start and then every refresh interval, and publishes it.
 ///
@@ -86,11 +87,14 @@ public struct Refresher<C: Clock>: Service where C.Duration == Duration {
             if outageLogged.exchange(false) {
                 logger.notice("refresh recovered; serving a fresh snapshot")
             }
-            logger.debug("refreshed", metadata: [
-                "results": "\(snapshot.results.count)", "seconds": "\(elapsed.seconds)",
-                "read_seconds": "\(made.readSeconds)", "evaluate_seconds": "\(made.evaluateSeconds)",
-                "history_seconds": "\(evaluated.duration(to: historyDone).seconds)", "render_seconds": "\(historyDone.duration(to: rendered).seconds)",
-            ])
+            logger.debug(
+                "refreshed",
+                metadata: [
+                    "results": "\(snapshot.results.count)", "seconds": "\(elapsed.seconds)",
+                    "read_seconds": "\(made.readSeconds)", "evaluate_seconds": "\(made.evaluateSeconds)",
+                    "history_seconds": "\(evaluated.duration(to: historyDone).seconds)",
+                    "render_seconds": "\(historyDone.duration(to: rendered).seconds)",
+                ])
             writeSite(published, staleness: nil)
             return true
         } catch {
@@ -152,8 +156,9 @@ public struct Refresher<C: Clock>: Service where C.Duration == Duration {
         }
         let wanted = Set(units)
         for result in snapshot.results where result.period == .year && wanted.contains(result.unitID) {
-            trend.append(indicator: result.indicator, unit: result.unitID,
-                         point: HistoryPoint(day: today, numerator: result.tally.numerator, denominator: result.tally.denominator))
+            trend.append(
+                indicator: result.indicator, unit: result.unitID,
+                point: HistoryPoint(day: today, numerator: result.tally.numerator, denominator: result.tally.denominator))
         }
         return trend
     }
@@ -164,8 +169,12 @@ public struct Refresher<C: Clock>: Service where C.Duration == Duration {
         let started = clock.now
         do {
             let bytes = try site.write(published, staleness: staleness)
-            logger.debug("status pages written", metadata: ["directory": "\(site.directory.path)", "index_bytes": "\(bytes)",
-                                                              "seconds": "\(started.duration(to: clock.now).seconds)"])
+            logger.debug(
+                "status pages written",
+                metadata: [
+                    "directory": "\(site.directory.path)", "index_bytes": "\(bytes)",
+                    "seconds": "\(started.duration(to: clock.now).seconds)",
+                ])
         } catch {
             logger.warning("\(error)")
         }
@@ -196,7 +205,9 @@ final class TrendCache: Sendable {
 /// Remembers whether the current outage has been logged.
 final class OutageFlag: Sendable {
     private let value = Mutex(false)
-    func exchange(_ new: Bool) -> Bool { value.withLock { old in defer { old = new }; return old } }
+    func exchange(_ new: Bool) -> Bool {
+        value.withLock { old in
+            defer { old = new }; return old
+        }
+    }
 }
-
-import Synchronization

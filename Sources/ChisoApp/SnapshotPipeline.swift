@@ -33,7 +33,8 @@ public struct SnapshotPipeline: Sendable {
         }
         let read = clock.now
         let snapshot = evaluator.evaluate(inputs, asOf: instant, refreshedAt: refreshedAt())
-        return Outcome(snapshot: snapshot, readSeconds: started.duration(to: read).seconds,
-                       evaluateSeconds: read.duration(to: clock.now).seconds)
+        return Outcome(
+            snapshot: snapshot, readSeconds: started.duration(to: read).seconds,
+            evaluateSeconds: read.duration(to: clock.now).seconds)
     }
 }

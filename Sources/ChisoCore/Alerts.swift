@@ -12,8 +12,10 @@ public struct AlertPolicy: Sendable, Equatable {
     /// A task overdue by at least this many days also goes to the unit head and the monitoring unit.
     public var escalateAfterDays: Int
 
-    public init(sendAtMinute: Int = 7 * 60 + 30, workingDays: Set<Int> = [1, 2, 3, 4, 5], holidays: Set<LocalDate> = [],
-                warnDays: Int = 3, escalateAfterDays: Int = 7) {
+    public init(
+        sendAtMinute: Int = 7 * 60 + 30, workingDays: Set<Int> = [1, 2, 3, 4, 5], holidays: Set<LocalDate> = [],
+        warnDays: Int = 3, escalateAfterDays: Int = 7
+    ) {
         self.sendAtMinute = sendAtMinute
         self.workingDays = workingDays
         self.holidays = holidays
@@ -89,8 +91,10 @@ public struct AlertInputs: Sendable {
     /// How many dossiers of each kind a digest names (the counts are always whole).
     public static let dossierLinesPerDigest = 20
 
-    public init(units: [Unit], openTasks: [OpenTask] = [], completedTasks: [CompletedTask] = [],
-                overdueDossiers: [String: Int] = [:], lateWithoutApology: [String: Int] = [:]) {
+    public init(
+        units: [Unit], openTasks: [OpenTask] = [], completedTasks: [CompletedTask] = [],
+        overdueDossiers: [String: Int] = [:], lateWithoutApology: [String: Int] = [:]
+    ) {
         self.units = units
         self.openTasks = openTasks
         self.completedTasks = completedTasks
@@ -144,8 +148,10 @@ public struct Digest: Sendable, Equatable {
     /// The previous digest of this unit, to thread the mails.
     public var previousMessageID: String?
 
-    public init(unit: Unit, localDay: LocalDate, decidedAt: Date, to: [String], cc: [String], overdue: [Line], dueSoon: [Line],
-                completed: [CompletedTask], overdueDossiers: Int, lateWithoutApology: Int, previousMessageID: String?) {
+    public init(
+        unit: Unit, localDay: LocalDate, decidedAt: Date, to: [String], cc: [String], overdue: [Line], dueSoon: [Line],
+        completed: [CompletedTask], overdueDossiers: Int, lateWithoutApology: Int, previousMessageID: String?
+    ) {
         self.unit = unit
         self.localDay = localDay
         self.decidedAt = decidedAt
@@ -203,9 +209,12 @@ public enum AlertPlanner {
             if previous[unit.id]?.localDay == today { continue }  // already decided today
             let tasks = inputs.openTasks.filter { $0.leadUnitID == unit.id }
             let overdue = tasks.filter { $0.dueDate < today }
-                .map { Digest.Line(task: $0, days: $0.dueDate.days(until: today), escalated: $0.dueDate.days(until: today) >= policy.escalateAfterDays) }
+                .map {
+                    Digest.Line(task: $0, days: $0.dueDate.days(until: today), escalated: $0.dueDate.days(until: today) >= policy.escalateAfterDays)
+                }
                 .sorted { ($0.days, $1.task.id) > ($1.days, $0.task.id) }
-            let dueSoon = policy.warnDays > 0
+            let dueSoon =
+                policy.warnDays > 0
                 ? tasks.filter { $0.dueDate >= today && $0.dueDate <= horizon }
                     .map { Digest.Line(task: $0, days: today.days(until: $0.dueDate), escalated: false) }
                     .sorted { ($0.days, $0.task.id) < ($1.days, $1.task.id) }
@@ -292,9 +301,11 @@ public struct OutboxEntry: Sendable, Equatable {
     public var taskIDs: [String]
     public var lastError: String?
 
-    public init(id: Int64, unitID: String, localDay: LocalDate, mail: ComposedMail, status: OutboxStatus, attempts: Int = 0,
-                mailSent: Bool = false, webhookPending: Bool = false, escalatedTaskIDs: [String] = [], taskIDs: [String] = [],
-                lastError: String? = nil) {
+    public init(
+        id: Int64, unitID: String, localDay: LocalDate, mail: ComposedMail, status: OutboxStatus, attempts: Int = 0,
+        mailSent: Bool = false, webhookPending: Bool = false, escalatedTaskIDs: [String] = [], taskIDs: [String] = [],
+        lastError: String? = nil
+    ) {
         self.taskIDs = taskIDs
         self.id = id
         self.unitID = unitID

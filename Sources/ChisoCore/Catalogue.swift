@@ -107,7 +107,9 @@ public struct Catalogue: Sendable, Equatable {
     public var sections: [PlanSection]
     public var indicators: [IndicatorDefinition]
 
-    public init(plan: String, defaultWarningMargin: Decimal = Decimal(string: "0.05")!, sections: [PlanSection] = [], indicators: [IndicatorDefinition]) {
+    public init(
+        plan: String, defaultWarningMargin: Decimal = Decimal(string: "0.05")!, sections: [PlanSection] = [], indicators: [IndicatorDefinition]
+    ) {
         self.plan = plan
         self.defaultWarningMargin = defaultWarningMargin
         self.sections = sections
@@ -179,7 +181,11 @@ extension Catalogue {
                 problems.append(.init(indicator: id, message: "id must be lower-case letters, digits and underscores"))
             }
             if indicator.source == .computed, ComputedIndicator(rawValue: id) == nil {
-                problems.append(.init(indicator: id, message: "unknown id for a computed indicator (known: \(ComputedIndicator.allCases.map(\.rawValue).joined(separator: ", ")))"))
+                problems.append(
+                    .init(
+                        indicator: id,
+                        message: "unknown id for a computed indicator (known: \(ComputedIndicator.allCases.map(\.rawValue).joined(separator: ", ")))")
+                )
             }
             if indicator.source == .manual, ComputedIndicator(rawValue: id) != nil {
                 problems.append(.init(indicator: id, message: "is a computed indicator but declared with source manual"))
@@ -258,17 +264,22 @@ public enum CatalogueFile {
             let source = raw.source.flatMap(IndicatorSource.init(rawValue:))
             let comparator = raw.comparator.flatMap(TargetComparator.init(rawValue:))
             if source == nil {
-                problems.append(.init(indicator: raw.id, message: "source \(raw.source.map { "'\($0)'" } ?? "is missing"); expected computed or manual"))
+                problems.append(
+                    .init(indicator: raw.id, message: "source \(raw.source.map { "'\($0)'" } ?? "is missing"); expected computed or manual"))
             }
             if comparator == nil {
-                problems.append(.init(indicator: raw.id, message: "bad comparator \(raw.comparator.map { "'\($0)'" } ?? "(missing)"); expected one of >, >=, <, <="))
+                problems.append(
+                    .init(
+                        indicator: raw.id, message: "bad comparator \(raw.comparator.map { "'\($0)'" } ?? "(missing)"); expected one of >, >=, <, <=")
+                )
             }
             if raw.target == nil { problems.append(.init(indicator: raw.id, message: "target is missing")) }
             guard let source, let comparator, let target = raw.target else { continue }
-            indicators.append(IndicatorDefinition(
-                id: raw.id, planRef: raw.planRef ?? "", source: source, comparator: comparator, target: target,
-                nameVI: raw.nameVI ?? "", nameEN: raw.nameEN ?? "", warningMargin: raw.warningMargin,
-                shortVI: raw.shortVI, shortEN: raw.shortEN))
+            indicators.append(
+                IndicatorDefinition(
+                    id: raw.id, planRef: raw.planRef ?? "", source: source, comparator: comparator, target: target,
+                    nameVI: raw.nameVI ?? "", nameEN: raw.nameEN ?? "", warningMargin: raw.warningMargin,
+                    shortVI: raw.shortVI, shortEN: raw.shortEN))
         }
         let catalogue = Catalogue(
             plan: document.plan ?? "",

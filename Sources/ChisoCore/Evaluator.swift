@@ -118,7 +118,8 @@ struct ManualPicker {
 
     func pick(indicator: String, unitID: String, period: Period) -> Tally? {
         guard let candidates = byKey[indicator + "\u{0}" + unitID] else { return nil }
-        let best = candidates
+        let best =
+            candidates
             .filter { $0.periodEnd >= period.startDate && $0.periodEnd <= period.endDate }
             .max { ($0.periodEnd, $0.recordedAt) < ($1.periodEnd, $1.recordedAt) }
         return best.map { Tally(numerator: $0.numerator, denominator: $0.denominator) }

@@ -86,7 +86,10 @@ public struct CSVRecordReader: Sendable {
             }
             let length = CSVFile.utf8Length(bytes, at: position)
             guard length > 0 else {
-                throw CSVFile.Invalid(description: "\(fileName):\(line): not UTF-8 text (byte 0x\(String(bytes[position], radix: 16, uppercase: true))); save the file as CSV UTF-8")
+                throw CSVFile.Invalid(
+                    description: "\(fileName):\(line): not UTF-8 text (byte 0x\(String(bytes[position], radix: 16, uppercase: true))); "
+                        + "save the file as CSV UTF-8"
+                )
             }
             position += length
         }

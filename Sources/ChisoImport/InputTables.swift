@@ -21,7 +21,10 @@ public struct InputTable: Sendable {
         /// The column's default, for an empty cell of a NOT NULL column that has one ("now": the import's time).
         public var defaultValue: String?
 
-        init(_ name: String, _ type: ColumnType, required: Bool = false, nullable: Bool = false, allowed: [String]? = nil, default defaultValue: String? = nil) {
+        init(
+            _ name: String, _ type: ColumnType, required: Bool = false, nullable: Bool = false, allowed: [String]? = nil,
+            default defaultValue: String? = nil
+        ) {
             self.name = name
             self.type = type
             self.required = required
@@ -38,59 +41,83 @@ public struct InputTable: Sendable {
     public func column(_ name: String) -> Column? { columns.first { $0.name == name } }
 
     public static let all: [InputTable] = [
-        InputTable(name: "units", columns: [
-            Column("id", .text, required: true), Column("parent_id", .text, nullable: true), Column("name", .text, required: true),
-            Column("kind", .text, required: true, allowed: ["province", "commune", "department", "center", "other"]),
-            Column("alert_email", .text, nullable: true), Column("head_email", .text, nullable: true),
-        ], primaryKey: ["id"]),
-        InputTable(name: "procedures", columns: [
-            Column("code", .text, required: true), Column("name", .text, required: true), Column("field", .text, nullable: true),
-            Column("service_level", .text, required: true, allowed: ["full", "partial", "none"]),
-            Column("full_online_eligible", .boolean, default: "f"), Column("has_fee", .boolean, default: "f"), Column("online_payment_enabled", .boolean, default: "f"),
-            Column("requires_result_document", .boolean, default: "t"), Column("published", .boolean, default: "t"), Column("location_independent", .boolean, default: "f"),
-            Column("internal", .boolean, default: "f"),
-        ], primaryKey: ["code"]),
-        InputTable(name: "dossiers", columns: [
-            Column("code", .text, required: true), Column("procedure_code", .text, required: true), Column("unit_id", .text, required: true),
-            Column("channel", .text, required: true, allowed: ["in_person", "online", "postal"]),
-            Column("status", .text, required: true, allowed: ["processing", "finished", "withdrawn", "rejected"]),
-            Column("received_at", .timestamp, required: true), Column("due_at", .timestamp, nullable: true),
-            Column("finished_at", .timestamp, nullable: true), Column("received_at_center", .boolean, default: "t"), Column("digitised", .boolean, default: "f"),
-            Column("reused_data", .boolean, default: "f"), Column("e_result", .boolean, default: "f"), Column("synced_national", .boolean, default: "f"),
-            Column("apologised_at", .timestamp, nullable: true), Column("updated_at", .timestamp, default: "now"),
-        ], primaryKey: ["code"]),
-        InputTable(name: "payments", columns: [
-            Column("id", .text, required: true), Column("dossier_code", .text, required: true), Column("paid_at", .timestamp, required: true),
-            Column("amount", .numeric, required: true),
-            Column("method", .text, required: true, allowed: ["national_portal", "provincial_gateway", "cash", "bank_transfer"]),
-        ], primaryKey: ["id"]),
-        InputTable(name: "documents", columns: [
-            Column("id", .text, required: true), Column("unit_id", .text, required: true),
-            Column("direction", .text, required: true, allowed: ["outgoing", "incoming"]),
-            Column("registered_at", .timestamp, required: true), Column("digitally_signed", .boolean, default: "f"), Column("processed_electronically", .boolean, default: "f"),
-            Column("security_level", .text, allowed: ["normal", "confidential", "secret", "top_secret"], default: "normal"),
-        ], primaryKey: ["id"]),
-        InputTable(name: "feedback", columns: [
-            Column("id", .text, required: true), Column("unit_id", .text, required: true), Column("received_at", .timestamp, required: true),
-            Column("resolved_at", .timestamp, nullable: true), Column("result_published", .boolean, default: "f"),
-        ], primaryKey: ["id"]),
-        InputTable(name: "report_forms", columns: [
-            Column("id", .text, required: true), Column("unit_id", .text, required: true), Column("name", .text, required: true),
-            Column("periodic", .boolean, default: "t"), Column("eform", .boolean, default: "f"), Column("connected_provincial", .boolean, default: "f"),
-        ], primaryKey: ["id"]),
-        InputTable(name: "tasks", columns: [
-            Column("id", .text, required: true), Column("plan_ref", .text, nullable: true),
-            Column("source", .text, required: true, allowed: ["plan", "province", "other"]),
-            Column("title", .text, required: true), Column("product", .text, nullable: true), Column("lead_unit_id", .text, required: true),
-            Column("coordinating", .text, nullable: true), Column("monitoring_unit_id", .text, nullable: true),
-            Column("due_date", .date, nullable: true), Column("status", .text, required: true, allowed: ["open", "done", "cancelled"]),
-            Column("done_at", .timestamp, nullable: true), Column("tracked_electronically", .boolean, default: "t"),
-        ], primaryKey: ["id"]),
-        InputTable(name: "manual_values", columns: [
-            Column("indicator", .text, required: true), Column("unit_id", .text, required: true), Column("period_end", .date, required: true),
-            Column("numerator", .numeric, required: true), Column("denominator", .numeric, required: true),
-            Column("recorded_at", .timestamp, default: "now"), Column("note", .text, nullable: true),
-        ], primaryKey: ["indicator", "unit_id", "period_end", "recorded_at"]),
+        InputTable(
+            name: "units",
+            columns: [
+                Column("id", .text, required: true), Column("parent_id", .text, nullable: true), Column("name", .text, required: true),
+                Column("kind", .text, required: true, allowed: ["province", "commune", "department", "center", "other"]),
+                Column("alert_email", .text, nullable: true), Column("head_email", .text, nullable: true),
+            ], primaryKey: ["id"]),
+        InputTable(
+            name: "procedures",
+            columns: [
+                Column("code", .text, required: true), Column("name", .text, required: true), Column("field", .text, nullable: true),
+                Column("service_level", .text, required: true, allowed: ["full", "partial", "none"]),
+                Column("full_online_eligible", .boolean, default: "f"), Column("has_fee", .boolean, default: "f"),
+                Column("online_payment_enabled", .boolean, default: "f"),
+                Column("requires_result_document", .boolean, default: "t"), Column("published", .boolean, default: "t"),
+                Column("location_independent", .boolean, default: "f"),
+                Column("internal", .boolean, default: "f"),
+            ], primaryKey: ["code"]),
+        InputTable(
+            name: "dossiers",
+            columns: [
+                Column("code", .text, required: true), Column("procedure_code", .text, required: true), Column("unit_id", .text, required: true),
+                Column("channel", .text, required: true, allowed: ["in_person", "online", "postal"]),
+                Column("status", .text, required: true, allowed: ["processing", "finished", "withdrawn", "rejected"]),
+                Column("received_at", .timestamp, required: true), Column("due_at", .timestamp, nullable: true),
+                Column("finished_at", .timestamp, nullable: true), Column("received_at_center", .boolean, default: "t"),
+                Column("digitised", .boolean, default: "f"),
+                Column("reused_data", .boolean, default: "f"), Column("e_result", .boolean, default: "f"),
+                Column("synced_national", .boolean, default: "f"),
+                Column("apologised_at", .timestamp, nullable: true), Column("updated_at", .timestamp, default: "now"),
+            ], primaryKey: ["code"]),
+        InputTable(
+            name: "payments",
+            columns: [
+                Column("id", .text, required: true), Column("dossier_code", .text, required: true), Column("paid_at", .timestamp, required: true),
+                Column("amount", .numeric, required: true),
+                Column("method", .text, required: true, allowed: ["national_portal", "provincial_gateway", "cash", "bank_transfer"]),
+            ], primaryKey: ["id"]),
+        InputTable(
+            name: "documents",
+            columns: [
+                Column("id", .text, required: true), Column("unit_id", .text, required: true),
+                Column("direction", .text, required: true, allowed: ["outgoing", "incoming"]),
+                Column("registered_at", .timestamp, required: true), Column("digitally_signed", .boolean, default: "f"),
+                Column("processed_electronically", .boolean, default: "f"),
+                Column("security_level", .text, allowed: ["normal", "confidential", "secret", "top_secret"], default: "normal"),
+            ], primaryKey: ["id"]),
+        InputTable(
+            name: "feedback",
+            columns: [
+                Column("id", .text, required: true), Column("unit_id", .text, required: true), Column("received_at", .timestamp, required: true),
+                Column("resolved_at", .timestamp, nullable: true), Column("result_published", .boolean, default: "f"),
+            ], primaryKey: ["id"]),
+        InputTable(
+            name: "report_forms",
+            columns: [
+                Column("id", .text, required: true), Column("unit_id", .text, required: true), Column("name", .text, required: true),
+                Column("periodic", .boolean, default: "t"), Column("eform", .boolean, default: "f"),
+                Column("connected_provincial", .boolean, default: "f"),
+            ], primaryKey: ["id"]),
+        InputTable(
+            name: "tasks",
+            columns: [
+                Column("id", .text, required: true), Column("plan_ref", .text, nullable: true),
+                Column("source", .text, required: true, allowed: ["plan", "province", "other"]),
+                Column("title", .text, required: true), Column("product", .text, nullable: true), Column("lead_unit_id", .text, required: true),
+                Column("coordinating", .text, nullable: true), Column("monitoring_unit_id", .text, nullable: true),
+                Column("due_date", .date, nullable: true), Column("status", .text, required: true, allowed: ["open", "done", "cancelled"]),
+                Column("done_at", .timestamp, nullable: true), Column("tracked_electronically", .boolean, default: "t"),
+            ], primaryKey: ["id"]),
+        InputTable(
+            name: "manual_values",
+            columns: [
+                Column("indicator", .text, required: true), Column("unit_id", .text, required: true), Column("period_end", .date, required: true),
+                Column("numerator", .numeric, required: true), Column("denominator", .numeric, required: true),
+                Column("recorded_at", .timestamp, default: "now"), Column("note", .text, nullable: true),
+            ], primaryKey: ["indicator", "unit_id", "period_end", "recorded_at"]),
     ]
 
     public static func named(_ name: String) -> InputTable? { all.first { $0.name == name } }
@@ -131,7 +158,9 @@ public enum ImportPreparer {
     public static let maxErrors = 50
 
     /// - Parameter now: the import's time, for empty `updated_at`/`recorded_at` cells.
-    public static func prepare(_ file: CSVFile, table: InputTable, fileName: String, timeZone: TimeZone, now: Date) throws(ImportErrors) -> PreparedImport {
+    public static func prepare(
+        _ file: CSVFile, table: InputTable, fileName: String, timeZone: TimeZone, now: Date
+    ) throws(ImportErrors) -> PreparedImport {
         var checker = try RowChecker(header: file.header, table: table, fileName: fileName, timeZone: timeZone, now: now)
         let (lines, fileLines) = checker.check(file.records[...])
         if let errors = checker.failure { throw errors }
@@ -155,7 +184,9 @@ public enum ImportPreparer {
     static func crossCheck(_ table: String, header: [String], values: [ParsedValue]) -> String? {
         func value(_ name: String) -> ParsedValue? { header.firstIndex(of: name).map { values[$0] } }
         func notBefore(_ later: String, _ earlier: String) -> String? {
-            guard case .instant(let a, let textA)? = value(later), case .instant(let b, let textB)? = value(earlier), a.epoch < b.epoch else { return nil }
+            guard case .instant(let a, let textA)? = value(later), case .instant(let b, let textB)? = value(earlier), a.epoch < b.epoch else {
+                return nil
+            }
             return "\(later) \(textA) is before \(earlier) \(textB)"
         }
         func statusRule(_ status: String, _ column: String) -> String? {
@@ -172,7 +203,9 @@ public enum ImportPreparer {
         }
         switch table {
         case "units":
-            if case .text(let id)? = value("id"), case .text(let parent)? = value("parent_id"), id == parent { return "parent_id \(parent) is the unit itself" }
+            if case .text(let id)? = value("id"), case .text(let parent)? = value("parent_id"), id == parent {
+                return "parent_id \(parent) is the unit itself"
+            }
             return nil
         case "dossiers":
             return notBefore("due_at", "received_at") ?? notBefore("finished_at", "received_at") ?? statusRule("finished", "finished_at")
@@ -215,7 +248,8 @@ public struct RowChecker: Sendable {
         var seen: Set<String> = []
         for name in header {
             if table.column(name) == nil {
-                problems.append("\(fileName):1: unknown column '\(name)' for \(table.name) (columns: \(table.columns.map(\.name).joined(separator: ", ")))")
+                problems.append(
+                    "\(fileName):1: unknown column '\(name)' for \(table.name) (columns: \(table.columns.map(\.name).joined(separator: ", ")))")
             } else if !seen.insert(name).inserted {
                 problems.append("\(fileName):1: column '\(name)' appears twice")
             }
@@ -300,8 +334,11 @@ public struct RowChecker: Sendable {
                 case .numeric:
                     if let whole = Int64(text) {
                         values[position] = .number(Decimal(whole), original: text)
-                    } else if text.utf8.allSatisfy({ (0x30...0x39).contains($0) || $0 == 0x2E || $0 == 0x2D || $0 == 0x2B || $0 == 0x65 || $0 == 0x45 }),
-                              let number = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")) {
+                    } else if text.utf8.allSatisfy({
+                        (0x30...0x39).contains($0) || $0 == 0x2E || $0 == 0x2D || $0 == 0x2B || $0 == 0x65 || $0 == 0x45
+                    }),
+                        let number = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX"))
+                    {
                         values[position] = .number(number, original: text)
                     } else {
                         fail("\(where_): \(column.name) '\(text)' is not a number (use . for decimals)")
@@ -317,7 +354,8 @@ public struct RowChecker: Sendable {
             if !keyIndexes.isEmpty {
                 let key = keyIndexes.map { values[$0].copyText }.joined(separator: "\u{1F}")
                 if let first = keys[key] {
-                    fail("\(where_): \(table.primaryKey.joined(separator: ", ")) \(keyIndexes.map { record.fields[$0] }.joined(separator: ", ")) already on line \(first)")
+                    let given = keyIndexes.map { record.fields[$0] }.joined(separator: ", ")
+                    fail("\(where_): \(table.primaryKey.joined(separator: ", ")) \(given) already on line \(first)")
                     continue
                 }
                 keys[key] = record.line
@@ -387,7 +425,10 @@ struct TimestampParser: Sendable {
             let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
             let day = LocalDate(dayNumber: Int((seconds >= 0 ? seconds : seconds - 86_399) / 86_400))
             let rest = Int(seconds - Int64(day.dayNumber) * 86_400)
-            self.init(text: "\(day.description) \(LocalDate.pad(rest / 3600, 2)):\(LocalDate.pad(rest % 3600 / 60, 2)):\(LocalDate.pad(rest % 60, 2))+00:00", epoch: seconds)
+            self.init(
+                text:
+                    "\(day.description) \(LocalDate.pad(rest / 3600, 2)):\(LocalDate.pad(rest % 3600 / 60, 2)):\(LocalDate.pad(rest % 60, 2))+00:00",
+                epoch: seconds)
         }
     }
 
@@ -420,11 +461,13 @@ struct TimestampParser: Sendable {
             y = number(from, from + 4); m = number(from + 5, from + 7); d = number(from + 8, from + 10)
         } else if (8...10).contains(length) {
             guard let slash1 = (from..<to).first(where: { b[$0] == 0x2F }),
-                  let slash2 = (slash1 + 1..<to).first(where: { b[$0] == 0x2F }), to - slash2 - 1 == 4,
-                  (1...2).contains(slash1 - from), (1...2).contains(slash2 - slash1 - 1) else { return nil }
+                let slash2 = (slash1 + 1..<to).first(where: { b[$0] == 0x2F }), to - slash2 - 1 == 4,
+                (1...2).contains(slash1 - from), (1...2).contains(slash2 - slash1 - 1)
+            else { return nil }
             d = number(from, slash1); m = number(slash1 + 1, slash2); y = number(slash2 + 1, to)
         }
-        guard let year = y, let month = m, let day = d, (1...12).contains(month), (1...LocalDate.daysIn(month: month, year: year)).contains(day) else { return nil }
+        guard let year = y, let month = m, let day = d, (1...12).contains(month), (1...LocalDate.daysIn(month: month, year: year)).contains(day)
+        else { return nil }
         return LocalDate(year: year, month: month, day: day)
     }
 

@@ -76,15 +76,18 @@ public enum PlanFile {
             for (position, milestone) in milestones.enumerated() {
                 let several = milestones.count > 1
                 let suffix = several ? "-" + LocalDate.pad(position + 1, 2) : ""
-                tasks.append(PlanTask(
-                    id: "KH\(planYear)-\(ref)\(suffix)", planRef: ref,
-                    title: several ? "\(title) — \(milestone.label)" : title,
-                    product: cell("product"), leadUnitID: lead, coordinating: cell("coordinating"),
-                    monitoringUnitID: cell("monitoring_unit_id"), dueDate: milestone.dueDate, deadline: deadline,
-                    kind: milestone.kind, line: number))
+                tasks.append(
+                    PlanTask(
+                        id: "KH\(planYear)-\(ref)\(suffix)", planRef: ref,
+                        title: several ? "\(title) — \(milestone.label)" : title,
+                        product: cell("product"), leadUnitID: lead, coordinating: cell("coordinating"),
+                        monitoringUnitID: cell("monitoring_unit_id"), dueDate: milestone.dueDate, deadline: deadline,
+                        kind: milestone.kind, line: number))
             }
         }
-        if !errors.isEmpty { throw ImportErrors(messages: Array(errors.prefix(ImportPreparer.maxErrors)), truncated: errors.count > ImportPreparer.maxErrors) }
+        if !errors.isEmpty {
+            throw ImportErrors(messages: Array(errors.prefix(ImportPreparer.maxErrors)), truncated: errors.count > ImportPreparer.maxErrors)
+        }
         return tasks
     }
 
@@ -94,9 +97,11 @@ public enum PlanFile {
         let columns = ["id", "plan_ref", "source", "title", "product", "lead_unit_id", "coordinating", "monitoring_unit_id", "due_date", "status"]
         func text(_ value: String?) -> ParsedValue { value.map { .text($0) } ?? .null }
         let lines = tasks.map { task in
-            [text(task.id), text(task.planRef), .text("plan"), text(task.title), text(task.product), text(task.leadUnitID),
-             text(task.coordinating), text(task.monitoringUnitID), task.dueDate.map { .date($0) } ?? .null, .text("open")]
-                .map(\.copyText).joined(separator: "\t")
+            [
+                text(task.id), text(task.planRef), .text("plan"), text(task.title), text(task.product), text(task.leadUnitID),
+                text(task.coordinating), text(task.monitoringUnitID), task.dueDate.map { .date($0) } ?? .null, .text("open"),
+            ]
+            .map(\.copyText).joined(separator: "\t")
         }
         return PreparedImport(table: table, columns: columns, copyLines: lines, fileLines: tasks.map(\.line))
     }

@@ -6,23 +6,34 @@ public enum MetricName {
         public let help: String
     }
 
-    public static let indicatorRatio = Family(name: "chiso_indicator_ratio", type: "gauge", help: "Indicator value numerator/denominator (0..1); absent when there is no data.")
+    public static let indicatorRatio = Family(
+        name: "chiso_indicator_ratio", type: "gauge", help: "Indicator value numerator/denominator (0..1); absent when there is no data.")
     public static let indicatorNumerator = Family(name: "chiso_indicator_numerator", type: "gauge", help: "Indicator numerator.")
-    public static let indicatorDenominator = Family(name: "chiso_indicator_denominator", type: "gauge", help: "Indicator denominator; 0 when there is no data.")
+    public static let indicatorDenominator = Family(
+        name: "chiso_indicator_denominator", type: "gauge", help: "Indicator denominator; 0 when there is no data.")
     public static let indicatorTargetRatio = Family(name: "chiso_indicator_target_ratio", type: "gauge", help: "Indicator target from the catalogue.")
-    public static let indicatorMet = Family(name: "chiso_indicator_met", type: "gauge", help: "1 when the indicator meets its target, 0 when not; absent when there is no data.")
-    public static let tasksOverdue = Family(name: "chiso_tasks_overdue", type: "gauge", help: "Open tasks past their due date, over the unit's subtree.")
-    public static let dossiersOverdue = Family(name: "chiso_dossiers_overdue", type: "gauge", help: "Unfinished dossiers past their due time, over the unit's subtree.")
-    public static let snapshotTimestamp = Family(name: "chiso_snapshot_as_of_timestamp_seconds", type: "gauge", help: "The evaluation instant T of the snapshot being served.")
+    public static let indicatorMet = Family(
+        name: "chiso_indicator_met", type: "gauge", help: "1 when the indicator meets its target, 0 when not; absent when there is no data.")
+    public static let tasksOverdue = Family(
+        name: "chiso_tasks_overdue", type: "gauge", help: "Open tasks past their due date, over the unit's subtree.")
+    public static let dossiersOverdue = Family(
+        name: "chiso_dossiers_overdue", type: "gauge", help: "Unfinished dossiers past their due time, over the unit's subtree.")
+    public static let snapshotTimestamp = Family(
+        name: "chiso_snapshot_as_of_timestamp_seconds", type: "gauge", help: "The evaluation instant T of the snapshot being served.")
 
     // Operational metrics, kept by the app's Prometheus registry.
     public static let sourceUp = Family(name: "chiso_source_up", type: "gauge", help: "1 if the last refresh reached the database, 0 if not.")
-    public static let refreshLastSuccess = Family(name: "chiso_refresh_last_success_timestamp_seconds", type: "gauge", help: "Unix time of the last successful refresh.")
+    public static let refreshLastSuccess = Family(
+        name: "chiso_refresh_last_success_timestamp_seconds", type: "gauge", help: "Unix time of the last successful refresh.")
     public static let refreshDuration = Family(name: "chiso_refresh_duration_seconds", type: "gauge", help: "Duration of the last refresh.")
     public static let refreshFailures = Family(name: "chiso_refresh_failures_total", type: "counter", help: "Refreshes that failed.")
-    public static let alertsSent = Family(name: "chiso_alerts_sent_total", type: "counter", help: "Alert deliveries accepted by the hook, by kind (mail, webhook).")
-    public static let alertsFailed = Family(name: "chiso_alerts_failed_total", type: "counter", help: "Alert delivery attempts that failed (exit status, timeout, HTTP error), by kind.")
-    public static let alertsPending = Family(name: "chiso_alerts_pending", type: "gauge", help: "Digests decided and not yet delivered (waiting or being retried).")
-    public static let alertsUndeliverable = Family(name: "chiso_alerts_undeliverable", type: "gauge", help: "Units whose latest digest had no address to go to.")
+    public static let alertsSent = Family(
+        name: "chiso_alerts_sent_total", type: "counter", help: "Alert deliveries accepted by the hook, by kind (mail, webhook).")
+    public static let alertsFailed = Family(
+        name: "chiso_alerts_failed_total", type: "counter", help: "Alert delivery attempts that failed (exit status, timeout, HTTP error), by kind.")
+    public static let alertsPending = Family(
+        name: "chiso_alerts_pending", type: "gauge", help: "Digests decided and not yet delivered (waiting or being retried).")
+    public static let alertsUndeliverable = Family(
+        name: "chiso_alerts_undeliverable", type: "gauge", help: "Units whose latest digest had no address to go to.")
     public static let buildInfo = Family(name: "chiso_build_info", type: "gauge", help: "Always 1; the version label tells which chiso runs.")
 }

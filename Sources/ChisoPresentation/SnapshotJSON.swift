@@ -104,17 +104,20 @@ public enum SnapshotJSON {
                     value: result.value, status: result.status.rawValue)
             },
             overdue_tasks: snapshot.overdueTasks.map {
-                Task(id: $0.task.id, plan_ref: $0.task.planRef, title: $0.task.title, lead_unit: $0.task.leadUnitID,
-                     monitoring_unit: $0.task.monitoringUnitID, due_date: $0.task.dueDate.description, days_overdue: $0.daysOverdue)
+                Task(
+                    id: $0.task.id, plan_ref: $0.task.planRef, title: $0.task.title, lead_unit: $0.task.leadUnitID,
+                    monitoring_unit: $0.task.monitoringUnitID, due_date: $0.task.dueDate.description, days_overdue: $0.daysOverdue)
             },
             due_soon_tasks: snapshot.dueSoonTasks.map {
-                Task(id: $0.task.id, plan_ref: $0.task.planRef, title: $0.task.title, lead_unit: $0.task.leadUnitID,
-                     monitoring_unit: $0.task.monitoringUnitID, due_date: $0.task.dueDate.description, days_overdue: nil, days_left: $0.daysLeft)
+                Task(
+                    id: $0.task.id, plan_ref: $0.task.planRef, title: $0.task.title, lead_unit: $0.task.leadUnitID,
+                    monitoring_unit: $0.task.monitoringUnitID, due_date: $0.task.dueDate.description, days_overdue: nil, days_left: $0.daysLeft)
             },
             units: snapshot.units.map {
-                UnitEntry(id: $0.id, parent: $0.parentID, name: $0.name, kind: $0.kind,
-                          tasks_overdue: snapshot.tasksOverdueByUnit[$0.id] ?? 0,
-                          dossiers_overdue: snapshot.dossiersOverdueByUnit[$0.id] ?? 0)
+                UnitEntry(
+                    id: $0.id, parent: $0.parentID, name: $0.name, kind: $0.kind,
+                    tasks_overdue: snapshot.tasksOverdueByUnit[$0.id] ?? 0,
+                    dossiers_overdue: snapshot.dossiersOverdueByUnit[$0.id] ?? 0)
             })
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]

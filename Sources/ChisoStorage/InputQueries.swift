@@ -19,7 +19,8 @@ enum InputQueries {
     /// Tasks open as of T (a task done after T was still open then) due up to `dueThrough`,
     /// overdue ones included; soonest due first.
     static func openTasks(_ connection: PostgresConnection, asOf t: Date, dueThrough: LocalDate, logger: Logger) async throws -> [OpenTask] {
-        let rows = try await connection.query("""
+        let rows = try await connection.query(
+            """
             SELECT id, plan_ref, title, lead_unit_id, monitoring_unit_id, due_date::text
             FROM tasks
             WHERE status <> 'cancelled'
@@ -39,7 +40,8 @@ enum InputQueries {
 
     /// Dossiers in D, received by T, not finished as of T, with due_at before T; per own unit.
     static func overdueDossiers(_ connection: PostgresConnection, asOf t: Date, logger: Logger) async throws -> [String: Int] {
-        let rows = try await connection.query("""
+        let rows = try await connection.query(
+            """
             SELECT unit_id, count(*)
             FROM dossiers
             WHERE status IN ('processing', 'finished')

@@ -61,7 +61,8 @@ public struct Migrator: Sendable {
         try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(lockKey)))", logger: logger)
         // The schema name is a checked identifier (SchemaName); DDL cannot take it as a parameter.
         try await connection.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \"\(schema.rawValue)\""), logger: logger)
-        try await connection.query("""
+        try await connection.query(
+            """
             CREATE TABLE IF NOT EXISTS chiso_schema_migrations (
                 version    integer PRIMARY KEY,
                 name       text NOT NULL,
@@ -92,7 +93,8 @@ public struct Migrator: Sendable {
                         reason: DatabaseFailure.serverMessage(error))
                 }
             }
-            try await connection.query("""
+            try await connection.query(
+                """
                 INSERT INTO chiso_schema_migrations (version, name, checksum)
                 VALUES (\(migration.version), \(migration.name), \(migration.checksum))
                 """, logger: logger)

@@ -56,7 +56,8 @@ public struct PostgresAlertOutbox: AlertOutbox {
     }
 
     func completedTasks(_ connection: PostgresConnection, _ window: AlertReadWindow) async throws -> [CompletedTask] {
-        let done = try await connection.query("""
+        let done = try await connection.query(
+            """
             SELECT id, plan_ref, title, lead_unit_id, done_at
             FROM tasks
             WHERE status = 'done' AND done_at > \(window.completedSince) AND done_at <= \(window.asOf)
@@ -75,7 +76,8 @@ public struct PostgresAlertOutbox: AlertOutbox {
     /// unit, most overdue first.
     func lateDossiers(_ connection: PostgresConnection, _ window: AlertReadWindow, into inputs: inout AlertInputs) async throws {
         let now = window.asOf, yearStart = window.yearStart
-        try await connection.query("""
+        try await connection.query(
+            """
             CREATE TEMP TABLE late_dossiers ON COMMIT DROP AS
             SELECT * FROM (
                 SELECT d.unit_id, d.code, p.name AS procedure, d.received_at, d.due_at,
@@ -89,13 +91,15 @@ public struct PostgresAlertOutbox: AlertOutbox {
                        OR NOT (d.status = 'finished' AND d.finished_at <= \(now)))
             ) late
             """, logger: logger)
-        let counts = try await connection.query("""
+        let counts = try await connection.query(
+            """
             SELECT unit_id, count(*) FROM late_dossiers WHERE unapologised GROUP BY unit_id
             """, logger: logger)
         for try await (unit, unapologised) in counts.decode((String, Int).self) { inputs.lateWithoutApology[unit] = unapologised }
 
         let limit = AlertInputs.dossierLinesPerDigest
-        let named = try await connection.query("""
+        let named = try await connection.query(
+            """
             SELECT kind, unit_id, code, procedure, received_at, due_at FROM (
                 SELECT kind, unit_id, code, procedure, received_at, due_at,
                        row_number() OVER (PARTITION BY kind, unit_id ORDER BY due_at, code) AS rank
@@ -122,7 +126,8 @@ public struct PostgresAlertOutbox: AlertOutbox {
     /// Each unit's latest digest, to thread the next one and to skip a unit already decided today.
     func previousDigests(_ connection: PostgresConnection) async throws -> [String: PreviousDigest] {
         var previous: [String: PreviousDigest] = [:]
-        let last = try await connection.query("""
+        let last = try await connection.query(
+            """
             SELECT DISTINCT ON (unit_id) unit_id, local_day::text, decided_at, message_id
             FROM chiso_alert_outbox
             ORDER BY unit_id, local_day DESC, decided_at DESC
@@ -138,7 +143,8 @@ public struct PostgresAlertOutbox: AlertOutbox {
         let mail = entry.mail
         let day = entry.localDay.description
         let webhookStatus: String? = entry.webhookPending ? "pending" : nil
-        let rows = try await connection.query("""
+        let rows = try await connection.query(
+            """
             INSERT INTO chiso_alert_outbox (unit_id, local_day, decided_at, message_id, recipients, cc, subject, message,
                                             payload, task_ids, escalated_task_ids, status, next_attempt_at, last_error, webhook_status)
             VALUES (\(entry.unitID), \(day)::date, \(now), \(mail.messageID), \(mail.to), \(mail.cc), \(mail.subject), \(mail.message),
@@ -155,7 +161,8 @@ public struct PostgresAlertOutbox: AlertOutbox {
     public func claimDue(now: Date, claimFor: Duration, limit: Int) async throws -> [OutboxEntry] {
         let until = now.addingTimeInterval(Double(claimFor.components.seconds))
         return try await client.withChisoTransaction(schema: schema, statementTimeout: statementTimeout, logger: logger) { connection in
-            let rows = try await connection.query("""
+            let rows = try await connection.query(
+                """
                 UPDATE chiso_alert_outbox o SET status = 'sending', claimed_until = \(until)
                 FROM (
                     SELECT id FROM chiso_alert_outbox
@@ -170,13 +177,16 @@ public struct PostgresAlertOutbox: AlertOutbox {
                           o.attempts, o.sent_at IS NOT NULL, o.webhook_status = 'pending', o.escalated_task_ids, o.last_error
                 """, logger: logger)
             var out: [OutboxEntry] = []
-            for try await row in rows.decode((Int64, String, String, String, String, [String], [String], String, String, Int, Bool, Bool?, [String], String?).self) {
+            for try await row in rows.decode(
+                (Int64, String, String, String, String, [String], [String], String, String, Int, Bool, Bool?, [String], String?).self)
+            {
                 let (id, unit, day, messageID, subject, to, cc, message, payload, attempts, mailSent, webhookPending, escalated, lastError) = row
-                out.append(OutboxEntry(
-                    id: id, unitID: unit, localDay: LocalDate(iso: day) ?? LocalDate(year: 1970, month: 1, day: 1),
-                    mail: ComposedMail(messageID: messageID, subject: subject, to: to, cc: cc, message: message, payload: payload),
-                    status: .sending, attempts: attempts, mailSent: mailSent, webhookPending: webhookPending ?? false,
-                    escalatedTaskIDs: escalated, lastError: lastError))
+                out.append(
+                    OutboxEntry(
+                        id: id, unitID: unit, localDay: LocalDate(iso: day) ?? LocalDate(year: 1970, month: 1, day: 1),
+                        mail: ComposedMail(messageID: messageID, subject: subject, to: to, cc: cc, message: message, payload: payload),
+                        status: .sending, attempts: attempts, mailSent: mailSent, webhookPending: webhookPending ?? false,
+                        escalatedTaskIDs: escalated, lastError: lastError))
             }
             return out.sorted { $0.id < $1.id }
         }
@@ -191,7 +201,8 @@ public struct PostgresAlertOutbox: AlertOutbox {
     }
 
     public func markSent(_ id: Int64, at instant: Date) async throws {
-        try await execute("""
+        try await execute(
+            """
             UPDATE chiso_alert_outbox
             SET status = 'sent', attempts = attempts + 1, claimed_until = NULL, sent_at = coalesce(sent_at, \(instant)), last_error = NULL
             WHERE id = \(id)
@@ -201,7 +212,8 @@ public struct PostgresAlertOutbox: AlertOutbox {
     public func markFailed(_ id: Int64, error: String, retryAt: Date?) async throws {
         let status = retryAt == nil ? "failed" : "pending"
         let next = retryAt ?? Date()
-        try await execute("""
+        try await execute(
+            """
             UPDATE chiso_alert_outbox
             SET status = \(status), attempts = attempts + 1, claimed_until = NULL, last_error = \(error),
                 next_attempt_at = \(next),
@@ -212,9 +224,11 @@ public struct PostgresAlertOutbox: AlertOutbox {
 
     public func summary(now: Date, calendar: PlanCalendar) async throws -> AlertSummary {
         let since = calendar.localDate(of: now).adding(days: -7).description
-        return try await client.withChisoTransaction(schema: schema, statementTimeout: statementTimeout, readOnlySnapshot: true, logger: logger) { connection in
+        return try await client.withChisoTransaction(schema: schema, statementTimeout: statementTimeout, readOnlySnapshot: true, logger: logger) {
+            connection in
             var summary = AlertSummary()
-            let counts = try await connection.query("""
+            let counts = try await connection.query(
+                """
                 SELECT (SELECT count(*) FROM chiso_alert_outbox WHERE status IN ('pending', 'sending'))::int,
                        (SELECT count(*) FROM (SELECT DISTINCT ON (unit_id) status FROM chiso_alert_outbox
                                               ORDER BY unit_id, local_day DESC, decided_at DESC) latest
@@ -224,7 +238,8 @@ public struct PostgresAlertOutbox: AlertOutbox {
                 summary.pending = pending
                 summary.undeliverable = undeliverable
             }
-            let problems = try await connection.query("""
+            let problems = try await connection.query(
+                """
                 SELECT unit_id, local_day::text, status, coalesce(last_error, '')
                 FROM chiso_alert_outbox
                 WHERE status IN ('failed', 'undeliverable') AND local_day >= \(since)::date
@@ -232,9 +247,10 @@ public struct PostgresAlertOutbox: AlertOutbox {
                 LIMIT 100
                 """, logger: logger)
             for try await (unit, day, status, reason) in problems.decode((String, String, String, String).self) {
-                summary.problems.append(AlertProblem(
-                    unitID: unit, localDay: LocalDate(iso: day) ?? LocalDate(year: 1970, month: 1, day: 1),
-                    status: OutboxStatus(rawValue: status) ?? .failed, reason: reason))
+                summary.problems.append(
+                    AlertProblem(
+                        unitID: unit, localDay: LocalDate(iso: day) ?? LocalDate(year: 1970, month: 1, day: 1),
+                        status: OutboxStatus(rawValue: status) ?? .failed, reason: reason))
             }
             return summary
         }

@@ -69,10 +69,13 @@ public struct PostgresImporter: Sendable {
         if table.column("updated_at") != nil, !fileColumns.contains("updated_at"), !assignments.isEmpty {
             assignments.append("\"updated_at\" = now()")
         }
-        let conflict: String = switch mode {
-        case .insert: ""
-        case .upsert: assignments.isEmpty ? " ON CONFLICT (\(key)) DO NOTHING" : " ON CONFLICT (\(key)) DO UPDATE SET \(assignments.joined(separator: ", "))"
-        }
+        let conflict: String =
+            switch mode {
+            case .insert: ""
+            case .upsert:
+                assignments.isEmpty
+                    ? " ON CONFLICT (\(key)) DO NOTHING" : " ON CONFLICT (\(key)) DO UPDATE SET \(assignments.joined(separator: ", "))"
+            }
         let insert = "INSERT INTO \"\(table.name)\" (\(columns)) SELECT \(columns) FROM chiso_import_stage"
 
         return try await client.withChisoTransaction(schema: schema, statementTimeout: nil, commit: !dryRun, logger: logger) { connection in
@@ -96,9 +99,11 @@ public struct PostgresImporter: Sendable {
                 logger.debug("import: direct COPY refused; loading through the staging table")
             }
             rows.rewind()
-            try await connection.query(PostgresQuery(unsafeSQL: """
-                CREATE TEMP TABLE chiso_import_stage ON COMMIT DROP AS SELECT \(columns) FROM "\(table.name)" WITH NO DATA
-                """), logger: logger)
+            try await connection.query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        CREATE TEMP TABLE chiso_import_stage ON COMMIT DROP AS SELECT \(columns) FROM "\(table.name)" WITH NO DATA
+                        """), logger: logger)
             try await connection.query("ALTER TABLE chiso_import_stage ADD COLUMN chiso_line integer", logger: logger)
             var lines: [Int] = []
             try await connection.copyFrom(table: "chiso_import_stage", columns: fileColumns + ["chiso_line"], logger: logger) { writer in
@@ -113,9 +118,11 @@ public struct PostgresImporter: Sendable {
                 var existing = 0
                 if mode == .upsert {
                     let join = table.primaryKey.map { "t.\"\($0)\" = s.\"\($0)\"" }.joined(separator: " AND ")
-                    let counted = try await connection.query(PostgresQuery(unsafeSQL: """
-                        SELECT count(*)::int FROM chiso_import_stage s WHERE EXISTS (SELECT 1 FROM "\(table.name)" t WHERE \(join))
-                        """), logger: logger)
+                    let counted = try await connection.query(
+                        PostgresQuery(
+                            unsafeSQL: """
+                                SELECT count(*)::int FROM chiso_import_stage s WHERE EXISTS (SELECT 1 FROM "\(table.name)" t WHERE \(join))
+                                """), logger: logger)
                     for try await count in counted.decode(Int.self) { existing = count }
                 }
                 try await connection.query(PostgresQuery(unsafeSQL: "\(insert)\(conflict)"), logger: logger)
@@ -155,7 +162,8 @@ public struct PostgresImporter: Sendable {
     /// Empties every input table, the snapshot history and the alert outbox (for the demo).
     public func replaceAll() async throws {
         _ = try await client.withChisoTransaction(schema: schema, statementTimeout: .seconds(300), logger: logger) { connection in
-            try await connection.query("""
+            try await connection.query(
+                """
                 TRUNCATE manual_values, tasks, report_forms, feedback, documents, payments, dossiers, procedures, units,
                          chiso_snapshot_values, chiso_snapshots, chiso_alert_outbox
                 """, logger: logger)
@@ -170,7 +178,8 @@ public struct PostgresImporter: Sendable {
         func fails(upTo last: Int) async throws -> Bool {
             try await connection.query("SAVEPOINT chiso_probe", logger: logger)
             do {
-                try await connection.query(PostgresQuery(unsafeSQL: "\(insert) WHERE chiso_line <= \(last) ORDER BY chiso_line\(conflict)"), logger: logger)
+                try await connection.query(
+                    PostgresQuery(unsafeSQL: "\(insert) WHERE chiso_line <= \(last) ORDER BY chiso_line\(conflict)"), logger: logger)
                 try await connection.query("ROLLBACK TO SAVEPOINT chiso_probe", logger: logger)
                 return false
             } catch is PSQLError {

@@ -82,9 +82,11 @@ public struct PostgresKPISource: KPISource {
                        count(*) FILTER (WHERE f.received_at >= p.start_at AND f.digitised) AS received_digitised,
                        count(*) FILTER (WHERE f.received_at >= p.start_at AND f.reused_data) AS received_reused,
                        count(*) FILTER (WHERE f.received_at >= p.start_at AND f.service_level = 'full') AS received_full,
-                       count(*) FILTER (WHERE f.received_at >= p.start_at AND f.service_level = 'full' AND f.channel = 'online') AS received_full_online,
+                       count(*) FILTER (WHERE f.received_at >= p.start_at AND f.service_level = 'full' AND f.channel = 'online')
+                           AS received_full_online,
                        count(*) FILTER (WHERE f.done AND f.finished_at >= p.start_at AND f.requires_result_document) AS results,
-                       count(*) FILTER (WHERE f.done AND f.finished_at >= p.start_at AND f.requires_result_document AND f.e_result) AS results_electronic
+                       count(*) FILTER (WHERE f.done AND f.finished_at >= p.start_at AND f.requires_result_document AND f.e_result)
+                           AS results_electronic
                 FROM dossier_flagged f
                 JOIN period p ON f.received_at >= p.start_at OR NOT f.done OR f.finished_at >= p.start_at
                 GROUP BY f.unit_id, p.kind
@@ -170,7 +172,8 @@ public struct PostgresKPISource: KPISource {
             guard let period = PeriodKind(rawValue: kind), let computed = ComputedIndicator(rawValue: indicator) else {
                 throw StorageError.unexpectedValue(table: "tallies", column: "indicator", value: "\(kind)/\(indicator)")
             }
-            out[TallyKey(unitID: unit, period: period, indicator: computed), default: Tally()] += Tally(numerator: Decimal(numerator), denominator: Decimal(denominator))
+            out[TallyKey(unitID: unit, period: period, indicator: computed), default: Tally()] += Tally(
+                numerator: Decimal(numerator), denominator: Decimal(denominator))
         }
         return out
     }
@@ -178,7 +181,9 @@ public struct PostgresKPISource: KPISource {
     /// Payments in each period per own unit and procedure (a payment's unit is its dossier's unit),
     /// in one pass over payments: summed into `payments_online_national`, and, for procedures with
     /// online payment deployed, kept per procedure so the core can count them distinct over each subtree.
-    func payments(_ connection: PostgresConnection, asOf t: Date, periods: [Period]) async throws -> (tallies: [TallyKey: Tally], paid: [PaidProcedure]) {
+    func payments(
+        _ connection: PostgresConnection, asOf t: Date, periods: [Period]
+    ) async throws -> (tallies: [TallyKey: Tally], paid: [PaidProcedure]) {
         let year = periods[0], quarter = periods[1], month = periods[2]
         let query: PostgresQuery = """
             WITH period (kind, start_at) AS (
@@ -203,8 +208,8 @@ public struct PostgresKPISource: KPISource {
             guard let period = PeriodKind(rawValue: kind) else {
                 throw StorageError.unexpectedValue(table: "payments", column: "period", value: kind)
             }
-            tallies[TallyKey(unitID: unit, period: period, indicator: .paymentsOnlineNational), default: Tally()]
-                += Tally(numerator: Decimal(national), denominator: Decimal(count))
+            tallies[TallyKey(unitID: unit, period: period, indicator: .paymentsOnlineNational), default: Tally()] += Tally(
+                numerator: Decimal(national), denominator: Decimal(count))
             if enabled {
                 paid.append(PaidProcedure(unitID: unit, period: period, procedureCode: procedure, paidOnline: online))
             }
@@ -214,7 +219,8 @@ public struct PostgresKPISource: KPISource {
 
     /// The three indicators that describe the current procedure catalogue.
     func catalogueTallies(_ connection: PostgresConnection) async throws -> [ComputedIndicator: Tally] {
-        let rows = try await connection.query("""
+        let rows = try await connection.query(
+            """
             SELECT count(*) FILTER (WHERE NOT internal),
                    count(*) FILTER (WHERE NOT internal AND published),
                    count(*) FILTER (WHERE NOT internal AND location_independent),
@@ -233,7 +239,8 @@ public struct PostgresKPISource: KPISource {
 
     /// Candidate manual rows (recorded by T, period_end within the year to date); the core picks per period.
     func manualValues(_ connection: PostgresConnection, asOf t: Date, periods: [Period]) async throws -> [ManualValue] {
-        let rows = try await connection.query("""
+        let rows = try await connection.query(
+            """
             SELECT indicator, unit_id, period_end::text, numerator, denominator, recorded_at
             FROM manual_values
             WHERE recorded_at <= \(t)
@@ -241,11 +248,14 @@ public struct PostgresKPISource: KPISource {
               AND period_end <= \(periods[0].endDate.description)::date
             """, logger: logger)
         var out: [ManualValue] = []
-        for try await (indicator, unit, end, numerator, denominator, recordedAt) in rows.decode((String, String, String, Decimal, Decimal, Date).self) {
+        for try await (indicator, unit, end, numerator, denominator, recordedAt) in rows.decode((String, String, String, Decimal, Decimal, Date).self)
+        {
             guard let periodEnd = LocalDate(iso: end) else {
                 throw StorageError.unexpectedValue(table: "manual_values", column: "period_end", value: end)
             }
-            out.append(ManualValue(indicator: indicator, unitID: unit, periodEnd: periodEnd, numerator: numerator, denominator: denominator, recordedAt: recordedAt))
+            out.append(
+                ManualValue(
+                    indicator: indicator, unitID: unit, periodEnd: periodEnd, numerator: numerator, denominator: denominator, recordedAt: recordedAt))
         }
         return out
     }

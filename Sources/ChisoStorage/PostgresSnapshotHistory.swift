@@ -29,11 +29,13 @@ public struct PostgresSnapshotHistory: SnapshotHistory {
         let denominators = results.map { "\($0.tally.denominator)" }
         try await client.withChisoTransaction(schema: schema, statementTimeout: statementTimeout, logger: logger) { connection in
             try await connection.query("DELETE FROM chiso_snapshots WHERE local_day = \(day)::date", logger: logger)
-            try await connection.query("""
+            try await connection.query(
+                """
                 INSERT INTO chiso_snapshots (local_day, as_of, refreshed_at)
                 VALUES (\(day)::date, \(snapshot.asOf), \(snapshot.refreshedAt))
                 """, logger: logger)
-            try await connection.query("""
+            try await connection.query(
+                """
                 INSERT INTO chiso_snapshot_values (local_day, indicator, unit_id, period, numerator, denominator)
                 SELECT \(day)::date, * FROM unnest(\(indicators)::text[], \(units)::text[], \(periods)::text[],
                                                    \(numerators)::text[]::numeric[], \(denominators)::text[]::numeric[])
@@ -44,8 +46,10 @@ public struct PostgresSnapshotHistory: SnapshotHistory {
     public func trend(year: Int, units: [String], before: LocalDate) async throws -> TrendHistory {
         let first = LocalDate(year: year, month: 1, day: 1).description
         let end = before.description
-        return try await client.withChisoTransaction(schema: schema, statementTimeout: statementTimeout, readOnlySnapshot: true, logger: logger) { connection in
-            let rows = try await connection.query("""
+        return try await client.withChisoTransaction(schema: schema, statementTimeout: statementTimeout, readOnlySnapshot: true, logger: logger) {
+            connection in
+            let rows = try await connection.query(
+                """
                 SELECT indicator, unit_id, local_day::text, numerator::text, denominator::text
                 FROM chiso_snapshot_values
                 WHERE period = 'year' AND unit_id = ANY(\(units)::text[])
@@ -55,7 +59,7 @@ public struct PostgresSnapshotHistory: SnapshotHistory {
             var history = TrendHistory()
             for try await (indicator, unit, dayText, numeratorText, denominatorText) in rows.decode((String, String, String, String, String).self) {
                 guard let day = LocalDate(iso: dayText), let numerator = Decimal(string: numeratorText),
-                      let denominator = Decimal(string: denominatorText)
+                    let denominator = Decimal(string: denominatorText)
                 else { throw StorageError.unexpectedValue(table: "chiso_snapshot_values", column: "local_day", value: dayText) }
                 history.append(indicator: indicator, unit: unit, point: HistoryPoint(day: day, numerator: numerator, denominator: denominator))
             }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Splits a migration file into single statements (PostgreSQL's extended protocol, which
 /// PostgresNIO speaks, takes one statement per query).
 ///
@@ -74,8 +76,8 @@ public enum SQLScript {
     }
 
     private static func isOnlyComments(_ text: String) -> Bool {
-        text.split(separator: "\n").allSatisfy { $0.trimmingCharacters(in: .whitespaces).hasPrefix("--") || $0.trimmingCharacters(in: .whitespaces).isEmpty }
+        text.split(separator: "\n").allSatisfy {
+            $0.trimmingCharacters(in: .whitespaces).hasPrefix("--") || $0.trimmingCharacters(in: .whitespaces).isEmpty
+        }
     }
 }
-
-import Foundation

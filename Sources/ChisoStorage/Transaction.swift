@@ -18,8 +18,10 @@ extension PostgresClient {
             try await connection.query(readOnlySnapshot ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN", logger: logger)
             do {
                 // `SET LOCAL` takes no parameters; `set_config(…, true)` is its bound-parameter form.
-                let timeout = statementTimeout.map { String(max(1, $0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000)) } ?? "0"
-                try await connection.query("""
+                let timeout =
+                    statementTimeout.map { String(max(1, $0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000)) } ?? "0"
+                try await connection.query(
+                    """
                     SELECT set_config('statement_timeout', \(timeout), true),
                            set_config('search_path', \(schema.rawValue), true)
                     """, logger: logger)

@@ -9,6 +9,10 @@ import Synchronization
 /// The HTTP interface of `interface.md`: `/`, `/metrics`, `/api/v1/snapshot`, `/healthz`, `/readyz`.
 public enum Routes {
     public static let metricsContentType = "text/plain; version=0.0.4; charset=utf-8"
+    /// The page needs no script and loads nothing but itself.
+    static let contentSecurityPolicy = [
+        "default-src 'none'", "style-src 'unsafe-inline'", "img-src 'self' data:", "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'",
+    ].joined(separator: "; ")
 
     /// - Parameter operationalMetrics: the registry's families (refresh health, build info), rendered per request.
     public static func add<Context: RequestContext>(
@@ -60,7 +64,10 @@ public enum Routes {
             buffer.writeImmutableBuffer(published.jsonMembers)
             return Response(
                 status: .ok,
-                headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-cache", .eTag: "\"\(published.etag)-\(state.lastRefreshSucceeded ? "f" : "s")\""],
+                headers: [
+                    .contentType: "application/json; charset=utf-8", .cacheControl: "no-cache",
+                    .eTag: "\"\(published.etag)-\(state.lastRefreshSucceeded ? "f" : "s")\"",
+                ],
                 body: .init(byteBuffer: buffer))
         }
 
@@ -71,7 +78,7 @@ public enum Routes {
             var headers: HTTPFields = [
                 .contentType: "text/html; charset=utf-8",
                 .cacheControl: "no-cache",
-                .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+                .contentSecurityPolicy: Self.contentSecurityPolicy,
                 .xContentTypeOptions: "nosniff",
                 .referrerPolicy: "no-referrer",
             ]
@@ -90,16 +97,21 @@ public enum Routes {
             }
             guard let published = state.published else {
                 headers[.cacheControl] = "no-store"
-                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: StatusPage.waiting(english: english, lastError: state.lastError != nil))))
+                return Response(
+                    status: .ok, headers: headers,
+                    body: .init(byteBuffer: ByteBuffer(string: StatusPage.waiting(english: english, lastError: state.lastError != nil))))
             }
             let unit = query.get("unit").flatMap { $0 == published.snapshot.units.first?.id ? nil : $0 }
             let pageRequest = PageRequest(language: english ? .en : .vi, period: period, unitID: unit)
             let staleness = Routes.staleness(state, staleAfter: staleAfter, now: now())
             // Validators: the snapshot, the page and whether it carries the stale banner.
-            let etag = "\"\(published.etag)-\(english ? "en" : "vi")-\(period.rawValue)-\(staleness == nil ? "f" : "s")\(unit.map { "-" + (published.layout.slugs[$0] ?? "x") } ?? "")\""
+            let variant = "\(english ? "en" : "vi")-\(period.rawValue)-\(staleness == nil ? "f" : "s")"
+            let etag = "\"\(published.etag)-\(variant)\(unit.map { "-" + (published.layout.slugs[$0] ?? "x") } ?? "")\""
             headers[.eTag] = etag
             headers[.lastModified] = published.lastModified
-            if let match = request.headers[.ifNoneMatch], match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag }) {
+            if let match = request.headers[.ifNoneMatch],
+                match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag })
+            {
                 return Response(status: .notModified, headers: headers)
             }
             if staleness == nil, unit == nil, let page = published.pages[pageRequest] {

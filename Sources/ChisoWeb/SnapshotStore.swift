@@ -23,8 +23,10 @@ public struct PublishedSnapshot: Sendable {
     /// For `Last-Modified`, formatted once here rather than on every request.
     public let lastModified: String
 
-    public init(snapshot: Snapshot, metricsText: String, jsonMembers: Data, pages: [PageRequest: ByteBuffer], history: TrendHistory,
-                alerts: AlertSummary? = nil, layout: SiteLayout? = nil, etag: String) {
+    public init(
+        snapshot: Snapshot, metricsText: String, jsonMembers: Data, pages: [PageRequest: ByteBuffer], history: TrendHistory,
+        alerts: AlertSummary? = nil, layout: SiteLayout? = nil, etag: String
+    ) {
         self.alerts = alerts
         self.snapshot = snapshot
         self.metricsText = ByteBuffer(string: metricsText)

@@ -28,7 +28,8 @@ public struct StaticSite: Sendable {
     /// The pages written for a snapshot: every language and period, for the root and the units in scope.
     public func requests(for snapshot: Snapshot) -> [PageRequest] {
         let root = snapshot.units.first
-        let below: [String] = snapshot.units.count <= unitPageLimit
+        let below: [String] =
+            snapshot.units.count <= unitPageLimit
             ? snapshot.units.dropFirst().map(\.id)
             : snapshot.units.filter { $0.parentID != nil && $0.parentID == root?.id }.map(\.id)
         let units: [String?] = [nil] + below.map { Optional($0) }

@@ -33,12 +33,13 @@ public enum StatusPage {
     /// The page before the first successful refresh: never a blank page.
     public static func waiting(english: Bool, lastError: Bool) -> String {
         let lang: Format.Language = english ? .en : .vi
-        let message = switch (lang, lastError) {
-        case (.vi, false): "chiso đang tính các chỉ số lần đầu; trang sẽ có số liệu sau ít phút."
-        case (.vi, true): "Chưa kết nối được cơ sở dữ liệu; chiso đang thử lại. Chưa có số liệu."
-        case (.en, false): "chiso is computing the indicators for the first time; figures will appear shortly."
-        case (.en, true): "The database cannot be reached yet; chiso keeps retrying. No figures yet."
-        }
+        let message =
+            switch (lang, lastError) {
+            case (.vi, false): "chiso đang tính các chỉ số lần đầu; trang sẽ có số liệu sau ít phút."
+            case (.vi, true): "Chưa kết nối được cơ sở dữ liệu; chiso đang thử lại. Chưa có số liệu."
+            case (.en, false): "chiso is computing the indicators for the first time; figures will appear shortly."
+            case (.en, true): "The database cannot be reached yet; chiso keeps retrying. No figures yet."
+            }
         return """
             <!DOCTYPE html><html lang="\(lang.rawValue)"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
             <meta http-equiv="refresh" content="30"><title>chiso</title><style>\(style)</style></head><body><header class="top"><h1>chiso</h1></header>

@@ -9,10 +9,12 @@ import Testing
 
     func digest(title: String, unitName: String = "Phòng Kinh tế", previous: String? = nil) -> Digest {
         let unit = Unit(id: "c/kt", parentID: "c", name: unitName, kind: "department", alertEmail: "kt@x.vn")
-        let task = OpenTask(id: "K1", planRef: "II.1", title: title, leadUnitID: "c/kt", monitoringUnitID: nil, dueDate: LocalDate(year: 2026, month: 6, day: 1))
-        return Digest(unit: unit, localDay: LocalDate(year: 2026, month: 6, day: 15), decidedAt: calendar.parseInstant("2026-06-15T08:00:00+07:00")!,
-                      to: ["kt@x.vn"], cc: [], overdue: [Digest.Line(task: task, days: 14, escalated: true)], dueSoon: [], completed: [],
-                      overdueDossiers: 0, lateWithoutApology: 0, previousMessageID: previous)
+        let task = OpenTask(
+            id: "K1", planRef: "II.1", title: title, leadUnitID: "c/kt", monitoringUnitID: nil, dueDate: LocalDate(year: 2026, month: 6, day: 1))
+        return Digest(
+            unit: unit, localDay: LocalDate(year: 2026, month: 6, day: 15), decidedAt: calendar.parseInstant("2026-06-15T08:00:00+07:00")!,
+            to: ["kt@x.vn"], cc: [], overdue: [Digest.Line(task: task, days: 14, escalated: true)], dueSoon: [], completed: [],
+            overdueDossiers: 0, lateWithoutApology: 0, previousMessageID: previous)
     }
 
     var composer: MailComposer { MailComposer(sender: MailComposer.Sender("chiso <chiso@x.vn>")!, calendar: calendar, token: { "tok" }) }
@@ -43,10 +45,14 @@ import Testing
         var d = digest(title: "Rà soát")
         let due = calendar.parseInstant("2026-06-10T17:00:00+07:00")!
         d.overdueDossiers = 25
-        d.overdueDossierLines = (1...20).map { DossierLine(code: "D\($0)", procedure: "Khai sinh", receivedAt: due.addingTimeInterval(-86_400 * 3), dueAt: due) }
+        d.overdueDossierLines = (1...20).map {
+            DossierLine(code: "D\($0)", procedure: "Khai sinh", receivedAt: due.addingTimeInterval(-86_400 * 3), dueAt: due)
+        }
         let mail = composer.compose(d)
         let body = try #require(mail.message.components(separatedBy: "\r\n\r\n").dropFirst(2).first)
-        let text = String(decoding: try #require(Data(base64Encoded: body.replacingOccurrences(of: "\r\n", with: "").components(separatedBy: "--").first ?? "")), as: UTF8.self)
+        let text = String(
+            decoding: try #require(Data(base64Encoded: body.replacingOccurrences(of: "\r\n", with: "").components(separatedBy: "--").first ?? "")),
+            as: UTF8.self)
         #expect(text.contains("- Hồ sơ quá hạn chưa giải quyết: 25\n  · D1 (Khai sinh), hẹn trả 10/06/2026 17:00, quá hạn 5 ngày\n"))
         #expect(text.contains("  · D20 (Khai sinh)"))
         #expect(text.contains("  … và 5 hồ sơ khác\n"))
@@ -54,10 +60,13 @@ import Testing
     }
 
     @Test func theDigestLinksTheUnitsPage() throws {
-        let linked = MailComposer(sender: MailComposer.Sender("chiso <chiso@x.vn>")!, calendar: calendar, pageURL: "https://chiso.x.vn/", token: { "tok" })
+        let linked = MailComposer(
+            sender: MailComposer.Sender("chiso <chiso@x.vn>")!, calendar: calendar, pageURL: "https://chiso.x.vn/", token: { "tok" })
         let mail = linked.compose(digest(title: "Rà soát"))
         let parts = mail.message.components(separatedBy: "\r\n\r\n")
-        let text = String(decoding: try #require(Data(base64Encoded: parts[2].replacingOccurrences(of: "\r\n", with: "").components(separatedBy: "--").first ?? "")), as: UTF8.self)
+        let text = String(
+            decoding: try #require(
+                Data(base64Encoded: parts[2].replacingOccurrences(of: "\r\n", with: "").components(separatedBy: "--").first ?? "")), as: UTF8.self)
         #expect(text.contains("Xem chi tiết trên trang chỉ số: https://chiso.x.vn/?unit=c%2Fkt\n"))
         #expect(MailComposer.unitLink(base: "https://chiso.x.vn", unitID: "a b/c") == "https://chiso.x.vn/?unit=a%20b%2Fc")
         #expect(MailComposer.unitLink(base: "https://x.vn/?lang=vi", unitID: "u") == "https://x.vn/?lang=vi&unit=u")
@@ -78,8 +87,11 @@ import Testing
         let lines = headers(mail.message)
         #expect(!lines.contains { $0.lowercased().hasPrefix("bcc:") })
         #expect(!mail.message.contains("attacker@example.com"), "raw text from the database only travels encoded")
-        #expect(lines.filter { $0.contains(":") }.map { String($0.split(separator: ":")[0]) } ==
-                ["From", "To", "Subject", "Date", "Message-ID", "In-Reply-To", "References", "Auto-Submitted", "Content-Language", "MIME-Version", "Content-Type"])
+        #expect(
+            lines.filter { $0.contains(":") }.map { String($0.split(separator: ":")[0]) } == [
+                "From", "To", "Subject", "Date", "Message-ID", "In-Reply-To", "References", "Auto-Submitted", "Content-Language", "MIME-Version",
+                "Content-Type",
+            ])
     }
 
     @Test func senderParsing() {
@@ -91,14 +103,18 @@ import Testing
 
     @Test func commandLinesSplitWithoutAShell() throws {
         #expect(try CommandWords.split("/usr/sbin/sendmail -t -i") == ["/usr/sbin/sendmail", "-t", "-i"])
-        #expect(try CommandWords.split(#"msmtp -C '/etc/chiso/msmtp rc' -t "a\"b" $HOME;x"#) == ["msmtp", "-C", "/etc/chiso/msmtp rc", "-t", "a\"b", "$HOME;x"])
+        #expect(
+            try CommandWords.split(#"msmtp -C '/etc/chiso/msmtp rc' -t "a\"b" $HOME;x"#) == [
+                "msmtp", "-C", "/etc/chiso/msmtp rc", "-t", "a\"b", "$HOME;x",
+            ])
         #expect(throws: CommandWords.Invalid.self) { try CommandWords.split("msmtp 'unterminated") }
         #expect(throws: CommandWords.Invalid.self) { try CommandWords.split("   ") }
     }
 
     @Test func webhookSignatureIsHMACSHA256() {
         // RFC 4231 test case 2.
-        #expect(WebhookHook.signature("what do ya want for nothing?", secret: "Jefe")
+        #expect(
+            WebhookHook.signature("what do ya want for nothing?", secret: "Jefe")
                 == "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
     }
 }

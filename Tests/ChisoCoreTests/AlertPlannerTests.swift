@@ -26,7 +26,7 @@ import Testing
 
     @Test func workingDaysHolidaysAndTheSendingTime() {
         let policy = AlertPolicy(holidays: [LocalDate(year: 2026, month: 9, day: 2)])
-        #expect(policy.digestsAreDue(at: at("2026-06-15T07:30:00+07:00"), calendar: calendar))   // Monday 07:30
+        #expect(policy.digestsAreDue(at: at("2026-06-15T07:30:00+07:00"), calendar: calendar))  // Monday 07:30
         #expect(!policy.digestsAreDue(at: at("2026-06-15T07:29:59+07:00"), calendar: calendar))
         #expect(!policy.digestsAreDue(at: at("2026-06-13T09:00:00+07:00"), calendar: calendar))  // Saturday
         #expect(!policy.digestsAreDue(at: at("2026-06-14T09:00:00+07:00"), calendar: calendar))  // Sunday
@@ -38,13 +38,15 @@ import Testing
     }
 
     @Test func overdueDueSoonAndEscalation() throws {
-        let inputs = AlertInputs(units: units, openTasks: [
-            task("late7", "c/kt", due: "2026-06-08", monitoring: "c/vh"),   // 7 days: escalated
-            task("late6", "c/kt", due: "2026-06-09", monitoring: "c/vh"),   // 6 days: not
-            task("today", "c/kt", due: "2026-06-15"),
-            task("in3", "c/kt", due: "2026-06-18"),                         // warn_days 3: included
-            task("in4", "c/kt", due: "2026-06-19"),                         // not
-        ])
+        let inputs = AlertInputs(
+            units: units,
+            openTasks: [
+                task("late7", "c/kt", due: "2026-06-08", monitoring: "c/vh"),  // 7 days: escalated
+                task("late6", "c/kt", due: "2026-06-09", monitoring: "c/vh"),  // 6 days: not
+                task("today", "c/kt", due: "2026-06-15"),
+                task("in3", "c/kt", due: "2026-06-18"),  // warn_days 3: included
+                task("in4", "c/kt", due: "2026-06-19"),  // not
+            ])
         let digests = plan(inputs, at: "2026-06-15T08:00:00+07:00")
         #expect(digests.count == 1)
         let kt = try #require(digests.first)
@@ -54,23 +56,26 @@ import Testing
         #expect(kt.dueSoon.map(\.task.id) == ["today", "in3"])
         #expect(kt.dueSoon.map(\.days) == [0, 3])
         #expect(kt.to == ["kt@x.vn"])
-        #expect(kt.cc == ["tp.kt@x.vn", "vh@x.vn"])   // the unit's head, the monitoring unit
+        #expect(kt.cc == ["tp.kt@x.vn", "vh@x.vn"])  // the unit's head, the monitoring unit
         #expect(kt.escalatedTaskIDs == ["late7"])
         // Without escalation, no Cc.
-        let mild = plan(AlertInputs(units: units, openTasks: [task("late6", "c/kt", due: "2026-06-09", monitoring: "c/vh")]), at: "2026-06-15T08:00:00+07:00")
+        let mild = plan(
+            AlertInputs(units: units, openTasks: [task("late6", "c/kt", due: "2026-06-09", monitoring: "c/vh")]), at: "2026-06-15T08:00:00+07:00")
         #expect(mild.first?.cc == [])
     }
 
     @Test func recipientsFallBackToTheNearestAncestorOrAreUndeliverable() throws {
-        let inputs = AlertInputs(units: units, openTasks: [
-            task("a", "c/ca", due: "2026-06-01"), task("b", "c/ca/t1", due: "2026-06-01"), task("z", "o", due: "2026-06-01"),
-        ])
+        let inputs = AlertInputs(
+            units: units,
+            openTasks: [
+                task("a", "c/ca", due: "2026-06-01"), task("b", "c/ca/t1", due: "2026-06-01"), task("z", "o", due: "2026-06-01"),
+            ])
         let digests = plan(inputs, at: "2026-06-15T08:00:00+07:00")
         let byUnit = Dictionary(uniqueKeysWithValues: digests.map { ($0.unit.id, $0) })
         #expect(byUnit["c/ca"]?.to == ["ubnd@x.vn"])
-        #expect(byUnit["c/ca"]?.cc == ["chutich@x.vn"])          // escalated: the nearest head
-        #expect(byUnit["c/ca/t1"]?.to == ["ubnd@x.vn"])          // its own address is not valid
-        #expect(byUnit["o"]?.to == [])                            // nobody: undeliverable, still decided
+        #expect(byUnit["c/ca"]?.cc == ["chutich@x.vn"])  // escalated: the nearest head
+        #expect(byUnit["c/ca/t1"]?.to == ["ubnd@x.vn"])  // its own address is not valid
+        #expect(byUnit["o"]?.to == [])  // nobody: undeliverable, still decided
         #expect(byUnit["o"]?.isDeliverable == false)
         #expect(byUnit["o"]?.cc == [])
     }
@@ -89,11 +94,13 @@ import Testing
     @Test func oncePerDayAndCompletedSinceTheLastDigest() throws {
         let monday = at("2026-06-15T08:00:00+07:00")
         let previous = ["c/kt": PreviousDigest(localDay: LocalDate(year: 2026, month: 6, day: 15), decidedAt: monday, messageID: "<m1@x>")]
-        let inputs = AlertInputs(units: units, openTasks: [task("late", "c/kt", due: "2026-06-01")], completedTasks: [
-            CompletedTask(id: "before", planRef: nil, title: "t", leadUnitID: "c/kt", doneAt: at("2026-06-15T07:00:00+07:00")),
-            CompletedTask(id: "after", planRef: nil, title: "t", leadUnitID: "c/kt", doneAt: at("2026-06-15T14:00:00+07:00")),
-            CompletedTask(id: "future", planRef: nil, title: "t", leadUnitID: "c/kt", doneAt: at("2026-06-16T09:00:00+07:00")),
-        ])
+        let inputs = AlertInputs(
+            units: units, openTasks: [task("late", "c/kt", due: "2026-06-01")],
+            completedTasks: [
+                CompletedTask(id: "before", planRef: nil, title: "t", leadUnitID: "c/kt", doneAt: at("2026-06-15T07:00:00+07:00")),
+                CompletedTask(id: "after", planRef: nil, title: "t", leadUnitID: "c/kt", doneAt: at("2026-06-15T14:00:00+07:00")),
+                CompletedTask(id: "future", planRef: nil, title: "t", leadUnitID: "c/kt", doneAt: at("2026-06-16T09:00:00+07:00")),
+            ])
         // Same day: already decided.
         #expect(plan(inputs, at: "2026-06-15T16:00:00+07:00", previous: previous).isEmpty)
         // Next day: the completion after Monday's digest, not the one before it nor a row stamped after T.

@@ -43,13 +43,14 @@ import Testing
               \(indicator("negative", target: "-0.1"))
             ]}
             """
-        #expect(problems(json) == [
-            "catalogue: indicator bad_cmp: bad comparator '=>'; expected one of >, >=, <, <=",
-            "catalogue: indicator dossiers_on_time: duplicate id",
-            "catalogue: indicator made_up: unknown id for a computed indicator (known: \(ComputedIndicator.allCases.map(\.rawValue).joined(separator: ", ")))",
-            "catalogue: indicator too_high: target 1.5 is out of range 0..1",
-            "catalogue: indicator negative: target -0.1 is out of range 0..1",
-        ])
+        #expect(
+            problems(json) == [
+                "catalogue: indicator bad_cmp: bad comparator '=>'; expected one of >, >=, <, <=",
+                "catalogue: indicator dossiers_on_time: duplicate id",
+                "catalogue: indicator made_up: unknown id for a computed indicator (known: \(ComputedIndicator.allCases.map(\.rawValue).joined(separator: ", ")))",
+                "catalogue: indicator too_high: target 1.5 is out of range 0..1",
+                "catalogue: indicator negative: target -0.1 is out of range 0..1",
+            ])
     }
 
     @Test func malformedJSONIsOneProblem() {
@@ -58,9 +59,11 @@ import Testing
     }
 
     @Test func aCommuneCanChangeATargetInData() throws {
-        let catalogue = try CatalogueFile.decode(Data("""
-            {"plan": "KH 2027", "default_warning_margin": 0.1, "indicators": [\(indicator("documents_signed", source: "computed", comparator: ">", target: "0.8"))]}
-            """.utf8))
+        let catalogue = try CatalogueFile.decode(
+            Data(
+                """
+                {"plan": "KH 2027", "default_warning_margin": 0.1, "indicators": [\(indicator("documents_signed", source: "computed", comparator: ">", target: "0.8"))]}
+                """.utf8))
         #expect(catalogue.plan == "KH 2027")
         #expect(catalogue.definition("documents_signed")?.target == Decimal(string: "0.8"))
         #expect(catalogue.margin(for: catalogue.indicators[0]) == Decimal(string: "0.1"))

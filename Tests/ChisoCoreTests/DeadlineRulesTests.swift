@@ -1,4 +1,5 @@
 import ChisoCore
+import Foundation
 import Testing
 
 /// One test per deadline phrase of the plan's appendix (shared/seed, "Thời gian hoàn thành").
@@ -18,7 +19,10 @@ import Testing
     @Test func withinAMonth() throws {
         #expect(try dates("Ban hành kế hoạch trong tháng 01/2026") == ["2026-01-31"])
         #expect(try dates("Ban hành kế hoạch trong tháng 01/2026 và tổ chức thực hiện.") == ["2026-01-31"])
-        #expect(try dates("Triển khai thực hiện sáng kiến, mô hình, giải pháp và báo cáo kết quả thực hiện chậm nhất trong tháng 9/2026") == ["2026-09-30"])
+        #expect(
+            try dates("Triển khai thực hiện sáng kiến, mô hình, giải pháp và báo cáo kết quả thực hiện chậm nhất trong tháng 9/2026") == [
+                "2026-09-30"
+            ])
         #expect(try dates("trong tháng 02/2028") == ["2028-02-29"])
     }
 
@@ -27,10 +31,12 @@ import Testing
     }
 
     @Test func continuousThroughTheYearHasNoDueDate() throws {
-        for phrase in ["Thường xuyên trong năm", "Thực hiện thường xuyên trong năm",
-                       "Thực hiện thường xuyên khi có yêu cầu của bộ, ngành Trung ương.",
-                       "Báo cáo định kỳ theo thời gian quy định; thực hiện thường xuyên trong năm",
-                       "<p>Thường xuyên trong năm</p>"] {
+        for phrase in [
+            "Thường xuyên trong năm", "Thực hiện thường xuyên trong năm",
+            "Thực hiện thường xuyên khi có yêu cầu của bộ, ngành Trung ương.",
+            "Báo cáo định kỳ theo thời gian quy định; thực hiện thường xuyên trong năm",
+            "<p>Thường xuyên trong năm</p>",
+        ] {
             #expect(try dates(phrase) == [nil], "\(phrase)")
             #expect(try kinds(phrase) == [.continuous], "\(phrase)")
         }
@@ -50,21 +56,25 @@ import Testing
 
     @Test func severalMilestonesInOnePhrase() throws {
         let milestones = try DeadlineRules.milestones(
-            for: "Ban hành kế hoạch trong tháng 01/2026, tổ chức kiểm tra chậm nhất trong tháng 6/2026 và báo cáo kết quả khắc phục các tồn tại, hạn chế phát hiện qua kiểm tra chậm nhất trong tháng 8/2026",
+            for:
+                "Ban hành kế hoạch trong tháng 01/2026, tổ chức kiểm tra chậm nhất trong tháng 6/2026 và báo cáo kết quả khắc phục các tồn tại, hạn chế phát hiện qua kiểm tra chậm nhất trong tháng 8/2026",
             planYear: 2026)
         #expect(milestones.map { $0.dueDate?.description } == ["2026-01-31", "2026-06-30", "2026-08-31"])
-        #expect(milestones.map(\.label) == [
-            "ban hành kế hoạch trong tháng 01/2026",
-            "tổ chức kiểm tra chậm nhất trong tháng 6/2026",
-            "báo cáo kết quả khắc phục các tồn tại, hạn chế phát hiện qua kiểm tra chậm nhất trong tháng 8/2026",
-        ])
+        #expect(
+            milestones.map(\.label) == [
+                "ban hành kế hoạch trong tháng 01/2026",
+                "tổ chức kiểm tra chậm nhất trong tháng 6/2026",
+                "báo cáo kết quả khắc phục các tồn tại, hạn chế phát hiện qua kiểm tra chậm nhất trong tháng 8/2026",
+            ])
     }
 
     @Test func setByAnotherDocumentHasNoDateHere() throws {
-        for phrase in ["Theo quy định", "Theo kế hoạch của tỉnh", "Theo hướng dẫn của Trung ương",
-                       "Theo các mốc thời gian tại Quyết định số 1737/QĐ-UBND ngày 17/10/2025 của Chủ tịch UBND tỉnh",
-                       "Theo Kế hoạch rà soát, đánh giá thủ tục hành chính năm 2026 của tỉnh",
-                       "Sau 03 tháng kể từ khi có văn bản của Trung ương hoặc Quyết định liên quan của cơ quan có thẩm quyền"] {
+        for phrase in [
+            "Theo quy định", "Theo kế hoạch của tỉnh", "Theo hướng dẫn của Trung ương",
+            "Theo các mốc thời gian tại Quyết định số 1737/QĐ-UBND ngày 17/10/2025 của Chủ tịch UBND tỉnh",
+            "Theo Kế hoạch rà soát, đánh giá thủ tục hành chính năm 2026 của tỉnh",
+            "Sau 03 tháng kể từ khi có văn bản của Trung ương hoặc Quyết định liên quan của cơ quan có thẩm quyền",
+        ] {
             #expect(try kinds(phrase) == [.external], "\(phrase)")
         }
     }
@@ -97,5 +107,3 @@ extension DeadlineRulesTests {
         #expect(milestones > rows.count)  // the monthly and multi-milestone rows add tasks
     }
 }
-
-import Foundation

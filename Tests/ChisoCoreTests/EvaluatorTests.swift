@@ -61,11 +61,19 @@ import Testing
         func instant(_ text: String) -> Date { calendar.parseInstant(text)! }
         var inputs = KPIInputs(units: units)
         inputs.manualValues = [
-            ManualValue(indicator: "training_completed", unitID: "p/a", periodEnd: LocalDate(year: 2026, month: 5, day: 31), numerator: 3, denominator: 4, recordedAt: instant("2026-06-01T08:00:00")),
-            ManualValue(indicator: "training_completed", unitID: "p/a", periodEnd: LocalDate(year: 2026, month: 5, day: 31), numerator: 4, denominator: 4, recordedAt: instant("2026-06-02T08:00:00")),
-            ManualValue(indicator: "training_completed", unitID: "p/a", periodEnd: LocalDate(year: 2026, month: 3, day: 31), numerator: 1, denominator: 4, recordedAt: instant("2026-06-03T08:00:00")),
+            ManualValue(
+                indicator: "training_completed", unitID: "p/a", periodEnd: LocalDate(year: 2026, month: 5, day: 31), numerator: 3, denominator: 4,
+                recordedAt: instant("2026-06-01T08:00:00")),
+            ManualValue(
+                indicator: "training_completed", unitID: "p/a", periodEnd: LocalDate(year: 2026, month: 5, day: 31), numerator: 4, denominator: 4,
+                recordedAt: instant("2026-06-02T08:00:00")),
+            ManualValue(
+                indicator: "training_completed", unitID: "p/a", periodEnd: LocalDate(year: 2026, month: 3, day: 31), numerator: 1, denominator: 4,
+                recordedAt: instant("2026-06-03T08:00:00")),
             // recorded after T: does not exist yet
-            ManualValue(indicator: "training_completed", unitID: "p/a", periodEnd: LocalDate(year: 2026, month: 6, day: 10), numerator: 0, denominator: 4, recordedAt: instant("2026-06-15T10:00:01")),
+            ManualValue(
+                indicator: "training_completed", unitID: "p/a", periodEnd: LocalDate(year: 2026, month: 6, day: 10), numerator: 0, denominator: 4,
+                recordedAt: instant("2026-06-15T10:00:01")),
         ]
         let snapshot = evaluate(inputs)
         #expect(snapshot.result("training_completed", unit: "p/a", period: .year)?.tally == Tally(numerator: 4, denominator: 4))

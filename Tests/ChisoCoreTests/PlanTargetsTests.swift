@@ -93,9 +93,12 @@ import Testing
                     #expect(indicator.target == 1, "\(id): a ceiling or a decrease relative to the allotted or last year's figure")
                 }
                 // "trên 90%" is strictly over; "tối thiểu 98%", "100%" at least; a ceiling; a decrease.
-                let expected: TargetComparator = sentence.contains(/trên \d+%/) ? .greaterThan
-                    : sentence.contains("không vượt quá") ? .lessOrEqual
-                    : sentence.contains("giảm so với") ? .lessThan : .greaterOrEqual
+                let expected: TargetComparator =
+                    sentence.contains(/trên \d+%/)
+                    ? .greaterThan
+                    : sentence.contains("không vượt quá")
+                        ? .lessOrEqual
+                        : sentence.contains("giảm so với") ? .lessThan : .greaterOrEqual
                 #expect(indicator.comparator == expected, "\(id): comparator \(indicator.comparator.rawValue), the plan reads '\(sentence)'")
             }
         }

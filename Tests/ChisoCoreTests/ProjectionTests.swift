@@ -10,8 +10,9 @@ import Testing
     let quarter = Tally(numerator: 45, denominator: 48)
 
     func project(_ target: String, _ comparator: TargetComparator = .greaterOrEqual, recent: Tally? = nil) -> YearEndProjection? {
-        YearEndProjection.project(year: year, recent: recent ?? quarter, dayOfYear: 100, daysInYear: 365,
-                                  comparator: comparator, target: Decimal(string: target)!)
+        YearEndProjection.project(
+            year: year, recent: recent ?? quarter, dayOfYear: 100, daysInYear: 365,
+            comparator: comparator, target: Decimal(string: target)!)
     }
 
     @Test func projectedValueBlendsTheYearWithTheRecentPace() throws {

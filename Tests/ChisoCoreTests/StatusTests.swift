@@ -4,8 +4,9 @@ import Testing
 
 @Suite struct StatusTests {
     func status(_ n: Int, _ d: Int, _ comparator: TargetComparator, _ target: String, margin: String = "0.05") -> IndicatorStatus {
-        IndicatorStatus.of(Tally(numerator: Decimal(n), denominator: Decimal(d)), comparator: comparator,
-                           target: Decimal(string: target)!, margin: Decimal(string: margin)!)
+        IndicatorStatus.of(
+            Tally(numerator: Decimal(n), denominator: Decimal(d)), comparator: comparator,
+            target: Decimal(string: target)!, margin: Decimal(string: margin)!)
     }
 
     @Test func seventyPercentIsNotOverSeventyPercent() {

@@ -78,7 +78,8 @@ final class MailSink: Sendable {
             throw TestDatabase.TestDatabaseError.notConfigured
         }
         let rc = folder.appendingPathComponent("msmtprc")
-        try "defaults\nauth off\ntls off\naccount default\nhost 127.0.0.1\nport \(smtpPort)\nfrom chiso@bacbinh.example\n".write(to: rc, atomically: true, encoding: .utf8)
+        try "defaults\nauth off\ntls off\naccount default\nhost 127.0.0.1\nport \(smtpPort)\nfrom chiso@bacbinh.example\n".write(
+            to: rc, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: rc.path)
         return "\(msmtp) -C '\(rc.path)' -t -i"
     }
@@ -119,11 +120,13 @@ final class MailSink: Sendable {
         defer { sink.stop() }
         let command = try sink.msmtpCommand()
         try await TestDatabase.withSchema(fixture: "alerts") { client, schema, _ in
-            let settings = try await TestDatabase.settings(schema: schema.rawValue, extra: [
-                "CHISO_ALERT_ENABLED": "true", "CHISO_ALERT_COMMAND": command, "CHISO_ALERT_FROM": "chiso <chiso@bacbinh.example>",
-                "CHISO_ALERT_RETRY_AFTER": "60", "CHISO_ALERT_MAX_ATTEMPTS": "3", "CHISO_ALERT_TIMEOUT": "10",
-                "CHISO_ALERT_WEBHOOK_URL": "http://127.0.0.1:\(sink.httpPort)/hooks/chiso", "CHISO_ALERT_WEBHOOK_SECRET": "s3cret",
-            ].merging(extra) { _, new in new })
+            let settings = try await TestDatabase.settings(
+                schema: schema.rawValue,
+                extra: [
+                    "CHISO_ALERT_ENABLED": "true", "CHISO_ALERT_COMMAND": command, "CHISO_ALERT_FROM": "chiso <chiso@bacbinh.example>",
+                    "CHISO_ALERT_RETRY_AFTER": "60", "CHISO_ALERT_MAX_ATTEMPTS": "3", "CHISO_ALERT_TIMEOUT": "10",
+                    "CHISO_ALERT_WEBHOOK_URL": "http://127.0.0.1:\(sink.httpPort)/hooks/chiso", "CHISO_ALERT_WEBHOOK_SECRET": "s3cret",
+                ].merging(extra) { _, new in new })
             let metrics = OperationalMetrics()
             let service = makeAlertService(settings, client: client, store: nil, metrics: metrics.alerts, logger: TestDatabase.logger)
             try await body(service, sink, client, schema, metrics)
@@ -131,7 +134,8 @@ final class MailSink: Sendable {
     }
 
     static func count(_ client: PostgresClient, _ schema: SchemaName, where condition: String = "true") async throws -> Int {
-        let rows = try await client.query(PostgresQuery(unsafeSQL: #"SELECT count(*)::int FROM "\#(schema.rawValue)".chiso_alert_outbox WHERE \#(condition)"#))
+        let rows = try await client.query(
+            PostgresQuery(unsafeSQL: #"SELECT count(*)::int FROM "\#(schema.rawValue)".chiso_alert_outbox WHERE \#(condition)"#))
         for try await count in rows.decode(Int.self) { return count }
         return 0
     }
@@ -171,7 +175,10 @@ final class MailSink: Sendable {
             #expect(vh.subject == "[chiso] Phòng Văn hóa – Xã hội: 1 hồ sơ quá hạn, 2 hồ sơ trễ hạn chưa xin lỗi")
             // The dossiers are named: V1 overdue (due 10/06 17:00, 5 days); V2 and V1 without an apology (V3 has one, V4 was on time).
             #expect(vh.text.contains("- Hồ sơ quá hạn chưa giải quyết: 1\n  · V1 (Đăng ký khai sinh), hẹn trả 10/06/2026 17:00, quá hạn 5 ngày\n"))
-            #expect(vh.text.contains("- Hồ sơ trễ hạn chưa có văn bản xin lỗi: 2\n  · V2 (Đăng ký khai sinh), hẹn trả 05/05/2026 17:00\n  · V1 (Đăng ký khai sinh), hẹn trả 10/06/2026 17:00\n"))
+            #expect(
+                vh.text.contains(
+                    "- Hồ sơ trễ hạn chưa có văn bản xin lỗi: 2\n  · V2 (Đăng ký khai sinh), hẹn trả 05/05/2026 17:00\n  · V1 (Đăng ký khai sinh), hẹn trả 10/06/2026 17:00\n"
+                ))
             #expect(!vh.text.contains("V3") && !vh.text.contains("V4"))
             // No header injection: neither a task title nor a unit's address or name adds a header or a recipient.
             for mail in mails {
@@ -192,17 +199,20 @@ final class MailSink: Sendable {
             // The webhook: the same digest as JSON, with an idempotency key and an HMAC signature.
             let posts = sink.posts
             #expect(posts.count == 4)
-            let post = try #require(posts.first {
-                (try? JSONSerialization.jsonObject(with: Data($0.body.utf8)) as? [String: Any])?["unit"] as? String == "c/kt"
-            })
+            let post = try #require(
+                posts.first {
+                    (try? JSONSerialization.jsonObject(with: Data($0.body.utf8)) as? [String: Any])?["unit"] as? String == "c/kt"
+                })
             #expect(post.path == "/hooks/chiso")
             #expect(post.headers["Idempotency-Key"] == kt.message_id)
             #expect(post.headers["X-Chiso-Signature"] == WebhookHook.signature(post.body, secret: "s3cret"))
             if let folder = ProcessInfo.processInfo.environment["CHISO_TEST_ARTEFACTS"],
-               let eml = sink.files("mail").first(where: { (try? String(contentsOf: $0, encoding: .utf8))?.contains("Kinh t") == true }) {
+                let eml = sink.files("mail").first(where: { (try? String(contentsOf: $0, encoding: .utf8))?.contains("Kinh t") == true })
+            {
                 try? FileManager.default.removeItem(at: URL(fileURLWithPath: folder).appendingPathComponent("digest-kt.eml"))
-                try? FileManager.default.copyItem(at: eml.deletingPathExtension().appendingPathExtension("eml"),
-                                                  to: URL(fileURLWithPath: folder).appendingPathComponent("digest-kt.eml"))
+                try? FileManager.default.copyItem(
+                    at: eml.deletingPathExtension().appendingPathExtension("eml"),
+                    to: URL(fileURLWithPath: folder).appendingPathComponent("digest-kt.eml"))
             }
         }
     }
@@ -225,7 +235,9 @@ final class MailSink: Sendable {
             #expect(tuesdayKT.in_reply_to == mondayKT.message_id)
             #expect(tuesdayKT.references == "<thread.c_kt@bacbinh.example> \(mondayKT.message_id)")
             // K5 was completed on Monday afternoon: listed as done, no longer overdue.
-            #expect(tuesdayKT.text.contains("ĐÃ HOÀN THÀNH từ lần nhắc trước (1)\n- [K5] Mục II.5: Hoàn thành sau lần nhắc đầu — hoàn thành 15/06/2026 14:00"))
+            #expect(
+                tuesdayKT.text.contains(
+                    "ĐÃ HOÀN THÀNH từ lần nhắc trước (1)\n- [K5] Mục II.5: Hoàn thành sau lần nhắc đầu — hoàn thành 15/06/2026 14:00"))
             #expect(tuesdayKT.subject == "[chiso] Phòng Kinh tế: 2 nhiệm vụ quá hạn, 1 nhiệm vụ sắp đến hạn, 1 nhiệm vụ đã hoàn thành")
         }
     }
@@ -271,17 +283,26 @@ final class MailSink: Sendable {
             #expect(sink.mails.count == 4)
             #expect(try await Self.count(client, schema, where: "status = 'sent'") == 4)
             // A claim abandoned by a crash while sending is retaken once it has expired.
-            try await client.query(PostgresQuery(unsafeSQL: #"UPDATE "\#(schema.rawValue)".chiso_alert_outbox SET status = 'sending', claimed_until = '2026-06-15 08:03+07', sent_at = NULL WHERE unit_id = 'c/ca'"#))
+            try await client.query(
+                PostgresQuery(
+                    unsafeSQL:
+                        #"UPDATE "\#(schema.rawValue)".chiso_alert_outbox SET status = 'sending', claimed_until = '2026-06-15 08:03+07', sent_at = NULL WHERE unit_id = 'c/ca'"#
+                ))
             #expect(await service.pass(at: Self.monday.addingTimeInterval(150)).delivered.isEmpty, "the claim still holds")
             #expect(await service.pass(at: Self.monday.addingTimeInterval(240)).delivered == ["c/ca"])
         }
     }
 
     @Test func aFailingHookIsRetriedWithBackoffThenMarkedFailed() async throws {
-        try await withAlerts(["CHISO_ALERT_COMMAND": "/bin/sh -c 'echo refused by the relay >&2; exit 1'", "CHISO_ALERT_WEBHOOK_URL": ""]) { service, sink, client, schema, metrics in
+        try await withAlerts(["CHISO_ALERT_COMMAND": "/bin/sh -c 'echo refused by the relay >&2; exit 1'", "CHISO_ALERT_WEBHOOK_URL": ""]) {
+            service, sink, client, schema, metrics in
             let first = await service.pass(at: Self.monday)
             #expect(first.failed.sorted() == ["c/bad", "c/ca", "c/kt", "c/vh"])
-            let row = try await client.query(PostgresQuery(unsafeSQL: #"SELECT status, attempts, last_error, next_attempt_at FROM "\#(schema.rawValue)".chiso_alert_outbox WHERE unit_id = 'c/kt'"#))
+            let row = try await client.query(
+                PostgresQuery(
+                    unsafeSQL:
+                        #"SELECT status, attempts, last_error, next_attempt_at FROM "\#(schema.rawValue)".chiso_alert_outbox WHERE unit_id = 'c/kt'"#)
+            )
             for try await (status, attempts, error, next) in row.decode((String, Int, String?, Date).self) {
                 #expect(status == "pending")
                 #expect(attempts == 1)
@@ -303,10 +324,12 @@ final class MailSink: Sendable {
     }
 
     @Test func aHangingHookIsStoppedAtItsTimeout() async throws {
-        try await withAlerts(["CHISO_ALERT_COMMAND": "sleep 60", "CHISO_ALERT_TIMEOUT": "1", "CHISO_ALERT_WEBHOOK_URL": ""]) { service, _, client, schema, _ in
+        try await withAlerts(["CHISO_ALERT_COMMAND": "sleep 60", "CHISO_ALERT_TIMEOUT": "1", "CHISO_ALERT_WEBHOOK_URL": ""]) {
+            service, _, client, schema, _ in
             let report = await service.pass(at: Self.monday)
             #expect(report.failed.count == 4)
-            let rows = try await client.query(PostgresQuery(unsafeSQL: #"SELECT last_error FROM "\#(schema.rawValue)".chiso_alert_outbox WHERE unit_id = 'c/kt'"#))
+            let rows = try await client.query(
+                PostgresQuery(unsafeSQL: #"SELECT last_error FROM "\#(schema.rawValue)".chiso_alert_outbox WHERE unit_id = 'c/kt'"#))
             for try await error in rows.decode(String?.self) {
                 #expect(error == "sleep did not finish within 1 s; stopped")
             }
@@ -315,10 +338,12 @@ final class MailSink: Sendable {
 
     @Test func thePageAndRefreshKeepWorkingWhileTheHookHangs() async throws {
         try await TestDatabase.withSchema(fixture: "alerts") { _, schema, _ in
-            let settings = try await TestDatabase.settings(schema: schema.rawValue, extra: [
-                "CHISO_AS_OF": "2026-06-15T08:00:00+07:00", "CHISO_LISTEN": "127.0.0.1:0", "CHISO_REFRESH_INTERVAL": "1",
-                "CHISO_ALERT_ENABLED": "true", "CHISO_ALERT_COMMAND": "sleep 60", "CHISO_ALERT_TIMEOUT": "20",
-            ])
+            let settings = try await TestDatabase.settings(
+                schema: schema.rawValue,
+                extra: [
+                    "CHISO_AS_OF": "2026-06-15T08:00:00+07:00", "CHISO_LISTEN": "127.0.0.1:0", "CHISO_REFRESH_INTERVAL": "1",
+                    "CHISO_ALERT_ENABLED": "true", "CHISO_ALERT_COMMAND": "sleep 60", "CHISO_ALERT_TIMEOUT": "20",
+                ])
             let (application, parts) = buildApplication(settings, logger: TestDatabase.logger)
             try await application.test(.router) { client in
                 try await waitUntil(client, path: "/readyz", status: .ok)
@@ -385,17 +410,21 @@ final class MailSink: Sendable {
         try await TestDatabase.withSchema(fixture: "alerts") { client, schema, _ in
             var environment = CommandLineTests.databaseEnvironment
             environment["CHISO_SCHEMA"] = schema.rawValue
-            environment["CHISO_ALERT_COMMAND"] = "/bin/false"   // would fail if it were run
+            environment["CHISO_ALERT_COMMAND"] = "/bin/false"  // would fail if it were run
             environment["CHISO_ALERT_FROM"] = "chiso <chiso@bacbinh.example>"
             let run = try CommandLineTests.run(["alerts", "--once", "--dry-run", "--as-of", "2026-06-15T08:00:00+07:00"], environment: environment)
             #expect(run.status == 0, "\(run.stderr)")
-            #expect(run.stdout.contains("=== c/kt (pending)\nFrom: chiso <chiso@bacbinh.example>\nTo: kinhte@bacbinh.example\nCc: truongphong.kt@bacbinh.example, vhxh@bacbinh.example\n"))
+            #expect(
+                run.stdout.contains(
+                    "=== c/kt (pending)\nFrom: chiso <chiso@bacbinh.example>\nTo: kinhte@bacbinh.example\nCc: truongphong.kt@bacbinh.example, vhxh@bacbinh.example\n"
+                ))
             #expect(run.stdout.contains("Subject (decoded): [chiso] Phòng Kinh tế: 3 nhiệm vụ quá hạn, 1 nhiệm vụ sắp đến hạn"))
             #expect(run.stdout.contains("- [K2] Mục II.2: x  Bcc: attacker@example.com\n  Hạn: 01/06/2026 — quá hạn 14 ngày — ĐÃ BÁO CÁO LÃNH ĐẠO"))
             #expect(run.stdout.contains("=== lonely (undeliverable)"))
             #expect(try await AlertTests.count(client, schema) == 0, "a dry run records nothing")
             // Saturday: nothing is due.
-            let saturday = try CommandLineTests.run(["alerts", "--once", "--dry-run", "--as-of", "2026-06-20T08:00:00+07:00"], environment: environment)
+            let saturday = try CommandLineTests.run(
+                ["alerts", "--once", "--dry-run", "--as-of", "2026-06-20T08:00:00+07:00"], environment: environment)
             #expect(saturday.stdout.hasPrefix("no digests at 2026-06-20T08:00:00+07:00: not a working day or before 07:30"))
         }
     }

@@ -1,3 +1,4 @@
+import ChisoStorage
 import Foundation
 import Testing
 
@@ -34,11 +35,31 @@ import Testing
         process.waitUntilExit()
         try outHandle.close()
         try errHandle.close()
-        return Run(status: process.terminationStatus, stdout: try String(contentsOf: out, encoding: .utf8), stderr: try String(contentsOf: err, encoding: .utf8))
+        return Run(
+            status: process.terminationStatus, stdout: try String(contentsOf: out, encoding: .utf8),
+            stderr: try String(contentsOf: err, encoding: .utf8))
     }
 
     static var databaseEnvironment: [String: String] {
         ProcessInfo.processInfo.environment.filter { $0.key.hasPrefix("PG") }.merging(["PATH": "/usr/bin:/bin"]) { $1 }
+    }
+
+    /// Each command lists only the options it uses: `migrate` has no use for `--listen`.
+    @Test(arguments: [
+        ("migrate", ["--config", "--database-url", "--schema"], ["--listen", "--refresh-interval", "--output-dir", "--as-of", "--time-zone"]),
+        (
+            "snapshot", ["--config", "--database-url", "--schema", "--as-of", "--time-zone", "--format"],
+            ["--listen", "--refresh-interval", "--output-dir"]
+        ),
+        ("serve", ["--config", "--database-url", "--schema", "--as-of", "--time-zone", "--listen", "--refresh-interval", "--output-dir"], []),
+        ("alerts", ["--as-of", "--once", "--dry-run"], ["--listen", "--output-dir"]),
+        ("check-config", ["--config", "--listen", "--output-dir", "--as-of"], []),
+    ])
+    func helpListsOnlyTheOptionsACommandUses(_ command: String, present: [String], absent: [String]) throws {
+        let help = try Self.run([command, "--help"], environment: ["PATH": "/usr/bin:/bin"])
+        #expect(help.status == 0)
+        for option in present { #expect(help.stdout.contains(option), "\(command) --help lacks \(option)") }
+        for option in absent { #expect(!help.stdout.contains(option), "\(command) --help lists \(option)") }
     }
 
     @Test func snapshotPrintsTheFixtureAsJSONAndPrometheus() async throws {
@@ -58,9 +79,11 @@ import Testing
 
     @Test func snapshotFailsWithOneLineWhenTheDatabaseIsAway() throws {
         // A port nobody listens on; the password must not leak into the message.
-        let run = try Self.run(["snapshot"], environment: [
-            "CHISO_DATABASE_URL": "postgres://chiso:VerySecret@127.0.0.1:9/chiso?sslmode=disable", "CHISO_REFRESH_TIMEOUT": "2",
-        ])
+        let run = try Self.run(
+            ["snapshot"],
+            environment: [
+                "CHISO_DATABASE_URL": "postgres://chiso:VerySecret@127.0.0.1:9/chiso?sslmode=disable", "CHISO_REFRESH_TIMEOUT": "2",
+            ])
         #expect(run.status != 0)
         #expect(run.stdout.isEmpty)
         let lines = run.stderr.split(separator: "\n").filter { !$0.contains(" info ") && !$0.contains(" warning ") }
@@ -72,12 +95,13 @@ import Testing
     @Test func checkConfigNamesEveryProblemAndExitsNonZero() throws {
         let run = try Self.run(["check-config", "--listen", "nowhere", "--time-zone", "Mars/Olympus"], environment: [:])
         #expect(run.status == 1)
-        #expect(run.stderr == """
-            chiso: configuration: --time-zone: unknown time zone 'Mars/Olympus' (use an IANA name such as Asia/Ho_Chi_Minh)
-            chiso: configuration: --listen: 'nowhere' is not HOST:PORT
-            chiso: 2 configuration problems
+        #expect(
+            run.stderr == """
+                chiso: configuration: --time-zone: unknown time zone 'Mars/Olympus' (use an IANA name such as Asia/Ho_Chi_Minh)
+                chiso: configuration: --listen: 'nowhere' is not HOST:PORT
+                chiso: 2 configuration problems
 
-            """)
+                """)
         let good = try Self.run(["check-config"], environment: ["PGHOST": "/tmp", "PGUSER": "chiso"])
         #expect(good.status == 0)
         #expect(good.stdout.hasPrefix("configuration ok: database postgres://chiso@[/tmp/.s.PGSQL.5432]/chiso, schema chiso"))

@@ -1,6 +1,8 @@
 import ChisoApp
 import ChisoCore
+import ChisoStorage
 import Foundation
+import Logging
 import Testing
 
 /// One bad config file per error, each with its exact one-line message; and the precedence of
@@ -10,7 +12,8 @@ import Testing
         Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "BadConfigs")!.path
     }
 
-    static let knownKeys = "alerts, as_of, catalogue, database, listen, log_format, log_level, output_dir, refresh_interval, refresh_timeout, schema, statement_timeout, time_zone"
+    static let knownKeys =
+        "alerts, as_of, catalogue, database, listen, log_format, log_level, output_dir, refresh_interval, refresh_timeout, schema, statement_timeout, time_zone"
 
     /// file → message, with {path} for the file's path and {dir} for its folder.
     static let badFiles: [(String, String)] = [
@@ -21,16 +24,26 @@ import Testing
         ("unknown-time-zone.json", "{path}: time_zone: unknown time zone 'Asia/Saigon_City' (use an IANA name such as Asia/Ho_Chi_Minh)"),
         ("listen-without-port.json", "{path}: listen: 'localhost' is not HOST:PORT"),
         ("listen-port-out-of-range.json", "{path}: listen: '99999' in '127.0.0.1:99999' is not a port number"),
-        ("schema-not-an-identifier.json", "{path}: schema: 'Chiso; DROP TABLE units' is not a valid schema name (lower-case letters, digits and underscores, starting with a letter)"),
+        (
+            "schema-not-an-identifier.json",
+            "{path}: schema: 'Chiso; DROP TABLE units' is not a valid schema name (lower-case letters, digits and underscores, starting with a letter)"
+        ),
         ("database-url-not-postgres.json", "{path}: database.url: not a postgres:// URL"),
         ("database-not-an-object.json", "{path}: database: must be an object like {\"url\": \"postgres://…\"}"),
         ("database-unknown-setting.json", "{path}: database.pool: unknown setting (known: url)"),
         ("as-of-not-iso8601.json", "{path}: as_of: '15/06/2026' is not an ISO 8601 instant (e.g. 2026-06-15T10:00:00+07:00)"),
         ("unknown-log-level.json", "{path}: log_level: unknown log level 'verbose' (trace, debug, info, notice, warning, error, critical)"),
+        ("log-format-unknown.json", "{path}: log_format: unknown log format 'syslog' (text, journald)"),
         ("catalogue-missing.json", "{path}: catalogue: catalogue file {dir}/no-such-catalogue.json cannot be read"),
-        ("catalogue-invalid.json", "{path}: catalogue: {dir}/catalogue-with-problems.catalogue: catalogue: indicator documents_signed: bad comparator '=>'; expected one of >, >=, <, <=; catalogue: indicator documents_signed: target 70 is out of range 0..1"),
+        (
+            "catalogue-invalid.json",
+            "{path}: catalogue: {dir}/catalogue-with-problems.catalogue: catalogue: indicator documents_signed: bad comparator '=>'; expected one of >, >=, <, <=; catalogue: indicator documents_signed: target 70 is out of range 0..1"
+        ),
         ("output-dir-is-a-file.json", "{path}: output_dir: {dir}/not-a-directory.txt exists and is not a directory"),
-        ("alerts-unknown-setting.json", "{path}: alerts.comand: unknown setting (known: command, enabled, escalate_after_days, from, holidays, max_attempts, page_url, retry_after, time, timeout, warn_days, webhook_secret, webhook_url, working_days)"),
+        (
+            "alerts-unknown-setting.json",
+            "{path}: alerts.comand: unknown setting (known: command, enabled, escalate_after_days, from, holidays, max_attempts, page_url, retry_after, time, timeout, warn_days, webhook_secret, webhook_url, working_days)"
+        ),
         ("alerts-command-unterminated.json", "{path}: alerts.command: 'msmtp -C \"/etc/chiso/msmtprc' unterminated quote"),
         ("alerts-time-invalid.json", "{path}: alerts.time: '7h30' is not a local time HH:MM"),
         ("alerts-from-invalid.json", "{path}: alerts.from: 'UBND xã' is not a mail address (name@domain or Name <name@domain>)"),
@@ -65,9 +78,15 @@ import Testing
         (["CHISO_REFRESH_INTERVAL": "abc"], [], "CHISO_REFRESH_INTERVAL: 'abc' is not a number of seconds between 1 and 86400"),
         (["CHISO_TIME_ZONE": "Mars/Olympus"], [], "CHISO_TIME_ZONE: unknown time zone 'Mars/Olympus' (use an IANA name such as Asia/Ho_Chi_Minh)"),
         (["CHISO_AS_OF": "tomorrow"], [], "CHISO_AS_OF: 'tomorrow' is not an ISO 8601 instant (e.g. 2026-06-15T10:00:00+07:00)"),
-        (["CHISO_SCHEMA": "Public"], [], "CHISO_SCHEMA: 'Public' is not a valid schema name (lower-case letters, digits and underscores, starting with a letter)"),
+        (
+            ["CHISO_SCHEMA": "Public"], [],
+            "CHISO_SCHEMA: 'Public' is not a valid schema name (lower-case letters, digits and underscores, starting with a letter)"
+        ),
         (["DATABASE_URL": "http://db/chiso"], [], "DATABASE_URL: not a postgres:// URL"),
-        (["CHISO_DATABASE_URL": "postgres://u:secret@db/chiso?sslmode=maybe"], [], "CHISO_DATABASE_URL: unknown sslmode 'maybe' (disable, prefer, require)"),
+        (
+            ["CHISO_DATABASE_URL": "postgres://u:secret@db/chiso?sslmode=maybe"], [],
+            "CHISO_DATABASE_URL: unknown sslmode 'maybe' (disable, prefer, require)"
+        ),
         (["PGPORT": "fifty"], [], "PGPORT: 'fifty' is not a port number"),
         (["CHISO_CONFIG": "/nonexistent/chiso.json"], [], "CHISO_CONFIG: file /nonexistent/chiso.json does not exist"),
         ([:], ["--config", "/nonexistent/chiso.json"], "--config: file /nonexistent/chiso.json does not exist"),
@@ -93,7 +112,10 @@ import Testing
         #expect(settings.timeZone.identifier == "Asia/Ho_Chi_Minh")
         #expect(settings.refreshInterval == .seconds(60))
         #expect(settings.asOf == nil)
-        #expect(settings.database == DatabaseLocation(endpoint: .socket(path: "/var/run/postgresql/.s.PGSQL.5432"), user: "chiso", password: nil, database: "chiso", tls: .disable))
+        #expect(
+            settings.database
+                == DatabaseLocation(
+                    endpoint: .socket(path: "/var/run/postgresql/.s.PGSQL.5432"), user: "chiso", password: nil, database: "chiso", tls: .disable))
         #expect(settings.catalogue == Catalogue.builtIn)
     }
 
@@ -113,9 +135,14 @@ import Testing
     @Test func databaseFromChisoURLThenDatabaseURLThenLibpqVariables() async throws {
         let libpq = ["PGHOST": "db.internal", "PGPORT": "6432", "PGUSER": "reader", "PGPASSWORD": "pw", "PGDATABASE": "kpi"]
         var settings = try await SettingsLoader.load(arguments: [], environment: libpq)
-        #expect(settings.database == DatabaseLocation(endpoint: .tcp(host: "db.internal", port: 6432), user: "reader", password: "pw", database: "kpi", tls: .prefer))
-        settings = try await SettingsLoader.load(arguments: [], environment: libpq.merging(["DATABASE_URL": "postgres://app:s3cret@10.0.0.5:5433/chiso?sslmode=require"]) { $1 })
-        #expect(settings.database == DatabaseLocation(endpoint: .tcp(host: "10.0.0.5", port: 5433), user: "app", password: "s3cret", database: "chiso", tls: .require))
+        #expect(
+            settings.database
+                == DatabaseLocation(endpoint: .tcp(host: "db.internal", port: 6432), user: "reader", password: "pw", database: "kpi", tls: .prefer))
+        settings = try await SettingsLoader.load(
+            arguments: [], environment: libpq.merging(["DATABASE_URL": "postgres://app:s3cret@10.0.0.5:5433/chiso?sslmode=require"]) { $1 })
+        #expect(
+            settings.database
+                == DatabaseLocation(endpoint: .tcp(host: "10.0.0.5", port: 5433), user: "app", password: "s3cret", database: "chiso", tls: .require))
         settings = try await SettingsLoader.load(arguments: ["--database-url", "postgresql:///bacbinh?host=/run/pg"], environment: libpq)
         #expect(settings.database.endpoint == .socket(path: "/run/pg/.s.PGSQL.6432"))
         #expect(settings.database.database == "bacbinh")
@@ -140,5 +167,16 @@ import Testing
             return
         }
         #expect(errors.errors.map(\.setting) == ["--time-zone", "CHISO_SCHEMA", "--listen", "--refresh-interval"])
+    }
+}
+
+@Suite struct LogFormatTests {
+    @Test func journaldReadsThePriorityFromEachLine() async throws {
+        let settings = try await SettingsLoader.load(arguments: [], environment: ["CHISO_LOG_FORMAT": "journald", "USER": "chiso"])
+        #expect(settings.log.format == .journald)
+        #expect(try await SettingsLoader.load(arguments: [], environment: ["USER": "chiso"]).log.format == .text)
+        let line = JournaldLogHandler.line(level: .error, label: "chiso", message: "refresh failed\nsecond line", metadata: ["b": "2", "a": "1"])
+        #expect(line == "<3>chiso: refresh failed second line a=1 b=2\n")
+        #expect(JournaldLogHandler.line(level: .debug, label: "chiso", message: "x", metadata: [:]) == "<7>chiso: x\n")
     }
 }

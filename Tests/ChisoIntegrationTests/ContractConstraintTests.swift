@@ -23,37 +23,120 @@ import Testing
         """
 
     static let cases: [Case] = [
-        Case(name: "unit kind outside the list", table: "units", sql: "INSERT INTO units (id, name, kind) VALUES ('x', 'X', 'ward')", sqlState: "23514"),
-        Case(name: "unit with an unknown parent", table: "units", sql: "INSERT INTO units (id, parent_id, name, kind) VALUES ('x', 'nowhere', 'X', 'other')", sqlState: "23503"),
-        Case(name: "unit its own parent", table: "units", sql: "INSERT INTO units (id, parent_id, name, kind) VALUES ('x', 'x', 'X', 'other')", sqlState: "23514"),
-        Case(name: "unit re-parented under its own descendant", table: "units", sql: "UPDATE units SET parent_id = 'c/d/e' WHERE id = 'c'", sqlState: "23514"),
+        Case(
+            name: "unit kind outside the list", table: "units", sql: "INSERT INTO units (id, name, kind) VALUES ('x', 'X', 'ward')", sqlState: "23514"
+        ),
+        Case(
+            name: "unit with an unknown parent", table: "units",
+            sql: "INSERT INTO units (id, parent_id, name, kind) VALUES ('x', 'nowhere', 'X', 'other')", sqlState: "23503"),
+        Case(
+            name: "unit its own parent", table: "units", sql: "INSERT INTO units (id, parent_id, name, kind) VALUES ('x', 'x', 'X', 'other')",
+            sqlState: "23514"),
+        Case(
+            name: "unit re-parented under its own descendant", table: "units", sql: "UPDATE units SET parent_id = 'c/d/e' WHERE id = 'c'",
+            sqlState: "23514"),
         Case(name: "unit without a name", table: "units", sql: "INSERT INTO units (id, name, kind) VALUES ('x', NULL, 'other')", sqlState: "23502"),
-        Case(name: "duplicate unit id", table: "units", sql: "INSERT INTO units (id, name, kind) VALUES ('c', 'again', 'commune')", sqlState: "23505"),
-        Case(name: "procedure service level outside the list", table: "procedures", sql: "INSERT INTO procedures (code, name, service_level) VALUES ('Q', 'Q', 'some')", sqlState: "23514"),
-        Case(name: "dossier channel outside the list", table: "dossiers", sql: "INSERT INTO dossiers (code, procedure_code, unit_id, channel, status, received_at) VALUES ('X', 'P', 'c', 'fax', 'processing', now())", sqlState: "23514"),
-        Case(name: "dossier status outside the list", table: "dossiers", sql: "INSERT INTO dossiers (code, procedure_code, unit_id, channel, status, received_at) VALUES ('X', 'P', 'c', 'online', 'lost', now())", sqlState: "23514"),
-        Case(name: "dossier due before received", table: "dossiers", sql: "INSERT INTO dossiers (code, procedure_code, unit_id, channel, status, received_at, due_at) VALUES ('X', 'P', 'c', 'online', 'processing', '2026-02-03', '2026-02-01')", sqlState: "23514"),
-        Case(name: "dossier finished before received", table: "dossiers", sql: "INSERT INTO dossiers (code, procedure_code, unit_id, channel, status, received_at, finished_at) VALUES ('X', 'P', 'c', 'online', 'finished', '2026-02-03', '2026-02-01')", sqlState: "23514"),
-        Case(name: "finished_at on a processing dossier", table: "dossiers", sql: "INSERT INTO dossiers (code, procedure_code, unit_id, channel, status, received_at, finished_at) VALUES ('X', 'P', 'c', 'online', 'processing', '2026-02-01', '2026-02-03')", sqlState: "23514"),
-        Case(name: "finished dossier without finished_at", table: "dossiers", sql: "INSERT INTO dossiers (code, procedure_code, unit_id, channel, status, received_at) VALUES ('X', 'P', 'c', 'online', 'finished', '2026-02-01')", sqlState: "23514"),
-        Case(name: "dossier of an unknown procedure", table: "dossiers", sql: "INSERT INTO dossiers (code, procedure_code, unit_id, channel, status, received_at) VALUES ('X', 'NOPE', 'c', 'online', 'processing', now())", sqlState: "23503"),
-        Case(name: "dossier of an unknown unit", table: "dossiers", sql: "INSERT INTO dossiers (code, procedure_code, unit_id, channel, status, received_at) VALUES ('X', 'P', 'nowhere', 'online', 'processing', now())", sqlState: "23503"),
-        Case(name: "payment of zero", table: "payments", sql: "INSERT INTO payments (id, dossier_code, paid_at, amount, method) VALUES ('X', 'D', now(), 0, 'cash')", sqlState: "23514"),
-        Case(name: "payment method outside the list", table: "payments", sql: "INSERT INTO payments (id, dossier_code, paid_at, amount, method) VALUES ('X', 'D', now(), 1000, 'cheque')", sqlState: "23514"),
-        Case(name: "payment of an unknown dossier", table: "payments", sql: "INSERT INTO payments (id, dossier_code, paid_at, amount, method) VALUES ('X', 'NOPE', now(), 1000, 'cash')", sqlState: "23503"),
-        Case(name: "document direction outside the list", table: "documents", sql: "INSERT INTO documents (id, unit_id, direction, registered_at) VALUES ('X', 'c', 'sideways', now())", sqlState: "23514"),
-        Case(name: "document security level outside the list", table: "documents", sql: "INSERT INTO documents (id, unit_id, direction, registered_at, security_level) VALUES ('X', 'c', 'outgoing', now(), 'private')", sqlState: "23514"),
-        Case(name: "feedback resolved before received", table: "feedback", sql: "INSERT INTO feedback (id, unit_id, received_at, resolved_at) VALUES ('X', 'c', '2026-02-03', '2026-02-01')", sqlState: "23514"),
-        Case(name: "report form of an unknown unit", table: "report_forms", sql: "INSERT INTO report_forms (id, unit_id, name) VALUES ('X', 'nowhere', 'F')", sqlState: "23503"),
-        Case(name: "task source outside the list", table: "tasks", sql: "INSERT INTO tasks (id, source, title, lead_unit_id, status) VALUES ('X', 'ministry', 'T', 'c', 'open')", sqlState: "23514"),
-        Case(name: "task status outside the list", table: "tasks", sql: "INSERT INTO tasks (id, source, title, lead_unit_id, status) VALUES ('X', 'plan', 'T', 'c', 'late')", sqlState: "23514"),
-        Case(name: "done task without done_at", table: "tasks", sql: "INSERT INTO tasks (id, source, title, lead_unit_id, status) VALUES ('X', 'plan', 'T', 'c', 'done')", sqlState: "23514"),
-        Case(name: "open task with done_at", table: "tasks", sql: "INSERT INTO tasks (id, source, title, lead_unit_id, status, done_at) VALUES ('X', 'plan', 'T', 'c', 'open', now())", sqlState: "23514"),
-        Case(name: "task led by an unknown unit", table: "tasks", sql: "INSERT INTO tasks (id, source, title, lead_unit_id, status) VALUES ('X', 'plan', 'T', 'nowhere', 'open')", sqlState: "23503"),
-        Case(name: "task monitored by an unknown unit", table: "tasks", sql: "INSERT INTO tasks (id, source, title, lead_unit_id, monitoring_unit_id, status) VALUES ('X', 'plan', 'T', 'c', 'nowhere', 'open')", sqlState: "23503"),
-        Case(name: "manual value with a negative numerator", table: "manual_values", sql: "INSERT INTO manual_values (indicator, unit_id, period_end, numerator, denominator) VALUES ('training_completed', 'c', '2026-03-31', -1, 4)", sqlState: "23514"),
-        Case(name: "manual value with a zero denominator", table: "manual_values", sql: "INSERT INTO manual_values (indicator, unit_id, period_end, numerator, denominator) VALUES ('training_completed', 'c', '2026-03-31', 1, 0)", sqlState: "23514"),
-        Case(name: "manual value of an unknown unit", table: "manual_values", sql: "INSERT INTO manual_values (indicator, unit_id, period_end, numerator, denominator) VALUES ('training_completed', 'nowhere', '2026-03-31', 1, 4)", sqlState: "23503"),
+        Case(
+            name: "duplicate unit id", table: "units", sql: "INSERT INTO units (id, name, kind) VALUES ('c', 'again', 'commune')", sqlState: "23505"),
+        Case(
+            name: "procedure service level outside the list", table: "procedures",
+            sql: "INSERT INTO procedures (code, name, service_level) VALUES ('Q', 'Q', 'some')", sqlState: "23514"),
+        Case(
+            name: "dossier channel outside the list", table: "dossiers",
+            sql:
+                "INSERT INTO dossiers (code, procedure_code, unit_id, channel, status, received_at) VALUES ('X', 'P', 'c', 'fax', 'processing', now())",
+            sqlState: "23514"),
+        Case(
+            name: "dossier status outside the list", table: "dossiers",
+            sql: "INSERT INTO dossiers (code, procedure_code, unit_id, channel, status, received_at) VALUES ('X', 'P', 'c', 'online', 'lost', now())",
+            sqlState: "23514"),
+        Case(
+            name: "dossier due before received", table: "dossiers",
+            sql:
+                "INSERT INTO dossiers (code, procedure_code, unit_id, channel, status, received_at, due_at) VALUES ('X', 'P', 'c', 'online', 'processing', '2026-02-03', '2026-02-01')",
+            sqlState: "23514"),
+        Case(
+            name: "dossier finished before received", table: "dossiers",
+            sql:
+                "INSERT INTO dossiers (code, procedure_code, unit_id, channel, status, received_at, finished_at) VALUES ('X', 'P', 'c', 'online', 'finished', '2026-02-03', '2026-02-01')",
+            sqlState: "23514"),
+        Case(
+            name: "finished_at on a processing dossier", table: "dossiers",
+            sql:
+                "INSERT INTO dossiers (code, procedure_code, unit_id, channel, status, received_at, finished_at) VALUES ('X', 'P', 'c', 'online', 'processing', '2026-02-01', '2026-02-03')",
+            sqlState: "23514"),
+        Case(
+            name: "finished dossier without finished_at", table: "dossiers",
+            sql:
+                "INSERT INTO dossiers (code, procedure_code, unit_id, channel, status, received_at) VALUES ('X', 'P', 'c', 'online', 'finished', '2026-02-01')",
+            sqlState: "23514"),
+        Case(
+            name: "dossier of an unknown procedure", table: "dossiers",
+            sql:
+                "INSERT INTO dossiers (code, procedure_code, unit_id, channel, status, received_at) VALUES ('X', 'NOPE', 'c', 'online', 'processing', now())",
+            sqlState: "23503"),
+        Case(
+            name: "dossier of an unknown unit", table: "dossiers",
+            sql:
+                "INSERT INTO dossiers (code, procedure_code, unit_id, channel, status, received_at) VALUES ('X', 'P', 'nowhere', 'online', 'processing', now())",
+            sqlState: "23503"),
+        Case(
+            name: "payment of zero", table: "payments",
+            sql: "INSERT INTO payments (id, dossier_code, paid_at, amount, method) VALUES ('X', 'D', now(), 0, 'cash')", sqlState: "23514"),
+        Case(
+            name: "payment method outside the list", table: "payments",
+            sql: "INSERT INTO payments (id, dossier_code, paid_at, amount, method) VALUES ('X', 'D', now(), 1000, 'cheque')", sqlState: "23514"),
+        Case(
+            name: "payment of an unknown dossier", table: "payments",
+            sql: "INSERT INTO payments (id, dossier_code, paid_at, amount, method) VALUES ('X', 'NOPE', now(), 1000, 'cash')", sqlState: "23503"),
+        Case(
+            name: "document direction outside the list", table: "documents",
+            sql: "INSERT INTO documents (id, unit_id, direction, registered_at) VALUES ('X', 'c', 'sideways', now())", sqlState: "23514"),
+        Case(
+            name: "document security level outside the list", table: "documents",
+            sql: "INSERT INTO documents (id, unit_id, direction, registered_at, security_level) VALUES ('X', 'c', 'outgoing', now(), 'private')",
+            sqlState: "23514"),
+        Case(
+            name: "feedback resolved before received", table: "feedback",
+            sql: "INSERT INTO feedback (id, unit_id, received_at, resolved_at) VALUES ('X', 'c', '2026-02-03', '2026-02-01')", sqlState: "23514"),
+        Case(
+            name: "report form of an unknown unit", table: "report_forms",
+            sql: "INSERT INTO report_forms (id, unit_id, name) VALUES ('X', 'nowhere', 'F')", sqlState: "23503"),
+        Case(
+            name: "task source outside the list", table: "tasks",
+            sql: "INSERT INTO tasks (id, source, title, lead_unit_id, status) VALUES ('X', 'ministry', 'T', 'c', 'open')", sqlState: "23514"),
+        Case(
+            name: "task status outside the list", table: "tasks",
+            sql: "INSERT INTO tasks (id, source, title, lead_unit_id, status) VALUES ('X', 'plan', 'T', 'c', 'late')", sqlState: "23514"),
+        Case(
+            name: "done task without done_at", table: "tasks",
+            sql: "INSERT INTO tasks (id, source, title, lead_unit_id, status) VALUES ('X', 'plan', 'T', 'c', 'done')", sqlState: "23514"),
+        Case(
+            name: "open task with done_at", table: "tasks",
+            sql: "INSERT INTO tasks (id, source, title, lead_unit_id, status, done_at) VALUES ('X', 'plan', 'T', 'c', 'open', now())",
+            sqlState: "23514"),
+        Case(
+            name: "task led by an unknown unit", table: "tasks",
+            sql: "INSERT INTO tasks (id, source, title, lead_unit_id, status) VALUES ('X', 'plan', 'T', 'nowhere', 'open')", sqlState: "23503"),
+        Case(
+            name: "task monitored by an unknown unit", table: "tasks",
+            sql: "INSERT INTO tasks (id, source, title, lead_unit_id, monitoring_unit_id, status) VALUES ('X', 'plan', 'T', 'c', 'nowhere', 'open')",
+            sqlState: "23503"),
+        Case(
+            name: "manual value with a negative numerator", table: "manual_values",
+            sql:
+                "INSERT INTO manual_values (indicator, unit_id, period_end, numerator, denominator) VALUES ('training_completed', 'c', '2026-03-31', -1, 4)",
+            sqlState: "23514"),
+        Case(
+            name: "manual value with a zero denominator", table: "manual_values",
+            sql:
+                "INSERT INTO manual_values (indicator, unit_id, period_end, numerator, denominator) VALUES ('training_completed', 'c', '2026-03-31', 1, 0)",
+            sqlState: "23514"),
+        Case(
+            name: "manual value of an unknown unit", table: "manual_values",
+            sql:
+                "INSERT INTO manual_values (indicator, unit_id, period_end, numerator, denominator) VALUES ('training_completed', 'nowhere', '2026-03-31', 1, 4)",
+            sqlState: "23503"),
     ]
 
     @Test(arguments: cases)
@@ -70,7 +153,8 @@ import Testing
             #expect(before == after)
             if testCase.table == "units" {
                 // the tree is untouched: c is still the root
-                let rows = try await client.query(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \"\(schema.rawValue)\".units WHERE parent_id IS NULL AND id = 'c'"))
+                let rows = try await client.query(
+                    PostgresQuery(unsafeSQL: "SELECT count(*) FROM \"\(schema.rawValue)\".units WHERE parent_id IS NULL AND id = 'c'"))
                 for try await count in rows.decode(Int.self) { #expect(count == 1) }
             }
         }
@@ -79,12 +163,14 @@ import Testing
     @Test func aDuplicateManualRowIsRefusedButANewRecordingIsKept() async throws {
         try await TestDatabase.withSchema { client, schema, _ in
             try await TestDatabase.execute(Self.base, client: client, schema: schema)
-            let insert = "INSERT INTO manual_values (indicator, unit_id, period_end, numerator, denominator, recorded_at) VALUES ('training_completed', 'c', '2026-03-31', 1, 4, '2026-04-01 08:00+07')"
+            let insert =
+                "INSERT INTO manual_values (indicator, unit_id, period_end, numerator, denominator, recorded_at) VALUES ('training_completed', 'c', '2026-03-31', 1, 4, '2026-04-01 08:00+07')"
             try await TestDatabase.run(PostgresQuery(unsafeSQL: insert), client: client, schema: schema)
             await #expect(throws: PSQLError.self) {
                 try await TestDatabase.run(PostgresQuery(unsafeSQL: insert), client: client, schema: schema)
             }
-            try await TestDatabase.run(PostgresQuery(unsafeSQL: insert.replacingOccurrences(of: "08:00", with: "09:00")), client: client, schema: schema)
+            try await TestDatabase.run(
+                PostgresQuery(unsafeSQL: insert.replacingOccurrences(of: "08:00", with: "09:00")), client: client, schema: schema)
             #expect(try await TestDatabase.count("manual_values", client: client, schema: schema) == 2)
         }
     }

@@ -1,3 +1,4 @@
+import ChisoApp
 import ChisoCore
 import ChisoStorage
 import Foundation
@@ -30,31 +31,65 @@ import Testing
     static let expected: [Row] = [
         // active: year D01 D02 D03 D05 D09 D10 D11 D12 D13; quarter and month D03 D05 D09 D10 D11 D12.
         // late: D02 (1 s late), D03 (open past due), D09 (finished after due).
-        rows("dossiers_on_time", root: [(6, 9), (4, 6), (4, 6)], vp: [(3, 4), (2, 3), (2, 3)], center: [(3, 5), (2, 3), (2, 3)], counter: [(1, 1), (1, 1), (1, 1)]),
+        rows(
+            "dossiers_on_time", root: [(6, 9), (4, 6), (4, 6)], vp: [(3, 4), (2, 3), (2, 3)], center: [(3, 5), (2, 3), (2, 3)],
+            counter: [(1, 1), (1, 1), (1, 1)]),
         // only D02 apologised by T; D09's apology is dated after T.
-        rows("late_dossiers_apologised", root: [(1, 3), (0, 2), (0, 2)], vp: [(0, 1), (0, 1), (0, 1)], center: [(1, 2), (0, 1), (0, 1)], counter: [(0, 0), (0, 0), (0, 0)]),
+        rows(
+            "late_dossiers_apologised", root: [(1, 3), (0, 2), (0, 2)], vp: [(0, 1), (0, 1), (0, 1)], center: [(1, 2), (0, 1), (0, 1)],
+            counter: [(0, 0), (0, 0), (0, 0)]),
         // received: year D01 D05 D09 D10 D11 D12 D13; quarter D05 D09 D10 D12; month D05 D12.
-        rows("dossiers_synced_national", root: [(4, 7), (2, 4), (1, 2)], vp: [(1, 3), (0, 1), (0, 0)], center: [(3, 4), (2, 3), (1, 2)], counter: [(0, 1), (0, 1), (0, 1)]),
-        rows("dossiers_received_at_center", root: [(5, 7), (3, 4), (1, 2)], vp: [(2, 3), (1, 1), (0, 0)], center: [(3, 4), (2, 3), (1, 2)], counter: [(1, 1), (1, 1), (1, 1)]),
-        rows("dossiers_digitised", root: [(4, 7), (2, 4), (2, 2)], vp: [(1, 3), (0, 1), (0, 0)], center: [(3, 4), (2, 3), (2, 2)], counter: [(1, 1), (1, 1), (1, 1)]),
-        rows("dossiers_data_reused", root: [(2, 7), (1, 4), (0, 2)], vp: [(1, 3), (1, 1), (0, 0)], center: [(1, 4), (0, 3), (0, 2)], counter: [(0, 1), (0, 1), (0, 1)]),
+        rows(
+            "dossiers_synced_national", root: [(4, 7), (2, 4), (1, 2)], vp: [(1, 3), (0, 1), (0, 0)], center: [(3, 4), (2, 3), (1, 2)],
+            counter: [(0, 1), (0, 1), (0, 1)]),
+        rows(
+            "dossiers_received_at_center", root: [(5, 7), (3, 4), (1, 2)], vp: [(2, 3), (1, 1), (0, 0)], center: [(3, 4), (2, 3), (1, 2)],
+            counter: [(1, 1), (1, 1), (1, 1)]),
+        rows(
+            "dossiers_digitised", root: [(4, 7), (2, 4), (2, 2)], vp: [(1, 3), (0, 1), (0, 0)], center: [(3, 4), (2, 3), (2, 2)],
+            counter: [(1, 1), (1, 1), (1, 1)]),
+        rows(
+            "dossiers_data_reused", root: [(2, 7), (1, 4), (0, 2)], vp: [(1, 3), (1, 1), (0, 0)], center: [(1, 4), (0, 3), (0, 2)],
+            counter: [(0, 1), (0, 1), (0, 1)]),
         // full-service procedures P1, P4; D09 came in person.
-        rows("dossiers_full_online", root: [(4, 5), (3, 4), (2, 2)], vp: [(1, 1), (1, 1), (0, 0)], center: [(3, 4), (2, 3), (2, 2)], counter: [(1, 1), (1, 1), (1, 1)]),
+        rows(
+            "dossiers_full_online", root: [(4, 5), (3, 4), (2, 2)], vp: [(1, 1), (1, 1), (0, 0)], center: [(3, 4), (2, 3), (2, 2)],
+            counter: [(1, 1), (1, 1), (1, 1)]),
         // finished in P with a result document: D01 D02 D09 D12 (D13's P2 issues none; D10 finishes after T).
-        rows("results_digitised", root: [(3, 4), (2, 2), (2, 2)], vp: [(0, 0), (0, 0), (0, 0)], center: [(3, 4), (2, 2), (2, 2)], counter: [(0, 0), (0, 0), (0, 0)]),
+        rows(
+            "results_digitised", root: [(3, 4), (2, 2), (2, 2)], vp: [(0, 0), (0, 0), (0, 0)], center: [(3, 4), (2, 2), (2, 2)],
+            counter: [(0, 0), (0, 0), (0, 0)]),
         // PAY6 is after T.
-        rows("payments_online_national", root: [(2, 5), (1, 3), (1, 3)], vp: [(0, 2), (0, 1), (0, 1)], center: [(2, 3), (1, 2), (1, 2)], counter: [(1, 1), (1, 1), (1, 1)]),
+        rows(
+            "payments_online_national", root: [(2, 5), (1, 3), (1, 3)], vp: [(0, 2), (0, 1), (0, 1)], center: [(2, 3), (1, 2), (1, 2)],
+            counter: [(1, 1), (1, 1), (1, 1)]),
         // distinct over the subtree: P1 paid at the office (cash) and the centre (online) counts once.
-        rows("procedures_paid_online", root: [(1, 2), (1, 1), (1, 1)], vp: [(0, 2), (0, 1), (0, 1)], center: [(1, 1), (1, 1), (1, 1)], counter: [(0, 0), (0, 0), (0, 0)]),
+        rows(
+            "procedures_paid_online", root: [(1, 2), (1, 1), (1, 1)], vp: [(0, 2), (0, 1), (0, 1)], center: [(1, 1), (1, 1), (1, 1)],
+            counter: [(0, 0), (0, 0), (0, 0)]),
         // 7 of 10 outgoing documents signed in the year: exactly 70 %, not "over 70 %".
-        rows("documents_signed", root: [(7, 10), (0, 2), (0, 1)], vp: [(5, 7), (0, 1), (0, 1)], center: [(2, 3), (0, 1), (0, 0)], counter: [(0, 1), (0, 1), (0, 0)]),
-        rows("documents_electronic", root: [(3, 11), (2, 3), (2, 2)], vp: [(2, 8), (2, 2), (2, 2)], center: [(1, 3), (0, 1), (0, 0)], counter: [(0, 1), (0, 1), (0, 0)]),
-        rows("feedback_handled_published", root: [(1, 3), (0, 2), (0, 1)], vp: [(0, 1), (0, 1), (0, 0)], center: [(1, 2), (0, 1), (0, 1)], counter: [(0, 0), (0, 0), (0, 0)]),
-        rows("report_forms_eform", root: [(2, 3), (2, 3), (2, 3)], vp: [(1, 1), (1, 1), (1, 1)], center: [(1, 2), (1, 2), (1, 2)], counter: [(0, 0), (0, 0), (0, 0)]),
-        rows("report_forms_connected", root: [(2, 3), (2, 3), (2, 3)], vp: [(0, 1), (0, 1), (0, 1)], center: [(2, 2), (2, 2), (2, 2)], counter: [(0, 0), (0, 0), (0, 0)]),
-        rows("province_tasks_tracked", root: [(2, 3), (1, 2), (0, 1)], vp: [(1, 1), (0, 0), (0, 0)], center: [(1, 2), (1, 2), (0, 1)], counter: [(1, 1), (1, 1), (0, 0)]),
+        rows(
+            "documents_signed", root: [(7, 10), (0, 2), (0, 1)], vp: [(5, 7), (0, 1), (0, 1)], center: [(2, 3), (0, 1), (0, 0)],
+            counter: [(0, 1), (0, 1), (0, 0)]),
+        rows(
+            "documents_electronic", root: [(3, 11), (2, 3), (2, 2)], vp: [(2, 8), (2, 2), (2, 2)], center: [(1, 3), (0, 1), (0, 0)],
+            counter: [(0, 1), (0, 1), (0, 0)]),
+        rows(
+            "feedback_handled_published", root: [(1, 3), (0, 2), (0, 1)], vp: [(0, 1), (0, 1), (0, 0)], center: [(1, 2), (0, 1), (0, 1)],
+            counter: [(0, 0), (0, 0), (0, 0)]),
+        rows(
+            "report_forms_eform", root: [(2, 3), (2, 3), (2, 3)], vp: [(1, 1), (1, 1), (1, 1)], center: [(1, 2), (1, 2), (1, 2)],
+            counter: [(0, 0), (0, 0), (0, 0)]),
+        rows(
+            "report_forms_connected", root: [(2, 3), (2, 3), (2, 3)], vp: [(0, 1), (0, 1), (0, 1)], center: [(2, 2), (2, 2), (2, 2)],
+            counter: [(0, 0), (0, 0), (0, 0)]),
+        rows(
+            "province_tasks_tracked", root: [(2, 3), (1, 2), (0, 1)], vp: [(1, 1), (0, 0), (0, 0)], center: [(1, 2), (1, 2), (0, 1)],
+            counter: [(1, 1), (1, 1), (0, 0)]),
         // T1 done 23:30 local on its due day (on time), T2 00:30 local the next day (late), T5 done after T.
-        rows("plan_tasks_on_time", root: [(1, 4), (0, 2), (0, 1)], vp: [(1, 2), (0, 0), (0, 0)], center: [(0, 2), (0, 2), (0, 1)], counter: [(0, 1), (0, 1), (0, 0)]),
+        rows(
+            "plan_tasks_on_time", root: [(1, 4), (0, 2), (0, 1)], vp: [(1, 2), (0, 0), (0, 0)], center: [(0, 2), (0, 2), (0, 1)],
+            counter: [(0, 1), (0, 1), (0, 0)]),
     ].flatMap { $0 }
 
     static func snapshot() async throws -> Snapshot {
@@ -70,8 +105,9 @@ import Testing
         for row in Self.expected {
             for (period, want) in [(PeriodKind.year, row.year), (.quarter, row.quarter), (.month, row.month)] {
                 let result = try #require(snapshot.result(row.indicator, unit: row.unit, period: period), "\(row.indicator) \(row.unit) \(period)")
-                #expect(result.tally == Tally(numerator: Decimal(want.0), denominator: Decimal(want.1)),
-                        "\(row.indicator) \(row.unit) \(period): got \(result.tally.numerator)/\(result.tally.denominator), want \(want.0)/\(want.1)")
+                #expect(
+                    result.tally == Tally(numerator: Decimal(want.0), denominator: Decimal(want.1)),
+                    "\(row.indicator) \(row.unit) \(period): got \(result.tally.numerator)/\(result.tally.denominator), want \(want.0)/\(want.1)")
                 if want.1 == 0 {
                     #expect(result.status == .noData && result.value == nil, "\(row.indicator) \(row.unit) \(period) must be no_data")
                 }
@@ -85,7 +121,9 @@ import Testing
 
     @Test func catalogueIndicatorsAreReportedForEachRootOnly() async throws {
         let snapshot = try await Self.snapshot()
-        let expected: [String: (Int, Int)] = ["procedures_published": (2, 3), "procedures_location_independent": (1, 3), "services_full_online": (2, 3)]
+        let expected: [String: (Int, Int)] = [
+            "procedures_published": (2, 3), "procedures_location_independent": (1, 3), "services_full_online": (2, 3),
+        ]
         for (indicator, want) in expected {
             for root in [Self.root, Self.other] {
                 for period in PeriodKind.allCases {

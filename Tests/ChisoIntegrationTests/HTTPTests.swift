@@ -1,10 +1,12 @@
 import ChisoApp
 import ChisoCore
+import ChisoStorage
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import NIOFoundationEssentialsCompat
 import PostgresNIO
 import Testing
 
@@ -27,9 +29,11 @@ import Testing
     /// Runs the application on the fixture and waits until its first refresh is published.
     static func withFixtureApp(_ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         try await TestDatabase.withSchema(fixture: "commune") { _, schema, _ in
-            let settings = try await TestDatabase.settings(schema: schema.rawValue, extra: [
-                "CHISO_AS_OF": "2026-06-15T10:00:00+07:00", "CHISO_LISTEN": "127.0.0.1:0", "CHISO_REFRESH_INTERVAL": "3600",
-            ])
+            let settings = try await TestDatabase.settings(
+                schema: schema.rawValue,
+                extra: [
+                    "CHISO_AS_OF": "2026-06-15T10:00:00+07:00", "CHISO_LISTEN": "127.0.0.1:0", "CHISO_REFRESH_INTERVAL": "3600",
+                ])
             let (application, _) = buildApplication(settings, logger: TestDatabase.logger)
             try await application.test(.router) { client in
                 try await waitUntil(client, path: "/readyz", status: .ok)
@@ -51,9 +55,11 @@ import Testing
             let golden = try String(contentsOf: Self.goldenURL(), encoding: .utf8)
             #expect(actual == golden, "regenerate with CHISO_UPDATE_GOLDEN=1 scripts/test --filter HTTPTests after checking the difference")
             // Every metric of interface.md is present.
-            for name in ["chiso_indicator_ratio", "chiso_indicator_numerator", "chiso_indicator_denominator", "chiso_indicator_target_ratio",
-                         "chiso_indicator_met", "chiso_tasks_overdue", "chiso_dossiers_overdue", "chiso_source_up",
-                         "chiso_refresh_last_success_timestamp_seconds", "chiso_refresh_duration_seconds", "chiso_refresh_failures_total", "chiso_build_info"] {
+            for name in [
+                "chiso_indicator_ratio", "chiso_indicator_numerator", "chiso_indicator_denominator", "chiso_indicator_target_ratio",
+                "chiso_indicator_met", "chiso_tasks_overdue", "chiso_dossiers_overdue", "chiso_source_up",
+                "chiso_refresh_last_success_timestamp_seconds", "chiso_refresh_duration_seconds", "chiso_refresh_failures_total", "chiso_build_info",
+            ] {
                 #expect(body.contains("\n\(name){") || body.contains("\n\(name) "), "\(name) is missing")
             }
             #expect(body.contains("chiso_source_up 1"))
@@ -114,7 +120,10 @@ import Testing
             #expect(object["as_of"] as? String == "2026-06-15T10:00:00+07:00")
             #expect(object["stale"] as? Bool == false)
             let indicators = try #require(object["indicators"] as? [[String: Any]])
-            let signed = try #require(indicators.first { $0["indicator"] as? String == "documents_signed" && $0["unit"] as? String == "bac-binh" && $0["period"] as? String == "year" })
+            let signed = try #require(
+                indicators.first {
+                    $0["indicator"] as? String == "documents_signed" && $0["unit"] as? String == "bac-binh" && $0["period"] as? String == "year"
+                })
             #expect(signed["numerator"] as? Int == 7)
             #expect(signed["denominator"] as? Int == 10)
             #expect(signed["value"] as? Double == 0.7)
@@ -124,7 +133,10 @@ import Testing
             #expect(signed["plan_ref"] as? String == "I.6")
             #expect(signed["source"] as? String == "computed")
             #expect(signed["name_vi"] as? String == "Văn bản được ký số")
-            let empty = try #require(indicators.first { $0["indicator"] as? String == "documents_signed" && $0["unit"] as? String == "bac-binh/tthc" && $0["period"] as? String == "month" })
+            let empty = try #require(
+                indicators.first {
+                    $0["indicator"] as? String == "documents_signed" && $0["unit"] as? String == "bac-binh/tthc" && $0["period"] as? String == "month"
+                })
             #expect(empty["value"] is NSNull)
             #expect(empty["status"] as? String == "no_data")
             #expect(empty["denominator"] as? Int == 0)
@@ -203,10 +215,12 @@ import Testing
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("chiso-site-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         try await TestDatabase.withSchema(fixture: "commune") { _, schema, _ in
-            let settings = try await TestDatabase.settings(schema: schema.rawValue, extra: [
-                "CHISO_AS_OF": "2026-06-15T10:00:00+07:00", "CHISO_LISTEN": "127.0.0.1:0", "CHISO_REFRESH_INTERVAL": "3600",
-                "CHISO_OUTPUT_DIR": folder.path,
-            ])
+            let settings = try await TestDatabase.settings(
+                schema: schema.rawValue,
+                extra: [
+                    "CHISO_AS_OF": "2026-06-15T10:00:00+07:00", "CHISO_LISTEN": "127.0.0.1:0", "CHISO_REFRESH_INTERVAL": "3600",
+                    "CHISO_OUTPUT_DIR": folder.path,
+                ])
             let (application, _) = buildApplication(settings, logger: TestDatabase.logger)
             try await application.test(.router) { client in
                 try await waitUntil(client, path: "/readyz", status: .ok)
@@ -225,7 +239,9 @@ import Testing
                 let english = try String(contentsOf: folder.appendingPathComponent("en/index.html"), encoding: .utf8)
                 #expect(english.contains("<html lang=\"en\">"))
                 #expect(english.contains("href=\"../index.html\""))
-                for path in ["quarter.html", "month.html", "en/quarter.html", "en/month.html", "units/bac-binh_tthc.html", "units/bac-binh_vp.quarter.html"] {
+                for path in [
+                    "quarter.html", "month.html", "en/quarter.html", "en/month.html", "units/bac-binh_tthc.html", "units/bac-binh_vp.quarter.html",
+                ] {
                     #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent(path).path), "\(path) missing")
                 }
                 // Written by rename: no temporary file is left behind.

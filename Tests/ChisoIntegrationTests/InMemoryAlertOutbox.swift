@@ -50,7 +50,8 @@ final class InMemoryAlertOutbox: AlertOutbox {
             var out: [OutboxEntry] = []
             for index in state.entries.indices where out.count < limit {
                 let entry = state.entries[index]
-                let due = (entry.status == .pending && (state.retryAt[entry.id] ?? now) <= now)
+                let due =
+                    (entry.status == .pending && (state.retryAt[entry.id] ?? now) <= now)
                     || (entry.status == .sending && (state.claimedUntil[entry.id] ?? now) <= now)
                 guard due else { continue }
                 state.entries[index].status = .sending
@@ -92,7 +93,8 @@ final class InMemoryAlertOutbox: AlertOutbox {
             for entry in state.entries { latest[entry.unitID] = entry }
             let problems = state.entries.filter { $0.status == .failed || $0.status == .undeliverable }.reversed()
                 .map { AlertProblem(unitID: $0.unitID, localDay: $0.localDay, status: $0.status, reason: $0.lastError ?? "") }
-            return AlertSummary(pending: pending, undeliverable: latest.values.filter { $0.status == .undeliverable }.count, problems: Array(problems))
+            return AlertSummary(
+                pending: pending, undeliverable: latest.values.filter { $0.status == .undeliverable }.count, problems: Array(problems))
         }
     }
 }

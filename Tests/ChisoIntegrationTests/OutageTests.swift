@@ -1,5 +1,7 @@
 import ChisoApp
 import ChisoCore
+import ChisoStorage
+import ChisoWeb
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -52,10 +54,12 @@ import Testing
     @Test func aStoppedDatabaseKeepsTheLastSnapshotStaleAndARestartRecovers() async throws {
         let cluster = try Cluster.create()
         defer { cluster.destroy() }
-        let settings = try await TestDatabase.settings(schema: "chiso", extra: [
-            "PGPORT": cluster.port, "CHISO_AS_OF": "2026-06-15T10:00:00+07:00", "CHISO_LISTEN": "127.0.0.1:0",
-            "CHISO_REFRESH_INTERVAL": "1", "CHISO_REFRESH_TIMEOUT": "3", "CHISO_STATEMENT_TIMEOUT": "3",
-        ])
+        let settings = try await TestDatabase.settings(
+            schema: "chiso",
+            extra: [
+                "PGPORT": cluster.port, "CHISO_AS_OF": "2026-06-15T10:00:00+07:00", "CHISO_LISTEN": "127.0.0.1:0",
+                "CHISO_REFRESH_INTERVAL": "1", "CHISO_REFRESH_TIMEOUT": "3", "CHISO_STATEMENT_TIMEOUT": "3",
+            ])
         // Schema and fixture in the private cluster.
         let client = PostgresClient(configuration: settings.database.clientConfiguration, backgroundLogger: TestDatabase.logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -106,9 +110,11 @@ import Testing
         let cluster = try Cluster.create()
         defer { cluster.destroy() }
         try cluster.stop()
-        let settings = try await TestDatabase.settings(schema: "chiso", extra: [
-            "PGPORT": cluster.port, "CHISO_LISTEN": "127.0.0.1:0", "CHISO_REFRESH_INTERVAL": "1", "CHISO_REFRESH_TIMEOUT": "2",
-        ])
+        let settings = try await TestDatabase.settings(
+            schema: "chiso",
+            extra: [
+                "PGPORT": cluster.port, "CHISO_LISTEN": "127.0.0.1:0", "CHISO_REFRESH_INTERVAL": "1", "CHISO_REFRESH_TIMEOUT": "2",
+            ])
         let (application, parts) = buildApplication(settings, logger: TestDatabase.logger)
         try await application.test(.router) { client in
             #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
@@ -125,5 +131,3 @@ import Testing
         }
     }
 }
-
-import ChisoStorage

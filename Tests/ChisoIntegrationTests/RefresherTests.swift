@@ -5,6 +5,7 @@ import ChisoWeb
 import Foundation
 import Logging
 import PostgresNIO
+import Synchronization
 import Testing
 
 /// The refresher's pass logic with fake sources (no database), and the snapshot history for real.
@@ -32,8 +33,10 @@ import Testing
         }
     }
 
-    func refresher(_ source: any KPISource, store: SnapshotStore, metrics: OperationalMetrics, timeout: Duration = .seconds(5),
-                   history: (any SnapshotHistory)? = nil, site: StaticSite? = nil) -> Refresher<ContinuousClock> {
+    func refresher(
+        _ source: any KPISource, store: SnapshotStore, metrics: OperationalMetrics, timeout: Duration = .seconds(5),
+        history: (any SnapshotHistory)? = nil, site: StaticSite? = nil
+    ) -> Refresher<ContinuousClock> {
         let calendar = PlanCalendar(timeZone: TimeZone(identifier: "Asia/Ho_Chi_Minh")!)
         return Refresher(
             pipeline: SnapshotPipeline(source: source, evaluator: Evaluator(catalogue: .builtIn, calendar: calendar), timeout: timeout),
@@ -100,7 +103,8 @@ import Testing
         defer { try? FileManager.default.removeItem(at: folder) }
         let failing = Switch()
         failing.set(true)
-        let refresher = refresher(FlakySource(failing: failing), store: SnapshotStore(), metrics: OperationalMetrics(), site: StaticSite(directory: folder))
+        let refresher = refresher(
+            FlakySource(failing: failing), store: SnapshotStore(), metrics: OperationalMetrics(), site: StaticSite(directory: folder))
         #expect(await refresher.refreshOnce() == false)
         let page = try String(contentsOf: folder.appendingPathComponent("index.html"), encoding: .utf8)
         #expect(page.contains("Chưa kết nối được cơ sở dữ liệu"))
@@ -145,15 +149,15 @@ import Testing
             try await history.append(evaluator.evaluate(inputs, asOf: later, refreshedAt: later))
             #expect(try await TestDatabase.count("chiso_snapshots", client: client, schema: schema) == 1)
             #expect(try await TestDatabase.count("chiso_snapshot_values", client: client, schema: schema) == morning.results.count)
-            let rows = try await client.query(PostgresQuery(unsafeSQL: """
-                SELECT numerator::text, denominator::text FROM "\(schema.rawValue)".chiso_snapshot_values
-                WHERE indicator = 'documents_signed' AND unit_id = 'bac-binh' AND period = 'year'
-                """))
+            let rows = try await client.query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        SELECT numerator::text, denominator::text FROM "\(schema.rawValue)".chiso_snapshot_values
+                        WHERE indicator = 'documents_signed' AND unit_id = 'bac-binh' AND period = 'year'
+                        """))
             for try await (numerator, denominator) in rows.decode((String, String).self) {
                 #expect(numerator == "7" && denominator == "10")
             }
         }
     }
 }
-
-import Synchronization

@@ -10,7 +10,7 @@ import Testing
             HistoryPoint(day: LocalDate(year: 2026, month: 1, day: 1), numerator: 1, denominator: 2),
             HistoryPoint(day: LocalDate(year: 2026, month: 12, day: 31), numerator: 1, denominator: 1),
             HistoryPoint(day: LocalDate(year: 2025, month: 12, day: 31), numerator: 0, denominator: 1),  // other year: left out
-            HistoryPoint(day: LocalDate(year: 2026, month: 6, day: 1), numerator: 0, denominator: 0),    // no data: no point
+            HistoryPoint(day: LocalDate(year: 2026, month: 6, day: 1), numerator: 0, denominator: 0),  // no data: no point
         ]
         let line = try #require(Sparkline.make(points, year: 2026, target: Decimal(string: "0.5")!))
         // y range: low = max(0, 0.5 − 0.075) = 0.425, high = 1.075; x from 2 to 118.
@@ -22,7 +22,8 @@ import Testing
 
     @Test func nothingToDrawWithoutValues() {
         #expect(Sparkline.make([], year: 2026, target: 1) == nil)
-        #expect(Sparkline.make([HistoryPoint(day: LocalDate(year: 2026, month: 2, day: 1), numerator: 0, denominator: 0)], year: 2026, target: 1) == nil)
+        #expect(
+            Sparkline.make([HistoryPoint(day: LocalDate(year: 2026, month: 2, day: 1), numerator: 0, denominator: 0)], year: 2026, target: 1) == nil)
     }
 }
 
@@ -39,7 +40,8 @@ import Testing
         #expect(layout.slugs["bac-binh?kt"] == "bac-binh_kt-2")
         #expect(layout.path(PageRequest(), rootID: "bac-binh") == "index.html")
         #expect(layout.path(PageRequest(language: .en, period: .quarter), rootID: "bac-binh") == "en/quarter.html")
-        #expect(layout.path(PageRequest(language: .en, period: .month, unitID: "bac-binh/kt"), rootID: "bac-binh") == "en/units/bac-binh_kt.month.html")
+        #expect(
+            layout.path(PageRequest(language: .en, period: .month, unitID: "bac-binh/kt"), rootID: "bac-binh") == "en/units/bac-binh_kt.month.html")
         #expect(layout.path(PageRequest(unitID: "nope"), rootID: "bac-binh") == nil)
         #expect(SiteLayout.relative(from: "en/units/x.html", to: "index.html") == "../../index.html")
         #expect(SiteLayout.relative(from: "index.html", to: "en/index.html") == "en/index.html")

@@ -1,8 +1,9 @@
 import ChisoCore
 import ChisoPresentation
-@testable import ChisoWeb
 import Foundation
 import Testing
+
+@testable import ChisoWeb
 
 /// A fixed snapshot, built by hand: a commune with two departments (one with a hostile name),
 /// a few computed and manual figures, overdue and upcoming tasks, overdue dossiers.
@@ -30,13 +31,18 @@ enum PageFixture {
         put("bac-binh/x", .year, .documentsSigned, 7, 10)
         put("bac-binh/x", .year, .lateDossiersApologised, 20, 26)
         put("bac-binh/kt", .year, .paymentsOnlineNational, 95, 100)
-        inputs.manualValues = [ManualValue(indicator: "investment_disbursed", unitID: "bac-binh", periodEnd: LocalDate(year: 2026, month: 5, day: 31),
-                                           numerator: 45, denominator: 100, recordedAt: asOf.addingTimeInterval(-86_400))]
+        inputs.manualValues = [
+            ManualValue(
+                indicator: "investment_disbursed", unitID: "bac-binh", periodEnd: LocalDate(year: 2026, month: 5, day: 31),
+                numerator: 45, denominator: 100, recordedAt: asOf.addingTimeInterval(-86_400))
+        ]
         inputs.openTasks = [
-            OpenTask(id: "T-1", planRef: "II.11", title: "Rà soát <quy trình> & \"biểu mẫu\"", leadUnitID: "bac-binh/x", monitoringUnitID: "bac-binh/kt",
-                     dueDate: LocalDate(year: 2026, month: 1, day: 31)),
-            OpenTask(id: "T-2", planRef: "I.6", title: "Báo cáo chuyển đổi số quý II", leadUnitID: "bac-binh/kt", monitoringUnitID: nil,
-                     dueDate: LocalDate(year: 2026, month: 6, day: 20)),
+            OpenTask(
+                id: "T-1", planRef: "II.11", title: "Rà soát <quy trình> & \"biểu mẫu\"", leadUnitID: "bac-binh/x", monitoringUnitID: "bac-binh/kt",
+                dueDate: LocalDate(year: 2026, month: 1, day: 31)),
+            OpenTask(
+                id: "T-2", planRef: "I.6", title: "Báo cáo chuyển đổi số quý II", leadUnitID: "bac-binh/kt", monitoringUnitID: nil,
+                dueDate: LocalDate(year: 2026, month: 6, day: 20)),
         ]
         inputs.overdueDossiers = ["bac-binh/kt": 3, "bac-binh/x": 1]
         return Evaluator(catalogue: .builtIn, calendar: calendar).evaluate(inputs, asOf: asOf, refreshedAt: asOf)
@@ -146,8 +152,8 @@ enum PageFixture {
     @Test func unitPageShowsTheUnitsFigures() throws {
         let html = try page(PageRequest(unitID: "bac-binh/kt"))
         #expect(html.contains("<h1>Phòng Kinh tế</h1>"))
-        #expect(html.contains("Báo cáo chuyển đổi số quý II"))       // its own task
-        #expect(!html.contains("Rà soát &lt;quy trình&gt;"))          // another unit's task
+        #expect(html.contains("Báo cáo chuyển đổi số quý II"))  // its own task
+        #expect(!html.contains("Rà soát &lt;quy trình&gt;"))  // another unit's task
         #expect(throws: StatusPageModel.Failure.unknownUnit("nope")) { try page(PageRequest(unitID: "nope")) }
     }
 
@@ -179,7 +185,8 @@ enum PageFixture {
 
     @Test func staleWhenNoRefreshSucceededForThreeIntervals() {
         #expect(Routes.staleness(state(succeeded: true, lastSuccess: 179), staleAfter: .seconds(180), now: now) == nil)
-        #expect(Routes.staleness(state(succeeded: true, lastSuccess: 181), staleAfter: .seconds(180), now: now)
+        #expect(
+            Routes.staleness(state(succeeded: true, lastSuccess: 181), staleAfter: .seconds(180), now: now)
                 == Staleness(since: now.addingTimeInterval(-181)))
     }
 }
@@ -187,12 +194,16 @@ enum PageFixture {
 @Suite struct AlertProblemsOnThePageTests {
     @Test func undeliveredDigestsAreListedNeverDropped() throws {
         let snapshot = PageFixture.snapshot()
-        let summary = AlertSummary(pending: 0, undeliverable: 1, problems: [
-            AlertProblem(unitID: "bac-binh/x", localDay: LocalDate(year: 2026, month: 6, day: 15), status: .undeliverable,
-                         reason: "no valid alert_email on the unit or any unit above it"),
-            AlertProblem(unitID: "bac-binh/kt", localDay: LocalDate(year: 2026, month: 6, day: 14), status: .failed,
-                         reason: "/usr/sbin/sendmail exited with status 75"),
-        ])
+        let summary = AlertSummary(
+            pending: 0, undeliverable: 1,
+            problems: [
+                AlertProblem(
+                    unitID: "bac-binh/x", localDay: LocalDate(year: 2026, month: 6, day: 15), status: .undeliverable,
+                    reason: "no valid alert_email on the unit or any unit above it"),
+                AlertProblem(
+                    unitID: "bac-binh/kt", localDay: LocalDate(year: 2026, month: 6, day: 14), status: .failed,
+                    reason: "/usr/sbin/sendmail exited with status 75"),
+            ])
         let html = try StatusPage.render(snapshot, alerts: summary)
         #expect(html.contains("Thư nhắc việc chưa gửi được"))
         #expect(html.contains("Không có địa chỉ nhận"))
@@ -214,7 +225,11 @@ enum PageFixture {
         let mirror = Mirror(reflecting: value)
         switch mirror.displayStyle {
         case .optional:
-            if let wrapped = mirror.children.first?.value { check(wrapped, tree, path: path) } else { #expect(tree == nil, "\(path) should be absent") }
+            if let wrapped = mirror.children.first?.value {
+                check(wrapped, tree, path: path)
+            } else {
+                #expect(tree == nil, "\(path) should be absent")
+            }
         case .struct:
             guard let object = tree as? [String: Any] else { Issue.record("\(path) is not an object in the tree"); return }
             var expected: Set<String> = []
@@ -231,16 +246,23 @@ enum PageFixture {
             #expect(items.count == values.count, "\(path): \(items.count) items, not \(values.count)")
             for (index, (item, value)) in zip(items, values).enumerated() { check(value, item, path: "\(path)[\(index)]") }
         default:
-            if let text = value as? String { #expect(tree as? String == text, "\(path) differs") }
-            else if let flag = value as? Bool { #expect(tree as? Bool == flag, "\(path) differs") }
-            else { Issue.record("\(path): a view holds only strings, booleans, structs and arrays, not \(type(of: value))") }
+            if let text = value as? String {
+                #expect(tree as? String == text, "\(path) differs")
+            } else if let flag = value as? Bool {
+                #expect(tree as? Bool == flag, "\(path) differs")
+            } else {
+                Issue.record("\(path): a view holds only strings, booleans, structs and arrays, not \(type(of: value))")
+            }
         }
     }
 
     @Test func everyPropertyOfTheViewReachesTheTemplate() throws {
-        let view = try StatusPageModel.build(PageFixture.snapshot(), history: PageFixture.history(), request: PageRequest(), links: .query,
-                                             staleness: Staleness(since: nil), alerts: AlertSummary(problems: [
-                                                AlertProblem(unitID: "bac-binh", localDay: LocalDate(year: 2026, month: 6, day: 1), status: .failed, reason: "x")]))
+        let view = try StatusPageModel.build(
+            PageFixture.snapshot(), history: PageFixture.history(), request: PageRequest(), links: .query,
+            staleness: Staleness(since: nil),
+            alerts: AlertSummary(problems: [
+                AlertProblem(unitID: "bac-binh", localDay: LocalDate(year: 2026, month: 6, day: 1), status: .failed, reason: "x")
+            ]))
         // The fixture fills every kind of row, so that each view type is compared.
         let cards = view.sections.flatMap(\.cards)
         #expect(cards.contains { $0.spark != nil && $0.projection != nil } && cards.contains { $0.gap == nil })
@@ -254,8 +276,9 @@ enum PageFixture {
         let calendar = PageFixture.calendar
         var inputs = KPIInputs(units: PageFixture.units)
         inputs.openTasks = (1...60).map { index in
-            OpenTask(id: "T\(index)", planRef: nil, title: "Việc \(index)", leadUnitID: "bac-binh/kt", monitoringUnitID: nil,
-                     dueDate: LocalDate(year: 2026, month: 1, day: 1).adding(days: index))
+            OpenTask(
+                id: "T\(index)", planRef: nil, title: "Việc \(index)", leadUnitID: "bac-binh/kt", monitoringUnitID: nil,
+                dueDate: LocalDate(year: 2026, month: 1, day: 1).adding(days: index))
         }
         let snapshot = Evaluator(catalogue: .builtIn, calendar: calendar).evaluate(inputs, asOf: PageFixture.asOf, refreshedAt: PageFixture.asOf)
         let html = try StatusPage.render(snapshot)

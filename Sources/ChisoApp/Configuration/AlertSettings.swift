@@ -47,7 +47,8 @@ public struct AlertSettings: Sendable {
         }
         from = reader.value("from", default: Self.defaultSender) { found throws(ConfigurationError) in
             guard let sender = MailComposer.Sender(found.value) else {
-                throw ConfigurationError(setting: found.setting, problem: "'\(found.value)' is not a mail address (name@domain or Name <name@domain>)")
+                throw ConfigurationError(
+                    setting: found.setting, problem: "'\(found.value)' is not a mail address (name@domain or Name <name@domain>)")
             }
             return sender
         }

@@ -26,8 +26,10 @@ public struct DatabaseOptions: SettingsOptions {
     public init() {}
 
     public var commandLineValues: [CommandLineValue] {
-        [databaseURL.map { CommandLineValue(key: "database.url", flag: "--database-url", value: $0) },
-         schema.map { CommandLineValue(key: "schema", flag: "--schema", value: $0) }].compactMap { $0 }
+        [
+            databaseURL.map { CommandLineValue(key: "database.url", flag: "--database-url", value: $0) },
+            schema.map { CommandLineValue(key: "schema", flag: "--schema", value: $0) },
+        ].compactMap { $0 }
     }
 }
 
@@ -41,8 +43,10 @@ public struct PlanOptions: SettingsOptions {
     public init() {}
 
     public var commandLineValues: [CommandLineValue] {
-        [asOf.map { CommandLineValue(key: "as_of", flag: "--as-of", value: $0) },
-         timeZone.map { CommandLineValue(key: "time_zone", flag: "--time-zone", value: $0) }].compactMap { $0 }
+        [
+            asOf.map { CommandLineValue(key: "as_of", flag: "--as-of", value: $0) },
+            timeZone.map { CommandLineValue(key: "time_zone", flag: "--time-zone", value: $0) },
+        ].compactMap { $0 }
     }
 }
 
@@ -58,9 +62,11 @@ public struct DaemonOptions: SettingsOptions {
     public init() {}
 
     public var commandLineValues: [CommandLineValue] {
-        [listen.map { CommandLineValue(key: "listen", flag: "--listen", value: $0) },
-         refreshInterval.map { CommandLineValue(key: "refresh_interval", flag: "--refresh-interval", value: $0) },
-         outputDir.map { CommandLineValue(key: "output_dir", flag: "--output-dir", value: $0) }].compactMap { $0 }
+        [
+            listen.map { CommandLineValue(key: "listen", flag: "--listen", value: $0) },
+            refreshInterval.map { CommandLineValue(key: "refresh_interval", flag: "--refresh-interval", value: $0) },
+            outputDir.map { CommandLineValue(key: "output_dir", flag: "--output-dir", value: $0) },
+        ].compactMap { $0 }
     }
 }
 

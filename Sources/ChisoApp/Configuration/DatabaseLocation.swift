@@ -70,7 +70,7 @@ public struct DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
     static func parse(url text: String, setting: String, environment: [String: String]) throws(ConfigurationError) -> DatabaseLocation {
         let fallback = try fromLibpqEnvironment(environment)
         guard let components = URLComponents(string: text), let scheme = components.scheme,
-              scheme == "postgres" || scheme == "postgresql"
+            scheme == "postgres" || scheme == "postgresql"
         else {
             throw ConfigurationError(setting: setting, problem: "not a postgres:// URL")
         }
@@ -89,7 +89,8 @@ public struct DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
         } else if let text = environment["PGPORT"], let value = Int(text) {
             port = value
         }
-        let host = query["host"].flatMap { $0.isEmpty ? nil : $0 }
+        let host =
+            query["host"].flatMap { $0.isEmpty ? nil : $0 }
             ?? components.percentEncodedHost.flatMap { $0.isEmpty ? nil : $0.removingPercentEncoding }
         let endpoint: Endpoint
         if let host {

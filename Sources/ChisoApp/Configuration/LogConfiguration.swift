@@ -16,7 +16,8 @@ public struct LogConfiguration: Sendable {
     init(reader: SettingsScope) {
         level = reader.value("log_level", default: .info) { found throws(ConfigurationError) in
             guard let level = Logger.Level(rawValue: found.value.lowercased()) else {
-                throw ConfigurationError(setting: found.setting, problem: "unknown log level '\(found.value)' (trace, debug, info, notice, warning, error, critical)")
+                throw ConfigurationError(
+                    setting: found.setting, problem: "unknown log level '\(found.value)' (trace, debug, info, notice, warning, error, critical)")
             }
             return level
         }
@@ -30,10 +31,11 @@ public struct LogConfiguration: Sendable {
 
     /// A logger writing to standard error at this level, in this format.
     public func makeLogger(label: String = "chiso") -> Logger {
-        var logger = switch format {
-        case .text: Logger(label: label) { StreamLogHandler.standardError(label: $0) }
-        case .journald: Logger(label: label) { JournaldLogHandler(label: $0) }
-        }
+        var logger =
+            switch format {
+            case .text: Logger(label: label) { StreamLogHandler.standardError(label: $0) }
+            case .journald: Logger(label: label) { JournaldLogHandler(label: $0) }
+            }
         logger.logLevel = level
         return logger
     }

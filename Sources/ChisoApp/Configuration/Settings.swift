@@ -66,7 +66,8 @@ public struct PlanConfiguration: Sendable {
         // The time zone first: a bare `as_of` is local time.
         let timeZone = reader.value("time_zone", default: Self.defaultTimeZone) { found throws(ConfigurationError) in
             guard let zone = TimeZone(identifier: found.value) else {
-                throw ConfigurationError(setting: found.setting, problem: "unknown time zone '\(found.value)' (use an IANA name such as Asia/Ho_Chi_Minh)")
+                throw ConfigurationError(
+                    setting: found.setting, problem: "unknown time zone '\(found.value)' (use an IANA name such as Asia/Ho_Chi_Minh)")
             }
             return zone
         }
@@ -75,7 +76,8 @@ public struct PlanConfiguration: Sendable {
         asOf = reader.value("as_of", default: nil) { found throws(ConfigurationError) -> Date? in
             guard !found.value.isEmpty else { return nil }
             guard let instant = calendar.parseInstant(found.value) else {
-                throw ConfigurationError(setting: found.setting, problem: "'\(found.value)' is not an ISO 8601 instant (e.g. 2026-06-15T10:00:00+07:00)")
+                throw ConfigurationError(
+                    setting: found.setting, problem: "'\(found.value)' is not an ISO 8601 instant (e.g. 2026-06-15T10:00:00+07:00)")
             }
             return instant
         }
@@ -112,15 +114,17 @@ public struct DatabaseConfiguration: Sendable {
             do {
                 return try SchemaName(found.value)
             } catch {
-                throw ConfigurationError(setting: found.setting,
-                                         problem: "'\(found.value)' is not a valid schema name (lower-case letters, digits and underscores, starting with a letter)")
+                throw ConfigurationError(
+                    setting: found.setting,
+                    problem: "'\(found.value)' is not a valid schema name (lower-case letters, digits and underscores, starting with a letter)")
             }
         }
         statementTimeout = root.seconds("statement_timeout", default: 30, minimum: 1)
         let database = reader.scoped(to: "database")
         let environment = reader.environment
-        let fallback = DatabaseLocation(endpoint: .socket(path: "/var/run/postgresql/.s.PGSQL.5432"), user: "postgres", password: nil,
-                                        database: "chiso", tls: .disable)
+        let fallback = DatabaseLocation(
+            endpoint: .socket(path: "/var/run/postgresql/.s.PGSQL.5432"), user: "postgres", password: nil,
+            database: "chiso", tls: .disable)
         do {
             if let found = database.find("url") {
                 location = try DatabaseLocation.parse(url: found.value, setting: found.setting, environment: environment)

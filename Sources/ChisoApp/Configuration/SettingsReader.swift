@@ -75,10 +75,15 @@ public final class SettingsReader {
         self.flags = flags
         var layers = [
             Layer(kind: .commandLine, reader: ConfigReader(provider: InMemoryProvider(name: "command line", values: values))),
-            Layer(kind: .environment, reader: ConfigReader(provider: EnvironmentVariablesProvider(
-                environmentVariables: environment,
-                secretsSpecifier: .specific(["CHISO_DATABASE_URL", "DATABASE_URL", "PGPASSWORD", "CHISO_ALERTS_WEBHOOK_SECRET", "CHISO_ALERT_WEBHOOK_SECRET"])
-            ).prefixKeys(with: "chiso"))),
+            Layer(
+                kind: .environment,
+                reader: ConfigReader(
+                    provider: EnvironmentVariablesProvider(
+                        environmentVariables: environment,
+                        secretsSpecifier: .specific([
+                            "CHISO_DATABASE_URL", "DATABASE_URL", "PGPASSWORD", "CHISO_ALERTS_WEBHOOK_SECRET", "CHISO_ALERT_WEBHOOK_SECRET",
+                        ])
+                    ).prefixKeys(with: "chiso"))),
         ]
         self.configFile = configFile
         if let configFile {
@@ -113,7 +118,8 @@ public final class SettingsReader {
         for key in fileKeys where !knownKeys.contains(key) {
             // `database.pool` is named with the keys of `database`; `refresh_intervall` with the top level's.
             let object = key.split(separator: ".", maxSplits: 1).count == 2 ? String(key.split(separator: ".")[0]) : nil
-            let siblings = object.map { object in Set(knownKeys.filter { $0.hasPrefix(object + ".") }.map { String($0.dropFirst(object.count + 1)) }) }
+            let siblings = object.map { object in Set(knownKeys.filter { $0.hasPrefix(object + ".") }.map { String($0.dropFirst(object.count + 1)) })
+            }
             out.append(ConfigurationError(setting: "\(configFile): \(key)", problem: unknown(siblings ?? topLevel)))
         }
         return out
@@ -198,7 +204,8 @@ public struct SettingsScope {
     public func seconds(_ key: String, default fallback: Double, minimum: Double) -> Duration {
         value(key, default: .milliseconds(Int64(fallback * 1000))) { found throws(ConfigurationError) in
             guard let number = Double(found.value), number.isFinite, number >= minimum, number <= 86_400 else {
-                throw ConfigurationError(setting: found.setting, problem: "'\(found.value)' is not a number of seconds between \(Int(minimum)) and 86400")
+                throw ConfigurationError(
+                    setting: found.setting, problem: "'\(found.value)' is not a number of seconds between \(Int(minimum)) and 86400")
             }
             return .milliseconds(Int64(number * 1000))
         }
@@ -207,8 +214,9 @@ public struct SettingsScope {
     public func wholeNumber(_ key: String, default fallback: Int, in range: ClosedRange<Int>) -> Int {
         value(key, default: fallback) { found throws(ConfigurationError) in
             guard let number = Int(found.value), range.contains(number) else {
-                throw ConfigurationError(setting: found.setting,
-                                         problem: "'\(found.value)' is not a whole number between \(range.lowerBound) and \(range.upperBound)")
+                throw ConfigurationError(
+                    setting: found.setting,
+                    problem: "'\(found.value)' is not a whole number between \(range.lowerBound) and \(range.upperBound)")
             }
             return number
         }
@@ -228,7 +236,8 @@ public struct SettingsScope {
     public func httpURL(_ key: String) -> String? {
         value(key, default: nil) { found throws(ConfigurationError) -> String? in
             guard !found.value.isEmpty else { return nil }
-            guard let url = URL(string: found.value), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme), url.host != nil else {
+            guard let url = URL(string: found.value), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme), url.host != nil
+            else {
                 throw ConfigurationError(setting: found.setting, problem: "'\(found.value)' is not an http(s) URL")
             }
             return found.value
@@ -272,7 +281,9 @@ struct ConfigFile {
                 }
                 for innerKey in inner.keys.sorted() {
                     keys.append("\(key).\(innerKey)")
-                    if let text = Self.text(inner[innerKey]!, key: "\(key).\(innerKey)") { values[AbsoluteConfigKey(stringLiteral: "\(key).\(innerKey)")] = text }
+                    if let text = Self.text(inner[innerKey]!, key: "\(key).\(innerKey)") {
+                        values[AbsoluteConfigKey(stringLiteral: "\(key).\(innerKey)")] = text
+                    }
                 }
             } else {
                 keys.append(key)

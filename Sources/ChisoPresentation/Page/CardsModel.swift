@@ -17,11 +17,12 @@ enum CardsModel {
                 cards.append(card(definition, figure, page))
             }
             guard !cards.isEmpty else { continue }
-            sections.append(.init(
-                ref: group.section.ref,
-                title: lang == .vi ? group.section.nameVI : group.section.nameEN,
-                anchor: "muc-" + group.section.ref.replacingOccurrences(of: ".", with: "-"),
-                cards: cards, met: Format.integer(met, lang), total: Format.integer(cards.count, lang)))
+            sections.append(
+                .init(
+                    ref: group.section.ref,
+                    title: lang == .vi ? group.section.nameVI : group.section.nameEN,
+                    anchor: "muc-" + group.section.ref.replacingOccurrences(of: ".", with: "-"),
+                    cards: cards, met: Format.integer(met, lang), total: Format.integer(cards.count, lang)))
         }
         let total = counts.values.reduce(0, +)
         let summary = StatusPageView.Summary(
@@ -52,7 +53,8 @@ enum CardsModel {
             if let projection = YearEndProjection.project(
                 year: figure.tally, recent: page.result(definition.id, .quarter)?.tally,
                 dayOfYear: page.today.dayNumber - firstDay + 1, daysInYear: daysInYear,
-                comparator: definition.comparator, target: definition.target) {
+                comparator: definition.comparator, target: definition.target)
+            {
                 card.projection = projectionView(projection, definition: definition, catalogue: page.snapshot.catalogue, lang)
             }
         }
@@ -64,16 +66,21 @@ enum CardsModel {
         let lang = page.lang
         let series = page.history.series(indicator: definition.id, unit: unitID)
         guard series.filter({ $0.ratio != nil }).count >= 2,
-              let line = Sparkline.make(series, year: page.today.year, target: definition.target) else { return nil }
-        let description = lang == .vi
+            let line = Sparkline.make(series, year: page.today.year, target: definition.target)
+        else { return nil }
+        let description =
+            lang == .vi
             ? "Diễn biến từ đầu năm: \(series.count) ngày có số liệu, mục tiêu \(Format.target(definition, lang))"
             : "Year-to-date trend: \(series.count) days with figures, target \(Format.target(definition, lang))"
-        return .init(points: line.points, lastX: line.lastX, lastY: line.lastY, targetY: line.targetY,
-                     description: description, hasLine: line.points.contains(" "))
+        return .init(
+            points: line.points, lastX: line.lastX, lastY: line.lastY, targetY: line.targetY,
+            description: description, hasLine: line.points.contains(" "))
     }
 
-    static func projectionView(_ projection: YearEndProjection, definition: IndicatorDefinition, catalogue: Catalogue,
-                               _ lang: Format.Language) -> StatusPageView.Projection {
+    static func projectionView(
+        _ projection: YearEndProjection, definition: IndicatorDefinition, catalogue: Catalogue,
+        _ lang: Format.Language
+    ) -> StatusPageView.Projection {
         let status = IndicatorStatus.of(
             Tally(numerator: Decimal(projection.projected), denominator: 1),
             comparator: definition.comparator, target: definition.target, margin: catalogue.margin(for: definition))

@@ -17,10 +17,11 @@ enum DossiersModel {
                 lateWithoutApology: Format.integer(late, lang), total: false)
         }
         if let unitID = page.unitID {
-            rows.append(.init(
-                name: children.isEmpty ? page.name(unitID) : page.labels.total, href: nil,
-                overdue: Format.integer(page.snapshot.dossiersOverdueByUnit[unitID] ?? 0, lang),
-                lateWithoutApology: Format.integer(lateWithoutApology(unitID, page), lang), total: true))
+            rows.append(
+                .init(
+                    name: children.isEmpty ? page.name(unitID) : page.labels.total, href: nil,
+                    overdue: Format.integer(page.snapshot.dossiersOverdueByUnit[unitID] ?? 0, lang),
+                    lateWithoutApology: Format.integer(lateWithoutApology(unitID, page), lang), total: true))
         }
         return rows
     }

@@ -75,7 +75,6 @@ struct PageContext {
     /// The units directly below this one.
     var children: [ChisoCore.Unit] { snapshot.units.filter { $0.parentID != nil && $0.parentID == unitID } }
 
-
     func name(_ id: String) -> String { names[id] ?? id }
 
     /// Percent-encodes a unit id for a query string (ids are not assumed to be URL-safe).

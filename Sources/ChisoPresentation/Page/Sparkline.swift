@@ -24,7 +24,8 @@ public struct Sparkline: Sendable, Equatable {
     public static func make(_ history: [HistoryPoint], year: Int, target: Decimal) -> Sparkline? {
         let firstDay = LocalDate(year: year, month: 1, day: 1).dayNumber
         let yearDays = LocalDate(year: year + 1, month: 1, day: 1).dayNumber - firstDay
-        let values: [(x: Int, y: Double)] = history
+        let values: [(x: Int, y: Double)] =
+            history
             .filter { $0.day.year == year }
             .sorted { $0.day < $1.day }
             .compactMap { point in point.ratio.map { (point.day.dayNumber - firstDay, $0) } }

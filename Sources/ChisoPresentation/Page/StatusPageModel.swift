@@ -40,8 +40,9 @@ public enum StatusPageModel {
                     label: periodName(kind, page), href: page.href(PageRequest(language: lang, period: kind, unitID: request.unitID)),
                     current: kind == request.period)
             },
-            languageLink: .init(label: other == .vi ? "Tiếng Việt" : "English",
-                                href: page.href(PageRequest(language: other, period: request.period, unitID: request.unitID)), current: false),
+            languageLink: .init(
+                label: other == .vi ? "Tiếng Việt" : "English",
+                href: page.href(PageRequest(language: other, period: request.period, unitID: request.unitID)), current: false),
             periodName: periodName(request.period, page),
             summary: summary, sections: sections,
             columns: UnitsModel.columnViews(columns, page),
@@ -83,8 +84,10 @@ public enum StatusPageModel {
         }
     }
 
-    static let monthNamesEN = ["January", "February", "March", "April", "May", "June", "July", "August",
-                               "September", "October", "November", "December"]
+    static let monthNamesEN = [
+        "January", "February", "March", "April", "May", "June", "July", "August",
+        "September", "October", "November", "December",
+    ]
 
     /// A CSS string literal holding `text`; ASCII letters and digits stay, everything else becomes a
     /// six-digit escape (`\\00003c`), which can neither end the string nor the `<style>` element.

@@ -32,7 +32,9 @@ public struct StatusPageView: Sendable, Encodable {
         public var cards: [Card]
         public var met: String, total: String
     }
-    public struct Cell: Sendable, Encodable { public var text: String; public var mark: String; public var statusClass: String; public var statusLabel: String }
+    public struct Cell: Sendable, Encodable {
+        public var text: String; public var mark: String; public var statusClass: String; public var statusLabel: String
+    }
     public struct Column: Sendable, Encodable { public var short: String; public var name: String }
     public struct UnitRow: Sendable, Encodable {
         public var name: String, href: String, overdueTasks: String
@@ -107,4 +109,3 @@ extension IndicatorStatus {
         }
     }
 }
-

@@ -26,16 +26,18 @@ enum TasksModel {
     }
 
     static func row(_ task: OpenTask, days: Int, _ page: PageContext) -> StatusPageView.TaskRow {
-        .init(id: task.id, title: task.title, planRef: task.planRef ?? "",
-              lead: page.name(task.leadUnitID),
-              monitoring: task.monitoringUnitID.map { page.name($0) } ?? "",
-              due: Format.date(task.dueDate, page.lang), days: Format.integer(days, page.lang))
+        .init(
+            id: task.id, title: task.title, planRef: task.planRef ?? "",
+            lead: page.name(task.leadUnitID),
+            monitoring: task.monitoringUnitID.map { page.name($0) } ?? "",
+            due: Format.date(task.dueDate, page.lang), days: Format.integer(days, page.lang))
     }
 
     /// "… và 123 nhiệm vụ khác" under a cut table.
     static func more(_ total: Int, _ shown: Int, _ lang: Format.Language) -> String? {
         guard total > shown else { return nil }
-        return lang == .vi ? "… và \(Format.integer(total - shown, lang)) nhiệm vụ khác: xem trang của từng đơn vị."
+        return lang == .vi
+            ? "… và \(Format.integer(total - shown, lang)) nhiệm vụ khác: xem trang của từng đơn vị."
             : "… and \(Format.integer(total - shown, lang)) more: see each unit's page."
     }
 }

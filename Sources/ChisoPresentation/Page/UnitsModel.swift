@@ -30,8 +30,9 @@ enum UnitsModel {
                 }
                 if figure.status == .missed { missed += 1 }
                 if figure.status == .atRisk { atRisk += 1 }
-                return .init(text: figure.value.map { Format.percent($0, lang) } ?? "—", mark: figure.status.mark,
-                             statusClass: figure.status.cssClass, statusLabel: figure.status.label(lang))
+                return .init(
+                    text: figure.value.map { Format.percent($0, lang) } ?? "—", mark: figure.status.mark,
+                    statusClass: figure.status.cssClass, statusLabel: figure.status.label(lang))
             }
             let row = StatusPageView.UnitRow(
                 name: child.name, href: page.href(unit: child.id),
