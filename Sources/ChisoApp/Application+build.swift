@@ -68,7 +68,7 @@ public func buildApplication(
     let router = Router()
     Routes.add(
         to: router, store: store, operationalMetrics: { metrics.render() },
-        staleAfter: settings.refreshInterval * 3, now: { time.now() })
+        staleAfter: settings.refreshInterval * 3, time: time)
     let application = Application(
         router: router,
         configuration: .init(address: .hostname(settings.listenHost, port: settings.listenPort), serverName: "chiso"),

@@ -211,12 +211,11 @@ public struct PostgresAlertOutbox: AlertOutbox {
 
     public func markFailed(_ id: Int64, error: String, retryAt: Date?) async throws {
         let status = retryAt == nil ? "failed" : "pending"
-        let next = retryAt ?? Date()
         try await execute(
             """
             UPDATE chiso_alert_outbox
             SET status = \(status), attempts = attempts + 1, claimed_until = NULL, last_error = \(error),
-                next_attempt_at = \(next),
+                next_attempt_at = coalesce(\(retryAt), next_attempt_at),
                 webhook_status = CASE WHEN \(status) = 'failed' AND webhook_status = 'pending' THEN 'failed' ELSE webhook_status END
             WHERE id = \(id)
             """)

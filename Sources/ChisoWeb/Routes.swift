@@ -20,7 +20,7 @@ public enum Routes {
         store: SnapshotStore,
         operationalMetrics: @escaping @Sendable () -> [UInt8],
         staleAfter: Duration = .seconds(180),
-        now: @escaping @Sendable () -> Date = { Date() }
+        time: EvaluationClock = EvaluationClock()
     ) {
         router.get("/healthz") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: "ok\n")))
@@ -103,7 +103,7 @@ public enum Routes {
             }
             let unit = query.get("unit").flatMap { $0 == published.snapshot.units.first?.id ? nil : $0 }
             let pageRequest = PageRequest(language: english ? .en : .vi, period: period, unitID: unit)
-            let staleness = Routes.staleness(state, staleAfter: staleAfter, now: now())
+            let staleness = Routes.staleness(state, staleAfter: staleAfter, now: time.now())
             // Validators: the snapshot, the page and whether it carries the stale banner.
             let variant = "\(english ? "en" : "vi")-\(period.rawValue)-\(staleness == nil ? "f" : "s")"
             let etag = "\"\(published.etag)-\(variant)\(unit.map { "-" + (published.layout.slugs[$0] ?? "x") } ?? "")\""
