@@ -65,13 +65,19 @@ public func buildApplication(
     if settings.alerts.enabled {
         services.append(makeAlertService(settings, client: client, store: store, metrics: metrics.alerts, logger: logger, time: time))
     }
-    let router = Router()
+    // HEAD for every GET (same headers, no body); anything else on a known path: 405 with Allow.
+    let router = Router(options: .autoGenerateHeadEndpoints)
     Routes.add(
         to: router, store: store, operationalMetrics: { metrics.render() },
         staleAfter: settings.refreshInterval * 3, time: time)
     let application = Application(
         router: router,
-        configuration: .init(address: .hostname(settings.listenHost, port: settings.listenPort), serverName: "chiso"),
+        server: .http1(
+            configuration: .init(
+                additionalChannelHandlers: [HTTP10Connections.installer()], idleTimeout: .init(settings.http.idleTimeout))),
+        configuration: .init(
+            address: .hostname(settings.listenHost, port: settings.listenPort), serverName: "chiso",
+            availableConnectionsDelegate: ConnectionLimit(settings.http.maxConnections, logger: logger)),
         services: services,
         logger: logger)
     return (application, ChisoParts(store: store, metrics: metrics))

@@ -9,6 +9,8 @@ import Synchronization
 /// The HTTP interface of `interface.md`: `/`, `/metrics`, `/api/v1/snapshot`, `/healthz`, `/readyz`.
 public enum Routes {
     public static let metricsContentType = "text/plain; version=0.0.4; charset=utf-8"
+    /// Every path chiso answers (GET and HEAD only).
+    public static let paths: Set<String> = ["/", "/metrics", "/api/v1/snapshot", "/healthz", "/readyz"]
     /// The page needs no script and loads nothing but itself.
     static let contentSecurityPolicy = [
         "default-src 'none'", "style-src 'unsafe-inline'", "img-src 'self' data:", "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'",
@@ -22,6 +24,8 @@ public enum Routes {
         staleAfter: Duration = .seconds(180),
         time: EvaluationClock = EvaluationClock()
     ) {
+        router.add(middleware: MethodNotAllowed(paths: Self.paths))
+
         router.get("/healthz") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: "ok\n")))
         }
@@ -189,4 +193,22 @@ final class RenderedPages: Sendable {
 extension HTTPField.Name {
     static let xContentTypeOptions = Self("X-Content-Type-Options")!
     static let referrerPolicy = Self("Referrer-Policy")!
+}
+
+/// The paths chiso serves take GET and HEAD only: OPTIONS is answered 204 with `Allow`, any other
+/// method 405 with `Allow` (RFC 9110 §15.5.6), rather than the router's 404.
+struct MethodNotAllowed<Context: RequestContext>: RouterMiddleware {
+    let paths: Set<String>
+    static var allow: String { "GET, HEAD" }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard request.method != .get, request.method != .head, paths.contains(request.uri.path) else {
+            return try await next(request, context)
+        }
+        let status: HTTPResponse.Status = request.method == .options ? .noContent : .methodNotAllowed
+        var headers: HTTPFields = [.allow: Self.allow]
+        if status == .methodNotAllowed { headers[.contentType] = "text/plain; charset=utf-8" }
+        let body = status == .methodNotAllowed ? ByteBuffer(string: "method not allowed: use GET or HEAD\n") : ByteBuffer()
+        return Response(status: status, headers: headers, body: .init(byteBuffer: body))
+    }
 }

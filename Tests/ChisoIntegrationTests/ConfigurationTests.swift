@@ -13,7 +13,8 @@ import Testing
     }
 
     static let knownKeys =
-        "alerts, as_of, catalogue, database, listen, log_format, log_level, output_dir, refresh_interval, refresh_timeout, schema, statement_timeout, time_zone"
+        "alerts, as_of, catalogue, database, idle_timeout, listen, log_format, log_level, max_connections, output_dir, refresh_interval, refresh_timeout, "
+        + "schema, statement_timeout, time_zone"
 
     /// file → message, with {path} for the file's path and {dir} for its folder.
     static let badFiles: [(String, String)] = [
@@ -34,6 +35,8 @@ import Testing
         ("as-of-not-iso8601.json", "{path}: as_of: '15/06/2026' is not an ISO 8601 instant (e.g. 2026-06-15T10:00:00+07:00)"),
         ("unknown-log-level.json", "{path}: log_level: unknown log level 'verbose' (trace, debug, info, notice, warning, error, critical)"),
         ("log-format-unknown.json", "{path}: log_format: unknown log format 'syslog' (text, journald)"),
+        ("idle-timeout-zero.json", "{path}: idle_timeout: '0' is not a number of seconds between 1 and 86400"),
+        ("max-connections-not-a-number.json", "{path}: max_connections: 'many' is not a whole number between 1 and 1000000"),
         ("catalogue-missing.json", "{path}: catalogue: catalogue file {dir}/no-such-catalogue.json cannot be read"),
         (
             "catalogue-invalid.json",

@@ -153,15 +153,28 @@ public struct RefreshConfiguration: Sendable {
     }
 }
 
-/// The HTTP server: `listen` (HOST:PORT or [IPv6]:PORT; default 127.0.0.1:8080; an empty host is 0.0.0.0).
+/// The HTTP server: `listen` (HOST:PORT or [IPv6]:PORT; default 127.0.0.1:8080; an empty host is
+/// 0.0.0.0), `idle_timeout` (seconds a connection may stay open without a request, including one
+/// whose request head never completes; default 30), `max_connections` (open connections at most;
+/// default: the open-files limit less 128 for the database and files, at most 4096).
 public struct HTTPConfiguration: Sendable {
     public var host: String
     public var port: Int
+    public var idleTimeout: Duration
+    public var maxConnections: Int
 
     init(reader: SettingsScope) {
         (host, port) = reader.value("listen", default: ("127.0.0.1", 8080)) { found throws(ConfigurationError) in
             try Self.parseListen(found.value, setting: found.setting)
         }
+        idleTimeout = reader.seconds("idle_timeout", default: 30, minimum: 1)
+        maxConnections = reader.wholeNumber("max_connections", default: Self.defaultMaxConnections, in: 1...1_000_000)
+    }
+
+    /// What the open-files limit leaves for clients (chiso raises its soft limit to the hard one at start).
+    static var defaultMaxConnections: Int {
+        let files = OpenFiles.raiseSoftLimit()
+        return max(16, min(4096, files - 128))
     }
 
     static func parseListen(_ text: String, setting: String) throws(ConfigurationError) -> (String, Int) {
