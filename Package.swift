@@ -59,6 +59,7 @@ let package = Package(
                 .embedInCode("Migrations/V002__snapshot_history.sql"),
                 .embedInCode("Migrations/V003__trend_index.sql"),
                 .embedInCode("Migrations/V004__alert_outbox.sql"),
+                .embedInCode("Migrations/V005__contract_for_every_writer.sql"),
             ],
             swiftSettings: strict
         ),

@@ -7,7 +7,11 @@ import Foundation
 /// line and the column. The database enforces all of it again.
 public struct InputTable: Sendable {
     public enum ColumnType: Sendable, Equatable {
-        case text, boolean, date, timestamp, numeric
+        case text, boolean, date, timestamp
+        /// A decimal number written plainly: digits, one `.` before the decimals, an optional sign.
+        case numeric
+        /// A whole number of at most `digits` digits (`numeric(14, 0)`: đồng): no separator, no fraction.
+        case whole(digits: Int)
     }
 
     public struct Column: Sendable {
@@ -76,7 +80,7 @@ public struct InputTable: Sendable {
             name: "payments",
             columns: [
                 Column("id", .text, required: true), Column("dossier_code", .text, required: true), Column("paid_at", .timestamp, required: true),
-                Column("amount", .numeric, required: true),
+                Column("amount", .whole(digits: 14), required: true),
                 Column("method", .text, required: true, allowed: ["national_portal", "provincial_gateway", "cash", "bank_transfer"]),
             ], primaryKey: ["id"]),
         InputTable(
@@ -237,6 +241,18 @@ public struct RowChecker: Sendable {
     public private(set) var errors: [String] = []
     public private(set) var truncated = false
 
+    /// `12`, `-3`, `0.25`: a sign, digits, and at most one `.` followed by digits. Nothing else:
+    /// `1.000.000` (a thousands separator) or `1,5` would otherwise be read as something else.
+    static func plainDecimal(_ text: String) -> Decimal? {
+        var bytes = Substring(text).utf8[...]
+        if let first = bytes.first, first == UInt8(ascii: "+") || first == UInt8(ascii: "-") { bytes = bytes.dropFirst() }
+        let parts = bytes.split(separator: UInt8(ascii: "."), maxSplits: 1, omittingEmptySubsequences: false)
+        guard (1...2).contains(parts.count), parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { (0x30...0x39).contains($0) } }) else {
+            return nil
+        }
+        return Decimal(string: text, locale: Locale(identifier: "en_US_POSIX"))
+    }
+
     /// The errors so far, as the error to throw; nil while the file is clean.
     public var failure: ImportErrors? { errors.isEmpty ? nil : ImportErrors(messages: errors, truncated: truncated) }
 
@@ -290,6 +306,12 @@ public struct RowChecker: Sendable {
             var ok = true
             for (position, column) in columns.enumerated() {
                 let raw = record.fields[position]
+                // PostgreSQL's text cannot hold U+0000: name it here, not as an encoding error from the server.
+                if raw.utf8.contains(0) {
+                    fail("\(where_): \(column.name) contains a NUL character (\\0), which the database cannot store")
+                    ok = false
+                    continue
+                }
                 let text = ImportPreparer.trimmed(raw)
                 if text.isEmpty {
                     if column.nullable {
@@ -332,16 +354,23 @@ public struct RowChecker: Sendable {
                         ok = false
                     }
                 case .numeric:
-                    if let whole = Int64(text) {
-                        values[position] = .number(Decimal(whole), original: text)
-                    } else if text.utf8.allSatisfy({
-                        (0x30...0x39).contains($0) || $0 == 0x2E || $0 == 0x2D || $0 == 0x2B || $0 == 0x65 || $0 == 0x45
-                    }),
-                        let number = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX"))
-                    {
+                    if let number = Self.plainDecimal(text) {
                         values[position] = .number(number, original: text)
                     } else {
-                        fail("\(where_): \(column.name) '\(text)' is not a number (use . for decimals)")
+                        fail("\(where_): \(column.name) '\(text)' is not a number (digits, with . before any decimals; no thousands separator)")
+                        ok = false
+                    }
+                case .whole(let digits):
+                    let unsigned = text.hasPrefix("+") || text.hasPrefix("-") ? text.dropFirst() : Substring(text)
+                    if !unsigned.isEmpty, unsigned.utf8.allSatisfy({ (0x30...0x39).contains($0) }) {
+                        if unsigned.drop(while: { $0 == "0" }).count > digits {
+                            fail("\(where_): \(column.name) '\(text)' has more than \(digits) digits")
+                            ok = false
+                        } else {
+                            values[position] = .number(Decimal(string: String(text)) ?? 0, original: text)
+                        }
+                    } else {
+                        fail("\(where_): \(column.name) '\(text)' is not a whole number (digits only: no thousands separator, no decimals)")
                         ok = false
                     }
                 }

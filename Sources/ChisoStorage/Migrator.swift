@@ -31,6 +31,9 @@ public struct Migration: Sendable {
         Migration(version: 2, name: "snapshot_history", sql: String(decoding: PackageResources.V002__snapshot_history_sql, as: UTF8.self)),
         Migration(version: 3, name: "trend_index", sql: String(decoding: PackageResources.V003__trend_index_sql, as: UTF8.self)),
         Migration(version: 4, name: "alert_outbox", sql: String(decoding: PackageResources.V004__alert_outbox_sql, as: UTF8.self)),
+        Migration(
+            version: 5, name: "contract_for_every_writer",
+            sql: String(decoding: PackageResources.V005__contract_for_every_writer_sql, as: UTF8.self)),
     ]
 }
 

@@ -26,6 +26,14 @@ public enum Routes {
     ) {
         router.add(middleware: MethodNotAllowed(paths: Self.paths))
 
+        addHealth(to: router, store: store)
+        addMetrics(to: router, store: store, operationalMetrics: operationalMetrics)
+        addSnapshotJSON(to: router, store: store)
+        addPages(to: router, store: store, staleAfter: staleAfter, time: time)
+    }
+
+    /// `/healthz` (the process runs) and `/readyz` (a fresh snapshot is served).
+    static func addHealth<Context: RequestContext>(to router: Router<Context>, store: SnapshotStore) {
         router.get("/healthz") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: "ok\n")))
         }
@@ -39,7 +47,12 @@ public enum Routes {
                 headers: [.contentType: "text/plain; charset=utf-8", .cacheControl: "no-store"],
                 body: .init(byteBuffer: ByteBuffer(string: text)))
         }
+    }
 
+    /// `/metrics`: the snapshot's families, rendered once per refresh, then the daemon's own.
+    static func addMetrics<Context: RequestContext>(
+        to router: Router<Context>, store: SnapshotStore, operationalMetrics: @escaping @Sendable () -> [UInt8]
+    ) {
         router.get("/metrics") { _, _ in
             let state = store.current
             var buffer = ByteBuffer()
@@ -53,7 +66,10 @@ public enum Routes {
                 headers: [.contentType: metricsContentType, .cacheControl: "no-store"],
                 body: .init(byteBuffer: buffer))
         }
+    }
 
+    /// `/api/v1/snapshot`: the JSON document, its members encoded once per refresh.
+    static func addSnapshotJSON<Context: RequestContext>(to router: Router<Context>, store: SnapshotStore) {
         router.get("/api/v1/snapshot") { _, _ in
             let state = store.current
             guard let published = state.published else {
@@ -74,7 +90,12 @@ public enum Routes {
                 ],
                 body: .init(byteBuffer: buffer))
         }
+    }
 
+    /// `/`: the status page in both languages, every period, every unit; validators and the stale banner.
+    static func addPages<Context: RequestContext>(
+        to router: Router<Context>, store: SnapshotStore, staleAfter: Duration, time: EvaluationClock
+    ) {
         let rendered = RenderedPages()
         router.get("/") { request, _ in
             let state = store.current

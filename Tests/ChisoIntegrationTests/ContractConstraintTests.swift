@@ -35,6 +35,19 @@ import Testing
         Case(
             name: "unit re-parented under its own descendant", table: "units", sql: "UPDATE units SET parent_id = 'c/d/e' WHERE id = 'c'",
             sqlState: "23514"),
+        Case(
+            name: "two new units made each other's parent in one statement", table: "units",
+            sql: "INSERT INTO units (id, parent_id, name, kind) VALUES ('a', 'b', 'A', 'other'), ('b', 'a', 'B', 'other')", sqlState: "23514"),
+        Case(
+            name: "two units re-parented under each other in one statement", table: "units",
+            sql: "UPDATE units SET parent_id = CASE id WHEN 'c/d' THEN 'c/d/e' ELSE 'c/d' END WHERE id IN ('c/d', 'c/d/e')", sqlState: "23514"),
+        Case(
+            name: "unit name over 300 characters", table: "units",
+            sql: "INSERT INTO units (id, parent_id, name, kind) VALUES ('x', 'c', repeat('x', 301), 'other')", sqlState: "23514"),
+        Case(
+            name: "task title over 2000 characters", table: "tasks",
+            sql: "INSERT INTO tasks (id, source, title, lead_unit_id, status) VALUES ('X', 'plan', repeat('t', 2001), 'c', 'open')", sqlState: "23514"
+        ),
         Case(name: "unit without a name", table: "units", sql: "INSERT INTO units (id, name, kind) VALUES ('x', NULL, 'other')", sqlState: "23502"),
         Case(
             name: "duplicate unit id", table: "units", sql: "INSERT INTO units (id, name, kind) VALUES ('c', 'again', 'commune')", sqlState: "23505"),
@@ -157,6 +170,30 @@ import Testing
                     PostgresQuery(unsafeSQL: "SELECT count(*) FROM \"\(schema.rawValue)\".units WHERE parent_id IS NULL AND id = 'c'"))
                 for try await count in rows.decode(Int.self) { #expect(count == 1) }
             }
+        }
+    }
+
+    /// An upstream system writing `INSERT INTO chiso.units …` from a session whose search_path
+    /// lacks chiso's schema: its rows are checked like anyone's (the trigger finds its tables).
+    @Test func aWriterWithoutTheSchemaOnItsSearchPathIsCheckedToo() async throws {
+        try await TestDatabase.withSchema { client, schema, _ in
+            try await TestDatabase.execute(Self.base, client: client, schema: schema)
+            let table = "\"\(schema.rawValue)\".units"
+            try await client.withConnection { connection in
+                _ = try await connection.query("SET search_path TO public", logger: TestDatabase.logger)
+                _ = try await connection.query(
+                    PostgresQuery(unsafeSQL: "INSERT INTO \(table) (id, parent_id, name, kind) VALUES ('c/x', 'c', 'X', 'other')"),
+                    logger: TestDatabase.logger)
+                await #expect {
+                    _ = try await connection.query(
+                        PostgresQuery(unsafeSQL: "UPDATE \(table) SET parent_id = 'c/x' WHERE id = 'c'"), logger: TestDatabase.logger)
+                } throws: { error in
+                    (error as? PSQLError)?.serverInfo?[.sqlState] == "23514"
+                        && (error as? PSQLError)?.serverInfo?[.message] == "unit c cannot have parent c/x: that would make a cycle"
+                }
+                _ = try await connection.query("RESET search_path", logger: TestDatabase.logger)
+            }
+            #expect(try await TestDatabase.count("units", client: client, schema: schema) == 4)
         }
     }
 

@@ -146,6 +146,23 @@ import Testing
                 "bad-rules.csv:6: code D9 already on line 5",
             ]
         ),
+        (
+            // Amounts are whole đồng written plainly: a separator or a fraction is an error, not 1 or 13.
+            "bad-amounts.csv", "payments",
+            [
+                "bad-amounts.csv:2: amount '1.000.000' is not a whole number (digits only: no thousands separator, no decimals)",
+                "bad-amounts.csv:3: amount '12.5' is not a whole number (digits only: no thousands separator, no decimals)",
+                "bad-amounts.csv:4: amount '1,000' is not a whole number (digits only: no thousands separator, no decimals)",
+                "bad-amounts.csv:5: amount '123456789012345' has more than 14 digits",
+            ]
+        ),
+        (
+            "bad-numbers.csv", "manual_values",
+            [
+                "bad-numbers.csv:2: numerator '1.000.5' is not a number (digits, with . before any decimals; no thousands separator)",
+                "bad-numbers.csv:3: unit_id contains a NUL character (\\0), which the database cannot store",
+            ]
+        ),
     ]
 
     @Test(arguments: badFiles.map(\.file))
