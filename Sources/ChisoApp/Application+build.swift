@@ -31,7 +31,7 @@ extension DatabaseLocation {
                 }
             configuration = .init(host: host, port: port, username: user, password: password, database: database, tls: tls)
         }
-        configuration.options.connectTimeout = .seconds(10)
+        configuration.options.connectTimeout = connectTimeout
         configuration.options.maximumConnections = 4
         return configuration
     }
@@ -48,7 +48,7 @@ public func buildApplication(
     time: EvaluationClock? = nil
 ) -> (application: some ApplicationProtocol, parts: ChisoParts) {
     let time = time ?? settings.clock
-    let client = PostgresClient(configuration: settings.database.clientConfiguration, backgroundLogger: logger)
+    let client = PostgresClient(configuration: settings.database.clientConfiguration, backgroundLogger: poolLogger(logger))
     let store = SnapshotStore()
     let metrics = OperationalMetrics()
     let refresher = Refresher(
@@ -56,11 +56,13 @@ public func buildApplication(
             settings,
             source: source
                 ?? PostgresKPISource(
-                    client: client, schema: settings.schema, statementTimeout: settings.statementTimeout, logger: logger)),
+                    client: client, schema: settings.schema, statementTimeout: settings.statementTimeout,
+                    connectTimeout: settings.database.connectTimeout, logger: logger)),
         history: history
             ?? PostgresSnapshotHistory(client: client, schema: settings.schema, statementTimeout: settings.statementTimeout, logger: logger),
         store: store, site: settings.outputDirectory.map { StaticSite(directory: $0) }, metrics: metrics.refresh,
-        interval: settings.refreshInterval, time: time, clock: ContinuousClock(), logger: logger)
+        interval: settings.refreshInterval, time: time, clock: ContinuousClock(), logger: logger,
+        explainer: FailureExplainer(location: settings.database, logger: logger))
     var services: [any Service] = [client, refresher]
     if settings.alerts.enabled {
         services.append(makeAlertService(settings, client: client, store: store, metrics: metrics.alerts, logger: logger, time: time))
@@ -83,6 +85,15 @@ public func buildApplication(
     return (application, ChisoParts(store: store, metrics: metrics))
 }
 
+/// PostgresNIO's pool logs each failed connection attempt at info level, several a second while
+/// the server is away or refuses the password; chiso says it once, as an error, itself. The pool's
+/// own lines show at debug and trace.
+func poolLogger(_ logger: Logger) -> Logger {
+    var pool = logger
+    if logger.logLevel > .debug { pool.logLevel = .warning }
+    return pool
+}
+
 /// Read → evaluate with the configured catalogue, time zone and refresh timeout.
 public func makePipeline(_ settings: Settings, source: any KPISource) -> SnapshotPipeline {
     SnapshotPipeline(
@@ -92,7 +103,7 @@ public func makePipeline(_ settings: Settings, source: any KPISource) -> Snapsho
 /// Runs `body` with a live PostgreSQL client (for the one-shot commands).
 func withDatabase<T: Sendable>(_ settings: Settings, logger: Logger, _ body: @escaping @Sendable (PostgresClient) async throws -> T) async throws -> T
 {
-    let client = PostgresClient(configuration: settings.database.clientConfiguration, backgroundLogger: logger)
+    let client = PostgresClient(configuration: settings.database.clientConfiguration, backgroundLogger: poolLogger(logger))
     return try await withThrowingTaskGroup(of: T?.self) { group in
         group.addTask {
             await client.run()
@@ -101,6 +112,12 @@ func withDatabase<T: Sendable>(_ settings: Settings, logger: Logger, _ body: @es
         defer { group.cancelAll() }
         // Let the client's run() start before the first lease (else PostgresNIO warns; it works either way).
         await Task.yield()
+        // A database that is away fails the command within connect_timeout, with its cause.
+        do {
+            try await client.ping(within: settings.database.connectTimeout)
+        } catch {
+            throw DatabaseUnreachable(description: await FailureExplainer(location: settings.database, logger: logger).explain(error))
+        }
         return try await body(client)
     }
 }

@@ -25,11 +25,14 @@ public struct Refresher<C: Clock>: Service where C.Duration == Duration {
     /// What the refresher sleeps on between passes (a test clock in tests).
     public let clock: C
     public let logger: Logger
+    /// Says why a refresh failed (a connection not had within connect_timeout: the direct cause).
+    public let explainer: FailureExplainer
 
     public init(
         pipeline: SnapshotPipeline, history: (any SnapshotHistory)?, store: SnapshotStore, site: StaticSite? = nil, metrics: RefreshMetrics,
-        interval: Duration, time: EvaluationClock, clock: C, logger: Logger
+        interval: Duration, time: EvaluationClock, clock: C, logger: Logger, explainer: FailureExplainer? = nil
     ) {
+        self.explainer = explainer ?? FailureExplainer(location: nil, logger: logger)
         self.pipeline = pipeline
         self.history = history
         self.store = store
@@ -98,7 +101,7 @@ public struct Refresher<C: Clock>: Service where C.Duration == Duration {
             writeSite(published, staleness: nil)
             return true
         } catch {
-            let reason = DatabaseFailure.describe(error)
+            let reason = await explainer.explain(error)
             store.recordFailure(reason, at: time.now())
             metrics.recordFailure(duration: started.duration(to: clock.now).seconds)
             // Once per outage, not once per retry.

@@ -12,6 +12,8 @@ public enum DatabaseFailure {
             if let message = error.serverInfo?[.message] {
                 let code = error.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? ""
                 parts.append("database: \(message)\(code)")
+            } else if let words = inWords(error) {
+                parts.append("database: \(words)")
             } else {
                 parts.append("database: \(error.code)")
             }
@@ -20,6 +22,22 @@ public enum DatabaseFailure {
         }
         if error is CancellationError { return "cancelled" }
         return "\(error)"
+    }
+
+    /// A connection failure in the words an operator looks for; nil when there is no better word.
+    static func inWords(_ error: PSQLError) -> String? {
+        let cause = error.underlying.map { "\($0)" } ?? ""
+        switch error.code {
+        case .connectionError:
+            if cause.contains("Connection refused") { return "connection refused (no server listens there)" }
+            if cause.contains("connectTimeout") || cause.contains("timed out") || cause.contains("Timeout") { return "connection timed out" }
+            if cause.contains("No such file") { return "no server socket there" }
+            if cause.contains("SSL") || cause.contains("TLS") || cause.contains("certificate") { return "TLS handshake failed" }
+            return "cannot connect"
+        case .serverClosedConnection: return "the server closed the connection"
+        case .sslUnsupported: return "the server does not offer TLS (sslmode requires it)"
+        default: return nil
+        }
     }
 
     /// The server's message alone, or the client's error code.

@@ -12,7 +12,13 @@ public struct PostgresKPISource: KPISource {
     public let statementTimeout: Duration
     public let logger: Logger
 
-    public init(client: PostgresClient, schema: SchemaName, statementTimeout: Duration = .seconds(60), logger: Logger) {
+    /// How long a refresh waits for a connection before it fails (nil: as long as PostgresNIO waits).
+    public var connectTimeout: Duration?
+
+    public init(
+        client: PostgresClient, schema: SchemaName, statementTimeout: Duration = .seconds(60), connectTimeout: Duration? = nil, logger: Logger
+    ) {
+        self.connectTimeout = connectTimeout
         self.client = client
         self.schema = schema
         self.statementTimeout = statementTimeout
@@ -22,7 +28,7 @@ public struct PostgresKPISource: KPISource {
     public func loadInputs(asOf: Date, calendar: PlanCalendar) async throws -> KPIInputs {
         let periods = calendar.periods(asOf: asOf)
         return try await client.withChisoTransaction(
-            schema: schema, statementTimeout: statementTimeout, readOnlySnapshot: true, logger: logger
+            schema: schema, statementTimeout: statementTimeout, readOnlySnapshot: true, connectTimeout: connectTimeout, logger: logger
         ) { connection in
             var inputs = KPIInputs(units: try await InputQueries.units(connection, logger: logger))
             inputs.tallies = try await tallies(connection, asOf: asOf, periods: periods, timeZone: calendar.timeZone.identifier)

@@ -10,6 +10,8 @@ public enum StorageError: Error, CustomStringConvertible, Sendable {
     case unexpectedValue(table: String, column: String, value: String)
     /// The schema has not been migrated.
     case notMigrated(schema: String)
+    /// No connection could be had within the connect timeout (the server is down, unreachable, or refuses the login).
+    case noConnection(within: Duration)
 
     public var description: String {
         switch self {
@@ -23,6 +25,8 @@ public enum StorageError: Error, CustomStringConvertible, Sendable {
             "\(table).\(column): unexpected value '\(value)'"
         case .notMigrated(let schema):
             "schema \(schema) has no chiso tables; run `chiso migrate` first"
+        case .noConnection(let timeout):
+            "database: no connection within \(timeout.components.seconds) s (connect_timeout)"
         }
     }
 }

@@ -1,20 +1,23 @@
 import Logging
 import PostgresNIO
+import Synchronization
 
 extension PostgresClient {
     /// Runs `body` in one transaction on one connection: chiso's schema first on the search path,
     /// each statement bounded by `statementTimeout`, COMMIT on success and ROLLBACK on any error.
     /// `readOnlySnapshot` makes it REPEATABLE READ, READ ONLY: one consistent view for a refresh.
     /// `commit: false` rolls back even when `body` succeeds (dry runs).
+    /// `connectTimeout`: give up when no connection is had within it (nil: wait, as PostgresNIO does).
     func withChisoTransaction<Result: Sendable>(
         schema: SchemaName,
         statementTimeout: Duration?,
         readOnlySnapshot: Bool = false,
         commit: Bool = true,
+        connectTimeout: Duration? = nil,
         logger: Logger,
-        _ body: @Sendable (PostgresConnection) async throws -> Result
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
-        try await withConnection { connection in
+        try await withConnection(within: connectTimeout) { connection in
             try await connection.query(readOnlySnapshot ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN", logger: logger)
             do {
                 // `SET LOCAL` takes no parameters; `set_config(…, true)` is its bound-parameter form.
@@ -35,4 +38,52 @@ extension PostgresClient {
             }
         }
     }
+}
+
+extension PostgresClient {
+    /// `withConnection`, giving up with `StorageError.noConnection` when no connection is had
+    /// within `timeout`. While the server is away PostgresNIO's pool retries with backoff and lets
+    /// a lease wait (its circuit breaker fails waiters only after a minute): a refresh must say
+    /// "the database is away" within `connect_timeout`, not a minute later. Only the wait for the
+    /// connection is bounded; what runs on it is bounded by `statement_timeout`.
+    public func withConnection<Result: Sendable>(
+        within timeout: Duration?, _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        guard let timeout else { return try await withConnection(body) }
+        let leased = LeaseFlag()
+        return try await withThrowingTaskGroup(of: Result?.self) { group in
+            group.addTask {
+                try await self.withConnection { connection in
+                    leased.set()
+                    return try await body(connection)
+                }
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                if !leased.isSet { throw StorageError.noConnection(within: timeout) }
+                return nil
+            }
+            while let next = try await group.next() {
+                if let result = next {
+                    group.cancelAll()
+                    return result
+                }
+            }
+            throw CancellationError()
+        }
+    }
+
+    /// Whether the database answers within `timeout`: one `SELECT 1` on a pooled connection.
+    public func ping(within timeout: Duration) async throws {
+        try await withConnection(within: timeout) { connection in
+            _ = try await connection.query("SELECT 1", logger: Logger(label: "chiso.ping"))
+        }
+    }
+}
+
+/// Set once a connection was leased (read by the lease's timer).
+final class LeaseFlag: Sendable {
+    private let value = Mutex(false)
+    var isSet: Bool { value.withLock { $0 } }
+    func set() { value.withLock { $0 = true } }
 }

@@ -106,6 +106,42 @@ import Testing
         }
     }
 
+    /// With the default refresh timeout (90 s), a stopped database is seen within connect_timeout
+    /// of the next refresh, not when PostgresNIO's pool gives up (about 69 s): the wait below is
+    /// up to 30 s, and the cause is named in words.
+    @Test func aStoppedDatabaseIsSeenWithinTheConnectTimeout() async throws {
+        let cluster = try Cluster.create()
+        defer { cluster.destroy() }
+        let settings = try await TestDatabase.settings(
+            schema: "chiso",
+            extra: [
+                "PGPORT": cluster.port, "PGCONNECT_TIMEOUT": "2", "CHISO_AS_OF": "2026-06-15T10:00:00+07:00", "CHISO_LISTEN": "127.0.0.1:0",
+                "CHISO_REFRESH_INTERVAL": "2",
+            ])
+        #expect(settings.refreshTimeout == .seconds(90) && settings.database.connectTimeout == .seconds(2))
+        let client = PostgresClient(configuration: settings.database.clientConfiguration, backgroundLogger: TestDatabase.logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            try await ChisoStorage.Migrator(client: client, schema: settings.schema, logger: TestDatabase.logger).migrate()
+            group.cancelAll()
+        }
+        let (application, parts) = buildApplication(settings, logger: TestDatabase.logger)
+        try await application.test(.router) { client in
+            try await waitUntil(client, path: "/readyz", status: .ok)
+            try cluster.stop()
+            var down = false
+            for _ in 0..<300 where !down {
+                let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+                down = metrics.contains("\nchiso_source_up 0")
+                if !down { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            #expect(down, "chiso_source_up 0 within 30 s of the database stopping")
+            #expect(try await client.execute(uri: "/readyz", method: .get).status == .serviceUnavailable)
+            let reason = try #require(parts.store.current.lastError)
+            #expect(reason.hasPrefix("no connection to the database within 2 s: database: connection refused"), "\(reason)")
+        }
+    }
+
     @Test func theDaemonStartsWhileTheDatabaseIsDownAndSaysSo() async throws {
         let cluster = try Cluster.create()
         defer { cluster.destroy() }

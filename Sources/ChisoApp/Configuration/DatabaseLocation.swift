@@ -17,8 +17,14 @@ public struct DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
     public var password: String?
     public var database: String
     public var tls: TLSMode
+    /// How long to wait for a connection (libpq's `connect_timeout` / `PGCONNECT_TIMEOUT`, default
+    /// 10 s): a refresh, or a command, that cannot connect within it fails and says why.
+    public var connectTimeout: Duration = .seconds(10)
 
-    public init(endpoint: Endpoint, user: String, password: String?, database: String, tls: TLSMode) {
+    public init(
+        endpoint: Endpoint, user: String, password: String?, database: String, tls: TLSMode, connectTimeout: Duration = .seconds(10)
+    ) {
+        self.connectTimeout = connectTimeout
         self.endpoint = endpoint
         self.user = user
         self.password = password
@@ -57,12 +63,13 @@ public struct DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
         let host = environment["PGHOST"].flatMap { $0.isEmpty ? nil : $0 } ?? defaultSocketDirectory
         let endpoint: Endpoint = host.hasPrefix("/") ? .socket(path: socketPath(directory: host, port: port)) : .tcp(host: host, port: port)
         let tls = try tlsMode(environment["PGSSLMODE"], setting: "PGSSLMODE", endpoint: endpoint)
+        let connectTimeout = try Self.connectTimeout(environment["PGCONNECT_TIMEOUT"], setting: "PGCONNECT_TIMEOUT") ?? .seconds(10)
         return DatabaseLocation(
             endpoint: endpoint,
             user: environment["PGUSER"].flatMap { $0.isEmpty ? nil : $0 } ?? currentUser(environment),
             password: environment["PGPASSWORD"].flatMap { $0.isEmpty ? nil : $0 },
             database: environment["PGDATABASE"].flatMap { $0.isEmpty ? nil : $0 } ?? defaultDatabase,
-            tls: tls)
+            tls: tls, connectTimeout: connectTimeout)
     }
 
     /// Parses `postgres://user:password@host:port/database?sslmode=…&host=/socket/dir`.
@@ -105,7 +112,18 @@ public struct DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
             user: query["user"] ?? components.percentEncodedUser.flatMap { $0.removingPercentEncoding } ?? fallback.user,
             password: query["password"] ?? components.percentEncodedPassword.flatMap { $0.removingPercentEncoding } ?? fallback.password,
             database: database,
-            tls: try tlsMode(query["sslmode"] ?? environment["PGSSLMODE"], setting: setting, endpoint: endpoint))
+            tls: try tlsMode(query["sslmode"] ?? environment["PGSSLMODE"], setting: setting, endpoint: endpoint),
+            connectTimeout: try Self.connectTimeout(query["connect_timeout"], setting: setting) ?? fallback.connectTimeout)
+    }
+
+    /// libpq's reading: whole seconds; 0 or less waits for ever (here: a day); 1 counts as 2.
+    static func connectTimeout(_ text: String?, setting: String) throws(ConfigurationError) -> Duration? {
+        guard let text, !text.isEmpty else { return nil }
+        guard let seconds = Int(text) else {
+            throw ConfigurationError(setting: setting, problem: "connect_timeout '\(text)' is not a whole number of seconds")
+        }
+        if seconds <= 0 { return .seconds(86_400) }
+        return .seconds(max(seconds, 2))
     }
 
     private static func tlsMode(_ text: String?, setting: String, endpoint: Endpoint) throws(ConfigurationError) -> TLSMode {
