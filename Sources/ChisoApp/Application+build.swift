@@ -32,6 +32,7 @@ extension DatabaseLocation {
             configuration = .init(host: host, port: port, username: user, password: password, database: database, tls: tls)
         }
         configuration.options.connectTimeout = connectTimeout
+        configuration.options.additionalStartupParameters = [("application_name", applicationName)]
         configuration.options.maximumConnections = 4
         return configuration
     }

@@ -152,6 +152,24 @@ import Testing
         #expect(settings.database.user == "reader")
     }
 
+    /// libpq's connect_timeout and application_name, from the URL or the PG* variables.
+    @Test func connectTimeoutAndApplicationNameAreHonoured() async throws {
+        var settings = try await SettingsLoader.load(arguments: [], environment: ["USER": "chiso"])
+        #expect(settings.database.connectTimeout == .seconds(10) && settings.database.applicationName == "chiso")
+        settings = try await SettingsLoader.load(
+            arguments: ["--database-url", "postgres://u@db/x?connect_timeout=3&application_name=chiso-tinh"], environment: [:])
+        #expect(settings.database.connectTimeout == .seconds(3) && settings.database.applicationName == "chiso-tinh")
+        settings = try await SettingsLoader.load(arguments: [], environment: ["PGCONNECT_TIMEOUT": "1", "PGAPPNAME": "ops", "USER": "chiso"])
+        #expect(settings.database.connectTimeout == .seconds(2), "libpq counts 1 as 2")
+        #expect(settings.database.applicationName == "ops")
+        #expect(try await SettingsLoader.load(arguments: [], environment: ["PGCONNECT_TIMEOUT": "0"]).database.connectTimeout == .seconds(86_400))
+        let bad = await SettingsLoader.check(arguments: [], environment: ["PGCONNECT_TIMEOUT": "soon"])
+        #expect((try? bad.get()) == nil)
+        if case .failure(let errors) = bad {
+            #expect(errors.description == "PGCONNECT_TIMEOUT: connect_timeout 'soon' is not a whole number of seconds")
+        }
+    }
+
     @Test func thePasswordNeverShows() async throws {
         let settings = try await SettingsLoader.load(arguments: ["--database-url", "postgres://app:TopSecret%21@db:5432/chiso"], environment: [:])
         #expect(settings.database.password == "TopSecret!")

@@ -173,6 +173,16 @@ import Testing
         }
     }
 
+    /// The server sees chiso's sessions by name (libpq's application_name, default chiso).
+    @Test func sessionsCarryTheApplicationName() async throws {
+        try await TestDatabase.withSchema { client, _, _ in
+            let rows = try await client.query("SELECT current_setting('application_name')", logger: TestDatabase.logger)
+            var names: [String] = []
+            for try await name in rows.decode(String.self) { names.append(name) }
+            #expect(names == ["chiso"])
+        }
+    }
+
     /// An upstream system writing `INSERT INTO chiso.units …` from a session whose search_path
     /// lacks chiso's schema: its rows are checked like anyone's (the trigger finds its tables).
     @Test func aWriterWithoutTheSchemaOnItsSearchPathIsCheckedToo() async throws {

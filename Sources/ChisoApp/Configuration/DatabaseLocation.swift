@@ -20,11 +20,16 @@ public struct DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
     /// How long to wait for a connection (libpq's `connect_timeout` / `PGCONNECT_TIMEOUT`, default
     /// 10 s): a refresh, or a command, that cannot connect within it fails and says why.
     public var connectTimeout: Duration = .seconds(10)
+    /// What the server shows for chiso's sessions (`pg_stat_activity.application_name`): libpq's
+    /// `application_name` / `PGAPPNAME`, default `chiso`.
+    public var applicationName = "chiso"
 
     public init(
-        endpoint: Endpoint, user: String, password: String?, database: String, tls: TLSMode, connectTimeout: Duration = .seconds(10)
+        endpoint: Endpoint, user: String, password: String?, database: String, tls: TLSMode, connectTimeout: Duration = .seconds(10),
+        applicationName: String = "chiso"
     ) {
         self.connectTimeout = connectTimeout
+        self.applicationName = applicationName
         self.endpoint = endpoint
         self.user = user
         self.password = password
@@ -69,7 +74,8 @@ public struct DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
             user: environment["PGUSER"].flatMap { $0.isEmpty ? nil : $0 } ?? currentUser(environment),
             password: environment["PGPASSWORD"].flatMap { $0.isEmpty ? nil : $0 },
             database: environment["PGDATABASE"].flatMap { $0.isEmpty ? nil : $0 } ?? defaultDatabase,
-            tls: tls, connectTimeout: connectTimeout)
+            tls: tls, connectTimeout: connectTimeout,
+            applicationName: environment["PGAPPNAME"].flatMap { $0.isEmpty ? nil : $0 } ?? "chiso")
     }
 
     /// Parses `postgres://user:password@host:port/database?sslmode=…&host=/socket/dir`.
@@ -113,7 +119,8 @@ public struct DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
             password: query["password"] ?? components.percentEncodedPassword.flatMap { $0.removingPercentEncoding } ?? fallback.password,
             database: database,
             tls: try tlsMode(query["sslmode"] ?? environment["PGSSLMODE"], setting: setting, endpoint: endpoint),
-            connectTimeout: try Self.connectTimeout(query["connect_timeout"], setting: setting) ?? fallback.connectTimeout)
+            connectTimeout: try Self.connectTimeout(query["connect_timeout"], setting: setting) ?? fallback.connectTimeout,
+            applicationName: query["application_name"].flatMap { $0.isEmpty ? nil : $0 } ?? fallback.applicationName)
     }
 
     /// libpq's reading: whole seconds; 0 or less waits for ever (here: a day); 1 counts as 2.
