@@ -68,6 +68,8 @@ public func buildApplication(
     if settings.alerts.enabled {
         services.append(makeAlertService(settings, client: client, store: store, metrics: metrics.alerts, logger: logger, time: time))
     }
+    // Room for max_connections: the soft open-files limit up to the hard one.
+    OpenFiles.raiseSoftLimit()
     // HEAD for every GET (same headers, no body); anything else on a known path: 405 with Allow.
     let router = Router(options: .autoGenerateHeadEndpoints)
     Routes.add(

@@ -15,11 +15,12 @@ enum DatabaseProbe {
         case .socket(let path):
             configuration = .init(unixSocketPath: path, username: location.user, password: location.password, database: location.database)
         case .tcp(let host, let port):
+            let context = try? NIOSSLContext(configuration: .makeClientConfiguration())
             let tls: PostgresConnection.Configuration.TLS =
-                switch location.tls {
-                case .disable: .disable
-                case .prefer: .prefer(try! NIOSSLContext(configuration: .makeClientConfiguration()))
-                case .require: .require(try! NIOSSLContext(configuration: .makeClientConfiguration()))
+                switch (location.tls, context) {
+                case (.prefer, let context?): .prefer(context)
+                case (.require, let context?): .require(context)
+                default: .disable
                 }
             configuration = .init(host: host, port: port, username: location.user, password: location.password, database: location.database, tls: tls)
         }

@@ -101,9 +101,18 @@ public struct Refresher<C: Clock>: Service where C.Duration == Duration {
             writeSite(published, staleness: nil)
             return true
         } catch {
-            let reason = await explainer.explain(error)
-            store.recordFailure(reason, at: time.now())
+            // Said at once (metrics, /readyz, the banner); a connection not had is then explained by
+            // one direct attempt, once per outage (the attempt can itself take connect_timeout).
+            let known = store.current.lastError
+            store.recordFailure(DatabaseFailure.describe(error), at: time.now())
             metrics.recordFailure(duration: started.duration(to: clock.now).seconds)
+            let reason: String
+            if case .noConnection? = error as? StorageError, outageLogged.isSet, let known {
+                reason = known
+            } else {
+                reason = await explainer.explain(error)
+            }
+            store.explainFailure(reason)
             // Once per outage, not once per retry.
             if outageLogged.exchange(true) == false {
                 logger.error("refresh failed; keeping the last good snapshot: \(reason)")
@@ -208,6 +217,7 @@ final class TrendCache: Sendable {
 /// Remembers whether the current outage has been logged.
 final class OutageFlag: Sendable {
     private let value = Mutex(false)
+    var isSet: Bool { value.withLock { $0 } }
     func exchange(_ new: Bool) -> Bool {
         value.withLock { old in
             defer { old = new }; return old

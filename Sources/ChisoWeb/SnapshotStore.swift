@@ -84,6 +84,11 @@ public final class SnapshotStore: Sendable {
         state.withLock { $0.alerts = summary }
     }
 
+    /// Replaces the cause of the current failure with a better-explained one (no-op once a refresh succeeded).
+    public func explainFailure(_ reason: String) {
+        state.withLock { if !$0.lastRefreshSucceeded { $0.lastError = reason } }
+    }
+
     public func recordFailure(_ reason: String, at instant: Date) {
         state.withLock {
             $0.lastRefreshSucceeded = false

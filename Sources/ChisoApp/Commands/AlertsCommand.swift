@@ -20,12 +20,14 @@ struct AlertsCommand: AsyncParsableCommand {
     @OptionGroup var configFile: ConfigFileOption
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var plan: PlanOptions
+    /// interface.md's common options: accepted and checked by every command, listed in `--help` where used.
+    @OptionGroup(visibility: .hidden) var daemon: DaemonOptions
     @Flag(help: "Run one pass and exit (required: the daemon runs the schedule).") var once = false
     @Flag(name: .customLong("dry-run"), help: "Print the digests that would be sent; record and send nothing.") var dryRun = false
 
     func run() async throws {
         guard once else { fail("alerts: pass --once (the daemon, chiso serve, sends alerts on its schedule)") }
-        let settings = await resolveSettings(configFile, database, plan)
+        let settings = await resolveSettings(configFile, database, plan, daemon)
         let logger = settings.log.makeLogger()
         let instant = settings.clock.evaluationInstant()
         let metrics = OperationalMetrics().alerts

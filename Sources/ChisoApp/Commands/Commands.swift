@@ -65,9 +65,12 @@ struct Migrate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Create or upgrade the schema (idempotent).")
     @OptionGroup var configFile: ConfigFileOption
     @OptionGroup var database: DatabaseOptions
+    /// interface.md's common options: accepted and checked by every command, listed in `--help` where used.
+    @OptionGroup(visibility: .hidden) var plan: PlanOptions
+    @OptionGroup(visibility: .hidden) var daemon: DaemonOptions
 
     func run() async throws {
-        let settings = await resolveSettings(configFile, database)
+        let settings = await resolveSettings(configFile, database, plan, daemon)
         let logger = settings.log.makeLogger()
         do {
             let applied = try await withDatabase(settings, logger: logger) { client in
@@ -91,10 +94,11 @@ struct SnapshotCommand: AsyncParsableCommand {
     @OptionGroup var configFile: ConfigFileOption
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var plan: PlanOptions
+    @OptionGroup(visibility: .hidden) var daemon: DaemonOptions
     @Option(help: "json, prometheus or html (the Vietnamese status page, self-contained).") var format: Format = .json
 
     func run() async throws {
-        let settings = await resolveSettings(configFile, database, plan)
+        let settings = await resolveSettings(configFile, database, plan, daemon)
         let logger = settings.log.makeLogger()
         let time = settings.clock
         let instant = time.evaluationInstant()
@@ -153,11 +157,12 @@ struct BackfillHistory: AsyncParsableCommand {
     @OptionGroup var configFile: ConfigFileOption
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var plan: PlanOptions
+    @OptionGroup(visibility: .hidden) var daemon: DaemonOptions
     @Option(help: "First day, YYYY-MM-DD (default: 1 January of the as-of year).") var from: String?
     @Option(help: "Store a day only every N days (the page draws a line through them).") var every: Int = 1
 
     func run() async throws {
-        let settings = await resolveSettings(configFile, database, plan)
+        let settings = await resolveSettings(configFile, database, plan, daemon)
         let logger = settings.log.makeLogger()
         let calendar = settings.calendar
         let time = settings.clock

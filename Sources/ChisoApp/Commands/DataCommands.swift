@@ -31,6 +31,8 @@ struct ImportCommand: AsyncParsableCommand {
     @OptionGroup var configFile: ConfigFileOption
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var plan: PlanOptions
+    /// interface.md's common options: accepted and checked by every command, listed in `--help` where used.
+    @OptionGroup(visibility: .hidden) var daemon: DaemonOptions
     @Argument(help: "The table (or plan).") var table: String
     @Argument(help: "The file.") var file: String
     @Option(help: "upsert (insert or update by primary key) or insert (a key already there is an error).") var mode: Mode = .upsert
@@ -38,7 +40,7 @@ struct ImportCommand: AsyncParsableCommand {
     @Option(name: .customLong("plan-year"), help: "The plan's year, for deadline phrases (default: the year of --as-of or today).") var planYear: Int?
 
     func run() async throws {
-        let settings = await resolveSettings(configFile, database, plan)
+        let settings = await resolveSettings(configFile, database, plan, daemon)
         let logger = settings.log.makeLogger()
         let fileName = (file as NSString).lastPathComponent
         guard let data = FileManager.default.contents(atPath: file) else { fail("import: cannot read \(file)") }
@@ -112,11 +114,13 @@ struct DemoCommand: AsyncParsableCommand {
     @OptionGroup var configFile: ConfigFileOption
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var plan: PlanOptions
+    /// interface.md's common options: accepted and checked by every command, listed in `--help` where used.
+    @OptionGroup(visibility: .hidden) var daemon: DaemonOptions
     @Option(help: "Random seed: the same seed and --as-of give the same data.") var seed: UInt64 = 2026
     @Flag(help: "Replace input tables that already hold data (they are emptied first).") var replace = false
 
     func run() async throws {
-        let settings = await resolveSettings(configFile, database, plan)
+        let settings = await resolveSettings(configFile, database, plan, daemon)
         let logger = settings.log.makeLogger()
         let asOf = settings.clock.evaluationInstant()
         let calendar = settings.calendar

@@ -2,7 +2,8 @@ import ArgumentParser
 import Foundation
 
 /// A group of command-line options; each option is also a config-file key (and so a `CHISO_*`
-/// variable). A command takes only the groups it uses, so its `--help` lists only those.
+/// variable). Every command accepts interface.md's common options; the groups a command does not
+/// use are hidden from its `--help`.
 public protocol SettingsOptions: ParsableArguments {
     /// The values given, under their config-file keys.
     var commandLineValues: [CommandLineValue] { get }
@@ -72,13 +73,6 @@ public struct DaemonOptions: SettingsOptions {
 
 /// Resolves the settings from a command's option groups, the environment and the config file.
 public enum SettingsLoader {
-    /// Resolves and checks every setting; throws `ConfigurationErrors` naming every problem found.
-    public static func load(
-        config: String? = nil, _ groups: [any SettingsOptions] = [], environment: [String: String] = ProcessInfo.processInfo.environment
-    ) async throws -> Settings {
-        try await check(config: config, groups, environment: environment).get()
-    }
-
     /// The settings from command-line words, as a user would type them (for tests and scripts):
     /// `["--schema", "x", "--listen", "127.0.0.1:0"]`.
     public static func load(arguments: [String], environment: [String: String]) async throws -> Settings {

@@ -171,11 +171,8 @@ public struct HTTPConfiguration: Sendable {
         maxConnections = reader.wholeNumber("max_connections", default: Self.defaultMaxConnections, in: 1...1_000_000)
     }
 
-    /// What the open-files limit leaves for clients (chiso raises its soft limit to the hard one at start).
-    static var defaultMaxConnections: Int {
-        let files = OpenFiles.raiseSoftLimit()
-        return max(16, min(4096, files - 128))
-    }
+    /// What the open-files limit leaves for clients (`serve` raises its soft limit to this one).
+    static var defaultMaxConnections: Int { max(16, min(4096, OpenFiles.attainableLimit() - 128)) }
 
     static func parseListen(_ text: String, setting: String) throws(ConfigurationError) -> (String, Int) {
         var host: Substring, portText: Substring

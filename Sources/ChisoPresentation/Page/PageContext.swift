@@ -24,6 +24,8 @@ struct PageContext {
     let here: String
     /// This unit and every unit below it.
     let subtree: Set<String>
+    /// The units directly below this one.
+    let children: [ChisoCore.Unit]
     private let resultIndex: [String: IndicatorResult]
 
     init(_ snapshot: Snapshot, history: TrendHistory, request: PageRequest, links: PageLinks, layout: SiteLayout?) throws {
@@ -46,6 +48,7 @@ struct PageContext {
         names = Dictionary(snapshot.units.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
         today = calendar.localDate(of: snapshot.asOf)
         let tree = self.tree
+        children = snapshot.units.filter { $0.parentID != nil && $0.parentID == unitID }
         subtree = Set(snapshot.units.filter { tree.lineage(of: $0.id).contains(unitID ?? "") }.map(\.id))
         resultIndex = Dictionary(
             snapshot.results(of: unitID ?? "").map { ("\($0.indicator)|\($0.period.rawValue)", $0) },
@@ -71,9 +74,6 @@ struct PageContext {
 
     /// The page of a unit below, in the same language and period.
     func href(unit id: String) -> String { href(PageRequest(language: lang, period: request.period, unitID: id)) }
-
-    /// The units directly below this one.
-    var children: [ChisoCore.Unit] { snapshot.units.filter { $0.parentID != nil && $0.parentID == unitID } }
 
     func name(_ id: String) -> String { names[id] ?? id }
 
