@@ -46,14 +46,21 @@ let package = Package(
             resources: [.embedInCode("Plan/ke-hoach-cchc-2026.tsv")],
             swiftSettings: strict
         ),
-        // All SQL lives here, and nowhere else.
+        // libpq (Debian: libpq-dev), which reads the user's connection settings the way psql does.
+        .systemLibrary(name: "CLibpq", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        // All SQL lives here, and nowhere else; and the way to the database (libpq, then the pool).
         .target(
             name: "ChisoStorage",
             dependencies: [
-                "ChisoCore", "ChisoImport",
+                "ChisoCore", "ChisoImport", "CLibpq",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            // sql/roles.sql is run by the IT person with psql, not by chiso.
+            exclude: ["Migrations/roles.sql"],
             resources: [
                 .embedInCode("Migrations/V001__input_contract.sql"),
                 .embedInCode("Migrations/V002__snapshot_history.sql"),

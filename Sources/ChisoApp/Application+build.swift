@@ -15,26 +15,11 @@ public struct ChisoParts: Sendable {
     public let metrics: OperationalMetrics
 }
 
-extension DatabaseLocation {
-    /// PostgresNIO's configuration for this location (the daemon's, the commands' and the tests').
-    public var clientConfiguration: PostgresClient.Configuration {
-        var configuration: PostgresClient.Configuration
-        switch endpoint {
-        case .socket(let path):
-            configuration = .init(unixSocketPath: path, username: user, password: password, database: database)
-        case .tcp(let host, let port):
-            let tls: PostgresClient.Configuration.TLS =
-                switch self.tls {
-                case .disable: .disable
-                case .prefer: .prefer(.makeClientConfiguration())
-                case .require: .require(.makeClientConfiguration())
-                }
-            configuration = .init(host: host, port: port, username: user, password: password, database: database, tls: tls)
-        }
-        configuration.options.connectTimeout = connectTimeout
-        configuration.options.additionalStartupParameters = [("application_name", applicationName)]
-        configuration.options.maximumConnections = 4
-        return configuration
+extension Settings {
+    /// The way to the database (libpq settles the endpoint, a pool connects there): the daemon's,
+    /// the commands' and the tests'.
+    public func makeDatabase(logger: Logger, connectedLevel: Logger.Level = .info) -> DatabasePool {
+        DatabasePool(location: database, maximumConnections: 4, logger: logger, poolLogger: poolLogger(logger), connectedLevel: connectedLevel)
     }
 }
 
@@ -49,7 +34,7 @@ public func buildApplication(
     time: EvaluationClock? = nil
 ) -> (application: some ApplicationProtocol, parts: ChisoParts) {
     let time = time ?? settings.clock
-    let client = PostgresClient(configuration: settings.database.clientConfiguration, backgroundLogger: poolLogger(logger))
+    let client = settings.makeDatabase(logger: logger)
     let store = SnapshotStore()
     let metrics = OperationalMetrics()
     let refresher = Refresher(
@@ -63,7 +48,7 @@ public func buildApplication(
             ?? PostgresSnapshotHistory(client: client, schema: settings.schema, statementTimeout: settings.statementTimeout, logger: logger),
         store: store, site: settings.outputDirectory.map { StaticSite(directory: $0) }, metrics: metrics.refresh,
         interval: settings.refreshInterval, time: time, clock: ContinuousClock(), logger: logger,
-        explainer: FailureExplainer(location: settings.database, logger: logger))
+        explainer: FailureExplainer(database: client))
     var services: [any Service] = [client, refresher]
     if settings.alerts.enabled {
         services.append(makeAlertService(settings, client: client, store: store, metrics: metrics.alerts, logger: logger, time: time))
@@ -104,22 +89,21 @@ public func makePipeline(_ settings: Settings, source: any KPISource) -> Snapsho
 }
 
 /// Runs `body` with a live PostgreSQL client (for the one-shot commands).
-func withDatabase<T: Sendable>(_ settings: Settings, logger: Logger, _ body: @escaping @Sendable (PostgresClient) async throws -> T) async throws -> T
-{
-    let client = PostgresClient(configuration: settings.database.clientConfiguration, backgroundLogger: poolLogger(logger))
+func withDatabase<T: Sendable>(
+    _ settings: Settings, logger: Logger, _ body: @escaping @Sendable (any ConnectionSource) async throws -> T
+) async throws -> T {
+    let client = settings.makeDatabase(logger: logger, connectedLevel: .debug)
     return try await withThrowingTaskGroup(of: T?.self) { group in
         group.addTask {
             await client.run()
             return nil
         }
         defer { group.cancelAll() }
-        // Let the client's run() start before the first lease (else PostgresNIO warns; it works either way).
-        await Task.yield()
         // A database that is away fails the command within connect_timeout, with its cause.
         do {
             try await client.ping(within: settings.database.connectTimeout)
         } catch {
-            throw DatabaseUnreachable(description: await FailureExplainer(location: settings.database, logger: logger).explain(error))
+            throw DatabaseUnreachable(description: await FailureExplainer(database: client).explain(error))
         }
         return try await body(client)
     }
@@ -127,7 +111,7 @@ func withDatabase<T: Sendable>(_ settings: Settings, logger: Logger, _ body: @es
 
 /// The alert service over PostgreSQL's outbox, the configured mail command and optional webhook.
 public func makeAlertService(
-    _ settings: Settings, client: PostgresClient, store: SnapshotStore?, metrics: AlertMetrics, logger: Logger,
+    _ settings: Settings, client: any ConnectionSource, store: SnapshotStore?, metrics: AlertMetrics, logger: Logger,
     time: EvaluationClock? = nil
 ) -> AlertService<ContinuousClock> {
     let alerts = settings.alerts

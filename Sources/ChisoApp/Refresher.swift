@@ -32,7 +32,7 @@ public struct Refresher<C: Clock>: Service where C.Duration == Duration {
         pipeline: SnapshotPipeline, history: (any SnapshotHistory)?, store: SnapshotStore, site: StaticSite? = nil, metrics: RefreshMetrics,
         interval: Duration, time: EvaluationClock, clock: C, logger: Logger, explainer: FailureExplainer? = nil
     ) {
-        self.explainer = explainer ?? FailureExplainer(location: nil, logger: logger)
+        self.explainer = explainer ?? FailureExplainer(database: nil)
         self.pipeline = pipeline
         self.history = history
         self.store = store

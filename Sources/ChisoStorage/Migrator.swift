@@ -40,12 +40,12 @@ public struct Migration: Sendable {
 /// Creates or upgrades the schema: all pending migrations in one transaction, under an advisory
 /// lock so that two replicas starting together do not race. Running it again changes nothing.
 public struct Migrator: Sendable {
-    public let client: PostgresClient
+    public let client: any ConnectionSource
     public let schema: SchemaName
     public let logger: Logger
     public var migrations: [Migration] = Migration.all
 
-    public init(client: PostgresClient, schema: SchemaName, logger: Logger) {
+    public init(client: any ConnectionSource, schema: SchemaName, logger: Logger) {
         self.client = client
         self.schema = schema
         self.logger = logger

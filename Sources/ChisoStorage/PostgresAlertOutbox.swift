@@ -8,12 +8,12 @@ import PostgresNIO
 /// daemon and `chiso alerts --once`) record one digest per unit and day; the unique key
 /// (unit_id, local_day, kind) holds even without the lock.
 public struct PostgresAlertOutbox: AlertOutbox {
-    public let client: PostgresClient
+    public let client: any ConnectionSource
     public let schema: SchemaName
     public let statementTimeout: Duration
     public let logger: Logger
 
-    public init(client: PostgresClient, schema: SchemaName, statementTimeout: Duration = .seconds(60), logger: Logger) {
+    public init(client: any ConnectionSource, schema: SchemaName, statementTimeout: Duration = .seconds(60), logger: Logger) {
         self.client = client
         self.schema = schema
         self.statementTimeout = statementTimeout

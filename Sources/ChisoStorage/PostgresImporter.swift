@@ -30,11 +30,11 @@ public struct PostgresImporter: Sendable {
         }
     }
 
-    public let client: PostgresClient
+    public let client: any ConnectionSource
     public let schema: SchemaName
     public let logger: Logger
 
-    public init(client: PostgresClient, schema: SchemaName, logger: Logger) {
+    public init(client: any ConnectionSource, schema: SchemaName, logger: Logger) {
         self.client = client
         self.schema = schema
         self.logger = logger

@@ -7,7 +7,7 @@ import PostgresNIO
 /// unit and period; the core rolls units up. All queries run in one REPEATABLE READ, READ ONLY
 /// transaction (one consistent view), each bounded by `statement_timeout`.
 public struct PostgresKPISource: KPISource {
-    public let client: PostgresClient
+    public let client: any ConnectionSource
     public let schema: SchemaName
     public let statementTimeout: Duration
     public let logger: Logger
@@ -16,7 +16,7 @@ public struct PostgresKPISource: KPISource {
     public var connectTimeout: Duration?
 
     public init(
-        client: PostgresClient, schema: SchemaName, statementTimeout: Duration = .seconds(60), connectTimeout: Duration? = nil, logger: Logger
+        client: any ConnectionSource, schema: SchemaName, statementTimeout: Duration = .seconds(60), connectTimeout: Duration? = nil, logger: Logger
     ) {
         self.connectTimeout = connectTimeout
         self.client = client

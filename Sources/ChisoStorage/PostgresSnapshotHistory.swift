@@ -6,12 +6,12 @@ import PostgresNIO
 /// Keeps successful snapshots in `chiso_snapshots`/`chiso_snapshot_values`, one per local day
 /// (a later refresh of the same day replaces the day's row set), for trend lines.
 public struct PostgresSnapshotHistory: SnapshotHistory {
-    public let client: PostgresClient
+    public let client: any ConnectionSource
     public let schema: SchemaName
     public let statementTimeout: Duration
     public let logger: Logger
 
-    public init(client: PostgresClient, schema: SchemaName, statementTimeout: Duration = .seconds(60), logger: Logger) {
+    public init(client: any ConnectionSource, schema: SchemaName, statementTimeout: Duration = .seconds(60), logger: Logger) {
         self.client = client
         self.schema = schema
         self.statementTimeout = statementTimeout

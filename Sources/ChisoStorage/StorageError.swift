@@ -12,6 +12,8 @@ public enum StorageError: Error, CustomStringConvertible, Sendable {
     case notMigrated(schema: String)
     /// No connection could be had within the connect timeout (the server is down, unreachable, or refuses the login).
     case noConnection(within: Duration)
+    /// libpq could not connect (its own words), and no pool runs yet: said at once, not after a wait.
+    case unreachable(cause: String)
 
     public var description: String {
         switch self {
@@ -27,6 +29,8 @@ public enum StorageError: Error, CustomStringConvertible, Sendable {
             "schema \(schema) has no chiso tables; run `chiso migrate` first"
         case .noConnection(let timeout):
             "database: no connection within \(timeout.components.seconds) s (connect_timeout)"
+        case .unreachable(let cause):
+            "no connection to the database: \(cause)"
         }
     }
 }

@@ -2,7 +2,19 @@ import Logging
 import PostgresNIO
 import Synchronization
 
-extension PostgresClient {
+/// Where storage gets its connections: the daemon's `DatabasePool` (libpq settles the
+/// endpoint, a pool connects there), or a bare PostgresNIO client (tests, tools).
+public protocol ConnectionSource: Sendable {
+    /// A pooled connection for `body`, or `StorageError.noConnection` when none is had within
+    /// `timeout` (nil: wait as long as it takes).
+    func withConnection<Result: Sendable>(
+        within timeout: Duration?, _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
+    ) async throws -> Result
+}
+
+extension PostgresClient: ConnectionSource {}
+
+extension ConnectionSource {
     /// Runs `body` in one transaction on one connection: chiso's schema first on the search path,
     /// each statement bounded by `statementTimeout`, COMMIT on success and ROLLBACK on any error.
     /// `readOnlySnapshot` makes it REPEATABLE READ, READ ONLY: one consistent view for a refresh.
@@ -38,6 +50,13 @@ extension PostgresClient {
             }
         }
     }
+
+    /// Whether the database answers within `timeout`: one `SELECT 1` on a pooled connection.
+    public func ping(within timeout: Duration) async throws {
+        try await withConnection(within: timeout) { connection in
+            _ = try await connection.query("SELECT 1", logger: Logger(label: "chiso.ping"))
+        }
+    }
 }
 
 extension PostgresClient {
@@ -70,13 +89,6 @@ extension PostgresClient {
                 }
             }
             throw CancellationError()
-        }
-    }
-
-    /// Whether the database answers within `timeout`: one `SELECT 1` on a pooled connection.
-    public func ping(within timeout: Duration) async throws {
-        try await withConnection(within: timeout) { connection in
-            _ = try await connection.query("SELECT 1", logger: Logger(label: "chiso.ping"))
         }
     }
 }

@@ -29,7 +29,7 @@ import Testing
             "schema-not-an-identifier.json",
             "{path}: schema: 'Chiso; DROP TABLE units' is not a valid schema name (lower-case letters, digits and underscores, starting with a letter)"
         ),
-        ("database-url-not-postgres.json", "{path}: database.url: not a postgres:// URL"),
+        ("database-url-not-postgres.json", "{path}: database.url: not a postgresql:// URI nor libpq's key=value form"),
         ("database-not-an-object.json", "{path}: database: must be an object like {\"url\": \"postgres://…\"}"),
         ("database-unknown-setting.json", "{path}: database.pool: unknown setting (known: url)"),
         ("as-of-not-iso8601.json", "{path}: as_of: '15/06/2026' is not an ISO 8601 instant (e.g. 2026-06-15T10:00:00+07:00)"),
@@ -85,10 +85,30 @@ import Testing
             ["CHISO_SCHEMA": "Public"], [],
             "CHISO_SCHEMA: 'Public' is not a valid schema name (lower-case letters, digits and underscores, starting with a letter)"
         ),
-        (["DATABASE_URL": "http://db/chiso"], [], "DATABASE_URL: not a postgres:// URL"),
+        (["DATABASE_URL": "http://db/chiso"], [], "DATABASE_URL: not a postgresql:// URI nor libpq's key=value form"),
+        (["DATABASE_URL": "host=db dbname"], [], #"DATABASE_URL: missing "=" after "dbname" in connection info string"#),
+        (["DATABASE_URL": "postgres://db/chiso?pool=4"], [], #"DATABASE_URL: invalid URI query parameter: "pool""#),
+        (["DATABASE_URL": "host=db pool=4"], [], #"DATABASE_URL: invalid connection option "pool""#),
+        (
+            ["PGTARGETSESSIONATTRS": "leader"], [],
+            "PGTARGETSESSIONATTRS: invalid target_session_attrs value 'leader' (any, read-write, read-only, primary, standby, prefer-standby)"
+        ),
+        (
+            ["DATABASE_URL": "postgresql://db/chiso?sslcrl=/etc/crl.pem"], [],
+            "DATABASE_URL: sslcrl is not supported: certificate revocation lists are not checked by chiso's TLS (SwiftNIO SSL)"
+        ),
+        (
+            ["PGGSSENCMODE": "require"], [],
+            "PGGSSENCMODE: gssencmode=require is not supported: GSSAPI encryption is not supported by chiso's PostgreSQL driver"
+        ),
+        (
+            ["DATABASE_URL": "host=db channel_binding=require"], [],
+            "DATABASE_URL: channel_binding=require is not supported: channel binding (SCRAM-SHA-256-PLUS) is not supported by chiso's PostgreSQL driver; use prefer or disable"
+        ),
+        (["DATABASE_URL": "postgresql://h1:5432,h2:x/db"], [], "DATABASE_URL: '5432,x' is not a port number"),
         (
             ["CHISO_DATABASE_URL": "postgres://u:secret@db/chiso?sslmode=maybe"], [],
-            "CHISO_DATABASE_URL: unknown sslmode 'maybe' (disable, prefer, require)"
+            "CHISO_DATABASE_URL: invalid sslmode value 'maybe' (disable, allow, prefer, require, verify-ca, verify-full)"
         ),
         (["PGPORT": "fifty"], [], "PGPORT: 'fifty' is not a port number"),
         (["CHISO_CONFIG": "/nonexistent/chiso.json"], [], "CHISO_CONFIG: file /nonexistent/chiso.json does not exist"),
@@ -115,10 +135,8 @@ import Testing
         #expect(settings.timeZone.identifier == "Asia/Ho_Chi_Minh")
         #expect(settings.refreshInterval == .seconds(60))
         #expect(settings.asOf == nil)
-        #expect(
-            settings.database
-                == DatabaseLocation(
-                    endpoint: .socket(path: "/var/run/postgresql/.s.PGSQL.5432"), user: "chiso", password: nil, database: "chiso", tls: .disable))
+        #expect(settings.database == DatabaseLocation(connectionString: "", explicit: [:], fromEnvironment: [:]))
+        #expect("\(settings.database)" == "postgresql:///chiso", "libpq's defaults: the local socket, chiso's database")
         #expect(settings.catalogue == Catalogue.builtIn)
     }
 
@@ -138,18 +156,26 @@ import Testing
     @Test func databaseFromChisoURLThenDatabaseURLThenLibpqVariables() async throws {
         let libpq = ["PGHOST": "db.internal", "PGPORT": "6432", "PGUSER": "reader", "PGPASSWORD": "pw", "PGDATABASE": "kpi"]
         var settings = try await SettingsLoader.load(arguments: [], environment: libpq)
-        #expect(
-            settings.database
-                == DatabaseLocation(endpoint: .tcp(host: "db.internal", port: 6432), user: "reader", password: "pw", database: "kpi", tls: .prefer))
+        #expect(settings.database.explicit.isEmpty)
+        #expect(settings.database.fromEnvironment == ["host": "db.internal", "port": "6432", "user": "reader", "password": "pw", "dbname": "kpi"])
+        #expect("\(settings.database)" == "postgresql://reader@db.internal:6432/kpi")
         settings = try await SettingsLoader.load(
             arguments: [], environment: libpq.merging(["DATABASE_URL": "postgres://app:s3cret@10.0.0.5:5433/chiso?sslmode=require"]) { $1 })
         #expect(
-            settings.database
-                == DatabaseLocation(endpoint: .tcp(host: "10.0.0.5", port: 5433), user: "app", password: "s3cret", database: "chiso", tls: .require))
+            settings.database.explicit
+                == ["user": "app", "password": "s3cret", "host": "10.0.0.5", "port": "5433", "dbname": "chiso", "sslmode": "require"])
+        #expect(settings.database.user == "app" && settings.database.password == "s3cret")
         settings = try await SettingsLoader.load(arguments: ["--database-url", "postgresql:///bacbinh?host=/run/pg"], environment: libpq)
-        #expect(settings.database.endpoint == .socket(path: "/run/pg/.s.PGSQL.6432"))
-        #expect(settings.database.database == "bacbinh")
-        #expect(settings.database.user == "reader")
+        #expect("\(settings.database)" == "postgresql://reader@[/run/pg]:6432/bacbinh")
+        // libpq's keyword/value form and host lists are read as libpq reads them.
+        settings = try await SettingsLoader.load(
+            arguments: ["--database-url", "host=h1,h2 port=5432,5433 dbname=tinh target_session_attrs=read-write"], environment: [:])
+        #expect(settings.database.explicit["target_session_attrs"] == "read-write")
+        #expect("\(settings.database)" == "postgresql://h1,h2:5432,5433/tinh")
+        // A service: the database is the service's to say.
+        settings = try await SettingsLoader.load(arguments: [], environment: ["PGSERVICE": "chiso-tinh"])
+        #expect("\(settings.database)" == "postgresql:///?service=chiso-tinh")
+        #expect(!settings.database.libpqParameters.contains { $0.0 == "dbname" })
     }
 
     /// libpq's connect_timeout and application_name, from the URL or the PG* variables.
@@ -174,7 +200,7 @@ import Testing
         let settings = try await SettingsLoader.load(arguments: ["--database-url", "postgres://app:TopSecret%21@db:5432/chiso"], environment: [:])
         #expect(settings.database.password == "TopSecret!")
         #expect(!"\(settings.database)".contains("TopSecret"))
-        #expect("\(settings.database)" == "postgres://app@db:5432/chiso")
+        #expect("\(settings.database)" == "postgresql://app@db:5432/chiso")
     }
 }
 

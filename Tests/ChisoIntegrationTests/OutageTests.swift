@@ -15,41 +15,7 @@ import Testing
 /// Uses a PostgreSQL cluster of its own (scripts/pg-cluster), really stopped and restarted, so
 /// the other tests' database is not disturbed.
 @Suite(.serialized, .timeLimit(.minutes(5))) struct OutageTests {
-    struct Cluster {
-        let directory: String
-        let port: String
-
-        static func script() throws -> String {
-            guard let script = ProcessInfo.processInfo.environment["CHISO_PG_CLUSTER_SCRIPT"] else {
-                Issue.record("CHISO_PG_CLUSTER_SCRIPT is not set: run the suite with scripts/test")
-                throw WaitError.gaveUp("pg-cluster")
-            }
-            return script
-        }
-
-        /// No pipes: a server started by the script would inherit a pipe's write end and the read would never end.
-        static func run(_ arguments: [String]) throws {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/bin/bash")
-            process.arguments = [try script()] + arguments
-            process.standardOutput = FileHandle.nullDevice
-            process.standardInput = FileHandle.nullDevice
-            try process.run()
-            process.waitUntilExit()
-            guard process.terminationStatus == 0 else { throw WaitError.gaveUp("pg-cluster \(arguments.joined(separator: " "))") }
-        }
-
-        static func create() throws -> Cluster {
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("chiso-outage-\(UUID().uuidString.prefix(8))").path
-            try run(["init", directory])
-            let port = try String(contentsOfFile: directory + "/port", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-            return Cluster(directory: directory, port: port)
-        }
-
-        func stop() throws { try Cluster.run(["stop", directory]) }
-        func start() throws { try Cluster.run(["start", directory]) }
-        func destroy() { _ = try? Cluster.run(["destroy", directory]) }
-    }
+    typealias Cluster = TestCluster
 
     @Test func aStoppedDatabaseKeepsTheLastSnapshotStaleAndARestartRecovers() async throws {
         let cluster = try Cluster.create()
@@ -61,7 +27,7 @@ import Testing
                 "CHISO_REFRESH_INTERVAL": "1", "CHISO_REFRESH_TIMEOUT": "3", "CHISO_STATEMENT_TIMEOUT": "3",
             ])
         // Schema and fixture in the private cluster.
-        let client = PostgresClient(configuration: settings.database.clientConfiguration, backgroundLogger: TestDatabase.logger)
+        let client = try await TestDatabase.client(settings)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
             try await ChisoStorage.Migrator(client: client, schema: settings.schema, logger: TestDatabase.logger).migrate()
@@ -119,7 +85,7 @@ import Testing
                 "CHISO_REFRESH_INTERVAL": "2",
             ])
         #expect(settings.refreshTimeout == .seconds(90) && settings.database.connectTimeout == .seconds(2))
-        let client = PostgresClient(configuration: settings.database.clientConfiguration, backgroundLogger: TestDatabase.logger)
+        let client = try await TestDatabase.client(settings)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
             try await ChisoStorage.Migrator(client: client, schema: settings.schema, logger: TestDatabase.logger).migrate()
@@ -138,7 +104,9 @@ import Testing
             #expect(down, "chiso_source_up 0 within 30 s of the database stopping")
             #expect(try await client.execute(uri: "/readyz", method: .get).status == .serviceUnavailable)
             // The cause, from one direct attempt, follows (a refused connection answers at once).
-            let expected = "no connection to the database within 2 s: database: connection refused"
+            // libpq's own words, as psql says them.
+            let expected =
+                #"no connection to the database within 2 s: connection to server at "127.0.0.1", port \#(cluster.port) failed: Connection refused"#
             for _ in 0..<100 where parts.store.current.lastError?.hasPrefix(expected) != true { try await Task.sleep(for: .milliseconds(100)) }
             let reason = try #require(parts.store.current.lastError)
             #expect(reason.hasPrefix(expected), "\(reason)")
@@ -167,6 +135,23 @@ import Testing
             let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
             #expect(metrics.contains("\nchiso_source_up 0"))
             #expect(try await client.execute(uri: "/api/v1/snapshot", method: .get).status == .serviceUnavailable)
+            // In libpq's words, from the first libpq attempt on (not after connect_timeout).
+            for _ in 0..<100 where parts.store.current.lastError?.contains("Connection refused") != true {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            let reason = try #require(parts.store.current.lastError)
+            #expect(reason.contains("port \(cluster.port) failed: Connection refused"), "\(reason)")
+            // The database comes up (migrated, with data): libpq is asked again (every few seconds)
+            // and the pool starts there.
+            try cluster.start()
+            let direct = try await TestDatabase.client(settings)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await direct.run() }
+                try await ChisoStorage.Migrator(client: direct, schema: settings.schema, logger: TestDatabase.logger).migrate()
+                try await TestDatabase.load(fixture: "commune", client: direct, schema: settings.schema)
+                group.cancelAll()
+            }
+            try await waitUntil(client, path: "/readyz", status: .ok, tries: 1200)
         }
     }
 }

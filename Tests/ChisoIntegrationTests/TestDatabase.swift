@@ -31,6 +31,11 @@ enum TestDatabase {
 
     enum TestDatabaseError: Error { case notConfigured }
 
+    /// A bare PostgresNIO client on the endpoint libpq settles for these settings.
+    static func client(_ settings: Settings) async throws -> PostgresClient {
+        PostgresClient(configuration: try await DatabasePool.poolConfiguration(for: settings.database), backgroundLogger: logger)
+    }
+
     static func uniqueSchema() -> String {
         "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
     }
@@ -41,7 +46,7 @@ enum TestDatabase {
         _ body: @escaping @Sendable (PostgresClient, SchemaName, Settings) async throws -> T
     ) async throws -> T {
         let settings = try await self.settings(schema: uniqueSchema())
-        let client = PostgresClient(configuration: settings.database.clientConfiguration, backgroundLogger: logger)
+        let client = try await client(settings)
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask {
                 await client.run()

@@ -1,6 +1,7 @@
 # Throwaway PostgreSQL clusters for chiso's scripts (sourced, not run).
 #
-# pg_ensure_installed   installs Debian's postgresql when the server binaries are missing
+# pg_ensure_installed   installs Debian's postgresql, libpq-dev (chiso links libpq) and openssl
+#                       where missing
 # pg_start DIR          starts a private cluster under DIR on a free loopback port, as a
 #                       non-root user (postgres refuses root); sets PGHOST PGPORT PGUSER
 #                       PGDATABASE and CHISO_PG_DIR
@@ -15,19 +16,22 @@ pg_bindir() {
 }
 
 pg_ensure_installed() {
-  local bindir
+  local bindir missing=()
   bindir=$(pg_bindir)
-  if [ -n "$bindir" ] && [ -x "$bindir/initdb" ] && [ -x "$bindir/pg_ctl" ] && command -v psql >/dev/null 2>&1; then
-    return 0
+  if [ -z "$bindir" ] || [ ! -x "$bindir/initdb" ] || [ ! -x "$bindir/pg_ctl" ] || ! command -v psql >/dev/null 2>&1; then
+    missing+=(postgresql postgresql-contrib)
   fi
-  echo "postgres: installing Debian's postgresql" >&2
+  # chiso links libpq (found through pkg-config); the TLS tests make certificates with openssl.
+  if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists libpq; then missing+=(libpq-dev pkg-config); fi
+  command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "postgres: installing Debian's ${missing[*]}" >&2
   if [ "$(id -u)" -ne 0 ]; then
-    echo "postgres: the PostgreSQL server is missing and installing it needs root: sudo apt-get install postgresql" >&2
+    echo "postgres: installing needs root: sudo apt-get install ${missing[*]}" >&2
     return 1
   fi
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >&2
-  apt-get install -y -qq postgresql postgresql-contrib >&2
+  apt-get install -y -qq "${missing[@]}" >&2 || { apt-get update -qq >&2 && apt-get install -y -qq "${missing[@]}" >&2; }
 }
 
 pg_free_port() {

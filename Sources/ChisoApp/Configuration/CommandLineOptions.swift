@@ -19,7 +19,7 @@ public struct ConfigFileOption: ParsableArguments {
 
 /// Where the data is.
 public struct DatabaseOptions: SettingsOptions {
-    @Option(name: .customLong("database-url"), help: "postgres:// URL (env CHISO_DATABASE_URL, DATABASE_URL, PG* variables).")
+    @Option(name: .customLong("database-url"), help: "libpq connection string or postgresql:// URI (env CHISO_DATABASE_URL, DATABASE_URL; PG* variables, pg_service.conf and .pgpass as libpq reads them).")
     var databaseURL: String?
     @Option(help: "Schema holding the input tables (env CHISO_SCHEMA; default chiso).")
     var schema: String?

@@ -97,9 +97,10 @@ public struct PlanConfiguration: Sendable {
     }
 }
 
-/// The database: `database.url` (a `postgres://` URL; else `DATABASE_URL`, else libpq's `PG*`
-/// variables, else the local socket), `schema` (default chiso), `statement_timeout` (seconds,
-/// enforced by PostgreSQL on every statement; default 30).
+/// The database: `database.url` (libpq's connection string: a `postgresql://` URI or
+/// `key=value …`; else `DATABASE_URL`; the `PG*` variables, a service file and `.pgpass` as libpq
+/// reads them), `schema` (default chiso), `statement_timeout` (seconds, enforced by PostgreSQL on
+/// every statement; default 30).
 public struct DatabaseConfiguration: Sendable {
     public var location: DatabaseLocation
     public var schema: SchemaName
@@ -122,20 +123,15 @@ public struct DatabaseConfiguration: Sendable {
         statementTimeout = root.seconds("statement_timeout", default: 30, minimum: 1)
         let database = reader.scoped(to: "database")
         let environment = reader.environment
-        let fallback = DatabaseLocation(
-            endpoint: .socket(path: "/var/run/postgresql/.s.PGSQL.5432"), user: "postgres", password: nil,
-            database: "chiso", tls: .disable)
+        // libpq reads the string (a URI or key=value …); the PG* variables fill in what it leaves.
+        let found =
+            database.find("url").map { ($0.value, $0.setting) }
+            ?? environment["DATABASE_URL"].flatMap { $0.isEmpty ? nil : ($0, "DATABASE_URL") }
         do {
-            if let found = database.find("url") {
-                location = try DatabaseLocation.parse(url: found.value, setting: found.setting, environment: environment)
-            } else if let url = environment["DATABASE_URL"], !url.isEmpty {
-                location = try DatabaseLocation.parse(url: url, setting: "DATABASE_URL", environment: environment)
-            } else {
-                location = try DatabaseLocation.fromLibpqEnvironment(environment)
-            }
+            location = try DatabaseLocation.parse(found?.0 ?? "", environment: environment)
         } catch {
-            database.report(error)
-            location = fallback
+            database.report(ConfigurationError(setting: error.variable ?? found?.1 ?? "database.url", problem: error.problem))
+            location = DatabaseLocation(connectionString: "", explicit: [:], fromEnvironment: [:])
         }
     }
 }

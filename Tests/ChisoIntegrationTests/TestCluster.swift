@@ -1,0 +1,46 @@
+import Foundation
+import Testing
+
+/// A PostgreSQL cluster of a test's own (scripts/pg-cluster): really stopped and restarted, or
+/// with TLS on, without disturbing the other tests' database.
+struct TestCluster {
+    /// A cluster with TLS on (`pg-cluster init-tls`): its server certificate signed by a private
+    /// CA, or by itself (as Debian's "snakeoil").
+    enum TLS: String { case privateCA = "ca", selfSigned = "self-signed" }
+
+    let directory: String
+    let port: String
+
+    static func script() throws -> String {
+        guard let script = ProcessInfo.processInfo.environment["CHISO_PG_CLUSTER_SCRIPT"] else {
+            Issue.record("CHISO_PG_CLUSTER_SCRIPT is not set: run the suite with scripts/test")
+            throw WaitError.gaveUp("pg-cluster")
+        }
+        return script
+    }
+
+    /// No pipes: a server started by the script would inherit a pipe's write end and the read would never end.
+    static func run(_ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = [try script()] + arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw WaitError.gaveUp("pg-cluster \(arguments.joined(separator: " "))") }
+    }
+
+    static func create(tls: TLS? = nil) throws -> TestCluster {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("chiso-cluster-\(UUID().uuidString.prefix(8))").path
+        try run(tls.map { ["init-tls", directory, $0.rawValue] } ?? ["init", directory])
+        let port = try String(contentsOfFile: directory + "/port", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        return TestCluster(directory: directory, port: port)
+    }
+
+    func stop() throws { try TestCluster.run(["stop", directory]) }
+    func start() throws { try TestCluster.run(["start", directory]) }
+    /// The files `init-tls` made: ca.crt, other-ca.crt, client.crt, client.key.
+    func certificate(_ name: String) -> String { "\(directory)/certs/\(name)" }
+    func destroy() { _ = try? TestCluster.run(["destroy", directory]) }
+}
