@@ -13,6 +13,10 @@ import ServiceLifecycle
 public struct ChisoParts: Sendable {
     public let store: SnapshotStore
     public let metrics: OperationalMetrics
+    /// The settings as last reloaded.
+    public let live: LiveSettings
+    /// Reloads on SIGHUP (nil when `buildApplication` was given no way to re-read the settings).
+    public let reloader: ConfigReloader?
 }
 
 extension Settings {
@@ -31,25 +35,36 @@ public func buildApplication(
     logger: Logger,
     source: (any KPISource)? = nil,
     history: (any SnapshotHistory)? = nil,
-    time: EvaluationClock? = nil
+    time: EvaluationClock? = nil,
+    live: LiveSettings? = nil,
+    reload: (@Sendable () async -> Result<Settings, ConfigurationErrors>)? = nil
 ) -> (application: some ApplicationProtocol, parts: ChisoParts) {
     let time = time ?? settings.clock
+    let live = live ?? LiveSettings(settings)
     let client = settings.makeDatabase(logger: logger)
     let store = SnapshotStore()
     let metrics = OperationalMetrics()
+    let source =
+        source
+        ?? PostgresKPISource(
+            client: client, schema: settings.schema, statementTimeout: settings.statementTimeout,
+            connectTimeout: settings.database.connectTimeout, logger: logger)
+    // The catalogue follows reloads; the calendar (time zone) and the timeout are the start's.
+    let startCalendar = settings.calendar
     let refresher = Refresher(
-        pipeline: makePipeline(
-            settings,
-            source: source
-                ?? PostgresKPISource(
-                    client: client, schema: settings.schema, statementTimeout: settings.statementTimeout,
-                    connectTimeout: settings.database.connectTimeout, logger: logger)),
+        pipeline: makePipeline(settings, source: source),
         history: history
             ?? PostgresSnapshotHistory(client: client, schema: settings.schema, statementTimeout: settings.statementTimeout, logger: logger),
         store: store, site: settings.outputDirectory.map { StaticSite(directory: $0) }, metrics: metrics.refresh,
         interval: settings.refreshInterval, time: time, clock: ContinuousClock(), logger: logger,
-        explainer: FailureExplainer(database: client))
+        explainer: FailureExplainer(database: client),
+        livePipeline: {
+            SnapshotPipeline(
+                source: source, evaluator: Evaluator(catalogue: live.current.catalogue, calendar: startCalendar), timeout: settings.refreshTimeout)
+        })
+    let reloader = reload.map { ConfigReloader(live: live, metrics: metrics.reload, logger: logger, load: $0) }
     var services: [any Service] = [client, refresher]
+    if let reloader { services.append(reloader) }
     if settings.alerts.enabled {
         services.append(makeAlertService(settings, client: client, store: store, metrics: metrics.alerts, logger: logger, time: time))
     }
@@ -70,7 +85,7 @@ public func buildApplication(
             availableConnectionsDelegate: ConnectionLimit(settings.http.maxConnections, logger: logger)),
         services: services,
         logger: logger)
-    return (application, ChisoParts(store: store, metrics: metrics))
+    return (application, ChisoParts(store: store, metrics: metrics, live: live, reloader: reloader))
 }
 
 /// PostgresNIO's pool logs each failed connection attempt at info level, several a second while

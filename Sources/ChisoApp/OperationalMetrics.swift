@@ -7,17 +7,19 @@ public enum ChisoVersion {
     public static let current = "0.1.0"
 }
 
-/// The daemon's own metrics (refresh health, alert delivery, build info), in one swift-prometheus
+/// The daemon's own metrics (refresh health, alert delivery, configuration reloads, build info), in one swift-prometheus
 /// registry appended to `/metrics`. The indicator families are rendered from the snapshot instead
 /// (`PrometheusText`). Every name comes from the catalogue `MetricName`.
 public final class OperationalMetrics: Sendable {
     public let registry = PrometheusCollectorRegistry()
     public let refresh: RefreshMetrics
     public let alerts: AlertMetrics
+    public let reload: ReloadMetrics
 
-    public init() {
+    public init(startedAt: Date = Date()) {
         refresh = RefreshMetrics(registry: registry)
         alerts = AlertMetrics(registry: registry)
+        reload = ReloadMetrics(registry: registry, startedAt: startedAt)
         registry.makeGauge(
             descriptor: Self.descriptor(MetricName.buildInfo, metric: "build", unit: "info"),
             labels: [("version", ChisoVersion.current)]

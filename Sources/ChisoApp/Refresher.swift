@@ -27,11 +27,16 @@ public struct Refresher<C: Clock>: Service where C.Duration == Duration {
     public let logger: Logger
     /// Says why a refresh failed (a connection not had within connect_timeout: the direct cause).
     public let explainer: FailureExplainer
+    /// The pipeline of each pass: `pipeline`, or one built from the settings as last reloaded
+    /// (the catalogue follows SIGHUP).
+    let currentPipeline: @Sendable () -> SnapshotPipeline
 
     public init(
         pipeline: SnapshotPipeline, history: (any SnapshotHistory)?, store: SnapshotStore, site: StaticSite? = nil, metrics: RefreshMetrics,
-        interval: Duration, time: EvaluationClock, clock: C, logger: Logger, explainer: FailureExplainer? = nil
+        interval: Duration, time: EvaluationClock, clock: C, logger: Logger, explainer: FailureExplainer? = nil,
+        livePipeline: (@Sendable () -> SnapshotPipeline)? = nil
     ) {
+        self.currentPipeline = livePipeline ?? { pipeline }
         self.explainer = explainer ?? FailureExplainer(database: nil)
         self.pipeline = pipeline
         self.history = history
@@ -77,7 +82,7 @@ public struct Refresher<C: Clock>: Service where C.Duration == Duration {
         logger.trace("refresh: reading inputs")
         do {
             let time = self.time
-            let made = try await pipeline.snapshot(asOf: instant, refreshedAt: { time.now() }, clock: clock)
+            let made = try await currentPipeline().snapshot(asOf: instant, refreshedAt: { time.now() }, clock: clock)
             let snapshot = made.snapshot
             let evaluated = clock.now
             let trend = await storeHistoryAndReadTrend(snapshot)

@@ -35,5 +35,11 @@ public enum MetricName {
         name: "chiso_alerts_pending", type: "gauge", help: "Digests decided and not yet delivered (waiting or being retried).")
     public static let alertsUndeliverable = Family(
         name: "chiso_alerts_undeliverable", type: "gauge", help: "Units whose latest digest had no address to go to.")
+    public static let configLastReloadSuccessful = Family(
+        name: "chiso_config_last_reload_successful", type: "gauge",
+        help: "1 if the last configuration reload (SIGHUP) was taken, 0 if the file had problems and the old configuration stayed.")
+    public static let configLastReloadSuccess = Family(
+        name: "chiso_config_last_reload_success_timestamp_seconds", type: "gauge",
+        help: "When the configuration was last loaded successfully (at start or by SIGHUP).")
     public static let buildInfo = Family(name: "chiso_build_info", type: "gauge", help: "Always 1; the version label tells which chiso runs.")
 }

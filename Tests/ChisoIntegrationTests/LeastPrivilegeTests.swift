@@ -56,7 +56,9 @@ import Testing
             }
 
             // The writer's role loads the inputs, and sees nothing of chiso's own.
-            _ = try Self.psql(["-c", "DO $$ BEGIN CREATE ROLE chiso_test_loader LOGIN IN ROLE chiso_writer; EXCEPTION WHEN duplicate_object THEN NULL; END $$"])
+            _ = try Self.psql([
+                "-c", "DO $$ BEGIN CREATE ROLE chiso_test_loader LOGIN IN ROLE chiso_writer; EXCEPTION WHEN duplicate_object THEN NULL; END $$",
+            ])
             var loader = daemon
             loader["PGUSER"] = "chiso_test_loader"
             let loaded = try CommandLineTests.run(["import", "units", ImportTests.url("units.csv").path], environment: loader)

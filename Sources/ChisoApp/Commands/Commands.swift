@@ -49,14 +49,19 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let settings = await resolveSettings(configFile, database, plan, daemon)
-        let logger = settings.log.makeLogger()
+        let live = LiveSettings(settings)
+        let logger = live.makeLogger()
         logger.info(
             "chiso \(ChisoVersion.current) starting",
             metadata: [
                 "database": "\(settings.database)", "schema": "\(settings.schema)",
                 "listen": "\(settings.listenHost):\(settings.listenPort)", "time_zone": "\(settings.timeZone.identifier)",
             ])
-        let (application, _) = buildApplication(settings, logger: logger)
+        // SIGHUP: the same command line (after `chiso serve`), environment and file, read again.
+        let arguments = Array(CommandLine.arguments.drop { $0 != "serve" }.dropFirst())
+        let environment = ProcessInfo.processInfo.environment
+        let (application, _) = buildApplication(
+            settings, logger: logger, live: live, reload: { await SettingsLoader.check(arguments: arguments, environment: environment) })
         try await application.runService()
     }
 }
