@@ -67,6 +67,7 @@ let package = Package(
                 .embedInCode("Migrations/V003__trend_index.sql"),
                 .embedInCode("Migrations/V004__alert_outbox.sql"),
                 .embedInCode("Migrations/V005__contract_for_every_writer.sql"),
+                .embedInCode("Migrations/V006__leader_lease.sql"),
             ],
             swiftSettings: strict
         ),

@@ -31,12 +31,16 @@ public struct AlertService<C: Clock>: Service where C.Duration == Duration {
     /// What the service sleeps on between passes and bounds its database calls with.
     public let clock: C
     public let logger: Logger
+    /// With replicas: only the leader decides (nil: a single instance, it always does); every
+    /// instance delivers what is due, a few digests at a time.
+    public let leadership: Leadership?
 
     public init(
         outbox: any AlertOutbox, composer: MailComposer, mail: any DeliveryHook, webhook: (any DeliveryHook)?, settings: AlertSettings,
         calendar: PlanCalendar, store: SnapshotStore?, metrics: AlertMetrics, checkEvery: Duration = .seconds(30),
-        time: EvaluationClock, clock: C, logger: Logger
+        time: EvaluationClock, clock: C, logger: Logger, leadership: Leadership? = nil
     ) {
+        self.leadership = leadership
         self.outbox = outbox
         self.composer = composer
         self.mail = mail
@@ -53,6 +57,8 @@ public struct AlertService<C: Clock>: Service where C.Duration == Duration {
 
     public func run() async throws {
         await cancelWhenGracefulShutdown {
+            // Whether this instance leads (and so decides) is known within moments of the start.
+            await self.leadership?.waitForFirstDecision(upTo: .seconds(2))
             while !Task.isCancelled {
                 _ = await self.pass(at: self.time.evaluationInstant())
                 do { try await clock.sleep(for: checkEvery) } catch { return }
@@ -64,7 +70,8 @@ public struct AlertService<C: Clock>: Service where C.Duration == Duration {
     @discardableResult
     public func pass(at instant: Date, dryRun: Bool = false, force: Bool = false) async -> Report {
         var report = Report()
-        if force || settings.policy.digestsAreDue(at: instant, calendar: calendar) {
+        let leads = leadership?.isLeader ?? true
+        if force || (leads && settings.policy.digestsAreDue(at: instant, calendar: calendar)) {
             do {
                 report.decided = try await withDeadline(settings.timeout * 2, clock: clock, operation: "deciding the digests") {
                     try await decide(at: instant, record: !dryRun)
@@ -112,18 +119,32 @@ public struct AlertService<C: Clock>: Service where C.Duration == Duration {
 
     private let outageLogged = OutageFlag()
 
+    /// How many due digests one claim takes: a few, so that replicas share the work (each claims
+    /// the next few when done) and a process killed mid-delivery strands few.
+    static var claimBatch: Int { 5 }
+
     func deliver(at instant: Date, into report: inout Report) async {
-        let due: [OutboxEntry]
-        do {
-            // A claim outlives one full attempt (mail and webhook); after that another process may retake it.
-            let claim = settings.timeout * 2 + .seconds(30)
-            due = try await withDeadline(settings.timeout, clock: clock, operation: "claiming due digests") {
-                try await outbox.claimDue(now: instant, claimFor: claim, limit: 50)
+        // A claim outlives one full attempt (mail and webhook); after that another process may retake it.
+        let claim = settings.timeout * 2 + .seconds(30)
+        var seen: Set<Int64> = []
+        while !Task.isCancelled {
+            let due: [OutboxEntry]
+            do {
+                due = try await withDeadline(settings.timeout, clock: clock, operation: "claiming due digests") {
+                    try await outbox.claimDue(now: instant, claimFor: claim, limit: Self.claimBatch)
+                }
+            } catch {
+                databaseFailed("reading the outbox", error)
+                return
             }
-        } catch {
-            databaseFailed("reading the outbox", error)
-            return
+            // A retry scheduled for now comes back at once: one attempt per digest and pass.
+            let fresh = due.filter { seen.insert($0.id).inserted }
+            if fresh.isEmpty { return }
+            await deliver(fresh, at: instant, into: &report)
         }
+    }
+
+    func deliver(_ due: [OutboxEntry], at instant: Date, into report: inout Report) async {
         for entry in due {
             var failure: String?
             if !entry.mailSent && !entry.mail.to.isEmpty {

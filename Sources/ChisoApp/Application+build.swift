@@ -27,9 +27,9 @@ extension Settings {
     }
 }
 
-/// Builds the daemon: one ordered group of services — the PostgreSQL client first, then the
-/// refresher, then the HTTP server (Hummingbird appends it) — shut down in reverse on SIGTERM/SIGINT.
-/// Shared by `chiso serve` and the tests.
+/// Builds the daemon: one ordered group of services — the database pool first, then the leader
+/// election, the refresher, the reloader and the alert service, then the HTTP server (Hummingbird
+/// appends it) — shut down in reverse on SIGTERM/SIGINT. Shared by `chiso serve` and the tests.
 public func buildApplication(
     _ settings: Settings,
     logger: Logger,
@@ -44,29 +44,21 @@ public func buildApplication(
     let client = settings.makeDatabase(logger: logger)
     let store = SnapshotStore()
     let metrics = OperationalMetrics()
-    let source =
-        source
-        ?? PostgresKPISource(
-            client: client, schema: settings.schema, statementTimeout: settings.statementTimeout,
-            connectTimeout: settings.database.connectTimeout, logger: logger)
-    // The catalogue follows reloads; the calendar (time zone) and the timeout are the start's.
-    let startCalendar = settings.calendar
-    let refresher = Refresher(
-        pipeline: makePipeline(settings, source: source),
-        history: history
-            ?? PostgresSnapshotHistory(client: client, schema: settings.schema, statementTimeout: settings.statementTimeout, logger: logger),
-        store: store, site: settings.outputDirectory.map { StaticSite(directory: $0) }, metrics: metrics.refresh,
-        interval: settings.refreshInterval, time: time, clock: ContinuousClock(), logger: logger,
-        explainer: FailureExplainer(database: client),
-        livePipeline: {
-            SnapshotPipeline(
-                source: source, evaluator: Evaluator(catalogue: live.current.catalogue, calendar: startCalendar), timeout: settings.refreshTimeout)
-        })
+    // Replicas on one database: one leader, by a lease in chiso's schema; it alone writes the
+    // history and decides the digests (each such write checks the lease in its transaction).
+    let leadership = Leadership()
+    let election = LeaderElection(
+        lease: PostgresLeaderLease(client: client, schema: settings.schema, logger: logger), leadership: leadership,
+        registry: metrics.registry, clock: ContinuousClock(), logger: logger)
+    let refresher = makeRefresher(
+        settings, client: client, source: source, history: history, store: store, metrics: metrics.refresh, live: live,
+        leadership: leadership, time: time, logger: logger)
     let reloader = reload.map { ConfigReloader(live: live, metrics: metrics.reload, logger: logger, load: $0) }
-    var services: [any Service] = [client, refresher]
+    var services: [any Service] = [client, election, refresher]
     if let reloader { services.append(reloader) }
     if settings.alerts.enabled {
-        services.append(makeAlertService(settings, client: client, store: store, metrics: metrics.alerts, logger: logger, time: time))
+        services.append(
+            makeAlertService(settings, client: client, store: store, metrics: metrics.alerts, logger: logger, time: time, leadership: leadership))
     }
     // Room for max_connections: the soft open-files limit up to the hard one.
     OpenFiles.raiseSoftLimit()
@@ -74,7 +66,7 @@ public func buildApplication(
     let router = Router(options: .autoGenerateHeadEndpoints)
     Routes.add(
         to: router, store: store, operationalMetrics: { metrics.render() },
-        staleAfter: settings.refreshInterval * 3, time: time)
+        staleAfter: settings.refreshInterval * 3, time: time, role: { leadership.summary })
     let application = Application(
         router: router,
         server: .http1(
@@ -86,6 +78,35 @@ public func buildApplication(
         services: services,
         logger: logger)
     return (application, ChisoParts(store: store, metrics: metrics, live: live, reloader: reloader))
+}
+
+/// The refresher over PostgreSQL (or the given source and history): the catalogue follows
+/// reloads; the calendar (time zone) and the timeout are the start's.
+func makeRefresher(
+    _ settings: Settings, client: DatabasePool, source: (any KPISource)?, history: (any SnapshotHistory)?, store: SnapshotStore,
+    metrics: RefreshMetrics, live: LiveSettings, leadership: Leadership, time: EvaluationClock, logger: Logger
+) -> Refresher<ContinuousClock> {
+    let source =
+        source
+        ?? PostgresKPISource(
+            client: client, schema: settings.schema, statementTimeout: settings.statementTimeout,
+            connectTimeout: settings.database.connectTimeout, logger: logger)
+    let startCalendar = settings.calendar
+    return Refresher(
+        pipeline: makePipeline(settings, source: source),
+        history: history
+            ?? PostgresSnapshotHistory(
+                client: client, schema: settings.schema, statementTimeout: settings.statementTimeout, logger: logger,
+                fence: { leadership.fence }),
+        store: store, site: settings.outputDirectory.map { StaticSite(directory: $0) }, metrics: metrics,
+        interval: settings.refreshInterval, time: time, clock: ContinuousClock(), logger: logger,
+        explainer: FailureExplainer(database: client),
+        livePipeline: {
+            let evaluator = Evaluator(catalogue: live.current.catalogue, calendar: startCalendar)
+            return SnapshotPipeline(source: source, evaluator: evaluator, timeout: settings.refreshTimeout)
+        },
+        // An injected history (tests) is written whatever the lease says.
+        leadership: history == nil ? leadership : nil)
 }
 
 /// PostgresNIO's pool logs each failed connection attempt at info level, several a second while
@@ -127,14 +148,17 @@ func withDatabase<T: Sendable>(
 /// The alert service over PostgreSQL's outbox, the configured mail command and optional webhook.
 public func makeAlertService(
     _ settings: Settings, client: any ConnectionSource, store: SnapshotStore?, metrics: AlertMetrics, logger: Logger,
-    time: EvaluationClock? = nil
+    time: EvaluationClock? = nil, leadership: Leadership? = nil
 ) -> AlertService<ContinuousClock> {
     let alerts = settings.alerts
+    var fence: (@Sendable () -> LeaseFence?)?
+    if let leadership { fence = { leadership.fence } }
     return AlertService(
-        outbox: PostgresAlertOutbox(client: client, schema: settings.schema, statementTimeout: settings.statementTimeout, logger: logger),
+        outbox: PostgresAlertOutbox(
+            client: client, schema: settings.schema, statementTimeout: settings.statementTimeout, logger: logger, fence: fence),
         composer: MailComposer(sender: alerts.from, calendar: settings.calendar, pageURL: alerts.pageURL),
         mail: SendmailHook(argv: alerts.command, timeout: alerts.timeout),
         webhook: alerts.webhookURL.map { WebhookHook(url: $0, secret: alerts.webhookSecret, timeout: alerts.timeout) },
         settings: alerts, calendar: settings.calendar, store: store, metrics: metrics,
-        time: time ?? settings.clock, clock: ContinuousClock(), logger: logger)
+        time: time ?? settings.clock, clock: ContinuousClock(), logger: logger, leadership: leadership)
 }

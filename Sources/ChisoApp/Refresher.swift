@@ -30,12 +30,15 @@ public struct Refresher<C: Clock>: Service where C.Duration == Duration {
     /// The pipeline of each pass: `pipeline`, or one built from the settings as last reloaded
     /// (the catalogue follows SIGHUP).
     let currentPipeline: @Sendable () -> SnapshotPipeline
+    /// With replicas: only the leader stores the history (nil: a single instance, it always does).
+    public let leadership: Leadership?
 
     public init(
         pipeline: SnapshotPipeline, history: (any SnapshotHistory)?, store: SnapshotStore, site: StaticSite? = nil, metrics: RefreshMetrics,
         interval: Duration, time: EvaluationClock, clock: C, logger: Logger, explainer: FailureExplainer? = nil,
-        livePipeline: (@Sendable () -> SnapshotPipeline)? = nil
+        livePipeline: (@Sendable () -> SnapshotPipeline)? = nil, leadership: Leadership? = nil
     ) {
+        self.leadership = leadership
         self.currentPipeline = livePipeline ?? { pipeline }
         self.explainer = explainer ?? FailureExplainer(database: nil)
         self.pipeline = pipeline
@@ -54,6 +57,9 @@ public struct Refresher<C: Clock>: Service where C.Duration == Duration {
 
     public func run() async throws {
         await cancelWhenGracefulShutdown {
+            // Whether this instance leads is known within moments of the start (or not at all
+            // while the database is away): a single instance then stores its first snapshot.
+            await self.leadership?.waitForFirstDecision(upTo: .seconds(2))
             var failures = 0
             while !Task.isCancelled {
                 let succeeded = await self.refreshOnce()
@@ -149,7 +155,8 @@ public struct Refresher<C: Clock>: Service where C.Duration == Duration {
         let units = snapshot.units.filter { $0.parentID == nil || $0.parentID == root }.map(\.id)
         // The history keeps one snapshot per day (the day's last): storing it at every refresh would
         // rewrite ~10^5 rows a minute at province scale. Every `historyEvery`, and on a new day.
-        if historyClock.due(day: today, at: snapshot.refreshedAt, every: historyEvery) {
+        // Replicas: the leader alone stores it (followers read the same history for the trend).
+        if leadership?.isLeader ?? true, historyClock.due(day: today, at: snapshot.refreshedAt, every: historyEvery) {
             do {
                 try await withDeadline(timeout, clock: clock, operation: "storing the snapshot history") { try await history.append(snapshot) }
                 historyClock.stored(day: today, at: snapshot.refreshedAt)

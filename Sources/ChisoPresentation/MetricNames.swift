@@ -41,5 +41,8 @@ public enum MetricName {
     public static let configLastReloadSuccess = Family(
         name: "chiso_config_last_reload_success_timestamp_seconds", type: "gauge",
         help: "When the configuration was last loaded successfully (at start or by SIGHUP).")
+    public static let leader = Family(
+        name: "chiso_leader", type: "gauge",
+        help: "1 while this instance holds the leader lease (it alone writes the history and decides the digests), else 0.")
     public static let buildInfo = Family(name: "chiso_build_info", type: "gauge", help: "Always 1; the version label tells which chiso runs.")
 }

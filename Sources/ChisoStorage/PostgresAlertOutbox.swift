@@ -12,8 +12,15 @@ public struct PostgresAlertOutbox: AlertOutbox {
     public let schema: SchemaName
     public let statementTimeout: Duration
     public let logger: Logger
+    /// With replicas: the lease this instance's writes must hold (nil from the provider: not the
+    /// leader, nothing is written). No provider: a single instance, no check.
+    public let fence: (@Sendable () -> LeaseFence?)?
 
-    public init(client: any ConnectionSource, schema: SchemaName, statementTimeout: Duration = .seconds(60), logger: Logger) {
+    public init(
+        client: any ConnectionSource, schema: SchemaName, statementTimeout: Duration = .seconds(60), logger: Logger,
+        fence: (@Sendable () -> LeaseFence?)? = nil
+    ) {
+        self.fence = fence
         self.client = client
         self.schema = schema
         self.statementTimeout = statementTimeout
@@ -25,12 +32,15 @@ public struct PostgresAlertOutbox: AlertOutbox {
         _ decide: @escaping @Sendable (AlertInputs, [String: PreviousDigest]) -> [OutboxEntry]
     ) async throws -> [OutboxEntry] {
         let lockKey = "chiso-alerts:\(schema.rawValue)"
+        let fence = record ? try currentFence() : nil
         return try await client.withChisoTransaction(schema: schema, statementTimeout: statementTimeout, logger: logger) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(lockKey)))", logger: logger)
             let inputs = try await inputs(connection, window)
             let previous = try await previousDigests(connection)
             let entries = decide(inputs, previous)
             guard record else { return entries }
+            // Only the leader records digests (a paused one that lost the lease is refused here).
+            if let fence { try await PostgresLeaderLease.assertHeld(fence, on: connection, logger: logger) }
             var recorded: [OutboxEntry] = []
             for entry in entries {
                 if let id = try await insert(entry, decidedAt: window.asOf, connection) {
@@ -259,5 +269,15 @@ public struct PostgresAlertOutbox: AlertOutbox {
         try await client.withChisoTransaction(schema: schema, statementTimeout: statementTimeout, logger: logger) { connection in
             _ = try await connection.query(query, logger: logger)
         }
+    }
+}
+
+extension PostgresAlertOutbox {
+    /// The fence to check, nil when no lease is in use; `StorageError.notLeader` when this
+    /// instance does not hold the lease.
+    func currentFence() throws(StorageError) -> LeaseFence? {
+        guard let fence else { return nil }
+        guard let held = fence() else { throw .notLeader(term: nil) }
+        return held
     }
 }

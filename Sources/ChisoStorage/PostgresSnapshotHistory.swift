@@ -10,8 +10,15 @@ public struct PostgresSnapshotHistory: SnapshotHistory {
     public let schema: SchemaName
     public let statementTimeout: Duration
     public let logger: Logger
+    /// With replicas: the lease this instance's writes must hold (nil from the provider: not the
+    /// leader, nothing is written). No provider: a single instance, no check.
+    public let fence: (@Sendable () -> LeaseFence?)?
 
-    public init(client: any ConnectionSource, schema: SchemaName, statementTimeout: Duration = .seconds(60), logger: Logger) {
+    public init(
+        client: any ConnectionSource, schema: SchemaName, statementTimeout: Duration = .seconds(60), logger: Logger,
+        fence: (@Sendable () -> LeaseFence?)? = nil
+    ) {
+        self.fence = fence
         self.client = client
         self.schema = schema
         self.statementTimeout = statementTimeout
@@ -27,7 +34,9 @@ public struct PostgresSnapshotHistory: SnapshotHistory {
         // PostgresNIO has no numeric[] encoder: decimals travel as text and are cast in SQL.
         let numerators = results.map { "\($0.tally.numerator)" }
         let denominators = results.map { "\($0.tally.denominator)" }
+        let fence = try currentFence()
         try await client.withChisoTransaction(schema: schema, statementTimeout: statementTimeout, logger: logger) { connection in
+            if let fence { try await PostgresLeaderLease.assertHeld(fence, on: connection, logger: logger) }
             try await connection.query("DELETE FROM chiso_snapshots WHERE local_day = \(day)::date", logger: logger)
             try await connection.query(
                 """
@@ -65,5 +74,15 @@ public struct PostgresSnapshotHistory: SnapshotHistory {
             }
             return history
         }
+    }
+}
+
+extension PostgresSnapshotHistory {
+    /// The fence to check, nil when no lease is in use; `StorageError.notLeader` when this
+    /// instance does not hold the lease.
+    func currentFence() throws(StorageError) -> LeaseFence? {
+        guard let fence else { return nil }
+        guard let held = fence() else { throw .notLeader(term: nil) }
+        return held
     }
 }

@@ -14,6 +14,8 @@ public enum StorageError: Error, CustomStringConvertible, Sendable {
     case noConnection(within: Duration)
     /// libpq could not connect (its own words), and no pool runs yet: said at once, not after a wait.
     case unreachable(cause: String)
+    /// A leader-only write by an instance that no longer holds the lease (term `term`): refused.
+    case notLeader(term: Int64?)
 
     public var description: String {
         switch self {
@@ -31,6 +33,8 @@ public enum StorageError: Error, CustomStringConvertible, Sendable {
             "database: no connection within \(timeout.components.seconds) s (connect_timeout)"
         case .unreachable(let cause):
             "no connection to the database: \(cause)"
+        case .notLeader(let term):
+            "not written: this instance does not hold the leader lease\(term.map { " (its term \($0) has ended)" } ?? "")"
         }
     }
 }

@@ -22,18 +22,20 @@ public enum Routes {
         store: SnapshotStore,
         operationalMetrics: @escaping @Sendable () -> [UInt8],
         staleAfter: Duration = .seconds(180),
-        time: EvaluationClock = EvaluationClock()
+        time: EvaluationClock = EvaluationClock(),
+        role: (@Sendable () -> String)? = nil
     ) {
         router.add(middleware: MethodNotAllowed(paths: Self.paths))
 
-        addHealth(to: router, store: store)
+        addHealth(to: router, store: store, role: role)
         addMetrics(to: router, store: store, operationalMetrics: operationalMetrics)
         addSnapshotJSON(to: router, store: store)
         addPages(to: router, store: store, staleAfter: staleAfter, time: time)
     }
 
-    /// `/healthz` (the process runs) and `/readyz` (a fresh snapshot is served).
-    static func addHealth<Context: RequestContext>(to router: Router<Context>, store: SnapshotStore) {
+    /// `/healthz` (the process runs) and `/readyz` (a fresh snapshot is served; then, with
+    /// replicas, this instance's role and who leads).
+    static func addHealth<Context: RequestContext>(to router: Router<Context>, store: SnapshotStore, role: (@Sendable () -> String)? = nil) {
         router.get("/healthz") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: "ok\n")))
         }
@@ -41,7 +43,9 @@ public enum Routes {
         router.get("/readyz") { _, _ in
             let state = store.current
             let ready = state.published != nil && state.lastRefreshSucceeded
-            let text = ready ? "ready\n" : (state.published == nil ? "no snapshot yet\n" : "last refresh failed; serving a stale snapshot\n")
+            let text =
+                (ready ? "ready\n" : (state.published == nil ? "no snapshot yet\n" : "last refresh failed; serving a stale snapshot\n"))
+                + (role.map { $0() + "\n" } ?? "")
             return Response(
                 status: ready ? .ok : .serviceUnavailable,
                 headers: [.contentType: "text/plain; charset=utf-8", .cacheControl: "no-store"],

@@ -381,7 +381,7 @@ final class MailSink: Sendable {
             process.standardError = FileHandle.nullDevice
             try process.run()
             // Wait until it is delivering (the four deliverable digests claimed), then kill it without warning.
-            for _ in 0..<200 where try await AlertTests.count(client, schema, where: "status = 'sending'") == 0 {
+            for _ in 0..<600 where try await AlertTests.count(client, schema, where: "status = 'sending'") == 0 {
                 try await Task.sleep(for: .milliseconds(50))
             }
             #expect(try await AlertTests.count(client, schema, where: "status = 'sending'") == 4)

@@ -25,6 +25,8 @@ import Testing
             ] where line.hasPrefix(name) {
                 return name + "<dynamic>"
             }
+            // The instance's name is host:pid.
+            if line.hasPrefix("chiso_leader{instance=") { return "chiso_leader{instance=\"<host:pid>\"}" + line.drop { $0 != "}" }.dropFirst() }
             return String(line)
         }.sorted().joined(separator: "\n") + "\n"
     }
