@@ -178,6 +178,27 @@ import Testing
         #expect(noStandby.contains("server is not in hot standby mode"), "\(noStandby)")
     }
 
+    /// A real hot standby (pg_basebackup) first in the list: target_session_attrs picks the
+    /// primary or the standby as libpq does, and the pool connects to that one.
+    @Test func aHostListWithARealStandby() async throws {
+        let primary = try TestCluster.create()
+        defer { primary.destroy() }
+        let standby = try TestCluster.standby(of: primary)
+        defer { standby.destroy() }
+        let hosts = "host=127.0.0.1,127.0.0.1 port=\(standby.port),\(primary.port) dbname=postgres user=\(Self.owner) sslmode=disable"
+        for (attributes, port) in [
+            ("any", standby.port), ("primary", primary.port), ("read-write", primary.port), ("standby", standby.port),
+            ("prefer-standby", standby.port), ("read-only", standby.port),
+        ] {
+            #expect(try await Self.session("\(hosts) target_session_attrs=\(attributes)").port == Int(port), "\(attributes)")
+        }
+        // The primary down: prefer-standby still finds the standby; primary finds nothing, and says so.
+        try primary.stop()
+        #expect(try await Self.session("\(hosts) target_session_attrs=prefer-standby").port == Int(standby.port))
+        let none = await Self.cause("\(hosts) target_session_attrs=primary connect_timeout=2")
+        #expect(none.contains("server is in hot standby mode") || none.contains("Connection refused"), "\(none)")
+    }
+
     /// A service in a pg_service.conf (PGSERVICEFILE, PGSERVICE), read by libpq in the chiso
     /// command itself: migrate works through it, over verified TLS.
     @Test func aServiceFileFromTheCommandLine() async throws {
@@ -209,6 +230,50 @@ import Testing
         let missing = try CommandLineTests.run(["migrate"], environment: environment.merging(["PGSERVICE": "nowhere"]) { $1 })
         #expect(missing.status == 1)
         #expect(missing.stderr.contains(#"definition of service "nowhere" not found"#), "\(missing.stderr)")
+    }
+
+    /// Every way of not connecting is named in libpq's words, at once (not after a pool's minute).
+    @Test func eachConnectionFailureIsNamed() async throws {
+        let cluster = try TestCluster.create(tls: .privateCA)
+        defer { cluster.destroy() }
+        let tail = "dbname=postgres sslmode=require sslrootcert=/nonexistent sslcert=/nonexistent connect_timeout=2"
+        let wrongPassword = await Self.cause("host=127.0.0.1 port=\(cluster.port) user=chiso_pw password=wrong \(tail)")
+        #expect(wrongPassword.contains(#"password authentication failed for user "chiso_pw""#), "\(wrongPassword)")
+        let refused = await Self.cause("host=127.0.0.1 port=\(try Self.unusedPort()) user=chiso_pw \(tail)")
+        #expect(refused.contains("Connection refused"), "\(refused)")
+        let noSocket = await Self.cause("host=/nonexistent-socket-dir port=5432 user=chiso_pw dbname=postgres")
+        #expect(
+            noSocket.contains(#"connection to server on socket "/nonexistent-socket-dir/.s.PGSQL.5432" failed: No such file or directory"#),
+            "\(noSocket)")
+        // A server that accepts the connection and never answers (a black hole): connect_timeout.
+        let silent = try SilentListener()
+        defer { silent.close() }
+        let timedOut = await Self.cause("host=127.0.0.1 port=\(silent.port) user=chiso_pw \(tail)")
+        #expect(timedOut.contains("timeout expired"), "\(timedOut)")
+    }
+
+    /// A listening socket that never accepts: the kernel completes the handshake, nobody answers.
+    final class SilentListener: Sendable {
+        let descriptor: Int32
+        let port: Int
+
+        init() throws {
+            descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            let descriptor = self.descriptor
+            let bound = withUnsafeMutablePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    bind(descriptor, $0, length) == 0 && listen(descriptor, 16) == 0 && getsockname(descriptor, $0, &length) == 0
+                }
+            }
+            guard bound else { throw Unreachable(description: "no listener") }
+            port = Int(UInt16(bigEndian: address.sin_port))
+        }
+
+        func close() { _ = Glibc.close(descriptor) }
     }
 
     static func unusedPort() throws -> Int {

@@ -40,6 +40,14 @@ struct TestCluster {
 
     func stop() throws { try TestCluster.run(["stop", directory]) }
     func start() throws { try TestCluster.run(["start", directory]) }
+    /// A hot standby of `primary` (a cluster made without TLS), streaming from it.
+    static func standby(of primary: TestCluster) throws -> TestCluster {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("chiso-standby-\(UUID().uuidString.prefix(8))").path
+        try run(["init-standby", directory, primary.directory])
+        let port = try String(contentsOfFile: directory + "/port", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        return TestCluster(directory: directory, port: port)
+    }
+
     /// The files `init-tls` made: ca.crt, other-ca.crt, client.crt, client.key.
     func certificate(_ name: String) -> String { "\(directory)/certs/\(name)" }
     func destroy() { _ = try? TestCluster.run(["destroy", directory]) }
