@@ -139,6 +139,45 @@ import Glibc
         }
     }
 
+    /// Through PgBouncer in transaction mode (a server connection per transaction, no session
+    /// state): migrate, two replicas with one leader, the history and the digests.
+    @Test func twoReplicasThroughPgBouncerInTransactionMode() async throws {
+        let sink = try MailSink()
+        defer { sink.stop() }
+        let command = try sink.msmtpCommand()
+        try await TestDatabase.withSchema(fixture: "alerts") { client, schema, _ in
+            let bouncer = try TestCluster.pgbouncer(port: ProcessInfo.processInfo.environment["PGPORT"] ?? "5432")
+            defer { bouncer.destroy() }
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("chiso-bouncer-\(UUID().uuidString.prefix(8))")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: folder) }
+            var environment = CommandLineTests.databaseEnvironment
+            environment["PGHOST"] = "127.0.0.1"
+            environment["PGPORT"] = bouncer.port
+            environment["PGSSLMODE"] = "disable"
+            environment["CHISO_SCHEMA"] = schema.rawValue
+            let migrate = try CommandLineTests.run(["migrate"], environment: environment)
+            #expect(migrate.status == 0, "\(migrate.stderr)")
+            environment["CHISO_AS_OF"] = "2026-06-15T08:00:00+07:00"
+            environment["CHISO_REFRESH_INTERVAL"] = "1"
+            environment["CHISO_OUTPUT_DIR"] = ""
+            environment["CHISO_ALERT_FROM"] = "chiso <chiso@bacbinh.example>"
+            environment["CHISO_ALERT_COMMAND"] = command
+            let daemons = try (1...2).map { try Daemon(environment: environment, folder: folder, name: "bounced-\($0)") }
+            let leader = try #require(try await Self.soleLeader(daemons), "one of two leads through PgBouncer")
+            for _ in 0..<600 where sink.mails.count < 4 { try await Task.sleep(for: .milliseconds(100)) }
+            #expect(sink.mails.count == 4)
+            #expect(await leader.readyz().hasPrefix("ready\n"))
+            let rows = try await client.query(
+                PostgresQuery(unsafeSQL: #"SELECT count(*)::int FROM "\#(schema.rawValue)".chiso_snapshots"#), logger: TestDatabase.logger)
+            for try await count in rows.decode(Int.self) { #expect(count == 1, "the leader stored the day's history") }
+            for daemon in daemons {
+                #expect(!daemon.stderr.contains(" error "), "\(daemon.stderr)")
+                daemon.kill(SIGTERM)
+            }
+        }
+    }
+
     /// The term fences a leader that lost its lease (paused, then resumed): its history write and
     /// its digest decision are refused by the database, whatever it believes.
     @Test func aWriteUnderAnEndedTermIsRefused() async throws {

@@ -48,6 +48,14 @@ struct TestCluster {
         return TestCluster(directory: directory, port: port)
     }
 
+    /// PgBouncer in transaction mode in front of the server on `port` (destroy() stops it).
+    static func pgbouncer(port: String) throws -> TestCluster {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("chiso-pgbouncer-\(UUID().uuidString.prefix(8))").path
+        try run(["pgbouncer", directory, port])
+        let port = try String(contentsOfFile: directory + "/port", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        return TestCluster(directory: directory, port: port)
+    }
+
     /// The files `init-tls` made: ca.crt, other-ca.crt, client.crt, client.key.
     func certificate(_ name: String) -> String { "\(directory)/certs/\(name)" }
     func destroy() { _ = try? TestCluster.run(["destroy", directory]) }
