@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.0"..<"5.0.0"),
+        .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
     ],
     targets: [
         // The pure core, the domain: catalogue, periods, rollups, status, projections, alert decisions.
@@ -79,6 +80,7 @@ let package = Package(
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
+                .product(name: "CompressNIO", package: "compress-nio"),
             ],
             // Static -> ../../static: the stylesheet and templates live at the top level.
             exclude: ["Static/mail"],
@@ -126,6 +128,7 @@ let package = Package(
                 "ChisoApp", "ChisoCore", "ChisoPresentation", "ChisoImport", "ChisoStorage", "ChisoWeb", "ChisoAlerts",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOFoundationEssentialsCompat", package: "swift-nio"),
+                .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             resources: [.copy("Fixtures"), .copy("Golden"), .copy("BadConfigs"), .copy("Imports")],

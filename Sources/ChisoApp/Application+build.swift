@@ -106,7 +106,7 @@ func makeRefresher(
             return SnapshotPipeline(source: source, evaluator: evaluator, timeout: settings.refreshTimeout)
         },
         // An injected history (tests) is written whatever the lease says.
-        leadership: history == nil ? leadership : nil)
+        leadership: history == nil ? leadership : nil, metricsScope: settings.exposition.scope)
 }
 
 /// PostgresNIO's pool logs each failed connection attempt at info level, several a second while

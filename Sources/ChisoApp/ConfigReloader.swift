@@ -49,6 +49,7 @@ public final class LiveSettings: Sendable {
         compare("output_dir and the site", "\(old.site)", "\(new.site)")
         compare("log_format", old.log.format.rawValue, new.log.format.rawValue)
         compare("alerts", "\(old.alerts)", "\(new.alerts)")
+        compare("metrics_unit_depth, metrics_max_series", "\(old.exposition.scope)", "\(new.exposition.scope)")
         return changed
     }
 }

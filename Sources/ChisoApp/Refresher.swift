@@ -32,12 +32,16 @@ public struct Refresher<C: Clock>: Service where C.Duration == Duration {
     let currentPipeline: @Sendable () -> SnapshotPipeline
     /// With replicas: only the leader stores the history (nil: a single instance, it always does).
     public let leadership: Leadership?
+    /// Which units `/metrics` exports.
+    public let metricsScope: MetricsScope
+    private let cappedAt = CappedExposition()
 
     public init(
         pipeline: SnapshotPipeline, history: (any SnapshotHistory)?, store: SnapshotStore, site: StaticSite? = nil, metrics: RefreshMetrics,
         interval: Duration, time: EvaluationClock, clock: C, logger: Logger, explainer: FailureExplainer? = nil,
-        livePipeline: (@Sendable () -> SnapshotPipeline)? = nil, leadership: Leadership? = nil
+        livePipeline: (@Sendable () -> SnapshotPipeline)? = nil, leadership: Leadership? = nil, metricsScope: MetricsScope = MetricsScope()
     ) {
+        self.metricsScope = metricsScope
         self.leadership = leadership
         self.currentPipeline = livePipeline ?? { pipeline }
         self.explainer = explainer ?? FailureExplainer(database: nil)
@@ -93,7 +97,11 @@ public struct Refresher<C: Clock>: Service where C.Duration == Duration {
             let evaluated = clock.now
             let trend = await storeHistoryAndReadTrend(snapshot)
             let historyDone = clock.now
-            let published = PublishedSnapshot(rendering: snapshot, history: trend, alerts: store.current.alerts)
+            let published = PublishedSnapshot(rendering: snapshot, history: trend, alerts: store.current.alerts, scope: metricsScope)
+            if let exposition = published.exposition, exposition.depth < exposition.wantedDepth, cappedAt.exchange(exposition) != exposition {
+                logger.error(
+                    "metrics: units down to level \(exposition.wantedDepth) would pass metrics_max_series \(metricsScope.maxSeries); exporting down to level \(exposition.depth) (\(exposition.series) series)")
+            }
             let rendered = clock.now
             store.publish(published, at: snapshot.refreshedAt)
             let elapsed = started.duration(to: clock.now)
@@ -235,4 +243,10 @@ final class OutageFlag: Sendable {
             defer { old = new }; return old
         }
     }
+}
+
+/// The last exposition the cap cut (said once per change, not every refresh).
+final class CappedExposition: Sendable {
+    private let last = Mutex<ExpositionSummary?>(nil)
+    func exchange(_ new: ExpositionSummary) -> ExpositionSummary? { last.withLock { old in defer { old = new }; return old } }
 }

@@ -7,26 +7,55 @@ import Foundation
 /// registry on purpose: a province has ~10⁵ series that change all at once each refresh, and
 /// building one collector object per series would cost more than writing the text.
 public enum PrometheusText {
+    /// Every unit (`chiso snapshot --format prometheus`).
     public static func render(_ snapshot: Snapshot) -> String {
+        render(snapshot, units: nil)
+    }
+
+    /// The units `scope` allows, within its series cap (`Exposition` says what was left out).
+    public static func render(_ snapshot: Snapshot, scope: MetricsScope) -> Exposition {
+        let depths = MetricsScope.depths(snapshot.units)
+        let deepest = depths.values.max() ?? 0
+        let wanted = scope.limit(rootKind: snapshot.units.first { $0.parentID == nil }?.kind).map { min($0, deepest) } ?? deepest
+        var limit = wanted
+        while limit > 0, seriesCount(snapshot, depths: depths, limit: limit) > scope.maxSeries { limit -= 1 }
+        let units = Set(depths.filter { $0.value <= limit }.keys)
+        return Exposition(
+            text: render(snapshot, units: units), series: seriesCount(snapshot, depths: depths, limit: limit), depth: limit,
+            wantedDepth: wanted, deepest: deepest)
+    }
+
+    /// How many samples the units down to `limit` make.
+    static func seriesCount(_ snapshot: Snapshot, depths: [String: Int], limit: Int) -> Int {
+        var count = 1 + snapshot.catalogue.indicators.count
+        for result in snapshot.results where (depths[result.unitID] ?? 0) <= limit {
+            count += 2 + (result.value == nil ? 0 : 1) + (result.status == .noData ? 0 : 1)
+        }
+        return count + 2 * depths.values.filter { $0 <= limit }.count
+    }
+
+    static func render(_ snapshot: Snapshot, units: Set<String>?) -> String {
         var out = ""
-        out.reserveCapacity(snapshot.results.count * 4 * 110 + 4096)
+        let results = units.map { units in snapshot.results.filter { units.contains($0.unitID) } } ?? snapshot.results
+        let exported = units.map { units in snapshot.units.filter { units.contains($0.id) } } ?? snapshot.units
+        out.reserveCapacity(results.count * 4 * 110 + 4096)
         let definitions = Dictionary(snapshot.catalogue.indicators.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
 
         header(MetricName.indicatorRatio, into: &out)
-        for result in snapshot.results {
+        for result in results {
             guard let value = result.value else { continue }
             sample(MetricName.indicatorRatio.name, labels(result), number(value), into: &out)
         }
         header(MetricName.indicatorNumerator, into: &out)
-        for result in snapshot.results {
+        for result in results {
             sample(MetricName.indicatorNumerator.name, labels(result), number(result.tally.numerator), into: &out)
         }
         header(MetricName.indicatorDenominator, into: &out)
-        for result in snapshot.results {
+        for result in results {
             sample(MetricName.indicatorDenominator.name, labels(result), number(result.tally.denominator), into: &out)
         }
         header(MetricName.indicatorMet, into: &out)
-        for result in snapshot.results where result.status != .noData {
+        for result in results where result.status != .noData {
             sample(MetricName.indicatorMet.name, labels(result), result.status == .met ? "1" : "0", into: &out)
         }
         header(MetricName.indicatorTargetRatio, into: &out)
@@ -34,11 +63,11 @@ public enum PrometheusText {
             sample(MetricName.indicatorTargetRatio.name, "indicator=\"\(escape(definition.id))\"", number(definition.target), into: &out)
         }
         header(MetricName.tasksOverdue, into: &out)
-        for unit in snapshot.units {
+        for unit in exported {
             sample(MetricName.tasksOverdue.name, "unit=\"\(escape(unit.id))\"", String(snapshot.tasksOverdueByUnit[unit.id] ?? 0), into: &out)
         }
         header(MetricName.dossiersOverdue, into: &out)
-        for unit in snapshot.units {
+        for unit in exported {
             sample(MetricName.dossiersOverdue.name, "unit=\"\(escape(unit.id))\"", String(snapshot.dossiersOverdueByUnit[unit.id] ?? 0), into: &out)
         }
         header(MetricName.snapshotTimestamp, into: &out)
@@ -87,4 +116,65 @@ public enum PrometheusText {
     static func number(_ value: Decimal) -> String {
         NSDecimalNumber(decimal: value).description(withLocale: nil)
     }
+}
+
+/// Which units `/metrics` exports. A province has 869 units × 42 indicators × 3 periods: ~3 × 10⁵
+/// series, more than a Prometheus should scrape every minute; its communes are what a dashboard
+/// shows. `depth`: `.auto` (under a province root, the province and its communes; under any
+/// other root, every unit), `.all`, or `.levels(n)` (the roots and n levels below). `maxSeries`:
+/// the cap; a depth that would exceed it is reduced until it fits (and the log says so).
+public struct MetricsScope: Sendable, Equatable {
+    public enum Depth: Sendable, Equatable {
+        case auto, all
+        case levels(Int)
+    }
+
+    public var depth: Depth
+    public var maxSeries: Int
+
+    public static let defaultMaxSeries = 100_000
+
+    public init(depth: Depth = .auto, maxSeries: Int = MetricsScope.defaultMaxSeries) {
+        self.depth = depth
+        self.maxSeries = maxSeries
+    }
+
+    /// The deepest level exported (0: the roots), nil for every unit.
+    func limit(rootKind: String?) -> Int? {
+        switch depth {
+        case .all: nil
+        case .levels(let levels): levels
+        case .auto: rootKind == "province" ? 1 : nil
+        }
+    }
+
+    /// Each unit's depth below its root (0 for a root).
+    static func depths(_ units: [ChisoCore.Unit]) -> [String: Int] {
+        let parents = Dictionary(units.map { ($0.id, $0.parentID) }, uniquingKeysWith: { a, _ in a })
+        var depths: [String: Int] = [:]
+        for unit in units {
+            var depth = 0
+            var current = unit.parentID
+            while let parent = current, depth <= units.count, parents[parent] != nil {
+                depth += 1
+                current = parents[parent] ?? nil
+            }
+            depths[unit.id] = depth
+        }
+        return depths
+    }
+}
+
+/// What `/metrics` exports of a snapshot: the text, how many series, and how deep it went.
+public struct Exposition: Sendable {
+    public var text: String
+    public var series: Int
+    /// The deepest level exported.
+    public var depth: Int
+    /// The level the scope asked for (deeper than `depth` when the cap cut it).
+    public var wantedDepth: Int
+    /// The deepest level of the tree.
+    public var deepest: Int
+
+    public var wasCapped: Bool { depth < wantedDepth }
 }

@@ -57,24 +57,38 @@ public enum Routes {
     static func addMetrics<Context: RequestContext>(
         to router: Router<Context>, store: SnapshotStore, operationalMetrics: @escaping @Sendable () -> [UInt8]
     ) {
-        router.get("/metrics") { _, _ in
+        let gzipped = GzipCache()
+        router.get("/metrics") { request, _ in
             let state = store.current
-            var buffer = ByteBuffer()
-            if let published = state.published {
-                buffer.reserveCapacity(published.metricsText.readableBytes + 2048)
-                buffer.writeImmutableBuffer(published.metricsText)
+            let operational = operationalMetrics()
+            var headers: HTTPFields = [.contentType: metricsContentType, .cacheControl: "no-store", .vary: "Accept-Encoding"]
+            let snapshotPart = state.published?.metricsText ?? ByteBuffer()
+            // The daemon's own families change once a refresh or so: the gzipped whole is kept
+            // for as long as they stay the same.
+            if ContentCoding.acceptsGzip(request.headers[.acceptEncoding]),
+                let body = gzipped.body(
+                    snapshot: state.published?.etag ?? "none", key: fingerprint(operational),
+                    {
+                        var whole = ByteBuffer()
+                        whole.reserveCapacity(snapshotPart.readableBytes + operational.count)
+                        whole.writeImmutableBuffer(snapshotPart)
+                        whole.writeBytes(operational)
+                        return whole
+                    })
+            {
+                headers[.contentEncoding] = "gzip"
+                return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
             }
-            buffer.writeBytes(operationalMetrics())
-            return Response(
-                status: .ok,
-                headers: [.contentType: metricsContentType, .cacheControl: "no-store"],
-                body: .init(byteBuffer: buffer))
+            // The snapshot's part as it is, not copied per request.
+            return Response(status: .ok, headers: headers, body: .init(contentsOf: [snapshotPart, ByteBuffer(bytes: operational)]))
         }
     }
 
-    /// `/api/v1/snapshot`: the JSON document, its members encoded once per refresh.
+    /// `/api/v1/snapshot`: the JSON document, its members encoded once per refresh; gzipped once
+    /// per snapshot and staleness; `If-None-Match` answered with 304.
     static func addSnapshotJSON<Context: RequestContext>(to router: Router<Context>, store: SnapshotStore) {
-        router.get("/api/v1/snapshot") { _, _ in
+        let gzipped = GzipCache()
+        router.get("/api/v1/snapshot") { request, _ in
             let state = store.current
             guard let published = state.published else {
                 return Response(
@@ -82,18 +96,52 @@ public enum Routes {
                     headers: [.contentType: "application/json", .cacheControl: "no-store", .retryAfter: "5"],
                     body: .init(byteBuffer: ByteBuffer(string: #"{"error":"no snapshot yet: the first refresh has not succeeded"}"#)))
             }
-            var buffer = ByteBuffer()
-            buffer.reserveCapacity(published.jsonMembers.readableBytes + 32)
-            buffer.writeString(SnapshotJSON.opening(stale: !state.lastRefreshSucceeded))
-            buffer.writeImmutableBuffer(published.jsonMembers)
-            return Response(
-                status: .ok,
-                headers: [
-                    .contentType: "application/json; charset=utf-8", .cacheControl: "no-cache",
-                    .eTag: "\"\(published.etag)-\(state.lastRefreshSucceeded ? "f" : "s")\"",
-                ],
-                body: .init(byteBuffer: buffer))
+            let stale = !state.lastRefreshSucceeded
+            let etag = "\"\(published.etag)-\(stale ? "s" : "f")\""
+            var headers: HTTPFields = [
+                .contentType: "application/json; charset=utf-8", .cacheControl: "no-cache", .eTag: etag, .vary: "Accept-Encoding",
+                .lastModified: published.lastModified,
+            ]
+            if matches(request.headers[.ifNoneMatch], etag) { return Response(status: .notModified, headers: headers) }
+            let opening = ByteBuffer(string: SnapshotJSON.opening(stale: stale))
+            if ContentCoding.acceptsGzip(request.headers[.acceptEncoding]),
+                let body = gzipped.body(
+                    snapshot: published.etag, key: etag,
+                    {
+                        var whole = opening
+                        whole.writeImmutableBuffer(published.jsonMembers)
+                        return whole
+                    })
+            {
+                headers[.contentEncoding] = "gzip"
+                headers[.eTag] = gzipTag(etag)
+                return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
+            }
+            return Response(status: .ok, headers: headers, body: .init(contentsOf: [opening, published.jsonMembers]))
         }
+    }
+
+    /// Whether `If-None-Match` names `etag` or its gzipped twin (or is `*`).
+    static func matches(_ ifNoneMatch: String?, _ etag: String) -> Bool {
+        guard let ifNoneMatch else { return false }
+        let tags: Set = [etag, gzipTag(etag), "*", "W/" + etag, "W/" + gzipTag(etag)]
+        return ifNoneMatch.split(separator: ",").contains { tags.contains($0.trimmingCharacters(in: .whitespaces)) }
+    }
+
+    /// The ETag of the gzipped representation: another representation, another tag (RFC 9110).
+    static func gzipTag(_ etag: String) -> String { etag.hasSuffix("\"") ? String(etag.dropLast()) + "-gz\"" : etag + "-gz" }
+
+    /// The page, gzipped when the client allows it (kept per page of the snapshot).
+    static func page(
+        _ page: ByteBuffer, etag: String, snapshot: String, request: Request, headers: HTTPFields, cache: GzipCache
+    ) -> Response {
+        var headers = headers
+        if ContentCoding.acceptsGzip(request.headers[.acceptEncoding]), let body = cache.body(snapshot: snapshot, key: etag, { page }) {
+            headers[.contentEncoding] = "gzip"
+            headers[.eTag] = gzipTag(etag)
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
+        }
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: page))
     }
 
     /// `/`: the status page in both languages, every period, every unit; validators and the stale banner.
@@ -101,6 +149,7 @@ public enum Routes {
         to router: Router<Context>, store: SnapshotStore, staleAfter: Duration, time: EvaluationClock
     ) {
         let rendered = RenderedPages()
+        let gzipped = GzipCache()
         router.get("/") { request, _ in
             let state = store.current
             let query = request.uri.queryParameters
@@ -110,6 +159,7 @@ public enum Routes {
                 .contentSecurityPolicy: Self.contentSecurityPolicy,
                 .xContentTypeOptions: "nosniff",
                 .referrerPolicy: "no-referrer",
+                .vary: "Accept-Encoding",
             ]
             let english: Bool
             switch query.get("lang") {
@@ -138,20 +188,16 @@ public enum Routes {
             let etag = "\"\(published.etag)-\(variant)\(unit.map { "-" + (published.layout.slugs[$0] ?? "x") } ?? "")\""
             headers[.eTag] = etag
             headers[.lastModified] = published.lastModified
-            if let match = request.headers[.ifNoneMatch],
-                match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag })
-            {
-                return Response(status: .notModified, headers: headers)
-            }
+            if matches(request.headers[.ifNoneMatch], etag) { return Response(status: .notModified, headers: headers) }
             if staleness == nil, unit == nil, let page = published.pages[pageRequest] {
-                return Response(status: .ok, headers: headers, body: .init(byteBuffer: page))
+                return Self.page(page, etag: etag, snapshot: published.etag, request: request, headers: headers, cache: gzipped)
             }
             // Rendered on demand (a unit's page, or any page with the stale banner), and kept for
             // the next reader of the same page of the same snapshot: an outage must not make every
             // request render a province's page again.
             let key = RenderedPages.Key(etag: etag, request: pageRequest, staleSince: staleness?.since)
             if let page = rendered.page(key) {
-                return Response(status: .ok, headers: headers, body: .init(byteBuffer: page))
+                return Self.page(page, etag: etag, snapshot: published.etag, request: request, headers: headers, cache: gzipped)
             }
             do {
                 let html = try StatusPage.render(
@@ -159,7 +205,7 @@ public enum Routes {
                     staleness: staleness, layout: published.layout, alerts: published.alerts)
                 let page = ByteBuffer(string: html)
                 rendered.keep(page, for: key)
-                return Response(status: .ok, headers: headers, body: .init(byteBuffer: page))
+                return Self.page(page, etag: etag, snapshot: published.etag, request: request, headers: headers, cache: gzipped)
             } catch {
                 headers[.eTag] = nil
                 return plain(.notFound, english ? "unknown unit\n" : "không có đơn vị này\n", headers)

@@ -22,6 +22,8 @@ public struct PublishedSnapshot: Sendable {
     public let etag: String
     /// For `Last-Modified`, formatted once here rather than on every request.
     public let lastModified: String
+    /// What `/metrics` exports of it (nil when made from given text).
+    public private(set) var exposition: ExpositionSummary?
 
     public init(
         snapshot: Snapshot, metricsText: String, jsonMembers: Data, pages: [PageRequest: ByteBuffer], history: TrendHistory,
@@ -40,6 +42,13 @@ public struct PublishedSnapshot: Sendable {
 
     /// The Vietnamese year page (what `GET /` answers).
     public var statusPage: ByteBuffer { pages[PageRequest()] ?? ByteBuffer() }
+}
+
+/// How many series `/metrics` exports and down to which level (`wantedDepth` deeper: the cap cut it).
+public struct ExpositionSummary: Sendable, Equatable {
+    public var series: Int
+    public var depth: Int
+    public var wantedDepth: Int
 }
 
 /// The state the HTTP side serves: the last good snapshot and how the last refresh went.
@@ -102,7 +111,9 @@ public final class SnapshotStore: Sendable {
 
 extension PublishedSnapshot {
     /// Renders every answer of a snapshot once.
-    public init(rendering snapshot: Snapshot, history: TrendHistory = TrendHistory(), alerts: AlertSummary? = nil) {
+    public init(
+        rendering snapshot: Snapshot, history: TrendHistory = TrendHistory(), alerts: AlertSummary? = nil, scope: MetricsScope = MetricsScope()
+    ) {
         let stamp = UInt64(max(0, snapshot.refreshedAt.timeIntervalSince1970 * 1000))
         let layout = SiteLayout(units: snapshot.units)
         var pages: [PageRequest: ByteBuffer] = [:]
@@ -114,11 +125,13 @@ extension PublishedSnapshot {
                 pages[request] = ByteBuffer(string: html)
             }
         }
+        let exposition = PrometheusText.render(snapshot, scope: scope)
         self.init(
             snapshot: snapshot,
-            metricsText: PrometheusText.render(snapshot),
+            metricsText: exposition.text,
             jsonMembers: SnapshotJSON.members(snapshot),
             pages: pages, history: history, alerts: alerts, layout: layout,
             etag: String(stamp, radix: 36))
+        self.exposition = ExpositionSummary(series: exposition.series, depth: exposition.depth, wantedDepth: exposition.wantedDepth)
     }
 }

@@ -13,8 +13,8 @@ import Testing
     }
 
     static let knownKeys =
-        "alerts, as_of, catalogue, database, idle_timeout, listen, log_format, log_level, max_connections, output_dir, refresh_interval, refresh_timeout, "
-        + "schema, statement_timeout, time_zone"
+        "alerts, as_of, catalogue, database, idle_timeout, listen, log_format, log_level, max_connections, metrics_max_series, "
+        + "metrics_unit_depth, output_dir, refresh_interval, refresh_timeout, schema, statement_timeout, time_zone"
 
     /// file → message, with {path} for the file's path and {dir} for its folder.
     static let badFiles: [(String, String)] = [
@@ -37,6 +37,8 @@ import Testing
         ("log-format-unknown.json", "{path}: log_format: unknown log format 'syslog' (text, journald)"),
         ("idle-timeout-zero.json", "{path}: idle_timeout: '0' is not a number of seconds between 1 and 86400"),
         ("max-connections-not-a-number.json", "{path}: max_connections: 'many' is not a whole number between 1 and 1000000"),
+        ("metrics-unit-depth-invalid.json", "{path}: metrics_unit_depth: 'deep' is not auto, all or a number of levels (0-64)"),
+        ("metrics-max-series-too-small.json", "{path}: metrics_max_series: '10' is not a whole number between 1000 and 10000000"),
         ("catalogue-missing.json", "{path}: catalogue: catalogue file {dir}/no-such-catalogue.json cannot be read"),
         (
             "catalogue-invalid.json",

@@ -1,6 +1,7 @@
 import ChisoApp
 import ChisoCore
 import ChisoStorage
+import CompressNIO
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -197,6 +198,34 @@ import Testing
             let english = try await client.execute(uri: "/?lang=en", method: .get, headers: [.ifNoneMatch: etag])
             #expect(english.status == .ok)
             #expect(english.headers[.eTag] != etag)
+        }
+    }
+
+    /// gzip when Accept-Encoding allows it, made once per snapshot: the same bytes once inflated;
+    /// Vary on every body; the JSON answers If-None-Match with 304, for either representation.
+    @Test func bigBodiesAreGzippedWhenAskedAndRevalidated() async throws {
+        try await Self.withFixtureApp { client in
+            for path in ["/metrics", "/api/v1/snapshot", "/", "/?lang=en&period=month"] {
+                let plain = try await client.execute(uri: path, method: .get)
+                #expect(plain.headers[.contentEncoding] == nil && plain.headers[.vary] == "Accept-Encoding", "\(path)")
+                let zipped = try await client.execute(uri: path, method: .get, headers: [.acceptEncoding: "br;q=1, gzip;q=0.8"])
+                #expect(zipped.headers[.contentEncoding] == "gzip" && zipped.headers[.vary] == "Accept-Encoding", "\(path)")
+                #expect(zipped.body.readableBytes < plain.body.readableBytes, "\(path)")
+                var body = zipped.body
+                let inflated = try body.decompress(with: .gzip())
+                let expected = path == "/metrics" ? Self.normalised(String(buffer: plain.body)) : String(buffer: plain.body)
+                let actual = path == "/metrics" ? Self.normalised(String(buffer: inflated)) : String(buffer: inflated)
+                #expect(actual == expected, "\(path): the same document")
+                let refused = try await client.execute(uri: path, method: .get, headers: [.acceptEncoding: "gzip;q=0, *"])
+                #expect(refused.headers[.contentEncoding] == nil, "\(path): gzip;q=0 wins over *")
+                if path != "/metrics" {
+                    #expect(zipped.headers[.eTag] != plain.headers[.eTag], "another representation, another tag")
+                    for tag in [plain.headers[.eTag], zipped.headers[.eTag]] {
+                        let again = try await client.execute(uri: path, method: .get, headers: [.ifNoneMatch: tag ?? "", .acceptEncoding: "gzip"])
+                        #expect(again.status == .notModified && again.body.readableBytes == 0, "\(path)")
+                    }
+                }
+            }
         }
     }
 

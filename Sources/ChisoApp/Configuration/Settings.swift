@@ -1,5 +1,6 @@
 import ChisoAlerts
 import ChisoCore
+import ChisoPresentation
 import ChisoStorage
 import Foundation
 import Logging
@@ -16,6 +17,7 @@ public struct Settings: Sendable {
     public var site: SiteConfiguration
     public var log: LogConfiguration
     public var alerts: AlertSettings
+    public var exposition: MetricsConfiguration
 
     /// Reads every part from `reader`, in an order that names problems as a reader of the file
     /// would meet them, then the file's unknown keys.
@@ -27,6 +29,7 @@ public struct Settings: Sendable {
         refresh = RefreshConfiguration(reader: reader.root)
         log = LogConfiguration(reader: reader.root)
         site = SiteConfiguration(reader: reader.root)
+        exposition = MetricsConfiguration(reader: reader.root)
         alerts = AlertSettings(reader: reader.scoped(to: "alerts", environmentAlias: "alert"))
         let problems = reader.problems + reader.unknownKeyProblems()
         if !problems.isEmpty { throw ConfigurationErrors(problems) }
@@ -133,6 +136,30 @@ public struct DatabaseConfiguration: Sendable {
             database.report(ConfigurationError(setting: error.variable ?? found?.1 ?? "database.url", problem: error.problem))
             location = DatabaseLocation(connectionString: "", explicit: [:], fromEnvironment: [:])
         }
+    }
+}
+
+/// What `/metrics` exports: `metrics_unit_depth` (`auto`: under a province root the province and
+/// its communes, under any other root every unit; `all`; or a number of levels below the root),
+/// `metrics_max_series` (the cap, default 100000: a deeper export is cut to the depth that fits,
+/// and the log says so).
+public struct MetricsConfiguration: Sendable {
+    public var scope: MetricsScope
+
+    init(reader: SettingsScope) {
+        let depth = reader.value("metrics_unit_depth", default: MetricsScope.Depth.auto) { found throws(ConfigurationError) in
+            switch found.value.lowercased() {
+            case "auto": return .auto
+            case "all": return .all
+            default:
+                guard let levels = Int(found.value), (0...64).contains(levels) else {
+                    throw ConfigurationError(setting: found.setting, problem: "'\(found.value)' is not auto, all or a number of levels (0-64)")
+                }
+                return .levels(levels)
+            }
+        }
+        let cap = reader.wholeNumber("metrics_max_series", default: MetricsScope.defaultMaxSeries, in: 1000...10_000_000)
+        scope = MetricsScope(depth: depth, maxSeries: cap)
     }
 }
 

@@ -1,0 +1,54 @@
+import ChisoCore
+import ChisoPresentation
+import Foundation
+import Testing
+
+/// Bounded exposition (issue 11, part 3): a province exports the province and its communes by
+/// default, a commune every unit; a cap cuts the depth to what fits, and says so.
+@Suite struct MetricsScopeTests {
+    /// A province with two communes, each with two departments.
+    static func province(rootKind: String = "province") -> Snapshot {
+        let calendar = PlanCalendar(timeZone: TimeZone(identifier: "Asia/Ho_Chi_Minh")!)
+        let asOf = calendar.parseInstant("2026-06-15T10:00:00+07:00")!
+        var units = [Unit(id: "tinh", parentID: nil, name: "Tỉnh", kind: rootKind)]
+        for commune in ["xa-a", "xa-b"] {
+            units.append(Unit(id: commune, parentID: "tinh", name: commune, kind: "commune"))
+            for office in ["vp", "kt"] { units.append(Unit(id: "\(commune)/\(office)", parentID: commune, name: office, kind: "department")) }
+        }
+        let inputs = KPIInputs(units: units)
+        return Evaluator(catalogue: .builtIn, calendar: calendar).evaluate(inputs, asOf: asOf, refreshedAt: asOf)
+    }
+
+    static func units(in text: String) -> Set<String> {
+        Set(text.split(separator: "\n").compactMap { line in
+            guard line.hasPrefix("chiso_dossiers_overdue{unit=\"") else { return nil }
+            return line.dropFirst("chiso_dossiers_overdue{unit=\"".count).split(separator: "\"").first.map(String.init)
+        })
+    }
+
+    @Test func aProvinceExportsItsCommunesAndACommuneEverything() {
+        let auto = PrometheusText.render(Self.province(), scope: MetricsScope())
+        #expect(Self.units(in: auto.text) == ["tinh", "xa-a", "xa-b"])
+        #expect(auto.depth == 1 && !auto.wasCapped && auto.deepest == 2)
+        #expect(!auto.text.contains(#"unit="xa-a/vp""#))
+        let commune = PrometheusText.render(Self.province(rootKind: "commune"), scope: MetricsScope())
+        #expect(Self.units(in: commune.text).count == 7, "a commune's tree: every unit")
+        let all = PrometheusText.render(Self.province(), scope: MetricsScope(depth: .all))
+        #expect(Self.units(in: all.text).count == 7)
+        #expect(all.text == PrometheusText.render(Self.province()), "all is what `chiso snapshot` prints")
+        let roots = PrometheusText.render(Self.province(), scope: MetricsScope(depth: .levels(0)))
+        #expect(Self.units(in: roots.text) == ["tinh"])
+    }
+
+    @Test func theSeriesCountIsExactAndTheCapCutsTheDepth() {
+        let all = PrometheusText.render(Self.province(), scope: MetricsScope(depth: .all, maxSeries: 10_000_000))
+        let samples = all.text.split(separator: "\n").filter { !$0.hasPrefix("#") }.count
+        #expect(all.series == samples, "the count is the samples written")
+        // A cap between the communes' count and everything's: cut to level 1.
+        let communes = PrometheusText.render(Self.province(), scope: MetricsScope(depth: .levels(1))).series
+        let capped = PrometheusText.render(Self.province(), scope: MetricsScope(depth: .all, maxSeries: communes))
+        #expect(capped.depth == 1 && capped.wantedDepth == 2 && capped.wasCapped && capped.series == communes)
+        let tiny = PrometheusText.render(Self.province(), scope: MetricsScope(depth: .all, maxSeries: 1))
+        #expect(tiny.depth == 0, "never less than the roots")
+    }
+}
