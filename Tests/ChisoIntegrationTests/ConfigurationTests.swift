@@ -34,7 +34,7 @@ import Testing
         ("database-unknown-setting.json", "{path}: database.pool: unknown setting (known: url)"),
         ("as-of-not-iso8601.json", "{path}: as_of: '15/06/2026' is not an ISO 8601 instant (e.g. 2026-06-15T10:00:00+07:00)"),
         ("unknown-log-level.json", "{path}: log_level: unknown log level 'verbose' (trace, debug, info, notice, warning, error, critical)"),
-        ("log-format-unknown.json", "{path}: log_format: unknown log format 'syslog' (text, journald)"),
+        ("log-format-unknown.json", "{path}: log_format: unknown log format 'syslog' (text, journald, json, logfmt)"),
         ("idle-timeout-zero.json", "{path}: idle_timeout: '0' is not a number of seconds between 1 and 86400"),
         ("max-connections-not-a-number.json", "{path}: max_connections: 'many' is not a whole number between 1 and 1000000"),
         ("metrics-unit-depth-invalid.json", "{path}: metrics_unit_depth: 'deep' is not auto, all or a number of levels (0-64)"),
@@ -227,5 +227,32 @@ import Testing
         let line = JournaldLogHandler.line(level: .error, label: "chiso", message: "refresh failed\nsecond line", metadata: ["b": "2", "a": "1"])
         #expect(line == "<3>chiso: refresh failed second line a=1 b=2\n")
         #expect(JournaldLogHandler.line(level: .debug, label: "chiso", message: "x", metadata: [:]) == "<7>chiso: x\n")
+    }
+
+    /// Started by systemd with its standard error on the journal: journald lines unless told otherwise.
+    @Test func underSystemdTheDefaultIsJournald() async throws {
+        let systemd = ["USER": "chiso", "JOURNAL_STREAM": "8:12345"]
+        #expect(try await SettingsLoader.load(arguments: [], environment: systemd).log.format == .journald)
+        #expect(try await SettingsLoader.load(arguments: [], environment: systemd.merging(["CHISO_LOG_FORMAT": "logfmt"]) { $1 }).log.format == .logfmt)
+    }
+
+    /// text, json and logfmt: stamped in the configured zone's offset, one line per entry.
+    @Test func textJSONAndLogfmtLines() throws {
+        let instant = Date(timeIntervalSince1970: 1_781_492_400.25)  // 2026-06-15T10:00:00.25+07:00
+        let zone = TimeZone(identifier: "Asia/Ho_Chi_Minh")!
+        let metadata: Logger.Metadata = ["unit": "bac-binh", "reason": "a \"quoted\" word"]
+        let text = LineLogHandler.line(
+            format: .text, at: instant, timeZone: zone, level: .warning, label: "chiso", message: "two\nlines", metadata: metadata)
+        #expect(text == "2026-06-15T10:00:00.250+07:00 warning chiso: two lines reason=a \"quoted\" word unit=bac-binh\n")
+        let logfmt = LineLogHandler.line(
+            format: .logfmt, at: instant, timeZone: zone, level: .error, label: "chiso", message: "refresh failed", metadata: metadata)
+        #expect(
+            logfmt
+                == #"ts=2026-06-15T10:00:00.250+07:00 level=error logger=chiso msg="refresh failed" reason="a \"quoted\" word" unit=bac-binh"# + "\n")
+        let json = LineLogHandler.line(
+            format: .json, at: instant, timeZone: zone, level: .info, label: "chiso", message: "line\nbreak", metadata: metadata)
+        #expect(json.hasSuffix("}\n") && json.filter { $0 == "\n" }.count == 1)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: String])
+        #expect(object == ["ts": "2026-06-15T10:00:00.250+07:00", "level": "info", "logger": "chiso", "msg": "line\nbreak", "unit": "bac-binh", "reason": #"a "quoted" word"#])
     }
 }

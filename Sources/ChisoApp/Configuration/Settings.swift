@@ -27,7 +27,7 @@ public struct Settings: Sendable {
         storage = DatabaseConfiguration(reader: reader)
         http = HTTPConfiguration(reader: reader.root)
         refresh = RefreshConfiguration(reader: reader.root)
-        log = LogConfiguration(reader: reader.root)
+        log = LogConfiguration(reader: reader.root, timeZone: plan.timeZone)
         site = SiteConfiguration(reader: reader.root)
         exposition = MetricsConfiguration(reader: reader.root)
         alerts = AlertSettings(reader: reader.scoped(to: "alerts", environmentAlias: "alert"))
