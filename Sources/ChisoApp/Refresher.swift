@@ -100,7 +100,8 @@ public struct Refresher<C: Clock>: Service where C.Duration == Duration {
             let published = PublishedSnapshot(rendering: snapshot, history: trend, alerts: store.current.alerts, scope: metricsScope)
             if let exposition = published.exposition, exposition.depth < exposition.wantedDepth, cappedAt.exchange(exposition) != exposition {
                 logger.error(
-                    "metrics: units down to level \(exposition.wantedDepth) would pass metrics_max_series \(metricsScope.maxSeries); exporting down to level \(exposition.depth) (\(exposition.series) series)")
+                    "metrics: units down to level \(exposition.wantedDepth) would pass metrics_max_series \(metricsScope.maxSeries); exporting down to level \(exposition.depth) (\(exposition.series) series)"
+                )
             }
             let rendered = clock.now
             store.publish(published, at: snapshot.refreshedAt)
@@ -248,5 +249,9 @@ final class OutageFlag: Sendable {
 /// The last exposition the cap cut (said once per change, not every refresh).
 final class CappedExposition: Sendable {
     private let last = Mutex<ExpositionSummary?>(nil)
-    func exchange(_ new: ExpositionSummary) -> ExpositionSummary? { last.withLock { old in defer { old = new }; return old } }
+    func exchange(_ new: ExpositionSummary) -> ExpositionSummary? {
+        last.withLock { old in
+            defer { old = new }; return old
+        }
+    }
 }

@@ -378,13 +378,19 @@ final class MailSink: Sendable {
             process.environment = hanging
             process.standardInput = FileHandle.nullDevice
             process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
+            let errPath = FileManager.default.temporaryDirectory.appendingPathComponent("chiso-crash-\(UUID().uuidString.prefix(8)).stderr").path
+            FileManager.default.createFile(atPath: errPath, contents: nil)
+            let errHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+            defer { try? errHandle.close() }
+            process.standardError = errHandle
+            let started = ContinuousClock.now
             try process.run()
             // Wait until it is delivering (the four deliverable digests claimed), then kill it without warning.
-            for _ in 0..<600 where try await AlertTests.count(client, schema, where: "status = 'sending'") == 0 {
+            for _ in 0..<1200 where try await AlertTests.count(client, schema, where: "status = 'sending'") == 0 {
                 try await Task.sleep(for: .milliseconds(50))
             }
-            #expect(try await AlertTests.count(client, schema, where: "status = 'sending'") == 4)
+            let claimed = try await AlertTests.count(client, schema, where: "status = 'sending'")
+            #expect(claimed == 4, "after \(ReplicaTests.seconds(since: started)) s: \((try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")")
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             #expect(try await AlertTests.count(client, schema) == 5, "decided before the crash")

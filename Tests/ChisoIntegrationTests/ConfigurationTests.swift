@@ -233,7 +233,8 @@ import Testing
     @Test func underSystemdTheDefaultIsJournald() async throws {
         let systemd = ["USER": "chiso", "JOURNAL_STREAM": "8:12345"]
         #expect(try await SettingsLoader.load(arguments: [], environment: systemd).log.format == .journald)
-        #expect(try await SettingsLoader.load(arguments: [], environment: systemd.merging(["CHISO_LOG_FORMAT": "logfmt"]) { $1 }).log.format == .logfmt)
+        #expect(
+            try await SettingsLoader.load(arguments: [], environment: systemd.merging(["CHISO_LOG_FORMAT": "logfmt"]) { $1 }).log.format == .logfmt)
     }
 
     /// text, json and logfmt: stamped in the configured zone's offset, one line per entry.
@@ -253,6 +254,10 @@ import Testing
             format: .json, at: instant, timeZone: zone, level: .info, label: "chiso", message: "line\nbreak", metadata: metadata)
         #expect(json.hasSuffix("}\n") && json.filter { $0 == "\n" }.count == 1)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: String])
-        #expect(object == ["ts": "2026-06-15T10:00:00.250+07:00", "level": "info", "logger": "chiso", "msg": "line\nbreak", "unit": "bac-binh", "reason": #"a "quoted" word"#])
+        #expect(
+            object == [
+                "ts": "2026-06-15T10:00:00.250+07:00", "level": "info", "logger": "chiso", "msg": "line\nbreak", "unit": "bac-binh",
+                "reason": #"a "quoted" word"#,
+            ])
     }
 }

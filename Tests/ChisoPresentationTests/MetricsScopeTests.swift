@@ -20,10 +20,11 @@ import Testing
     }
 
     static func units(in text: String) -> Set<String> {
-        Set(text.split(separator: "\n").compactMap { line in
-            guard line.hasPrefix("chiso_dossiers_overdue{unit=\"") else { return nil }
-            return line.dropFirst("chiso_dossiers_overdue{unit=\"".count).split(separator: "\"").first.map(String.init)
-        })
+        Set(
+            text.split(separator: "\n").compactMap { line in
+                guard line.hasPrefix("chiso_dossiers_overdue{unit=\"") else { return nil }
+                return line.dropFirst("chiso_dossiers_overdue{unit=\"".count).split(separator: "\"").first.map(String.init)
+            })
     }
 
     @Test func aProvinceExportsItsCommunesAndACommuneEverything() {

@@ -32,7 +32,8 @@ public struct LogConfiguration: Sendable {
         format = reader.value("log_format", default: underSystemd ? .journald : .text) { found throws(ConfigurationError) in
             guard let format = Format(rawValue: found.value.lowercased()) else {
                 throw ConfigurationError(
-                    setting: found.setting, problem: "unknown log format '\(found.value)' (\(Format.allCases.map(\.rawValue).joined(separator: ", ")))")
+                    setting: found.setting,
+                    problem: "unknown log format '\(found.value)' (\(Format.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
             return format
         }
