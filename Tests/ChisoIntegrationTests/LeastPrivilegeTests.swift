@@ -3,6 +3,10 @@ import Foundation
 import PostgresNIO
 import Testing
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// sql/roles.sql (issue 10, part 7): the daemon's role reads the inputs and writes only chiso's
 /// own tables; it owns nothing. Every command the daemon's role runs works; what it must not do
 /// is refused by PostgreSQL.
@@ -41,6 +45,23 @@ import Testing
             #expect(alerts.status == 0, "decides and records digests: \(alerts.stderr)")
             #expect(alerts.stdout.contains("decided:"), "\(alerts.stdout)")
             #expect(try await AlertTests.count(client, schema) > 0)
+
+            // The daemon itself: it takes the leader lease, refreshes and serves.
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("chiso-roles-\(UUID().uuidString.prefix(8))")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: folder) }
+            var serving = daemon
+            serving["CHISO_OUTPUT_DIR"] = ""
+            serving["CHISO_ALERT_ENABLED"] = "false"
+            let served = try ReplicaTests.Daemon(environment: serving, folder: folder, name: "least-privilege")
+            var readyz = ""
+            for _ in 0..<300 where !(readyz.hasPrefix("ready\n") && readyz.contains("role: leader")) {
+                readyz = await served.readyz()
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(readyz.hasPrefix("ready\n") && readyz.contains("role: leader"), "\(readyz) \(served.stderr)")
+            served.kill(SIGTERM)
+            #expect(!served.stderr.contains("permission denied"), "\(served.stderr)")
 
             // What it must not do.
             let importing = try CommandLineTests.run(["import", "units", ImportTests.url("units.csv").path], environment: daemon)
