@@ -79,7 +79,8 @@ public enum Format {
         return "\(date(day, language)) \(clock)"
     }
 
-    /// The gap to the target in percentage points, signed: `+2,5 đ.p.` / `-3.1 pp`.
+    /// The gap to the target in percentage points, signed: `+2,5 điểm %` / `-3.1 pp` ("đ.p." is no
+    /// abbreviation a reader knows; "điểm %" is how Vietnamese reports write it).
     public static func gap(_ ratio: Double, target: Decimal, _ language: Language) -> String {
         let points = (ratio - NSDecimalNumber(decimal: target).doubleValue) * 100
         let tenths = (points * 10).rounded() / 10
@@ -87,7 +88,7 @@ public enum Format {
         if text.hasSuffix(".0") { text.removeLast(2) }
         if language == .vi { text = text.replacingOccurrences(of: ".", with: ",") }
         let sign = tenths > 0 ? "+" : (tenths < 0 ? "−" : "±")
-        return sign + text + (language == .vi ? "\u{00A0}đ.p." : "\u{00A0}pp")
+        return sign + text + (language == .vi ? "\u{00A0}điểm\u{00A0}%" : "\u{00A0}pp")
     }
 }
 

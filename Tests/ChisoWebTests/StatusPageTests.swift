@@ -78,6 +78,7 @@ enum PageFixture {
             try Data(html.utf8).write(to: URL(fileURLWithPath: folder).appendingPathComponent("fixture-page.html"))
         }
         #expect(html.contains("Rà soát &lt;quy trình&gt; &amp; &quot;biểu mẫu&quot;"))
+        #expect(html.contains("<td data-label=\"Mục KH\">II.11</td>"), "a plan item keeps its label")
         #expect(html.contains("Báo cáo chuyển đổi số quý II"))
         for section in ["I.1", "I.2", "I.3", "I.4", "I.5", "I.6", "II"] {
             #expect(html.contains("<span class=\"ref\">\(section)</span>"), "section \(section) missing")
@@ -86,13 +87,13 @@ enum PageFixture {
 
     @Test func numbersAreInVietnameseForm() throws {
         let html = try page()
-        // 1234 / 1260 = 97,94 % → 97,9 %; at risk against ≥ 98 %; gap −0,1 đ.p.
+        // 1234 / 1260 = 97,94 % → 97,9 %; at risk against ≥ 98 %; gap −0,1 điểm %
         let onTime = try #require(html.range(of: "id=\"chi-tieu-dossiers_on_time\"")).upperBound
         let card = String(html[onTime...].prefix(1500))
         #expect(card.contains("97,9\u{00A0}%"))
         #expect(card.contains("1.234\u{00A0}/\u{00A0}1.260"))
         #expect(card.contains("≥\u{00A0}98\u{00A0}%"))
-        #expect(card.contains("−0,1\u{00A0}đ.p."))
+        #expect(card.contains("−0,1\u{00A0}điểm\u{00A0}%"))
         #expect(card.contains("Có nguy cơ"))
         #expect(card.contains("<polyline points="), "trend line missing")
         #expect(card.contains("Dự báo cuối năm"))
@@ -287,5 +288,8 @@ enum PageFixture {
         #expect(html.contains(">Việc 1<"), "the most overdue is listed")
         #expect(!html.contains(">Việc 60<"))
         #expect(html.contains("… và 10 nhiệm vụ khác: xem trang của từng đơn vị."))
+        // Tasks without a plan item: no empty "Mục KH:" label on a phone.
+        #expect(html.contains("<tr><td>Việc 1</td><td></td>"), "no label on an empty plan item")
+        #expect(!html.contains("data-label=\"Mục KH\"></td>") && !html.contains("data-label=\"Theo dõi\"></td>"))
     }
 }

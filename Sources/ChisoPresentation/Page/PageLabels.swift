@@ -20,7 +20,7 @@ public struct PageLabels: Sendable, Encodable {
         noDueSoon: "Không có nhiệm vụ đến hạn trong 7 ngày tới.", task: "Nhiệm vụ", planRef: "Mục KH", lead: "Chủ trì",
         monitoring: "Theo dõi", due: "Hạn", daysOverdue: "Số ngày quá hạn", daysLeft: "Còn (ngày)",
         dossiersTitle: "Hồ sơ thủ tục hành chính", overdueDossiers: "Hồ sơ quá hạn chưa giải quyết",
-        lateWithoutApology: "Hồ sơ trễ hạn chưa có thư xin lỗi", total: "Tổng",
+        lateWithoutApology: "Hồ sơ trễ hạn chưa có văn bản xin lỗi", total: "Tổng",
         footer: "Trang do chiso tạo tự động từ cơ sở dữ liệu; số liệu tính đến thời điểm cập nhật.",
         json: "Dữ liệu JSON", metrics: "Prometheus", skip: "Bỏ qua, đến nội dung chính",
         alertsTitle: "Thư nhắc việc chưa gửi được", alertDay: "Ngày", alertStatus: "Tình trạng", alertReason: "Lý do",

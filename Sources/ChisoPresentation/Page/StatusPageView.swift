@@ -42,7 +42,9 @@ public struct StatusPageView: Sendable, Encodable {
         public var missed: String
     }
     public struct TaskRow: Sendable, Encodable {
-        public var id: String, title: String, planRef: String, lead: String, monitoring: String, due: String, days: String
+        /// `planRef` and `monitoring` are nil when the task has none: the template then gives the
+        /// cell no label (a phone shows no empty "Mục KH:").
+        public var id: String, title: String, planRef: String?, lead: String, monitoring: String?, due: String, days: String
     }
     public struct AlertRow: Sendable, Encodable { public var unit: String, day: String, status: String, reason: String }
     public struct DossierRow: Sendable, Encodable {

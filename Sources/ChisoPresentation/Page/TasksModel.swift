@@ -27,9 +27,9 @@ enum TasksModel {
 
     static func row(_ task: OpenTask, days: Int, _ page: PageContext) -> StatusPageView.TaskRow {
         .init(
-            id: task.id, title: task.title, planRef: task.planRef ?? "",
+            id: task.id, title: task.title, planRef: task.planRef.flatMap { $0.isEmpty ? nil : $0 },
             lead: page.name(task.leadUnitID),
-            monitoring: task.monitoringUnitID.map { page.name($0) } ?? "",
+            monitoring: task.monitoringUnitID.map { page.name($0) },
             due: Format.date(task.dueDate, page.lang), days: Format.integer(days, page.lang))
     }
 
