@@ -102,6 +102,8 @@ public struct PlanSection: Sendable, Equatable, Codable {
 /// The indicator catalogue in force.
 public struct Catalogue: Sendable, Equatable {
     public var plan: String
+    /// The plan's name in English (`plan_en`), for the English page; nil: the Vietnamese one.
+    public var planEN: String?
     public var defaultWarningMargin: Decimal
     /// The plan's sections, in plan order; indicators outside every section get a group of their own.
     public var sections: [PlanSection]
@@ -211,12 +213,14 @@ public enum CatalogueFile {
     struct Document: Codable {
         var version: Int?
         var plan: String?
+        var planEN: String?
         var defaultWarningMargin: Decimal?
         var sections: [PlanSection]?
         var indicators: [RawIndicator]
 
         enum CodingKeys: String, CodingKey {
             case version, plan, indicators, sections
+            case planEN = "plan_en"
             case defaultWarningMargin = "default_warning_margin"
         }
     }
@@ -281,11 +285,12 @@ public enum CatalogueFile {
                     nameVI: raw.nameVI ?? "", nameEN: raw.nameEN ?? "", warningMargin: raw.warningMargin,
                     shortVI: raw.shortVI, shortEN: raw.shortEN))
         }
-        let catalogue = Catalogue(
+        var catalogue = Catalogue(
             plan: document.plan ?? "",
             defaultWarningMargin: document.defaultWarningMargin ?? Decimal(string: "0.05")!,
             sections: document.sections ?? [],
             indicators: indicators)
+        catalogue.planEN = document.planEN
         problems += catalogue.problems()
         if !problems.isEmpty { throw Invalid(problems: problems) }
         return catalogue

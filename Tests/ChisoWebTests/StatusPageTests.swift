@@ -85,6 +85,28 @@ enum PageFixture {
         }
     }
 
+    /// The subtitle does not repeat the heading; the English page names the plan in English; the
+    /// footer says what its date is.
+    @Test func subtitleAndFooterSayEachThingOnce() throws {
+        let html = try page()
+        #expect(html.contains("<h1>Xã Bắc Bình</h1>"))
+        #expect(html.contains("<p class=\"plan\">Kế hoạch cải cách hành chính nhà nước năm 2026</p>"), "no second 'xã Bắc Bình'")
+        #expect(html.contains("Trang tạo lúc 15/06/2026 10:00."))
+        let english = try page(PageRequest(language: .en))
+        #expect(english.contains("<p class=\"plan\">2026 state administrative reform plan</p>"))
+        #expect(english.contains("Page made at 2026-06-15 10:00."))
+    }
+
+    /// A card without data says so, not "0 / 0 (nhập tay)".
+    @Test func aNoDataCardShowsNoCounts() throws {
+        let html = try page()
+        let start = try #require(html.range(of: "class=\"card no-data\"")).upperBound
+        let card = String(html[start...].prefix(1200))
+        let end = card.range(of: "</article>").map { card[..<$0.lowerBound] } ?? Substring(card)
+        #expect(end.contains("Chưa có dữ liệu"))
+        #expect(!end.contains("0\u{00A0}/\u{00A0}0") && !end.contains("Số lượng"), "\(end)")
+    }
+
     @Test func numbersAreInVietnameseForm() throws {
         let html = try page()
         // 1234 / 1260 = 97,94 % → 97,9 %; at risk against ≥ 98 %; gap −0,1 điểm %

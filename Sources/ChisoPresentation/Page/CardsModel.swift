@@ -40,7 +40,8 @@ enum CardsModel {
             value: figure.value.map { Format.percent($0, lang) } ?? "—",
             target: Format.target(definition, lang),
             gap: figure.value.map { Format.gap($0, target: definition.target, lang) },
-            counts: "\(Format.count(figure.tally.numerator, lang))\u{00A0}/\u{00A0}\(Format.count(figure.tally.denominator, lang))",
+            counts: figure.status == .noData
+                ? nil : "\(Format.count(figure.tally.numerator, lang))\u{00A0}/\u{00A0}\(Format.count(figure.tally.denominator, lang))",
             statusClass: figure.status.cssClass, statusLabel: figure.status.label(lang),
             manual: definition.source == .manual, spark: nil, projection: nil)
         // Trend lines and projections speak of the year.

@@ -30,7 +30,7 @@ public enum StatusPageModel {
             lang: lang.rawValue,
             title: "\(heading) — \(labels.pageTitle)",
             heading: heading,
-            plan: snapshot.catalogue.plan,
+            plan: Self.planLine(lang == .en ? (snapshot.catalogue.planEN ?? snapshot.catalogue.plan) : snapshot.catalogue.plan, heading: heading),
             breadcrumb: breadcrumb,
             hasBreadcrumb: !breadcrumb.isEmpty,
             asOf: asOf,
@@ -103,5 +103,16 @@ public enum StatusPageModel {
             }
         }
         return out + "\""
+    }
+
+    /// The plan's name under the heading, without a trailing " — xã Bắc Bình" that only repeats
+    /// the heading ("Xã Bắc Bình"); a unit's page keeps it whole.
+    static func planLine(_ plan: String, heading: String) -> String {
+        guard let dash = plan.range(of: " — ", options: .backwards) else { return plan }
+        let tail = plan[dash.upperBound...].trimmingCharacters(in: .whitespaces)
+        let repeats =
+            tail.compare(heading, options: [.caseInsensitive], locale: Locale(identifier: "vi")) == .orderedSame
+            || heading.lowercased().contains(tail.lowercased()) && tail.count >= 4
+        return repeats ? String(plan[..<dash.lowerBound]) : plan
     }
 }

@@ -21,7 +21,8 @@ public struct StatusPageView: Sendable, Encodable {
     }
     public struct Card: Sendable, Encodable {
         public var id: String, planRef: String, name: String
-        public var value: String, target: String, gap: String?, counts: String
+        /// `counts`: "n / N", nil when there is no data (a card says "no data", not "0 / 0").
+        public var value: String, target: String, gap: String?, counts: String?
         public var statusClass: String, statusLabel: String
         public var manual: Bool
         public var spark: Spark?
