@@ -368,10 +368,12 @@ final class MailSink: Sendable {
             var environment = CommandLineTests.databaseEnvironment
             environment["CHISO_SCHEMA"] = schema.rawValue
             environment["CHISO_ALERT_FROM"] = "chiso <chiso@bacbinh.example>"
-            environment["CHISO_ALERT_TIMEOUT"] = "20"
+            // A long timeout: the four claims stay in 'sending' until the test sees them, however
+            // busy the machine (a 20 s window was missed under the full suite's load).
+            environment["CHISO_ALERT_TIMEOUT"] = "300"
             // First run: decides (the outbox rows commit), then hangs in its hook and is killed.
             var hanging = environment
-            hanging["CHISO_ALERT_COMMAND"] = "sleep 30"
+            hanging["CHISO_ALERT_COMMAND"] = "sleep 601"
             let process = Process()
             process.executableURL = CommandLineTests.binary
             process.arguments = ["alerts", "--once", "--as-of", "2026-06-15T08:00:00+07:00"]
@@ -393,15 +395,21 @@ final class MailSink: Sendable {
             #expect(claimed == 4, "after \(ReplicaTests.seconds(since: started)) s: \((try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")")
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
+            // The hook it started lives on in its own process group; stop it too.
+            let reaper = Process()
+            reaper.executableURL = URL(fileURLWithPath: "/usr/bin/pkill")
+            reaper.arguments = ["-f", "sleep 601$"]
+            try? reaper.run()
+            reaper.waitUntilExit()
             #expect(try await AlertTests.count(client, schema) == 5, "decided before the crash")
             #expect(sink.mails.isEmpty)
-            // Restart, past the abandoned claim (20 s × 2 + 30 s): each digest goes out once.
+            // Restart, past the abandoned claim (300 s × 2 + 30 s): each digest goes out once.
             var working = environment
             working["CHISO_ALERT_COMMAND"] = command
-            let restart = try CommandLineTests.run(["alerts", "--once", "--as-of", "2026-06-15T08:02:00+07:00"], environment: working)
+            let restart = try await CommandLineTests.run(["alerts", "--once", "--as-of", "2026-06-15T08:11:00+07:00"], environment: working)
             #expect(restart.status == 0, "\(restart.stderr)")
             #expect(sink.mails.count == 4)
-            let again = try CommandLineTests.run(["alerts", "--once", "--as-of", "2026-06-15T08:05:00+07:00"], environment: working)
+            let again = try await CommandLineTests.run(["alerts", "--once", "--as-of", "2026-06-15T08:15:00+07:00"], environment: working)
             #expect(again.status == 0)
             #expect(again.stdout.contains("nothing to send"))
             #expect(sink.mails.count == 4)
@@ -418,7 +426,7 @@ final class MailSink: Sendable {
             environment["CHISO_SCHEMA"] = schema.rawValue
             environment["CHISO_ALERT_COMMAND"] = "/bin/false"  // would fail if it were run
             environment["CHISO_ALERT_FROM"] = "chiso <chiso@bacbinh.example>"
-            let run = try CommandLineTests.run(["alerts", "--once", "--dry-run", "--as-of", "2026-06-15T08:00:00+07:00"], environment: environment)
+            let run = try await CommandLineTests.run(["alerts", "--once", "--dry-run", "--as-of", "2026-06-15T08:00:00+07:00"], environment: environment)
             #expect(run.status == 0, "\(run.stderr)")
             #expect(
                 run.stdout.contains(
@@ -429,7 +437,7 @@ final class MailSink: Sendable {
             #expect(run.stdout.contains("=== lonely (undeliverable)"))
             #expect(try await AlertTests.count(client, schema) == 0, "a dry run records nothing")
             // Saturday: nothing is due.
-            let saturday = try CommandLineTests.run(
+            let saturday = try await CommandLineTests.run(
                 ["alerts", "--once", "--dry-run", "--as-of", "2026-06-20T08:00:00+07:00"], environment: environment)
             #expect(saturday.stdout.hasPrefix("no digests at 2026-06-20T08:00:00+07:00: not a working day or before 07:30"))
         }

@@ -17,7 +17,7 @@ import Testing
 
     /// Files, not pipes (see OutageTests): output goes to temporary files. `executable`: another
     /// program than chiso (psql).
-    static func run(_ arguments: [String], environment: [String: String], executable: String? = nil) throws -> Run {
+    static func run(_ arguments: [String], environment: [String: String], executable: String? = nil) async throws -> Run {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("chiso-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -32,8 +32,7 @@ import Testing
         let outHandle = try FileHandle(forWritingTo: out), errHandle = try FileHandle(forWritingTo: err)
         process.standardOutput = outHandle
         process.standardError = errHandle
-        try process.run()
-        process.waitUntilExit()
+        try await process.runUntilExit()
         try outHandle.close()
         try errHandle.close()
         return Run(
@@ -47,10 +46,10 @@ import Testing
 
     /// interface.md's common options are accepted (and checked) by every command, even one that
     /// does not list them in its help.
-    @Test func everyCommandTakesTheCommonOptions() throws {
+    @Test func everyCommandTakesTheCommonOptions() async throws {
         for command in ["migrate", "snapshot", "alerts", "backfill-history", "demo"] {
             let arguments = [command] + (command == "alerts" ? ["--once"] : []) + ["--listen", "nowhere", "--time-zone", "Asia/Ho_Chi_Minh"]
-            let run = try Self.run(arguments, environment: ["PATH": "/usr/bin:/bin"])
+            let run = try await Self.run(arguments, environment: ["PATH": "/usr/bin:/bin"])
             #expect(run.status == 1, "\(command)")
             #expect(run.stderr == "chiso: configuration: --listen: 'nowhere' is not HOST:PORT\n", "\(command): \(run.stderr)")
         }
@@ -67,8 +66,8 @@ import Testing
         ("alerts", ["--as-of", "--once", "--dry-run"], ["--listen", "--output-dir"]),
         ("check-config", ["--config", "--listen", "--output-dir", "--as-of"], []),
     ])
-    func helpListsOnlyTheOptionsACommandUses(_ command: String, present: [String], absent: [String]) throws {
-        let help = try Self.run([command, "--help"], environment: ["PATH": "/usr/bin:/bin"])
+    func helpListsOnlyTheOptionsACommandUses(_ command: String, present: [String], absent: [String]) async throws {
+        let help = try await Self.run([command, "--help"], environment: ["PATH": "/usr/bin:/bin"])
         #expect(help.status == 0)
         for option in present { #expect(help.stdout.contains(option), "\(command) --help lacks \(option)") }
         for option in absent { #expect(!help.stdout.contains(option), "\(command) --help lists \(option)") }
@@ -78,20 +77,20 @@ import Testing
         try await TestDatabase.withSchema(fixture: "commune") { _, schema, _ in
             var environment = Self.databaseEnvironment
             environment["CHISO_SCHEMA"] = schema.rawValue
-            let json = try Self.run(["snapshot", "--format", "json", "--as-of", "2026-06-15T10:00:00+07:00"], environment: environment)
+            let json = try await Self.run(["snapshot", "--format", "json", "--as-of", "2026-06-15T10:00:00+07:00"], environment: environment)
             #expect(json.status == 0, "\(json.stderr)")
             let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
             #expect(object["as_of"] as? String == "2026-06-15T10:00:00+07:00")
             #expect((object["overdue_tasks"] as? [Any])?.count == 3)
-            let prometheus = try Self.run(["snapshot", "--format", "prometheus", "--as-of", "2026-06-15T10:00:00+07:00"], environment: environment)
+            let prometheus = try await Self.run(["snapshot", "--format", "prometheus", "--as-of", "2026-06-15T10:00:00+07:00"], environment: environment)
             #expect(prometheus.status == 0)
             #expect(prometheus.stdout.contains(#"chiso_indicator_numerator{indicator="dossiers_on_time",unit="bac-binh",period="year"} 6"#))
         }
     }
 
-    @Test func snapshotFailsWithOneLineWhenTheDatabaseIsAway() throws {
+    @Test func snapshotFailsWithOneLineWhenTheDatabaseIsAway() async throws {
         // A port nobody listens on; the password must not leak into the message.
-        let run = try Self.run(
+        let run = try await Self.run(
             ["snapshot"],
             environment: [
                 "CHISO_DATABASE_URL": "postgres://chiso:VerySecret@127.0.0.1:9/chiso?sslmode=disable", "CHISO_REFRESH_TIMEOUT": "2",
@@ -104,8 +103,8 @@ import Testing
         #expect(!run.stderr.contains("VerySecret"))
     }
 
-    @Test func checkConfigNamesEveryProblemAndExitsNonZero() throws {
-        let run = try Self.run(["check-config", "--listen", "nowhere", "--time-zone", "Mars/Olympus"], environment: [:])
+    @Test func checkConfigNamesEveryProblemAndExitsNonZero() async throws {
+        let run = try await Self.run(["check-config", "--listen", "nowhere", "--time-zone", "Mars/Olympus"], environment: [:])
         #expect(run.status == 1)
         #expect(
             run.stderr == """
@@ -114,7 +113,7 @@ import Testing
                 chiso: 2 configuration problems
 
                 """)
-        let good = try Self.run(["check-config"], environment: ["PGHOST": "/tmp", "PGUSER": "chiso"])
+        let good = try await Self.run(["check-config"], environment: ["PGHOST": "/tmp", "PGUSER": "chiso"])
         #expect(good.status == 0)
         #expect(good.stdout.hasPrefix("configuration ok: database postgresql://chiso@[/tmp]/chiso, schema chiso"))
     }
@@ -123,9 +122,25 @@ import Testing
         try await TestDatabase.withSchema { _, schema, _ in
             var environment = Self.databaseEnvironment
             environment["CHISO_SCHEMA"] = schema.rawValue
-            let run = try Self.run(["migrate"], environment: environment)
+            let run = try await Self.run(["migrate"], environment: environment)
             #expect(run.status == 0)
             #expect(run.stdout == "schema \(schema.rawValue) is up to date\n")
+        }
+    }
+}
+
+extension Process {
+    /// Runs and waits without holding a thread of Swift's cooperative pool (two on a 2-core
+    /// machine): a test waiting for a command must not stall the other tests' tasks.
+    func runUntilExit() async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            terminationHandler = { _ in continuation.resume() }
+            do {
+                try run()
+            } catch {
+                terminationHandler = nil
+                continuation.resume(throwing: error)
+            }
         }
     }
 }

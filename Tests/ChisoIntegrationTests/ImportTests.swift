@@ -291,24 +291,24 @@ import Testing
             try await Self.loadAll(client, schema)
             var environment = CommandLineTests.databaseEnvironment
             environment["CHISO_SCHEMA"] = schema.rawValue
-            let run = try CommandLineTests.run(["import", "dossiers", Self.url("bad-rules.csv").path], environment: environment)
+            let run = try await CommandLineTests.run(["import", "dossiers", Self.url("bad-rules.csv").path], environment: environment)
             #expect(run.status == 1)
             #expect(run.stderr.hasPrefix("bad-rules.csv:2: due_at 01/02/2026 08:00 is before received_at 03/02/2026 09:00\n"))
             #expect(run.stderr.hasSuffix("chiso: import: bad-rules.csv not loaded (4 errors); nothing changed\n"))
             // A file in another encoding: refused with its line, the table as it was.
             let before = try await Self.contents(client, schema)
-            let latin1 = try CommandLineTests.run(["import", "units", Self.url("latin1-units.csv").path], environment: environment)
+            let latin1 = try await CommandLineTests.run(["import", "units", Self.url("latin1-units.csv").path], environment: environment)
             #expect(latin1.status == 1)
             #expect(
                 latin1.stderr
                     == "latin1-units.csv:2: not UTF-8 text (byte 0xF4); save the file as CSV UTF-8\nchiso: import: latin1-units.csv not loaded (1 error); nothing changed\n"
             )
             #expect(try await Self.contents(client, schema) == before)
-            let good = try CommandLineTests.run(["import", "dossiers", Self.url("dossiers-semicolon-bom.csv").path], environment: environment)
+            let good = try await CommandLineTests.run(["import", "dossiers", Self.url("dossiers-semicolon-bom.csv").path], environment: environment)
             #expect(good.status == 0, "\(good.stderr)")
             #expect(good.stdout.hasPrefix("loaded dossiers-semicolon-bom.csv into dossiers: 2 rows (2 new, 0 updated)"))
             // Again: the keys exist, so the staging path reads the file a second time and updates.
-            let again = try CommandLineTests.run(["import", "dossiers", Self.url("dossiers-semicolon-bom.csv").path], environment: environment)
+            let again = try await CommandLineTests.run(["import", "dossiers", Self.url("dossiers-semicolon-bom.csv").path], environment: environment)
             #expect(again.stdout.hasPrefix("loaded dossiers-semicolon-bom.csv into dossiers: 2 rows (0 new, 2 updated)"), "\(again.stderr)")
         }
     }
@@ -335,12 +335,12 @@ import Testing
         try await TestDatabase.withSchema(fixture: "commune") { client, schema, _ in
             var environment = CommandLineTests.databaseEnvironment
             environment["CHISO_SCHEMA"] = schema.rawValue
-            let refused = try CommandLineTests.run(["demo", "--seed", "1", "--as-of", "2026-06-15T10:00:00+07:00"], environment: environment)
+            let refused = try await CommandLineTests.run(["demo", "--seed", "1", "--as-of", "2026-06-15T10:00:00+07:00"], environment: environment)
             #expect(refused.status == 1)
             #expect(refused.stderr.contains("demo: schema \(schema.rawValue) already holds data; pass --replace to empty it and load the demo"))
             #expect(
                 try await ImportTests.text(client, #"SELECT count(*)::text FROM "\#(schema.rawValue)".units"#) == ["5"], "the fixture is untouched")
-            let replaced = try CommandLineTests.run(
+            let replaced = try await CommandLineTests.run(
                 ["demo", "--seed", "1", "--replace", "--as-of", "2026-06-15T10:00:00+07:00"], environment: environment)
             #expect(replaced.status == 0, "\(replaced.stderr)")
             #expect(try await ImportTests.text(client, #"SELECT count(*)::text FROM "\#(schema.rawValue)".units"#) == ["7"])

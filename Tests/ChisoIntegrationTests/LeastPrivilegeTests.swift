@@ -16,18 +16,18 @@ import Glibc
     }
 
     /// psql as the test cluster's superuser (the PG* variables of the run).
-    static func psql(_ arguments: [String], user: String? = nil) throws -> CommandLineTests.Run {
+    static func psql(_ arguments: [String], user: String? = nil) async throws -> CommandLineTests.Run {
         var environment = CommandLineTests.databaseEnvironment
         if let user { environment["PGUSER"] = user }
-        return try CommandLineTests.run(["-X", "-q", "-v", "ON_ERROR_STOP=1"] + arguments, environment: environment, executable: "/usr/bin/psql")
+        return try await CommandLineTests.run(["-X", "-q", "-v", "ON_ERROR_STOP=1"] + arguments, environment: environment, executable: "/usr/bin/psql")
     }
 
     @Test func theDaemonRunsAsARoleThatOwnsNothing() async throws {
         try await TestDatabase.withSchema(fixture: "alerts") { client, schema, _ in
-            let roles = try Self.psql(["-v", "schema=\(schema.rawValue)", "-f", Self.rolesScript])
+            let roles = try await Self.psql(["-v", "schema=\(schema.rawValue)", "-f", Self.rolesScript])
             #expect(roles.status == 0, "\(roles.stderr)")
             // Run twice: idempotent.
-            #expect(try Self.psql(["-v", "schema=\(schema.rawValue)", "-f", Self.rolesScript]).status == 0)
+            #expect(try await Self.psql(["-v", "schema=\(schema.rawValue)", "-f", Self.rolesScript]).status == 0)
             let owner = try await Self.text(client, "SELECT nspowner::regrole::text FROM pg_namespace WHERE nspname = '\(schema.rawValue)'")
             #expect(owner == "chiso_owner")
 
@@ -37,11 +37,11 @@ import Glibc
             daemon["CHISO_ALERT_FROM"] = "chiso <chiso@bacbinh.example>"
             daemon["CHISO_ALERT_COMMAND"] = "cat"
             let asOf = "2026-06-15T08:00:00+07:00"
-            let snapshot = try CommandLineTests.run(["snapshot", "--format", "prometheus", "--as-of", asOf], environment: daemon)
+            let snapshot = try await CommandLineTests.run(["snapshot", "--format", "prometheus", "--as-of", asOf], environment: daemon)
             #expect(snapshot.status == 0, "reads the inputs: \(snapshot.stderr)")
-            let history = try CommandLineTests.run(["backfill-history", "--from", "2026-06-10", "--as-of", asOf], environment: daemon)
+            let history = try await CommandLineTests.run(["backfill-history", "--from", "2026-06-10", "--as-of", asOf], environment: daemon)
             #expect(history.status == 0, "writes the snapshot history: \(history.stderr)")
-            let alerts = try CommandLineTests.run(["alerts", "--once", "--as-of", asOf], environment: daemon)
+            let alerts = try await CommandLineTests.run(["alerts", "--once", "--as-of", asOf], environment: daemon)
             #expect(alerts.status == 0, "decides and records digests: \(alerts.stderr)")
             #expect(alerts.stdout.contains("decided:"), "\(alerts.stdout)")
             #expect(try await AlertTests.count(client, schema) > 0)
@@ -64,27 +64,27 @@ import Glibc
             #expect(!served.stderr.contains("permission denied"), "\(served.stderr)")
 
             // What it must not do.
-            let importing = try CommandLineTests.run(["import", "units", ImportTests.url("units.csv").path], environment: daemon)
+            let importing = try await CommandLineTests.run(["import", "units", ImportTests.url("units.csv").path], environment: daemon)
             #expect(importing.status == 1)
             #expect(importing.stderr.contains("permission denied for table units"), "\(importing.stderr)")
             for statement in [
                 "DELETE FROM \(schema.rawValue).dossiers", "DROP TABLE \(schema.rawValue).chiso_snapshots",
                 "CREATE TABLE \(schema.rawValue).intruder (x int)", "ALTER TABLE \(schema.rawValue).units DISABLE TRIGGER ALL",
             ] {
-                let refused = try Self.psql(["-c", statement], user: "chiso_daemon")
+                let refused = try await Self.psql(["-c", statement], user: "chiso_daemon")
                 #expect(refused.status != 0, "\(statement)")
                 #expect(refused.stderr.contains("permission denied") || refused.stderr.contains("must be owner"), "\(statement): \(refused.stderr)")
             }
 
             // The writer's role loads the inputs, and sees nothing of chiso's own.
-            _ = try Self.psql([
+            _ = try await Self.psql([
                 "-c", "DO $$ BEGIN CREATE ROLE chiso_test_loader LOGIN IN ROLE chiso_writer; EXCEPTION WHEN duplicate_object THEN NULL; END $$",
             ])
             var loader = daemon
             loader["PGUSER"] = "chiso_test_loader"
-            let loaded = try CommandLineTests.run(["import", "units", ImportTests.url("units.csv").path], environment: loader)
+            let loaded = try await CommandLineTests.run(["import", "units", ImportTests.url("units.csv").path], environment: loader)
             #expect(loaded.status == 0, "\(loaded.stderr)")
-            let peek = try Self.psql(["-c", "SELECT count(*) FROM \(schema.rawValue).chiso_alert_outbox"], user: "chiso_test_loader")
+            let peek = try await Self.psql(["-c", "SELECT count(*) FROM \(schema.rawValue).chiso_alert_outbox"], user: "chiso_test_loader")
             #expect(peek.stderr.contains("permission denied for table chiso_alert_outbox"), "\(peek.stderr)")
         }
     }

@@ -69,7 +69,7 @@ import Testing
     /// The bug this fixes: with a self-signed server certificate (Debian's default), sslmode
     /// prefer and require failed with CERTIFICATE_VERIFY_FAILED; libpq verifies nothing there.
     @Test func aSelfSignedServerIsEncryptedWithoutVerificationUnderPreferAndRequire() async throws {
-        let cluster = try TestCluster.create(tls: .selfSigned)
+        let cluster = try await TestCluster.create(tls: .selfSigned)
         defer { cluster.destroy() }
         for mode in ["prefer", "require", "allow"] {
             let session = try await Self.session(
@@ -91,7 +91,7 @@ import Testing
     /// verify-ca checks the chain, verify-full the host name too, against sslrootcert; and, as
     /// libpq does, require checks the chain when the root file exists.
     @Test func verifyCAAndVerifyFullCheckWhatLibpqChecks() async throws {
-        let cluster = try TestCluster.create(tls: .privateCA)
+        let cluster = try await TestCluster.create(tls: .privateCA)
         defer { cluster.destroy() }
         let base = "port=\(cluster.port) dbname=postgres user=chiso_pw password=pw-secret sslcert=/nonexistent"
         let ca = cluster.certificate("ca.crt"), other = cluster.certificate("other-ca.crt")
@@ -114,7 +114,7 @@ import Testing
 
     /// sslcert/sslkey: the pool presents the client certificate (pg_hba.conf: `cert` for chiso_cert).
     @Test func aClientCertificateIsPresentedByThePool() async throws {
-        let cluster = try TestCluster.create(tls: .privateCA)
+        let cluster = try await TestCluster.create(tls: .privateCA)
         defer { cluster.destroy() }
         let session = try await Self.session(
             "host=localhost port=\(cluster.port) dbname=postgres user=chiso_cert sslmode=verify-full sslrootcert=\(cluster.certificate("ca.crt")) sslcert=\(cluster.certificate("client.crt")) sslkey=\(cluster.certificate("client.key"))"
@@ -130,7 +130,7 @@ import Testing
     /// The password from a .pgpass (wildcards), only when the file is private (0600), as libpq;
     /// PGOPTIONS-style `options` and application_name as startup parameters of the pool's sessions.
     @Test func aPasswordFileOptionsAndApplicationName() async throws {
-        let cluster = try TestCluster.create(tls: .privateCA)
+        let cluster = try await TestCluster.create(tls: .privateCA)
         defer { cluster.destroy() }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("chiso-pgpass-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -154,9 +154,9 @@ import Testing
     /// A host list: the first host that answers and matches target_session_attrs. A server whose
     /// sessions are read-only (default_transaction_read_only) stands for a standby here.
     @Test func aHostListWithTargetSessionAttributes() async throws {
-        let primary = try TestCluster.create(tls: .privateCA)
+        let primary = try await TestCluster.create(tls: .privateCA)
         defer { primary.destroy() }
-        let readOnly = try TestCluster.create()
+        let readOnly = try await TestCluster.create()
         defer { readOnly.destroy() }
         let settings = try await TestDatabase.settings(extra: ["PGPORT": readOnly.port])
         let client = try await TestDatabase.client(settings)
@@ -181,9 +181,9 @@ import Testing
     /// A real hot standby (pg_basebackup) first in the list: target_session_attrs picks the
     /// primary or the standby as libpq does, and the pool connects to that one.
     @Test func aHostListWithARealStandby() async throws {
-        let primary = try TestCluster.create()
+        let primary = try await TestCluster.create()
         defer { primary.destroy() }
-        let standby = try TestCluster.standby(of: primary)
+        let standby = try await TestCluster.standby(of: primary)
         defer { standby.destroy() }
         let hosts = "host=127.0.0.1,127.0.0.1 port=\(standby.port),\(primary.port) dbname=postgres user=\(Self.owner) sslmode=disable"
         for (attributes, port) in [
@@ -193,7 +193,7 @@ import Testing
             #expect(try await Self.session("\(hosts) target_session_attrs=\(attributes)").port == Int(port), "\(attributes)")
         }
         // The primary down: prefer-standby still finds the standby; primary finds nothing, and says so.
-        try primary.stop()
+        try await primary.stop()
         #expect(try await Self.session("\(hosts) target_session_attrs=prefer-standby").port == Int(standby.port))
         let none = await Self.cause("\(hosts) target_session_attrs=primary connect_timeout=2")
         #expect(none.contains("server is in hot standby mode") || none.contains("Connection refused"), "\(none)")
@@ -202,7 +202,7 @@ import Testing
     /// A service in a pg_service.conf (PGSERVICEFILE, PGSERVICE), read by libpq in the chiso
     /// command itself: migrate works through it, over verified TLS.
     @Test func aServiceFileFromTheCommandLine() async throws {
-        let cluster = try TestCluster.create(tls: .privateCA)
+        let cluster = try await TestCluster.create(tls: .privateCA)
         defer { cluster.destroy() }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("chiso-service-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -222,19 +222,19 @@ import Testing
         let environment = [
             "PATH": "/usr/bin:/bin", "PGSERVICEFILE": serviceFile, "PGSERVICE": "chiso-tinh", "CHISO_SCHEMA": "via_service", "HOME": folder.path,
         ]
-        let check = try CommandLineTests.run(["check-config"], environment: environment)
+        let check = try await CommandLineTests.run(["check-config"], environment: environment)
         #expect(check.stdout.hasPrefix("configuration ok: database postgresql:///?service=chiso-tinh, schema via_service"), "\(check.stderr)")
-        let migrate = try CommandLineTests.run(["migrate"], environment: environment)
+        let migrate = try await CommandLineTests.run(["migrate"], environment: environment)
         #expect(migrate.status == 0, "\(migrate.stderr)")
         #expect(migrate.stdout.contains("via_service"), "\(migrate.stdout)")
-        let missing = try CommandLineTests.run(["migrate"], environment: environment.merging(["PGSERVICE": "nowhere"]) { $1 })
+        let missing = try await CommandLineTests.run(["migrate"], environment: environment.merging(["PGSERVICE": "nowhere"]) { $1 })
         #expect(missing.status == 1)
         #expect(missing.stderr.contains(#"definition of service "nowhere" not found"#), "\(missing.stderr)")
     }
 
     /// Every way of not connecting is named in libpq's words, at once (not after a pool's minute).
     @Test func eachConnectionFailureIsNamed() async throws {
-        let cluster = try TestCluster.create(tls: .privateCA)
+        let cluster = try await TestCluster.create(tls: .privateCA)
         defer { cluster.destroy() }
         let tail = "dbname=postgres sslmode=require sslrootcert=/nonexistent sslcert=/nonexistent connect_timeout=2"
         let wrongPassword = await Self.cause("host=127.0.0.1 port=\(cluster.port) user=chiso_pw password=wrong \(tail)")

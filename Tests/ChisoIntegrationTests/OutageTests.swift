@@ -18,7 +18,7 @@ import Testing
     typealias Cluster = TestCluster
 
     @Test func aStoppedDatabaseKeepsTheLastSnapshotStaleAndARestartRecovers() async throws {
-        let cluster = try Cluster.create()
+        let cluster = try await Cluster.create()
         defer { cluster.destroy() }
         let settings = try await TestDatabase.settings(
             schema: "chiso",
@@ -43,7 +43,7 @@ import Testing
             let before = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
             #expect(before.contains("\nchiso_source_up 1"))
 
-            try cluster.stop()
+            try await cluster.stop()
             try await waitUntil(client, path: "/readyz", status: .serviceUnavailable)
 
             let metrics = try await client.execute(uri: "/metrics", method: .get)
@@ -63,7 +63,7 @@ import Testing
             #expect(page.contains("Xã Bắc Bình"))
             #expect(parts.store.current.lastError != nil)
 
-            try cluster.start()
+            try await cluster.start()
             try await waitUntil(client, path: "/readyz", status: .ok, tries: 1200)
             let after = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
             #expect(after.contains("\nchiso_source_up 1"))
@@ -76,7 +76,7 @@ import Testing
     /// of the next refresh, not when PostgresNIO's pool gives up (about 69 s): the wait below is
     /// up to 30 s, and the cause is named in words.
     @Test func aStoppedDatabaseIsSeenWithinTheConnectTimeout() async throws {
-        let cluster = try Cluster.create()
+        let cluster = try await Cluster.create()
         defer { cluster.destroy() }
         let settings = try await TestDatabase.settings(
             schema: "chiso",
@@ -94,7 +94,7 @@ import Testing
         let (application, parts) = buildApplication(settings, logger: TestDatabase.logger)
         try await application.test(.router) { client in
             try await waitUntil(client, path: "/readyz", status: .ok)
-            try cluster.stop()
+            try await cluster.stop()
             let stopped = ContinuousClock.now
             var down = false
             for _ in 0..<300 where !down {
@@ -117,9 +117,9 @@ import Testing
     }
 
     @Test func theDaemonStartsWhileTheDatabaseIsDownAndSaysSo() async throws {
-        let cluster = try Cluster.create()
+        let cluster = try await Cluster.create()
         defer { cluster.destroy() }
-        try cluster.stop()
+        try await cluster.stop()
         let settings = try await TestDatabase.settings(
             schema: "chiso",
             extra: [
@@ -146,7 +146,7 @@ import Testing
             #expect(reason.contains("port \(cluster.port) failed: Connection refused"), "\(reason)")
             // The database comes up (migrated, with data): libpq is asked again (every few seconds)
             // and the pool starts there.
-            try cluster.start()
+            try await cluster.start()
             let direct = try await TestDatabase.client(settings)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await direct.run() }

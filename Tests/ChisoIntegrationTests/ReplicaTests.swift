@@ -146,7 +146,7 @@ import Glibc
         defer { sink.stop() }
         let command = try sink.msmtpCommand()
         try await TestDatabase.withSchema(fixture: "alerts") { client, schema, _ in
-            let bouncer = try TestCluster.pgbouncer(port: ProcessInfo.processInfo.environment["PGPORT"] ?? "5432")
+            let bouncer = try await TestCluster.pgbouncer(port: ProcessInfo.processInfo.environment["PGPORT"] ?? "5432")
             defer { bouncer.destroy() }
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("chiso-bouncer-\(UUID().uuidString.prefix(8))")
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -156,7 +156,7 @@ import Glibc
             environment["PGPORT"] = bouncer.port
             environment["PGSSLMODE"] = "disable"
             environment["CHISO_SCHEMA"] = schema.rawValue
-            let migrate = try CommandLineTests.run(["migrate"], environment: environment)
+            let migrate = try await CommandLineTests.run(["migrate"], environment: environment)
             #expect(migrate.status == 0, "\(migrate.stderr)")
             environment["CHISO_AS_OF"] = "2026-06-15T08:00:00+07:00"
             environment["CHISO_REFRESH_INTERVAL"] = "10"  // leadership does not wait for refreshes; spare the CPU

@@ -20,7 +20,19 @@ struct TestCluster {
     }
 
     /// No pipes: a server started by the script would inherit a pipe's write end and the read would never end.
-    static func run(_ arguments: [String]) throws {
+    /// Waits off Swift's cooperative pool (see `Process.runUntilExit`); `destroy()` (in `defer`)
+    /// waits in place.
+    static func run(_ arguments: [String]) async throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = [try script()] + arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try await process.runUntilExit()
+        guard process.terminationStatus == 0 else { throw WaitError.gaveUp("pg-cluster \(arguments.joined(separator: " "))") }
+    }
+
+    static func runInPlace(_ arguments: [String]) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
         process.arguments = [try script()] + arguments
@@ -31,32 +43,32 @@ struct TestCluster {
         guard process.terminationStatus == 0 else { throw WaitError.gaveUp("pg-cluster \(arguments.joined(separator: " "))") }
     }
 
-    static func create(tls: TLS? = nil) throws -> TestCluster {
+    static func create(tls: TLS? = nil) async throws -> TestCluster {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("chiso-cluster-\(UUID().uuidString.prefix(8))").path
-        try run(tls.map { ["init-tls", directory, $0.rawValue] } ?? ["init", directory])
+        try await run(tls.map { ["init-tls", directory, $0.rawValue] } ?? ["init", directory])
         let port = try String(contentsOfFile: directory + "/port", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         return TestCluster(directory: directory, port: port)
     }
 
-    func stop() throws { try TestCluster.run(["stop", directory]) }
-    func start() throws { try TestCluster.run(["start", directory]) }
+    func stop() async throws { try await TestCluster.run(["stop", directory]) }
+    func start() async throws { try await TestCluster.run(["start", directory]) }
     /// A hot standby of `primary` (a cluster made without TLS), streaming from it.
-    static func standby(of primary: TestCluster) throws -> TestCluster {
+    static func standby(of primary: TestCluster) async throws -> TestCluster {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("chiso-standby-\(UUID().uuidString.prefix(8))").path
-        try run(["init-standby", directory, primary.directory])
+        try await run(["init-standby", directory, primary.directory])
         let port = try String(contentsOfFile: directory + "/port", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         return TestCluster(directory: directory, port: port)
     }
 
     /// PgBouncer in transaction mode in front of the server on `port` (destroy() stops it).
-    static func pgbouncer(port: String) throws -> TestCluster {
+    static func pgbouncer(port: String) async throws -> TestCluster {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("chiso-pgbouncer-\(UUID().uuidString.prefix(8))").path
-        try run(["pgbouncer", directory, port])
+        try await run(["pgbouncer", directory, port])
         let port = try String(contentsOfFile: directory + "/port", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         return TestCluster(directory: directory, port: port)
     }
 
     /// The files `init-tls` made: ca.crt, other-ca.crt, client.crt, client.key.
     func certificate(_ name: String) -> String { "\(directory)/certs/\(name)" }
-    func destroy() { _ = try? TestCluster.run(["destroy", directory]) }
+    func destroy() { _ = try? TestCluster.runInPlace(["destroy", directory]) }
 }
