@@ -18,11 +18,14 @@ public enum PrometheusText {
         let deepest = depths.values.max() ?? 0
         let wanted = scope.limit(rootKind: snapshot.units.first { $0.parentID == nil }?.kind).map { min($0, deepest) } ?? deepest
         var limit = wanted
-        while limit > 0, seriesCount(snapshot, depths: depths, limit: limit) > scope.maxSeries { limit -= 1 }
-        let units = Set(depths.filter { $0.value <= limit }.keys)
-        return Exposition(
-            text: render(snapshot, units: units), series: seriesCount(snapshot, depths: depths, limit: limit), depth: limit,
-            wantedDepth: wanted, deepest: deepest)
+        var series = seriesCount(snapshot, depths: depths, limit: limit)
+        while limit > 0, series > scope.maxSeries {
+            limit -= 1
+            series = seriesCount(snapshot, depths: depths, limit: limit)
+        }
+        // Every unit (a commune's default): no filtering.
+        let units = limit >= deepest ? nil : Set(depths.filter { $0.value <= limit }.keys)
+        return Exposition(text: render(snapshot, units: units), series: series, depth: limit, wantedDepth: wanted, deepest: deepest)
     }
 
     /// How many samples the units down to `limit` make.

@@ -19,28 +19,34 @@ struct TestCluster {
         return script
     }
 
-    /// No pipes: a server started by the script would inherit a pipe's write end and the read would never end.
-    /// Waits off Swift's cooperative pool (see `Process.runUntilExit`); `destroy()` (in `defer`)
-    /// waits in place.
-    static func run(_ arguments: [String]) async throws {
+    /// pg-cluster with `arguments`. No pipes: a server started by the script would inherit a
+    /// pipe's write end and a read would never end.
+    static func process(_ arguments: [String]) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
         process.arguments = [try script()] + arguments
         process.standardOutput = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
-        try await process.runUntilExit()
+        return process
+    }
+
+    static func check(_ process: Process, _ arguments: [String]) throws {
         guard process.terminationStatus == 0 else { throw WaitError.gaveUp("pg-cluster \(arguments.joined(separator: " "))") }
     }
 
+    /// Waits off Swift's cooperative pool (see `Process.runUntilExit`).
+    static func run(_ arguments: [String]) async throws {
+        let process = try process(arguments)
+        try await process.runUntilExit()
+        try check(process, arguments)
+    }
+
+    /// Waits in place: for `destroy()`, which runs in a `defer`.
     static func runInPlace(_ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [try script()] + arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
+        let process = try process(arguments)
         try process.run()
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw WaitError.gaveUp("pg-cluster \(arguments.joined(separator: " "))") }
+        try check(process, arguments)
     }
 
     static func create(tls: TLS? = nil) async throws -> TestCluster {
