@@ -69,6 +69,7 @@ let package = Package(
                 .embedInCode("Migrations/V004__alert_outbox.sql"),
                 .embedInCode("Migrations/V005__contract_for_every_writer.sql"),
                 .embedInCode("Migrations/V006__leader_lease.sql"),
+                .embedInCode("Migrations/V007__change_capture.sql"),
             ],
             swiftSettings: strict
         ),

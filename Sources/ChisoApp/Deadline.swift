@@ -1,3 +1,4 @@
+import ChisoCore
 import Synchronization
 
 /// An operation that did not finish in time, named as the user knows it ("the refresh", "migrate").
@@ -8,10 +9,6 @@ public struct DeadlineExceeded: Error, CustomStringConvertible, Equatable {
     public var description: String {
         "\(operation) did not finish within \(limit.seconds) s (database unreachable or too slow)"
     }
-}
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }
 
 /// Runs `body`, giving up after `limit` on `clock` with `DeadlineExceeded(operation:limit:)`.

@@ -41,3 +41,32 @@ public enum ComputedIndicator: String, Sendable, CaseIterable, Hashable {
         }
     }
 }
+
+extension ComputedIndicator {
+    /// The position in `allCases`, without hashing (the incremental refresh indexes flat arrays by it;
+    /// a test checks it against `allCases`).
+    public var ordinal: Int {
+        switch self {
+        case .dossiersOnTime: 0
+        case .lateDossiersApologised: 1
+        case .dossiersSyncedNational: 2
+        case .dossiersReceivedAtCenter: 3
+        case .feedbackHandledPublished: 4
+        case .proceduresPublished: 5
+        case .proceduresLocationIndependent: 6
+        case .documentsSigned: 7
+        case .documentsElectronic: 8
+        case .dossiersDigitised: 9
+        case .resultsDigitised: 10
+        case .dossiersDataReused: 11
+        case .servicesFullOnline: 12
+        case .dossiersFullOnline: 13
+        case .paymentsOnlineNational: 14
+        case .proceduresPaidOnline: 15
+        case .reportFormsEform: 16
+        case .reportFormsConnected: 17
+        case .provinceTasksTracked: 18
+        case .planTasksOnTime: 19
+        }
+    }
+}

@@ -114,6 +114,8 @@ public struct KPIInputs: Sendable {
     public var openTasks: [OpenTask]
     /// Unfinished dossiers past due as of T, per own unit.
     public var overdueDossiers: [String: Int]
+    /// How the inputs were read (nil: a source that does not say).
+    public var pass: RefreshPass?
 
     public init(
         units: [Unit], tallies: [TallyKey: Tally] = [:], paidProcedures: [PaidProcedure] = [],
@@ -127,5 +129,27 @@ public struct KPIInputs: Sendable {
         self.manualValues = manualValues
         self.openTasks = openTasks
         self.overdueDossiers = overdueDossiers
+    }
+}
+
+/// How one refresh read its inputs: from scratch, or by applying what changed since the last.
+public struct RefreshPass: Sendable, Equatable {
+    public enum Kind: String, Sendable, CaseIterable { case full, incremental }
+    public var kind: Kind
+    /// Why it loaded from scratch ("start", "periodic check", "the procedures changed" …; nil for an incremental pass).
+    public var reason: String?
+    /// Changed rows applied.
+    public var changes: Int
+    /// Rows kept whole after the pass (open dossiers, rows stamped after T).
+    public var pending: Int
+    /// Figures that differed from a load from scratch (the periodic check; 0 otherwise).
+    public var differences: Int
+
+    public init(kind: Kind, reason: String?, changes: Int, pending: Int, differences: Int) {
+        self.kind = kind
+        self.reason = reason
+        self.changes = changes
+        self.pending = pending
+        self.differences = differences
     }
 }

@@ -50,3 +50,8 @@ public struct YearEndProjection: Sendable, Equatable {
         return YearEndProjection(projected: projected, outlook: outlook, expectedRemaining: expected)
     }
 }
+
+extension Duration {
+    /// The duration in seconds, fractions included.
+    public var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}

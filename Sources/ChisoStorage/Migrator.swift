@@ -35,6 +35,7 @@ public struct Migration: Sendable {
             version: 5, name: "contract_for_every_writer",
             sql: String(decoding: PackageResources.V005__contract_for_every_writer_sql, as: UTF8.self)),
         Migration(version: 6, name: "leader_lease", sql: String(decoding: PackageResources.V006__leader_lease_sql, as: UTF8.self)),
+        Migration(version: 7, name: "change_capture", sql: String(decoding: PackageResources.V007__change_capture_sql, as: UTF8.self)),
     ]
 }
 

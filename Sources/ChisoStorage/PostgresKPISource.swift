@@ -30,26 +30,22 @@ public struct PostgresKPISource: KPISource {
         return try await client.withChisoTransaction(
             schema: schema, statementTimeout: statementTimeout, readOnlySnapshot: true, connectTimeout: connectTimeout, logger: logger
         ) { connection in
-            var inputs = KPIInputs(units: try await InputQueries.units(connection, logger: logger))
-            inputs.tallies = try await tallies(connection, asOf: asOf, periods: periods, timeZone: calendar.timeZone.identifier)
+            var inputs = try await InputQueries.smallTables(connection, asOf: asOf, calendar: calendar, logger: logger)
+            inputs.tallies.merge(try await tallies(connection, asOf: asOf, periods: periods)) { $0 + $1 }
             let payments = try await payments(connection, asOf: asOf, periods: periods)
             inputs.tallies.merge(payments.tallies) { $0 + $1 }
             inputs.paidProcedures = payments.paid
-            inputs.catalogueTallies = try await catalogueTallies(connection)
-            inputs.manualValues = try await manualValues(connection, asOf: asOf, periods: periods)
-            // Overdue, and due within `Evaluator.dueSoonDays` days.
-            inputs.openTasks = try await InputQueries.openTasks(
-                connection, asOf: asOf, dueThrough: periods[0].endDate.adding(days: Evaluator.dueSoonDays), logger: logger)
             inputs.overdueDossiers = try await InputQueries.overdueDossiers(connection, asOf: asOf, logger: logger)
+            inputs.pass = RefreshPass(kind: .full, reason: nil, changes: 0, pending: 0, differences: 0)
             return inputs
         }
     }
 
-    /// Own-unit numerators and denominators of every `.sum` indicator, per period, as long rows
-    /// (unit, period, indicator, numerator, denominator). The formulas of `indicators.md` live here.
-    func tallies(_ connection: PostgresConnection, asOf t: Date, periods: [Period], timeZone: String) async throws -> [TallyKey: Tally] {
+    /// Own-unit numerators and denominators of the dossier, document and feedback indicators, per
+    /// period, as long rows (unit, period, indicator, numerator, denominator). The formulas of
+    /// `indicators.md` live here (and, for the incremental refresh, in `CapturedRows`).
+    func tallies(_ connection: PostgresConnection, asOf t: Date, periods: [Period]) async throws -> [TallyKey: Tally] {
         let year = periods[0], quarter = periods[1], month = periods[2]
-        let today = year.endDate.description
         let query: PostgresQuery = """
             WITH period (kind, start_at, start_date) AS (
                 VALUES ('year'::text, \(year.start)::timestamptz, \(year.startDate.description)::date),
@@ -116,28 +112,6 @@ public struct PostgresKPISource: KPISource {
                 JOIN period p ON f.received_at >= p.start_at
                 WHERE f.received_at <= \(t) AND f.received_at >= \(year.start)
                 GROUP BY f.unit_id, p.kind
-            ),
-            form_agg AS (
-                SELECT r.unit_id, p.kind,
-                       count(*) AS periodic,
-                       count(*) FILTER (WHERE r.eform) AS eform,
-                       count(*) FILTER (WHERE r.connected_provincial) AS connected
-                FROM report_forms r CROSS JOIN period p
-                WHERE r.periodic
-                GROUP BY r.unit_id, p.kind
-            ),
-            task_agg AS (
-                SELECT t.lead_unit_id AS unit_id, p.kind,
-                       count(*) FILTER (WHERE t.source = 'province' AND (t.due_date IS NULL OR t.due_date >= p.start_date)) AS province,
-                       count(*) FILTER (WHERE t.source = 'province' AND (t.due_date IS NULL OR t.due_date >= p.start_date)
-                                          AND t.tracked_electronically) AS province_tracked,
-                       count(*) FILTER (WHERE t.source = 'plan' AND t.due_date >= p.start_date AND t.due_date < \(today)::date) AS plan_due,
-                       count(*) FILTER (WHERE t.source = 'plan' AND t.due_date >= p.start_date AND t.due_date < \(today)::date
-                                          AND t.status = 'done' AND t.done_at <= \(t)
-                                          AND timezone(\(timeZone)::text, t.done_at)::date <= t.due_date) AS plan_on_time
-                FROM tasks t CROSS JOIN period p
-                WHERE t.status <> 'cancelled'
-                GROUP BY t.lead_unit_id, p.kind
             )
             SELECT a.unit_id, a.kind, v.indicator, v.numerator, v.denominator
             FROM dossier_agg a CROSS JOIN LATERAL (VALUES
@@ -158,30 +132,8 @@ public struct PostgresKPISource: KPISource {
             ) AS v (indicator, numerator, denominator)
             UNION ALL
             SELECT a.unit_id, a.kind, 'feedback_handled_published', a.handled_published, a.received FROM feedback_agg a
-            UNION ALL
-            SELECT a.unit_id, a.kind, v.indicator, v.numerator, v.denominator
-            FROM form_agg a CROSS JOIN LATERAL (VALUES
-                ('report_forms_eform', a.eform, a.periodic),
-                ('report_forms_connected', a.connected, a.periodic)
-            ) AS v (indicator, numerator, denominator)
-            UNION ALL
-            SELECT a.unit_id, a.kind, v.indicator, v.numerator, v.denominator
-            FROM task_agg a CROSS JOIN LATERAL (VALUES
-                ('province_tasks_tracked', a.province_tracked, a.province),
-                ('plan_tasks_on_time', a.plan_on_time, a.plan_due)
-            ) AS v (indicator, numerator, denominator)
             """
-        var out: [TallyKey: Tally] = [:]
-        for try await (unit, kind, indicator, numerator, denominator) in try await connection.query(query, logger: logger)
-            .decode((String, String, String, Int, Int).self)
-        {
-            guard let period = PeriodKind(rawValue: kind), let computed = ComputedIndicator(rawValue: indicator) else {
-                throw StorageError.unexpectedValue(table: "tallies", column: "indicator", value: "\(kind)/\(indicator)")
-            }
-            out[TallyKey(unitID: unit, period: period, indicator: computed), default: Tally()] += Tally(
-                numerator: Decimal(numerator), denominator: Decimal(denominator))
-        }
-        return out
+        return try await InputQueries.decodeTallies(connection.query(query, logger: logger))
     }
 
     /// Payments in each period per own unit and procedure (a payment's unit is its dossier's unit),
@@ -221,48 +173,5 @@ public struct PostgresKPISource: KPISource {
             }
         }
         return (tallies, paid)
-    }
-
-    /// The three indicators that describe the current procedure catalogue.
-    func catalogueTallies(_ connection: PostgresConnection) async throws -> [ComputedIndicator: Tally] {
-        let rows = try await connection.query(
-            """
-            SELECT count(*) FILTER (WHERE NOT internal),
-                   count(*) FILTER (WHERE NOT internal AND published),
-                   count(*) FILTER (WHERE NOT internal AND location_independent),
-                   count(*) FILTER (WHERE full_online_eligible),
-                   count(*) FILTER (WHERE full_online_eligible AND service_level = 'full')
-            FROM procedures
-            """, logger: logger)
-        var out: [ComputedIndicator: Tally] = [:]
-        for try await (external, published, independent, eligible, full) in rows.decode((Int, Int, Int, Int, Int).self) {
-            out[.proceduresPublished] = Tally(numerator: Decimal(published), denominator: Decimal(external))
-            out[.proceduresLocationIndependent] = Tally(numerator: Decimal(independent), denominator: Decimal(external))
-            out[.servicesFullOnline] = Tally(numerator: Decimal(full), denominator: Decimal(eligible))
-        }
-        return out
-    }
-
-    /// Candidate manual rows (recorded by T, period_end within the year to date); the core picks per period.
-    func manualValues(_ connection: PostgresConnection, asOf t: Date, periods: [Period]) async throws -> [ManualValue] {
-        let rows = try await connection.query(
-            """
-            SELECT indicator, unit_id, period_end::text, numerator, denominator, recorded_at
-            FROM manual_values
-            WHERE recorded_at <= \(t)
-              AND period_end >= \(periods[0].startDate.description)::date
-              AND period_end <= \(periods[0].endDate.description)::date
-            """, logger: logger)
-        var out: [ManualValue] = []
-        for try await (indicator, unit, end, numerator, denominator, recordedAt) in rows.decode((String, String, String, Decimal, Decimal, Date).self)
-        {
-            guard let periodEnd = LocalDate(iso: end) else {
-                throw StorageError.unexpectedValue(table: "manual_values", column: "period_end", value: end)
-            }
-            out.append(
-                ManualValue(
-                    indicator: indicator, unitID: unit, periodEnd: periodEnd, numerator: numerator, denominator: denominator, recordedAt: recordedAt))
-        }
-        return out
     }
 }

@@ -1,0 +1,283 @@
+import Foundation
+
+/// One row of a large input table as the incremental refresh holds it: the columns its figures
+/// depend on. Each row is, as of the state's T, either **settled** (its figures can no longer
+/// change unless the row itself changes: they are added to per-unit, per-month buckets and the row
+/// is forgotten) or **pending** (its figures still move with T: an open dossier turning late, a
+/// row stamped after T; it is kept whole in the open set and evaluated at every refresh).
+///
+/// The rules mirror `PostgresKPISource` (the formulas of indicators.md); the incremental tests
+/// compare the two figure by figure.
+protocol CapturedRow: Hashable, Sendable {
+    var unitID: String { get }
+    /// Whether the row's figures still depend on T. Only ever turns from true to false as T grows
+    /// within a year (a year's start drops every earlier row's figures).
+    func isPending(at t: Date, yearStart: Date) -> Bool
+    /// The figures of a settled row, by local month of its own unit.
+    func settledPieces(calendar: PlanCalendar) -> [SettledPiece]
+    /// Adds a pending row's figures as of T to each period.
+    func addPendingFigures(at t: Date, periods: [Period], into sums: inout FigureSums, unit: Int32)
+}
+
+/// A settled row's contribution to one indicator in one local month (by the row's own date:
+/// received, finished, registered or paid).
+struct SettledPiece: Sendable {
+    var indicator: ComputedIndicator
+    var month: Int
+    var numerator: Int
+    var denominator: Int
+}
+
+/// Months counted as year × 12 + month − 1, so a period's months are `>= startMonth`.
+enum MonthNumber {
+    static func of(_ date: LocalDate) -> Int { date.year * 12 + date.month - 1 }
+    static func of(_ instant: Date, calendar: PlanCalendar) -> Int { of(calendar.localDate(of: instant)) }
+}
+
+/// A dossier with its procedure's two attributes the figures use.
+public struct DossierImage: Sendable, Hashable, CapturedRow {
+    public var code: String
+    public var unitID: String
+    public var procedureCode: String
+    /// processing | finished | withdrawn | rejected.
+    public var status: String
+    public var receivedAt: Date
+    public var dueAt: Date?
+    public var finishedAt: Date?
+    public var apologisedAt: Date?
+    public var online: Bool
+    public var receivedAtCenter: Bool
+    public var digitised: Bool
+    public var reusedData: Bool
+    public var eResult: Bool
+    public var syncedNational: Bool
+    /// procedures.service_level = 'full'.
+    public var fullService: Bool
+    /// procedures.requires_result_document.
+    public var requiresResultDocument: Bool
+
+    public init(
+        code: String, unitID: String, procedureCode: String, status: String, receivedAt: Date, dueAt: Date?, finishedAt: Date?,
+        apologisedAt: Date?, online: Bool, receivedAtCenter: Bool, digitised: Bool, reusedData: Bool, eResult: Bool, syncedNational: Bool,
+        fullService: Bool, requiresResultDocument: Bool
+    ) {
+        self.code = code
+        self.unitID = unitID
+        self.procedureCode = procedureCode
+        self.status = status
+        self.receivedAt = receivedAt
+        self.dueAt = dueAt
+        self.finishedAt = finishedAt
+        self.apologisedAt = apologisedAt
+        self.online = online
+        self.receivedAtCenter = receivedAtCenter
+        self.digitised = digitised
+        self.reusedData = reusedData
+        self.eResult = eResult
+        self.syncedNational = syncedNational
+        self.fullService = fullService
+        self.requiresResultDocument = requiresResultDocument
+    }
+
+    /// In D: withdrawn and rejected dossiers count nowhere.
+    var counted: Bool { status == "processing" || status == "finished" }
+
+    func done(at t: Date) -> Bool { status == "finished" && finishedAt.map { $0 <= t } == true }
+
+    /// Finished on time (for a finished dossier); due nil is on time.
+    var finishedOnTime: Bool {
+        guard let dueAt, let finishedAt else { return true }
+        return finishedAt <= dueAt
+    }
+
+    func isPending(at t: Date, yearStart: Date) -> Bool {
+        guard counted else { return false }
+        guard done(at: t), let finishedAt else { return true }
+        if finishedAt < yearStart { return false }  // active in no period of the year
+        if !finishedOnTime, let apologisedAt, apologisedAt > t { return true }
+        return false
+    }
+
+    func settledPieces(calendar: PlanCalendar) -> [SettledPiece] {
+        guard counted, let finishedAt else { return [] }
+        let finished = MonthNumber.of(finishedAt, calendar: calendar)
+        let received = MonthNumber.of(receivedAt, calendar: calendar)
+        let late = !finishedOnTime
+        var pieces = [
+            SettledPiece(indicator: .dossiersOnTime, month: finished, numerator: late ? 0 : 1, denominator: 1),
+            SettledPiece(
+                indicator: .lateDossiersApologised, month: finished, numerator: late && apologisedAt != nil ? 1 : 0, denominator: late ? 1 : 0),
+        ]
+        if requiresResultDocument {
+            pieces.append(SettledPiece(indicator: .resultsDigitised, month: finished, numerator: eResult ? 1 : 0, denominator: 1))
+        }
+        forEachReceivedFigure { pieces.append(SettledPiece(indicator: $0, month: received, numerator: $1, denominator: $2)) }
+        return pieces
+    }
+
+    /// The figures of a dossier in the periods it was received in (the `received` family).
+    @inline(__always)
+    private func forEachReceivedFigure(_ body: (ComputedIndicator, Int, Int) -> Void) {
+        body(.dossiersSyncedNational, syncedNational ? 1 : 0, 1)
+        body(.dossiersReceivedAtCenter, receivedAtCenter ? 1 : 0, 1)
+        body(.dossiersDigitised, digitised ? 1 : 0, 1)
+        body(.dossiersDataReused, reusedData ? 1 : 0, 1)
+        if fullService { body(.dossiersFullOnline, online ? 1 : 0, 1) }
+    }
+
+    func addPendingFigures(at t: Date, periods: [Period], into sums: inout FigureSums, unit: Int32) {
+        guard counted, receivedAt <= t else { return }
+        let done = done(at: t)
+        let onTime = done ? finishedOnTime : (dueAt.map { $0 >= t } ?? true)
+        let apologised = apologisedAt.map { $0 <= t } ?? false
+        if !done, let dueAt, dueAt < t { sums.overdue[Int(unit)] += 1 }
+        for (p, period) in periods.enumerated() {
+            let received = receivedAt >= period.start
+            let finishedInPeriod = done && finishedAt! >= period.start
+            if received || !done || finishedInPeriod {
+                sums.add(unit, p, .dossiersOnTime, onTime ? 1 : 0, 1)
+                sums.add(unit, p, .lateDossiersApologised, !onTime && apologised ? 1 : 0, onTime ? 0 : 1)
+            }
+            if finishedInPeriod && requiresResultDocument {
+                sums.add(unit, p, .resultsDigitised, eResult ? 1 : 0, 1)
+            }
+            if received {
+                forEachReceivedFigure { sums.add(unit, p, $0, $1, $2) }
+            }
+        }
+    }
+}
+
+/// A document (`registered_at` is its date).
+public struct DocumentImage: Sendable, Hashable, CapturedRow {
+    public var id: String
+    public var unitID: String
+    public var outgoing: Bool
+    public var registeredAt: Date
+    public var digitallySigned: Bool
+    public var processedElectronically: Bool
+    /// security_level = 'normal' (the others count nowhere).
+    public var normal: Bool
+
+    public init(
+        id: String, unitID: String, outgoing: Bool, registeredAt: Date, digitallySigned: Bool, processedElectronically: Bool, normal: Bool
+    ) {
+        self.id = id
+        self.unitID = unitID
+        self.outgoing = outgoing
+        self.registeredAt = registeredAt
+        self.digitallySigned = digitallySigned
+        self.processedElectronically = processedElectronically
+        self.normal = normal
+    }
+
+    func isPending(at t: Date, yearStart: Date) -> Bool { normal && registeredAt > t }
+
+    func settledPieces(calendar: PlanCalendar) -> [SettledPiece] {
+        guard normal else { return [] }
+        let month = MonthNumber.of(registeredAt, calendar: calendar)
+        var pieces = [SettledPiece(indicator: .documentsElectronic, month: month, numerator: processedElectronically ? 1 : 0, denominator: 1)]
+        if outgoing {
+            pieces.append(SettledPiece(indicator: .documentsSigned, month: month, numerator: digitallySigned ? 1 : 0, denominator: 1))
+        }
+        return pieces
+    }
+
+    /// Registered after T: no figure yet.
+    func addPendingFigures(at t: Date, periods: [Period], into sums: inout FigureSums, unit: Int32) {}
+}
+
+/// A feedback (`received_at` is its date).
+public struct FeedbackImage: Sendable, Hashable, CapturedRow {
+    public var id: String
+    public var unitID: String
+    public var receivedAt: Date
+    public var resolvedAt: Date?
+    public var resultPublished: Bool
+
+    public init(id: String, unitID: String, receivedAt: Date, resolvedAt: Date?, resultPublished: Bool) {
+        self.id = id
+        self.unitID = unitID
+        self.receivedAt = receivedAt
+        self.resolvedAt = resolvedAt
+        self.resultPublished = resultPublished
+    }
+
+    func isPending(at t: Date, yearStart: Date) -> Bool {
+        receivedAt >= yearStart && (receivedAt > t || resolvedAt.map { $0 > t } == true)
+    }
+
+    func settledPieces(calendar: PlanCalendar) -> [SettledPiece] {
+        [
+            SettledPiece(
+                indicator: .feedbackHandledPublished, month: MonthNumber.of(receivedAt, calendar: calendar),
+                numerator: resolvedAt != nil && resultPublished ? 1 : 0, denominator: 1)
+        ]
+    }
+
+    func addPendingFigures(at t: Date, periods: [Period], into sums: inout FigureSums, unit: Int32) {
+        guard receivedAt <= t else { return }
+        let handled = resultPublished && resolvedAt.map { $0 <= t } == true
+        for (p, period) in periods.enumerated() where receivedAt >= period.start {
+            sums.add(unit, p, .feedbackHandledPublished, handled ? 1 : 0, 1)
+        }
+    }
+}
+
+/// A payment with its dossier's unit and procedure (a payment's unit is its dossier's).
+public struct PaymentImage: Sendable, Hashable, CapturedRow {
+    public var id: String
+    public var unitID: String
+    public var procedureCode: String
+    public var paidAt: Date
+    /// national_portal | provincial_gateway | cash | bank_transfer.
+    public var method: String
+
+    public init(id: String, unitID: String, procedureCode: String, paidAt: Date, method: String) {
+        self.id = id
+        self.unitID = unitID
+        self.procedureCode = procedureCode
+        self.paidAt = paidAt
+        self.method = method
+    }
+
+    var national: Bool { method == "national_portal" }
+    var online: Bool { method == "national_portal" || method == "provincial_gateway" }
+
+    func isPending(at t: Date, yearStart: Date) -> Bool { paidAt > t }
+
+    func settledPieces(calendar: PlanCalendar) -> [SettledPiece] {
+        [
+            SettledPiece(
+                indicator: .paymentsOnlineNational, month: MonthNumber.of(paidAt, calendar: calendar), numerator: national ? 1 : 0, denominator: 1)
+        ]
+    }
+
+    /// Paid after T: no figure yet.
+    func addPendingFigures(at t: Date, periods: [Period], into sums: inout FigureSums, unit: Int32) {}
+}
+
+/// Own-unit sums of one evaluation, in flat arrays (no hashing on the hot path): per unit,
+/// period and indicator a numerator and a denominator; per unit the overdue dossiers.
+struct FigureSums {
+    static let indicators = ComputedIndicator.allCases
+    static let periodCount = PeriodKind.allCases.count
+
+    var numerators: [Int]
+    var denominators: [Int]
+    var overdue: [Int]
+
+    init(units: Int) {
+        let size = units * Self.periodCount * Self.indicators.count
+        numerators = Array(repeating: 0, count: size)
+        denominators = Array(repeating: 0, count: size)
+        overdue = Array(repeating: 0, count: units)
+    }
+
+    @inline(__always)
+    mutating func add(_ unit: Int32, _ period: Int, _ indicator: ComputedIndicator, _ numerator: Int, _ denominator: Int) {
+        let index = (Int(unit) * Self.periodCount + period) * Self.indicators.count + indicator.ordinal
+        numerators[index] += numerator
+        denominators[index] += denominator
+    }
+}

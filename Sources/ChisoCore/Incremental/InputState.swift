@@ -1,0 +1,304 @@
+import Foundation
+
+/// What an incremental refresh keeps between passes, for the large input tables (dossiers,
+/// payments, documents, feedback): settled rows as per-unit, per-month sums; pending rows whole
+/// (see `CapturedRow`). A refresh applies the batch of changed rows (old image −1, new image +1),
+/// moves T forward (pending rows that settle move into the sums; a new year drops the old
+/// months), and evaluates: cost grows with the changes and the open set, not with the history.
+///
+/// Pure: no I/O, T is a parameter. Storage fills it (`PostgresIncrementalSource`).
+public struct InputState: Sendable {
+    public let calendar: PlanCalendar
+    /// The T the state is classified at: which rows are settled depends on it.
+    public private(set) var asOf: Date
+    private var yearStart: Date
+    /// The month number of the year's first month: earlier months count in no period.
+    private var firstMonth: Int
+
+    private var units = Interner()
+    private var procedures = Interner()
+    private var settled: [SettledKey: Counts] = [:]
+    /// Payments of every procedure per unit and month (for the distinct `procedures_paid_online`).
+    private var paid: [PaidKey: Counts] = [:]
+    private var openDossiers: [DossierImage: Int] = [:]
+    private var pendingDocuments: [DocumentImage: Int] = [:]
+    private var pendingFeedback: [FeedbackImage: Int] = [:]
+    private var pendingPayments: [PaymentImage: Int] = [:]
+    /// Procedures with online payment deployed (procedures.online_payment_enabled).
+    public var onlinePaymentProcedures: Set<String>
+    /// The settled part of the last evaluation, valid until a settled sum changes.
+    private var cache: SettledCache?
+    /// What went wrong while applying changes (a row removed that was never added): the state no
+    /// longer matches the tables; the caller rebuilds it from scratch.
+    public private(set) var inconsistencies: [String] = []
+
+    public init(asOf: Date, calendar: PlanCalendar, onlinePaymentProcedures: Set<String> = []) {
+        self.calendar = calendar
+        self.asOf = asOf
+        let year = calendar.periods(asOf: asOf)[0]
+        self.yearStart = year.start
+        self.firstMonth = MonthNumber.of(year.startDate)
+        self.onlinePaymentProcedures = onlinePaymentProcedures
+    }
+
+    /// The month number of a month (as `addSettled` and `addPaid` take it).
+    public static func monthNumber(year: Int, month: Int) -> Int { MonthNumber.of(LocalDate(year: year, month: month, day: 1)) }
+
+    /// The number of rows kept whole (open dossiers and rows stamped after T).
+    public var pendingCount: Int { openDossiers.count + pendingDocuments.count + pendingFeedback.count + pendingPayments.count }
+    /// The number of per-unit, per-month sums kept.
+    public var bucketCount: Int { settled.count + paid.count }
+
+    // MARK: Filling (a full load, already summed by the database)
+
+    /// Adds settled rows' figures, summed per own unit and month.
+    public mutating func addSettled(unitID: String, month: Int, indicator: ComputedIndicator, numerator: Int, denominator: Int) {
+        add(SettledPiece(indicator: indicator, month: month, numerator: numerator, denominator: denominator), unit: units.index(unitID), sign: 1)
+    }
+
+    /// Adds settled payments of one procedure at one unit in one month (`online`: through the
+    /// national portal or the provincial gateway).
+    public mutating func addPaid(unitID: String, procedureCode: String, month: Int, payments: Int, online: Int) {
+        guard month >= firstMonth else { return }
+        let key = PaidKey(unit: units.index(unitID), procedure: procedures.index(procedureCode), month: Int32(month))
+        paid[key, default: Counts()].add(payments, online)
+        cache = nil
+    }
+
+    // MARK: Changes
+
+    public mutating func apply(dossier: DossierImage, sign: Int) { apply(dossier, sign: sign, pending: \.openDossiers) }
+    public mutating func apply(document: DocumentImage, sign: Int) { apply(document, sign: sign, pending: \.pendingDocuments) }
+    public mutating func apply(feedback: FeedbackImage, sign: Int) { apply(feedback, sign: sign, pending: \.pendingFeedback) }
+    public mutating func apply(payment: PaymentImage, sign: Int) {
+        apply(payment, sign: sign, pending: \.pendingPayments)
+        if !payment.isPending(at: asOf, yearStart: yearStart) { addPaid(payment, sign: sign) }
+    }
+
+    private mutating func apply<Row: CapturedRow>(_ row: Row, sign: Int, pending: WritableKeyPath<InputState, [Row: Int]>) {
+        if row.isPending(at: asOf, yearStart: yearStart) {
+            _ = units.index(row.unitID)
+            let count = self[keyPath: pending][row, default: 0] + sign
+            self[keyPath: pending][row] = count == 0 ? nil : count
+        } else {
+            let unit = units.index(row.unitID)
+            for piece in row.settledPieces(calendar: calendar) { add(piece, unit: unit, sign: sign) }
+        }
+    }
+
+    private mutating func add(_ piece: SettledPiece, unit: Int32, sign: Int) {
+        guard piece.month >= firstMonth else { return }
+        let key = SettledKey(unit: unit, month: Int32(piece.month), indicator: Int16(piece.indicator.ordinal))
+        var counts = settled[key, default: Counts()]
+        // A sum may dip below zero within a batch (a row's removal applied before its addition);
+        // only what remains after the batch is checked (`figures`).
+        counts.add(sign * piece.numerator, sign * piece.denominator)
+        settled[key] = counts.isZero ? nil : counts
+        cache = nil
+    }
+
+    private mutating func addPaid(_ payment: PaymentImage, sign: Int) {
+        let month = MonthNumber.of(payment.paidAt, calendar: calendar)
+        guard month >= firstMonth else { return }
+        let key = PaidKey(unit: units.index(payment.unitID), procedure: procedures.index(payment.procedureCode), month: Int32(month))
+        var counts = paid[key, default: Counts()]
+        counts.add(sign, payment.online ? sign : 0)
+        paid[key] = counts.isZero ? nil : counts
+        cache = nil
+    }
+
+    /// Drops every payment figure (to load the payments again from scratch, when dossiers moved
+    /// between units or procedures and took their payments along).
+    public mutating func clearPayments() {
+        let payments = Int16(ComputedIndicator.paymentsOnlineNational.ordinal)
+        settled = settled.filter { $0.key.indicator != payments }
+        paid = [:]
+        pendingPayments = [:]
+        cache = nil
+    }
+
+    private mutating func note(_ problem: String) {
+        if inconsistencies.count < 20 { inconsistencies.append(problem) }
+    }
+
+    // MARK: Time
+
+    /// Why the state cannot move to an earlier T (the clock went back): the caller rebuilds.
+    public struct Rewind: Error, Sendable {
+        public var from: Date
+        public var to: Date
+    }
+
+    /// Moves T forward: pending rows whose figures no longer move become settled sums; at a new
+    /// year the months before it are dropped.
+    public mutating func advance(to t: Date) throws(Rewind) {
+        guard t >= asOf else { throw Rewind(from: asOf, to: t) }
+        let year = calendar.periods(asOf: t)[0]
+        asOf = t
+        if year.start != yearStart {
+            yearStart = year.start
+            firstMonth = MonthNumber.of(year.startDate)
+            settled = settled.filter { Int($0.key.month) >= firstMonth }
+            paid = paid.filter { Int($0.key.month) >= firstMonth }
+            cache = nil
+        }
+        settle(\.openDossiers)
+        settle(\.pendingDocuments)
+        settle(\.pendingFeedback)
+        let settling = pendingPayments.filter { !$0.key.isPending(at: t, yearStart: yearStart) }
+        settle(\.pendingPayments)
+        for (payment, count) in settling { addPaid(payment, sign: count) }
+    }
+
+    private mutating func settle<Row: CapturedRow>(_ pending: WritableKeyPath<InputState, [Row: Int]>) {
+        let (t, start) = (asOf, yearStart)
+        let settling = self[keyPath: pending].filter { !$0.key.isPending(at: t, yearStart: start) }
+        for (row, count) in settling {
+            self[keyPath: pending][row] = nil
+            if count != 1 { note("\(row.unitID): a row was held \(count) times") }
+            let unit = units.index(row.unitID)
+            for piece in row.settledPieces(calendar: calendar) { add(piece, unit: unit, sign: count) }
+        }
+    }
+
+    // MARK: Evaluation
+
+    /// The figures as of the state's T, per own unit: what `KPIInputs` takes from the large
+    /// tables (tallies of their indicators, paid procedures, overdue dossiers).
+    public mutating func figures() -> (tallies: [TallyKey: Tally], paidProcedures: [PaidProcedure], overdueDossiers: [String: Int]) {
+        let periods = calendar.periods(asOf: asOf)
+        let startMonths = periods.map { MonthNumber.of($0.startDate) }
+        if cache == nil || cache!.startMonths != startMonths || cache!.unitCount != units.count {
+            var below = 0
+            for (_, counts) in settled where counts.numerator < 0 || counts.denominator < 0 { below += 1 }
+            for (_, counts) in paid where counts.numerator < 0 || counts.denominator < 0 { below += 1 }
+            if below > 0 { note("\(below) sums fell below zero: rows were removed that had not been added") }
+            cache = SettledCache(
+                startMonths: startMonths, unitCount: units.count, sums: settledSums(startMonths: startMonths),
+                paid: paidProcedures(startMonths: startMonths, periods: periods))
+        }
+        var sums = cache!.sums
+        let t = asOf
+        var negative = 0
+        func addPending<Row: CapturedRow>(_ rows: [Row: Int]) {
+            for (row, count) in rows {
+                guard count > 0 else {
+                    negative += 1
+                    continue
+                }
+                let unit = units.existingIndex(row.unitID)!
+                for _ in 0..<count { row.addPendingFigures(at: t, periods: periods, into: &sums, unit: unit) }
+            }
+        }
+        addPending(openDossiers)
+        addPending(pendingFeedback)
+        addPending(pendingDocuments)
+        addPending(pendingPayments)
+        if negative > 0 { note("\(negative) rows were removed from the open set without having been in it") }
+
+        var tallies: [TallyKey: Tally] = [:]
+        let indicators = FigureSums.indicators
+        for unit in 0..<units.count {
+            for (p, period) in periods.enumerated() {
+                for (i, indicator) in indicators.enumerated() {
+                    let index = (unit * FigureSums.periodCount + p) * indicators.count + i
+                    let numerator = sums.numerators[index], denominator = sums.denominators[index]
+                    if numerator != 0 || denominator != 0 {
+                        tallies[TallyKey(unitID: units.names[unit], period: period.kind, indicator: indicator)] = Tally(
+                            numerator: Decimal(numerator), denominator: Decimal(denominator))
+                    }
+                }
+            }
+        }
+        var overdue: [String: Int] = [:]
+        for (unit, count) in sums.overdue.enumerated() where count > 0 { overdue[units.names[unit]] = count }
+        return (tallies, cache!.paid, overdue)
+    }
+
+    private func settledSums(startMonths: [Int]) -> FigureSums {
+        var sums = FigureSums(units: units.count)
+        let indicators = FigureSums.indicators
+        for (key, counts) in settled {
+            for (p, start) in startMonths.enumerated() where Int(key.month) >= start {
+                sums.add(key.unit, p, indicators[Int(key.indicator)], counts.numerator, counts.denominator)
+            }
+        }
+        return sums
+    }
+
+    /// Per unit and procedure with online payment deployed: the latest month with a payment and
+    /// the latest with an online one decide, for each period, whether it was paid (online).
+    private func paidProcedures(startMonths: [Int], periods: [Period]) -> [PaidProcedure] {
+        var latest: [UnitProcedure: (paid: Int32, online: Int32)] = [:]
+        for (key, counts) in paid where counts.numerator > 0 {
+            let pair = UnitProcedure(unit: key.unit, procedure: key.procedure)
+            var entry = latest[pair] ?? (-1, -1)
+            entry.paid = max(entry.paid, key.month)
+            if counts.denominator > 0 { entry.online = max(entry.online, key.month) }
+            latest[pair] = entry
+        }
+        var out: [PaidProcedure] = []
+        for (pair, months) in latest {
+            let code = procedures.names[Int(pair.procedure)]
+            guard onlinePaymentProcedures.contains(code) else { continue }
+            for (p, start) in startMonths.enumerated() where Int(months.paid) >= start {
+                out.append(
+                    PaidProcedure(
+                        unitID: units.names[Int(pair.unit)], period: periods[p].kind, procedureCode: code, paidOnline: Int(months.online) >= start))
+            }
+        }
+        return out
+    }
+}
+
+/// A numerator and a denominator as machine integers (a `paid` entry: payments and online ones).
+struct Counts: Sendable, Hashable {
+    var numerator: Int = 0
+    var denominator: Int = 0
+    mutating func add(_ n: Int, _ d: Int) {
+        numerator += n
+        denominator += d
+    }
+    var isZero: Bool { numerator == 0 && denominator == 0 }
+}
+
+struct SettledKey: Hashable, Sendable {
+    var unit: Int32
+    var month: Int32
+    var indicator: Int16
+}
+
+struct PaidKey: Hashable, Sendable {
+    var unit: Int32
+    var procedure: Int32
+    var month: Int32
+}
+
+struct UnitProcedure: Hashable, Sendable {
+    var unit: Int32
+    var procedure: Int32
+}
+
+struct SettledCache: Sendable {
+    var startMonths: [Int]
+    var unitCount: Int
+    var sums: FigureSums
+    var paid: [PaidProcedure]
+}
+
+/// Names by small integers (units and procedures: the keys of the sums stay 4 bytes each).
+struct Interner: Sendable {
+    private(set) var names: [String] = []
+    private var indices: [String: Int32] = [:]
+    var count: Int { names.count }
+
+    mutating func index(_ name: String) -> Int32 {
+        if let index = indices[name] { return index }
+        let index = Int32(names.count)
+        names.append(name)
+        indices[name] = index
+        return index
+    }
+
+    func existingIndex(_ name: String) -> Int32? { indices[name] }
+}

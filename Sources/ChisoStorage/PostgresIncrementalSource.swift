@@ -1,0 +1,496 @@
+import ChisoCore
+import Foundation
+import Logging
+import PostgresNIO
+import Synchronization
+
+/// The refresh whose cost grows with what changed (issue 11, part 1). The first pass (and any
+/// pass that cannot trust the kept state) loads an `InputState` from scratch, summed in the
+/// database; every later pass reads only the rows the change capture logged since the previous
+/// pass (migration V007: transaction ids against the previous snapshot, so a long transaction
+/// that commits late is still taken, exactly once), applies them, moves T forward and evaluates
+/// the open set. The small tables are read whole when they changed, on a new local day, or when
+/// one of their rows stamped after T comes due. Every `fullEvery`, a pass also loads the state
+/// from scratch in the same snapshot, compares the two figure by figure (a difference is logged
+/// as an error with its counts) and keeps the fresh one.
+///
+/// One REPEATABLE READ, READ ONLY transaction per pass, like `PostgresKPISource`; the kept state
+/// changes only when a pass succeeds (a failed pass leaves it as it was, and the next one reads
+/// the same changes again).
+public final class PostgresIncrementalSource: KPISource {
+    public let client: any ConnectionSource
+    public let schema: SchemaName
+    public let statementTimeout: Duration
+    public let connectTimeout: Duration?
+    public let logger: Logger
+    /// How often a pass is checked against a load from scratch (and replaced by it).
+    public let fullEvery: Duration
+    /// Whether this instance trims the change log (the leader does; replicas only read).
+    public let trims: @Sendable () -> Bool
+    /// How long the log keeps what a pass has taken, so replicas a little behind still find it.
+    public let retention: Duration
+    /// false: every pass loads from scratch (`refresh_mode: full`); the log is still trimmed.
+    public let incremental: Bool
+
+    private let session = Mutex<Session?>(nil)
+    private let last = Mutex<Pass?>(nil)
+
+    public init(
+        client: any ConnectionSource, schema: SchemaName, statementTimeout: Duration = .seconds(60), connectTimeout: Duration? = nil,
+        incremental: Bool = true, fullEvery: Duration = .seconds(86_400), retention: Duration = .seconds(600),
+        trims: @escaping @Sendable () -> Bool = { true }, logger: Logger
+    ) {
+        self.incremental = incremental
+        self.client = client
+        self.schema = schema
+        self.statementTimeout = statementTimeout
+        self.connectTimeout = connectTimeout
+        self.fullEvery = fullEvery
+        self.retention = retention
+        self.trims = trims
+        self.logger = logger
+    }
+
+    public typealias Pass = RefreshPass
+
+    public var lastPass: Pass? { last.withLock { $0 } }
+
+    struct Session: Sendable {
+        var state: InputState
+        /// pg_current_snapshot() of the pass that made the state, as text.
+        var snapshot: String
+        var small: KPIInputs
+        var smallDay: LocalDate
+        var smallNextEvent: Date?
+        /// When the state was last loaded from scratch (T).
+        var loadedAt: Date
+        /// Recent passes' snapshots by wall-clock time, oldest first: the log is trimmed below one
+        /// older than `retention`, at most once per `retention` / 10 (not a round of DELETEs per refresh).
+        var recent: [(at: Date, snapshot: String)]
+    }
+
+    public func loadInputs(asOf t: Date, calendar: PlanCalendar) async throws -> KPIInputs {
+        let previous = session.withLock { kept in
+            let taken = kept
+            kept = nil
+            return taken
+        }
+        do {
+            let (next, inputs, pass) = try await client.withChisoTransaction(
+                schema: schema, statementTimeout: statementTimeout, readOnlySnapshot: true, connectTimeout: connectTimeout, logger: logger
+            ) { connection in
+                try await self.pass(connection, previous: previous, asOf: t, calendar: calendar)
+            }
+            var kept = next
+            let now = Date(), aged = { (entry: (at: Date, snapshot: String)) in now.timeIntervalSince(entry.at) >= self.retention.seconds }
+            let trimBelow = trims() ? kept.recent.last(where: aged)?.snapshot : nil
+            if trimBelow != nil {
+                // Keep the entries within retention / 10 of the one trimmed below: the next trim waits for them to age.
+                let spacing = retention.seconds / 10
+                kept.recent.removeAll { now.timeIntervalSince($0.at) >= retention.seconds - spacing }
+            }
+            session.withLock { $0 = kept }
+            last.withLock { $0 = pass }
+            if let trimBelow { await trim(below: trimBelow) }
+            return inputs
+        } catch {
+            session.withLock { kept in if kept == nil { kept = previous } }
+            throw error
+        }
+    }
+
+    private func pass(
+        _ connection: PostgresConnection, previous: Session?, asOf t: Date, calendar: PlanCalendar
+    ) async throws -> (Session, KPIInputs, Pass) {
+        let snapshot = try await currentSnapshot(connection)
+        var reason = try await reasonToLoad(connection, previous: previous, asOf: t, calendar: calendar)
+        var session: Session
+        var pass: Pass
+        if reason == nil, var kept = previous {
+            let tables = try await changedTables(connection, since: kept.snapshot)
+            if let forcing = tables.first(where: { $0.hasSuffix(":truncate") || $0 == "procedures" }) {
+                reason = forcing.hasSuffix(":truncate") ? "table \(forcing.dropLast(9)) was truncated" : "the procedures changed"
+            } else {
+                var state = kept.state
+                let changes = try await applyChanges(connection, since: kept.snapshot, to: &state)
+                do { try state.advance(to: t) } catch { reason = "T went back from \(error.from) to \(error.to)" }
+                if reason == nil, !state.inconsistencies.isEmpty {
+                    reason = "the kept state no longer matches the tables (\(state.inconsistencies.joined(separator: "; ")))"
+                }
+                if reason == nil {
+                    let today = calendar.localDate(of: t)
+                    if !tables.isEmpty || kept.smallDay != today || kept.smallNextEvent.map({ $0 <= t }) == true {
+                        kept.small = try await InputQueries.smallTables(connection, asOf: t, calendar: calendar, logger: logger)
+                        kept.smallDay = today
+                        kept.smallNextEvent = try await InputQueries.nextSmallTableEvent(connection, asOf: t, logger: logger)
+                    }
+                    kept.state = state
+                    kept.snapshot = snapshot
+                    session = kept
+                    pass = Pass(kind: .incremental, reason: nil, changes: changes, pending: state.pendingCount, differences: 0)
+                    if t.timeIntervalSince(kept.loadedAt) >= fullEvery.seconds {
+                        // The periodic check: the same snapshot, from scratch.
+                        var fresh = try await load(connection, asOf: t, calendar: calendar, snapshot: snapshot)
+                        let differences = FigureComparison.differences(incremental: session.state.figures(), full: fresh.state.figures())
+                        if !differences.isEmpty {
+                            logger.error(
+                                "incremental refresh: \(differences.count) figures differ from a full recomputation; keeping the full one: \(differences.prefix(10).joined(separator: "; "))"
+                            )
+                        }
+                        fresh.recent = kept.recent
+                        session = fresh
+                        pass = Pass(
+                            kind: .full, reason: "periodic check", changes: changes, pending: fresh.state.pendingCount, differences: differences.count
+                        )
+                    }
+                    return finish(&session, pass: pass, asOf: t, snapshot: snapshot)
+                }
+            }
+        }
+        session = try await load(connection, asOf: t, calendar: calendar, snapshot: snapshot)
+        session.recent = previous?.recent ?? []
+        if let reason, previous != nil, incremental { logger.notice("refresh: loading from scratch: \(reason)") }
+        pass = Pass(kind: .full, reason: reason ?? "start", changes: 0, pending: session.state.pendingCount, differences: 0)
+        return finish(&session, pass: pass, asOf: t, snapshot: snapshot)
+    }
+
+    private func finish(_ session: inout Session, pass: Pass, asOf t: Date, snapshot: String) -> (Session, KPIInputs, Pass) {
+        session.recent.append((Date(), snapshot))
+        if session.recent.count > 1000 { session.recent.removeFirst(session.recent.count - 1000) }
+        var inputs = session.small
+        inputs.pass = pass
+        let figures = session.state.figures()
+        inputs.tallies.merge(figures.tallies) { $0 + $1 }
+        inputs.paidProcedures = figures.paidProcedures
+        inputs.overdueDossiers = figures.overdueDossiers
+        return (session, inputs, pass)
+    }
+
+    /// Why the kept state cannot be carried forward (nil: it can).
+    private func reasonToLoad(_ connection: PostgresConnection, previous: Session?, asOf t: Date, calendar: PlanCalendar) async throws -> String? {
+        guard let previous else { return "start" }
+        if !incremental { return "refresh_mode full" }
+        if t < previous.state.asOf { return "T went back" }
+        if previous.state.calendar.timeZone != calendar.timeZone { return "the time zone changed" }
+        let rows = try await connection.query(
+            "SELECT pg_snapshot_xmin(\(previous.snapshot)::pg_snapshot) < trimmed_below FROM chiso_change_horizon", logger: logger)
+        for try await (trimmed, ) in rows.decode((Bool,).self) where trimmed {
+            return "the change log was trimmed past this instance's last pass"
+        }
+        return nil
+    }
+
+    private func currentSnapshot(_ connection: PostgresConnection) async throws -> String {
+        for try await (text, ) in try await connection.query("SELECT pg_current_snapshot()::text", logger: logger).decode((String,).self) {
+            return text
+        }
+        throw StorageError.unexpectedValue(table: "pg_current_snapshot", column: "text", value: "")
+    }
+
+    /// The rows of a change log (aliased `c`) committed since the previous pass: visible in this
+    /// pass's snapshot, not visible in that one's (`chiso.previous_snapshot`, set by `remember`).
+    static let sincePrevious =
+        "c.xid >= pg_snapshot_xmin(current_setting('chiso.previous_snapshot')::pg_snapshot) AND NOT pg_visible_in_snapshot(c.xid, current_setting('chiso.previous_snapshot')::pg_snapshot)"
+
+    /// Makes `snapshot` the transaction's `chiso.previous_snapshot` (one bound parameter; the
+    /// queries that read it are constant text).
+    private func remember(_ connection: PostgresConnection, snapshot: String) async throws {
+        try await connection.query("SELECT set_config('chiso.previous_snapshot', \(snapshot), true)", logger: logger)
+    }
+
+    private func changedTables(_ connection: PostgresConnection, since snapshot: String) async throws -> Set<String> {
+        try await remember(connection, snapshot: snapshot)
+        var out: Set<String> = []
+        let rows = try await connection.query(
+            "SELECT DISTINCT table_name FROM chiso_table_changes c WHERE \(unescaped: Self.sincePrevious)", logger: logger)
+        for try await (name, ) in rows.decode((String,).self) { out.insert(name) }
+        return out
+    }
+
+    // MARK: Changes
+
+    /// Applies every logged change since `snapshot`; returns how many rows were applied. A dossier
+    /// whose unit or procedure changed (or a payment whose dossier is gone) moves payments the
+    /// log cannot follow: the payments are then loaded again from scratch.
+    private func applyChanges(_ connection: PostgresConnection, since snapshot: String, to state: inout InputState) async throws -> Int {
+        var applied = 0
+        var keys: [String: Set<String>] = [:]
+        let dossiers = try await connection.query(
+            """
+            SELECT c.sign, c.code, c.unit_id, c.procedure_code, c.status, c.received_at, c.due_at, c.finished_at, c.apologised_at,
+                   \(unescaped: Self.dossierFlags("c", "pr"))
+            FROM chiso_dossier_changes c LEFT JOIN procedures pr ON pr.code = c.procedure_code
+            WHERE \(unescaped: Self.sincePrevious)
+            """, logger: logger)
+        for try await row in dossiers.decode((Int, String, String, String, String, Date, Date?, Date?, Date?, Int).self) {
+            let image = Self.dossier(row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9)
+            state.apply(dossier: image, sign: row.0)
+            keys[image.code, default: []].insert(image.unitID + "\u{0}" + image.procedureCode)
+            applied += 1
+        }
+        var reloadPayments = keys.values.contains { $0.count > 1 }
+        let payments = try await connection.query(
+            """
+            SELECT c.sign, c.id, d.unit_id, d.procedure_code, c.paid_at, c.method
+            FROM chiso_payment_changes c LEFT JOIN dossiers d ON d.code = c.dossier_code
+            WHERE \(unescaped: Self.sincePrevious)
+            """, logger: logger)
+        var paymentChanges: [(Int, PaymentImage)] = []
+        for try await (sign, id, unit, procedure, paidAt, method) in payments.decode((Int, String, String?, String?, Date, String).self) {
+            guard let unit, let procedure else {
+                reloadPayments = true
+                continue
+            }
+            paymentChanges.append((sign, PaymentImage(id: id, unitID: unit, procedureCode: procedure, paidAt: paidAt, method: method)))
+        }
+        applied += paymentChanges.count
+        if reloadPayments {
+            state.clearPayments()
+            try await loadPayments(connection, into: &state)
+        } else {
+            for (sign, payment) in paymentChanges { state.apply(payment: payment, sign: sign) }
+        }
+        let documents = try await connection.query(
+            """
+            SELECT c.sign, c.id, c.unit_id, c.direction = 'outgoing', c.registered_at, c.digitally_signed, c.processed_electronically,
+                   c.security_level = 'normal'
+            FROM chiso_document_changes c WHERE \(unescaped: Self.sincePrevious)
+            """, logger: logger)
+        for try await (sign, id, unit, outgoing, registeredAt, signed, electronic, normal) in documents.decode(
+            (Int, String, String, Bool, Date, Bool, Bool, Bool).self)
+        {
+            state.apply(
+                document: DocumentImage(
+                    id: id, unitID: unit, outgoing: outgoing, registeredAt: registeredAt, digitallySigned: signed,
+                    processedElectronically: electronic, normal: normal), sign: sign)
+            applied += 1
+        }
+        let feedback = try await connection.query(
+            """
+            SELECT c.sign, c.id, c.unit_id, c.received_at, c.resolved_at, c.result_published
+            FROM chiso_feedback_changes c WHERE \(unescaped: Self.sincePrevious)
+            """, logger: logger)
+        for try await (sign, id, unit, receivedAt, resolvedAt, published) in feedback.decode((Int, String, String, Date, Date?, Bool).self) {
+            state.apply(
+                feedback: FeedbackImage(id: id, unitID: unit, receivedAt: receivedAt, resolvedAt: resolvedAt, resultPublished: published), sign: sign)
+            applied += 1
+        }
+        return applied
+    }
+
+    // MARK: Loading from scratch
+
+    /// A state as of T from the tables, summed per unit and month in the database; pending rows whole.
+    private func load(_ connection: PostgresConnection, asOf t: Date, calendar: PlanCalendar, snapshot: String) async throws -> Session {
+        var state = InputState(asOf: t, calendar: calendar)
+        try await loadDossiers(connection, into: &state)
+        try await loadPayments(connection, into: &state)
+        try await loadDocuments(connection, into: &state)
+        try await loadFeedback(connection, into: &state)
+        let small = try await InputQueries.smallTables(connection, asOf: t, calendar: calendar, logger: logger)
+        let next = try await InputQueries.nextSmallTableEvent(connection, asOf: t, logger: logger)
+        return Session(
+            state: state, snapshot: snapshot, small: small, smallDay: calendar.localDate(of: t), smallNextEvent: next, loadedAt: t, recent: [])
+    }
+
+    /// The first instants of the twelve months of the state's year (for `width_bucket`: 1 is
+    /// January, 0 before it) and the month number of January.
+    private func months(_ state: InputState) -> (starts: [Date], january: Int) {
+        let year = state.calendar.localDate(of: state.asOf).year
+        return ((1...12).map { state.calendar.startOfDay(LocalDate(year: year, month: $0, day: 1)) }, InputState.monthNumber(year: year, month: 1))
+    }
+
+    /// The eight booleans of a dossier and its procedure, as bits (one column instead of eight).
+    /// (`d` and `pr` are the aliases of the dossier and its procedure: constant text, not values.)
+    static func dossierFlags(_ d: String, _ pr: String) -> String {
+        """
+        (\(d).received_at_center::int + 2 * \(d).digitised::int + 4 * \(d).reused_data::int + 8 * \(d).e_result::int
+         + 16 * \(d).synced_national::int + 32 * (\(d).channel = 'online')::int
+         + 64 * coalesce(\(pr).service_level = 'full', false)::int + 128 * coalesce(\(pr).requires_result_document, false)::int)
+        """
+    }
+
+    static func dossier(
+        _ code: String, _ unit: String, _ procedure: String, _ status: String, _ receivedAt: Date, _ dueAt: Date?, _ finishedAt: Date?,
+        _ apologisedAt: Date?, _ flags: Int
+    ) -> DossierImage {
+        DossierImage(
+            code: code, unitID: unit, procedureCode: procedure, status: status, receivedAt: receivedAt, dueAt: dueAt, finishedAt: finishedAt,
+            apologisedAt: apologisedAt, online: flags & 32 != 0, receivedAtCenter: flags & 1 != 0, digitised: flags & 2 != 0,
+            reusedData: flags & 4 != 0, eResult: flags & 8 != 0, syncedNational: flags & 16 != 0, fullService: flags & 64 != 0,
+            requiresResultDocument: flags & 128 != 0)
+    }
+
+    private func loadDossiers(_ connection: PostgresConnection, into state: inout InputState) async throws {
+        let (starts, january) = months(state)
+        let t = state.asOf, yearStart = starts[0]
+        // Settled: finished by T in the year, and not a late one whose apology is stamped after T.
+        let settled = try await connection.query(
+            """
+            SELECT d.unit_id, width_bucket(d.finished_at, \(starts)), width_bucket(d.received_at, \(starts)),
+                   count(*),
+                   count(*) FILTER (WHERE d.finished_at > d.due_at),
+                   count(*) FILTER (WHERE d.finished_at > d.due_at AND d.apologised_at IS NOT NULL),
+                   count(*) FILTER (WHERE pr.requires_result_document),
+                   count(*) FILTER (WHERE pr.requires_result_document AND d.e_result),
+                   count(*) FILTER (WHERE d.synced_national),
+                   count(*) FILTER (WHERE d.received_at_center),
+                   count(*) FILTER (WHERE d.digitised),
+                   count(*) FILTER (WHERE d.reused_data),
+                   count(*) FILTER (WHERE pr.service_level = 'full'),
+                   count(*) FILTER (WHERE pr.service_level = 'full' AND d.channel = 'online')
+            FROM dossiers d JOIN procedures pr ON pr.code = d.procedure_code
+            WHERE d.status = 'finished' AND d.finished_at <= \(t) AND d.finished_at >= \(yearStart)
+              AND NOT coalesce(d.finished_at > d.due_at AND d.apologised_at > \(t), false)
+            GROUP BY 1, 2, 3
+            """, logger: logger)
+        for try await row in settled.decode((String, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int).self) {
+            let (unit, finished, received, count, late, apologised) = (row.0, january + row.1 - 1, january + row.2 - 1, row.3, row.4, row.5)
+            state.addSettled(unitID: unit, month: finished, indicator: .dossiersOnTime, numerator: count - late, denominator: count)
+            state.addSettled(unitID: unit, month: finished, indicator: .lateDossiersApologised, numerator: apologised, denominator: late)
+            state.addSettled(unitID: unit, month: finished, indicator: .resultsDigitised, numerator: row.7, denominator: row.6)
+            guard row.2 >= 1 else { continue }  // received before the year
+            state.addSettled(unitID: unit, month: received, indicator: .dossiersSyncedNational, numerator: row.8, denominator: count)
+            state.addSettled(unitID: unit, month: received, indicator: .dossiersReceivedAtCenter, numerator: row.9, denominator: count)
+            state.addSettled(unitID: unit, month: received, indicator: .dossiersDigitised, numerator: row.10, denominator: count)
+            state.addSettled(unitID: unit, month: received, indicator: .dossiersDataReused, numerator: row.11, denominator: count)
+            state.addSettled(unitID: unit, month: received, indicator: .dossiersFullOnline, numerator: row.13, denominator: row.12)
+        }
+        // Pending: still processing, finished after T, or late with the apology stamped after T.
+        let pending = try await connection.query(
+            """
+            SELECT d.code, d.unit_id, d.procedure_code, d.status, d.received_at, d.due_at, d.finished_at, d.apologised_at,
+                   \(unescaped: Self.dossierFlags("d", "pr"))
+            FROM dossiers d JOIN procedures pr ON pr.code = d.procedure_code
+            WHERE d.status = 'processing'
+               OR (d.status = 'finished' AND d.finished_at > \(t))
+               OR (d.status = 'finished' AND d.finished_at >= \(yearStart) AND d.finished_at <= \(t) AND d.finished_at > d.due_at
+                   AND d.apologised_at > \(t))
+            """, logger: logger)
+        for try await row in pending.decode((String, String, String, String, Date, Date?, Date?, Date?, Int).self) {
+            state.apply(dossier: Self.dossier(row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8), sign: 1)
+        }
+    }
+
+    /// Payments (their unit and procedure are their dossier's), and which procedures have online payment.
+    private func loadPayments(_ connection: PostgresConnection, into state: inout InputState) async throws {
+        let (starts, january) = months(state)
+        let t = state.asOf
+        var enabled: Set<String> = []
+        for try await (code, ) in try await connection.query("SELECT code FROM procedures WHERE online_payment_enabled", logger: logger)
+            .decode((String,).self)
+        {
+            enabled.insert(code)
+        }
+        state.onlinePaymentProcedures = enabled
+        let settled = try await connection.query(
+            """
+            SELECT d.unit_id, d.procedure_code, width_bucket(p.paid_at, \(starts)), count(*),
+                   count(*) FILTER (WHERE p.method = 'national_portal'),
+                   count(*) FILTER (WHERE p.method IN ('national_portal', 'provincial_gateway'))
+            FROM payments p JOIN dossiers d ON d.code = p.dossier_code
+            WHERE p.paid_at >= \(starts[0]) AND p.paid_at <= \(t)
+            GROUP BY 1, 2, 3
+            """, logger: logger)
+        for try await (unit, procedure, bucket, count, national, online) in settled.decode((String, String, Int, Int, Int, Int).self) {
+            let month = january + bucket - 1
+            state.addSettled(unitID: unit, month: month, indicator: .paymentsOnlineNational, numerator: national, denominator: count)
+            state.addPaid(unitID: unit, procedureCode: procedure, month: month, payments: count, online: online)
+        }
+        let pending = try await connection.query(
+            """
+            SELECT p.id, d.unit_id, d.procedure_code, p.paid_at, p.method
+            FROM payments p JOIN dossiers d ON d.code = p.dossier_code
+            WHERE p.paid_at > \(t)
+            """, logger: logger)
+        for try await (id, unit, procedure, paidAt, method) in pending.decode((String, String, String, Date, String).self) {
+            state.apply(payment: PaymentImage(id: id, unitID: unit, procedureCode: procedure, paidAt: paidAt, method: method), sign: 1)
+        }
+    }
+
+    private func loadDocuments(_ connection: PostgresConnection, into state: inout InputState) async throws {
+        let (starts, january) = months(state)
+        let t = state.asOf
+        let settled = try await connection.query(
+            """
+            SELECT unit_id, width_bucket(registered_at, \(starts)), count(*),
+                   count(*) FILTER (WHERE processed_electronically),
+                   count(*) FILTER (WHERE direction = 'outgoing'),
+                   count(*) FILTER (WHERE direction = 'outgoing' AND digitally_signed)
+            FROM documents
+            WHERE security_level = 'normal' AND registered_at >= \(starts[0]) AND registered_at <= \(t)
+            GROUP BY 1, 2
+            """, logger: logger)
+        for try await (unit, bucket, count, electronic, outgoing, signed) in settled.decode((String, Int, Int, Int, Int, Int).self) {
+            let month = january + bucket - 1
+            state.addSettled(unitID: unit, month: month, indicator: .documentsElectronic, numerator: electronic, denominator: count)
+            state.addSettled(unitID: unit, month: month, indicator: .documentsSigned, numerator: signed, denominator: outgoing)
+        }
+        let pending = try await connection.query(
+            """
+            SELECT id, unit_id, direction = 'outgoing', registered_at, digitally_signed, processed_electronically
+            FROM documents WHERE security_level = 'normal' AND registered_at > \(t)
+            """, logger: logger)
+        for try await (id, unit, outgoing, registeredAt, signed, electronic) in pending.decode((String, String, Bool, Date, Bool, Bool).self) {
+            state.apply(
+                document: DocumentImage(
+                    id: id, unitID: unit, outgoing: outgoing, registeredAt: registeredAt, digitallySigned: signed,
+                    processedElectronically: electronic,
+                    normal: true), sign: 1)
+        }
+    }
+
+    private func loadFeedback(_ connection: PostgresConnection, into state: inout InputState) async throws {
+        let (starts, january) = months(state)
+        let t = state.asOf
+        let settled = try await connection.query(
+            """
+            SELECT unit_id, width_bucket(received_at, \(starts)), count(*),
+                   count(*) FILTER (WHERE resolved_at IS NOT NULL AND result_published)
+            FROM feedback
+            WHERE received_at >= \(starts[0]) AND received_at <= \(t) AND (resolved_at IS NULL OR resolved_at <= \(t))
+            GROUP BY 1, 2
+            """, logger: logger)
+        for try await (unit, bucket, count, handled) in settled.decode((String, Int, Int, Int).self) {
+            state.addSettled(
+                unitID: unit, month: january + bucket - 1, indicator: .feedbackHandledPublished, numerator: handled, denominator: count)
+        }
+        let pending = try await connection.query(
+            """
+            SELECT id, unit_id, received_at, resolved_at, result_published
+            FROM feedback WHERE received_at >= \(starts[0]) AND (received_at > \(t) OR resolved_at > \(t))
+            """, logger: logger)
+        for try await (id, unit, receivedAt, resolvedAt, published) in pending.decode((String, String, Date, Date?, Bool).self) {
+            state.apply(
+                feedback: FeedbackImage(id: id, unitID: unit, receivedAt: receivedAt, resolvedAt: resolvedAt, resultPublished: published), sign: 1)
+        }
+    }
+
+    // MARK: Trimming
+
+    /// Deletes the log rows every pass up to `snapshot` has taken, and raises the horizon (a
+    /// replica whose last pass is older loads from scratch). A failure is logged; the next
+    /// trimming pass deletes them.
+    private func trim(below snapshot: String) async {
+        do {
+            try await client.withChisoTransaction(
+                schema: schema, statementTimeout: statementTimeout, connectTimeout: connectTimeout, logger: logger
+            ) { connection in
+                try await self.remember(connection, snapshot: snapshot)
+                let below = "xid < pg_snapshot_xmin(current_setting('chiso.previous_snapshot')::pg_snapshot)"
+                try await connection.query("DELETE FROM chiso_dossier_changes WHERE \(unescaped: below)", logger: self.logger)
+                try await connection.query("DELETE FROM chiso_payment_changes WHERE \(unescaped: below)", logger: self.logger)
+                try await connection.query("DELETE FROM chiso_document_changes WHERE \(unescaped: below)", logger: self.logger)
+                try await connection.query("DELETE FROM chiso_feedback_changes WHERE \(unescaped: below)", logger: self.logger)
+                try await connection.query("DELETE FROM chiso_table_changes WHERE \(unescaped: below)", logger: self.logger)
+                try await connection.query(
+                    """
+                    UPDATE chiso_change_horizon
+                    SET trimmed_below = greatest(trimmed_below, pg_snapshot_xmin(current_setting('chiso.previous_snapshot')::pg_snapshot))
+                    """, logger: self.logger)
+            }
+        } catch {
+            logger.warning("change log not trimmed: \(DatabaseFailure.describe(error))")
+        }
+    }
+}

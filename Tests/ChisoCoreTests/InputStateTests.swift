@@ -1,0 +1,110 @@
+import ChisoCore
+import Foundation
+import Testing
+
+/// The incremental refresh's state without a database: classification, T moving, changes
+/// commuting, and the inconsistencies it reports (the PostgreSQL side is IncrementalRefreshTests).
+@Suite struct InputStateTests {
+    static let calendar = PlanCalendar(timeZone: TimeZone(identifier: "Asia/Ho_Chi_Minh")!)
+    static func at(_ text: String) -> Date { calendar.parseInstant(text)! }
+
+    static func dossier(
+        _ code: String, received: String, due: String?, finished: String? = nil, apologised: String? = nil, unit: String = "u"
+    ) -> DossierImage {
+        DossierImage(
+            code: code, unitID: unit, procedureCode: "P1", status: finished == nil ? "processing" : "finished", receivedAt: at(received),
+            dueAt: due.map(at), finishedAt: finished.map(at), apologisedAt: apologised.map(at), online: true, receivedAtCenter: true,
+            digitised: true, reusedData: false, eResult: true, syncedNational: false, fullService: true, requiresResultDocument: true)
+    }
+
+    static func tally(_ figures: FigureComparison.Figures, _ indicator: ComputedIndicator, _ period: PeriodKind, unit: String = "u") -> Tally {
+        figures.tallies[TallyKey(unitID: unit, period: period, indicator: indicator)] ?? Tally()
+    }
+
+    @Test func ordinalsFollowAllCases() {
+        #expect(ComputedIndicator.allCases.map(\.ordinal) == Array(0..<ComputedIndicator.allCases.count))
+    }
+
+    @Test func anOpenDossierTurnsLateAsTPassesItsDueTimeWithNoChange() throws {
+        var state = InputState(asOf: Self.at("2026-06-15T10:00:00+07:00"), calendar: Self.calendar)
+        state.apply(dossier: Self.dossier("A", received: "2026-06-10T08:00:00+07:00", due: "2026-06-15T17:00:00+07:00"), sign: 1)
+        var figures = state.figures()
+        #expect(Self.tally(figures, .dossiersOnTime, .month) == Tally(numerator: 1, denominator: 1))
+        #expect(figures.overdueDossiers.isEmpty)
+        try state.advance(to: Self.at("2026-06-15T17:00:01+07:00"))
+        figures = state.figures()
+        #expect(Self.tally(figures, .dossiersOnTime, .month) == Tally(numerator: 0, denominator: 1))
+        #expect(figures.overdueDossiers == ["u": 1])
+    }
+
+    @Test func aFinishedDossierSettlesIntoItsMonthAndLeavesTheNextMonthsPeriod() throws {
+        var state = InputState(asOf: Self.at("2026-06-29T10:00:00+07:00"), calendar: Self.calendar)
+        // Finished after T: still pending; once T passes it, settled in June.
+        state.apply(
+            dossier: Self.dossier(
+                "A", received: "2026-06-20T08:00:00+07:00", due: "2026-06-25T17:00:00+07:00", finished: "2026-06-30T09:00:00+07:00"),
+            sign: 1)
+        #expect(state.pendingCount == 1)
+        try state.advance(to: Self.at("2026-06-30T23:59:59+07:00"))
+        #expect(state.pendingCount == 0)
+        var figures = state.figures()
+        #expect(Self.tally(figures, .dossiersOnTime, .month) == Tally(numerator: 0, denominator: 1))
+        #expect(Self.tally(figures, .lateDossiersApologised, .quarter) == Tally(numerator: 0, denominator: 1))
+        // Local midnight: July's month and the third quarter no longer hold it; the year does.
+        try state.advance(to: Self.at("2026-07-01T00:00:00+07:00"))
+        figures = state.figures()
+        #expect(Self.tally(figures, .dossiersOnTime, .month) == Tally())
+        #expect(Self.tally(figures, .dossiersOnTime, .quarter) == Tally())
+        #expect(Self.tally(figures, .dossiersOnTime, .year) == Tally(numerator: 0, denominator: 1))
+        // A new year drops it.
+        try state.advance(to: Self.at("2027-01-01T00:00:00+07:00"))
+        #expect(state.figures().tallies.isEmpty)
+        #expect(state.bucketCount == 0)
+    }
+
+    @Test func anApologyStampedAfterTCountsOnceTPassesIt() throws {
+        var state = InputState(asOf: Self.at("2026-06-15T10:00:00+07:00"), calendar: Self.calendar)
+        state.apply(
+            dossier: Self.dossier(
+                "A", received: "2026-06-01T08:00:00+07:00", due: "2026-06-05T17:00:00+07:00", finished: "2026-06-10T09:00:00+07:00",
+                apologised: "2026-06-16T08:00:00+07:00"), sign: 1)
+        #expect(Self.tally(state.figures(), .lateDossiersApologised, .month) == Tally(numerator: 0, denominator: 1))
+        try state.advance(to: Self.at("2026-06-16T08:00:00+07:00"))
+        #expect(Self.tally(state.figures(), .lateDossiersApologised, .month) == Tally(numerator: 1, denominator: 1))
+        #expect(state.pendingCount == 0)
+    }
+
+    /// An update logs −old +new; a batch of two updates of one row may be applied in any order.
+    @Test func changesOfOneBatchCommute() {
+        let t = Self.at("2026-06-15T10:00:00+07:00")
+        let a = Self.dossier("A", received: "2026-06-01T08:00:00+07:00", due: "2026-06-20T17:00:00+07:00")
+        let b = Self.dossier("A", received: "2026-05-01T08:00:00+07:00", due: "2026-05-03T17:00:00+07:00", finished: "2026-05-02T09:00:00+07:00")
+        var c = a
+        c.unitID = "v"
+        var forward = InputState(asOf: t, calendar: Self.calendar)
+        var backward = InputState(asOf: t, calendar: Self.calendar)
+        forward.apply(dossier: a, sign: 1)
+        backward.apply(dossier: a, sign: 1)
+        for (image, sign) in [(a, -1), (b, 1), (b, -1), (c, 1)] { forward.apply(dossier: image, sign: sign) }
+        for (image, sign) in [(c, 1), (b, -1), (a, -1), (b, 1)] { backward.apply(dossier: image, sign: sign) }
+        let (f, g) = (forward.figures(), backward.figures())
+        #expect(FigureComparison.differences(incremental: f, full: g).isEmpty)
+        #expect(Self.tally(f, .dossiersOnTime, .month, unit: "v") == Tally(numerator: 1, denominator: 1))
+        #expect(f.tallies.keys.allSatisfy { $0.unitID == "v" })
+        #expect(forward.inconsistencies.isEmpty && backward.inconsistencies.isEmpty)
+    }
+
+    @Test func removingWhatWasNeverAddedIsReported() {
+        var state = InputState(asOf: Self.at("2026-06-15T10:00:00+07:00"), calendar: Self.calendar)
+        state.apply(dossier: Self.dossier("A", received: "2026-06-01T08:00:00+07:00", due: nil, finished: "2026-06-02T08:00:00+07:00"), sign: -1)
+        state.apply(dossier: Self.dossier("B", received: "2026-06-01T08:00:00+07:00", due: nil), sign: -1)
+        _ = state.figures()
+        #expect(state.inconsistencies.count == 2)
+        #expect(state.inconsistencies.contains("1 rows were removed from the open set without having been in it"))
+    }
+
+    @Test func tGoingBackIsRefused() {
+        var state = InputState(asOf: Self.at("2026-06-15T10:00:00+07:00"), calendar: Self.calendar)
+        #expect(throws: InputState.Rewind.self) { try state.advance(to: Self.at("2026-06-15T09:59:59+07:00")) }
+    }
+}

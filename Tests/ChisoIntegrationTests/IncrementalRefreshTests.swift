@@ -1,0 +1,350 @@
+import ChisoCore
+import ChisoStorage
+import Foundation
+import PostgresNIO
+import Synchronization
+import Testing
+
+/// The incremental refresh against a full recomputation on the same data (issue 11, part 1):
+/// random batches of changes (inserts, flag flips, finishes, key moves, deletes, payments,
+/// documents, feedback, tasks, manual values; rows stamped after T), with T moving over the
+/// month, quarter and year boundaries, compared figure by figure after every batch.
+@Suite struct IncrementalRefreshTests {
+    static let calendar = PlanCalendar(timeZone: TimeZone(identifier: "Asia/Ho_Chi_Minh")!)
+
+    /// T after each batch: small steps, past the due dates of open dossiers, the last seconds of
+    /// June and the first of July (month and quarter), the last of the year and the first of 2027.
+    static let instants: [Date] = {
+        let iso = [
+            "2026-06-15T10:00:00+07:00", "2026-06-15T11:00:00+07:00", "2026-06-18T09:00:00+07:00", "2026-06-30T23:59:30+07:00",
+            "2026-07-01T00:00:30+07:00", "2026-07-01T08:00:00+07:00", "2026-07-09T17:00:00+07:00", "2026-09-30T23:59:00+07:00",
+            "2026-10-01T00:01:00+07:00", "2026-12-31T23:59:00+07:00", "2027-01-01T00:01:00+07:00", "2027-01-03T10:00:00+07:00",
+        ]
+        return iso.map { calendar.parseInstant($0)! }
+    }()
+
+    @Test func incrementalFiguresEqualAFullRecomputationAfterEveryRandomBatch() async throws {
+        for seed: UInt64 in [1, 2, 3] {
+            try await TestDatabase.withSchema(fixture: "commune") { client, schema, _ in
+                let full = PostgresKPISource(client: client, schema: schema, logger: TestDatabase.logger)
+                // Checked against a load from scratch (and replaced by it) every 30 days of T.
+                let incremental = PostgresIncrementalSource(
+                    client: client, schema: schema, fullEvery: .seconds(30 * 86_400), logger: TestDatabase.logger)
+                var random = SplitMix(seed: seed)
+                var passes: [PostgresIncrementalSource.Pass] = []
+                for (step, t) in Self.instants.enumerated() {
+                    // Several batches per instant: changes between passes at the same T are applied too.
+                    for batch in 0..<3 {
+                        let changes = RandomChanges(asOf: t, random: &random, salt: "\(seed)-\(step)-\(batch)")
+                        for transaction in changes.transactions { try await Self.run(transaction, client: client, schema: schema) }
+                        let kept = try await incremental.loadInputs(asOf: t, calendar: Self.calendar)
+                        let fresh = try await full.loadInputs(asOf: t, calendar: Self.calendar)
+                        let differences = Self.differences(kept, fresh)
+                        #expect(differences.isEmpty, "seed \(seed), T \(t), batch \(batch): \(differences.prefix(8))")
+                        passes.append(try #require(incremental.lastPass))
+                    }
+                }
+                // Loaded from scratch at the start and for the periodic checks only (a key move reloads
+                // just the payments); the checks found the kept state equal to the fresh one.
+                #expect(passes.first?.reason == "start")
+                let later = passes.dropFirst()
+                #expect(later.allSatisfy { $0.kind == .incremental || $0.reason == "periodic check" }, "\(later.map { $0.reason ?? "-" })")
+                #expect(later.filter { $0.kind == .incremental }.count >= 25)
+                #expect(later.contains { $0.reason == "periodic check" })
+                #expect(later.allSatisfy { $0.differences == 0 })
+            }
+        }
+    }
+
+    /// `updated_at` is stamped when a transaction starts; a transaction that runs across a pass and
+    /// commits after it must still be taken, by the next pass, exactly once.
+    @Test func aLongTransactionCommittingAfterAPassIsTakenByTheNext() async throws {
+        try await TestDatabase.withSchema(fixture: "commune") { client, schema, _ in
+            let full = PostgresKPISource(client: client, schema: schema, logger: TestDatabase.logger)
+            let incremental = PostgresIncrementalSource(client: client, schema: schema, logger: TestDatabase.logger)
+            let t = Self.instants[0]
+            _ = try await incremental.loadInputs(asOf: t, calendar: Self.calendar)
+            try await client.withConnection { long in
+                try await long.query("BEGIN", logger: TestDatabase.logger)
+                try await long.query("SELECT set_config('search_path', \(schema.rawValue), true)", logger: TestDatabase.logger)
+                try await long.query(
+                    """
+                    INSERT INTO dossiers (code, procedure_code, unit_id, channel, status, received_at, due_at, digitised)
+                    VALUES ('LONG', 'P1', 'bac-binh/vp', 'online', 'processing', '2026-06-10 08:00+07', '2026-06-11 08:00+07', true)
+                    """, logger: TestDatabase.logger)
+                // Meanwhile another writer commits, and a pass runs.
+                try await Self.run(["UPDATE dossiers SET digitised = NOT digitised WHERE code = 'D12'"], client: client, schema: schema)
+                let during = try await incremental.loadInputs(asOf: t, calendar: Self.calendar)
+                #expect(Self.differences(during, try await full.loadInputs(asOf: t, calendar: Self.calendar)).isEmpty)
+                try await long.query("COMMIT", logger: TestDatabase.logger)
+            }
+            let after = try await incremental.loadInputs(asOf: t, calendar: Self.calendar)
+            let fresh = try await full.loadInputs(asOf: t, calendar: Self.calendar)
+            #expect(Self.differences(after, fresh).isEmpty)
+            #expect(after.overdueDossiers["bac-binh/vp"] == 2)  // D03 and LONG
+            #expect(incremental.lastPass?.kind == .incremental)
+            // Taken once: another pass with nothing changed gives the same figures.
+            let again = try await incremental.loadInputs(asOf: t, calendar: Self.calendar)
+            #expect(Self.differences(again, fresh).isEmpty)
+            #expect(incremental.lastPass?.changes == 0)
+        }
+    }
+
+    @Test func aTruncateOrAProcedureChangeLoadsFromScratch() async throws {
+        try await TestDatabase.withSchema(fixture: "commune") { client, schema, _ in
+            let full = PostgresKPISource(client: client, schema: schema, logger: TestDatabase.logger)
+            let incremental = PostgresIncrementalSource(client: client, schema: schema, logger: TestDatabase.logger)
+            let t = Self.instants[0]
+            _ = try await incremental.loadInputs(asOf: t, calendar: Self.calendar)
+            #expect(incremental.lastPass?.reason == "start")
+            try await Self.run(["UPDATE procedures SET service_level = 'partial' WHERE code = 'P1'"], client: client, schema: schema)
+            var kept = try await incremental.loadInputs(asOf: t, calendar: Self.calendar)
+            #expect(incremental.lastPass?.kind == .full)
+            #expect(incremental.lastPass?.reason == "the procedures changed")
+            #expect(Self.differences(kept, try await full.loadInputs(asOf: t, calendar: Self.calendar)).isEmpty)
+            try await Self.run(["TRUNCATE documents"], client: client, schema: schema)
+            kept = try await incremental.loadInputs(asOf: t, calendar: Self.calendar)
+            #expect(incremental.lastPass?.reason == "table documents was truncated")
+            #expect(Self.differences(kept, try await full.loadInputs(asOf: t, calendar: Self.calendar)).isEmpty)
+            // T going back (a clock set back) cannot be carried forward either.
+            _ = try await incremental.loadInputs(asOf: t.addingTimeInterval(-60), calendar: Self.calendar)
+            #expect(incremental.lastPass?.reason == "T went back")
+        }
+    }
+
+    /// The leader trims what every pass has taken; an instance whose last pass is older than the
+    /// trimmed horizon cannot apply the log and loads from scratch.
+    @Test func aPassOlderThanTheTrimmedLogLoadsFromScratch() async throws {
+        try await TestDatabase.withSchema(fixture: "commune") { client, schema, _ in
+            let t = Self.instants[0]
+            let follower = PostgresIncrementalSource(client: client, schema: schema, trims: { false }, logger: TestDatabase.logger)
+            let leader = PostgresIncrementalSource(client: client, schema: schema, retention: .zero, logger: TestDatabase.logger)
+            _ = try await follower.loadInputs(asOf: t, calendar: Self.calendar)
+            _ = try await leader.loadInputs(asOf: t, calendar: Self.calendar)
+            try await Self.run(["UPDATE dossiers SET digitised = NOT digitised WHERE code = 'D12'"], client: client, schema: schema)
+            _ = try await leader.loadInputs(asOf: t, calendar: Self.calendar)  // takes it, then trims below its first pass
+            _ = try await leader.loadInputs(asOf: t, calendar: Self.calendar)  // and below its second: the change is gone
+            #expect(try await TestDatabase.count("chiso_dossier_changes", client: client, schema: schema) == 0)
+            let kept = try await follower.loadInputs(asOf: t, calendar: Self.calendar)
+            #expect(follower.lastPass?.reason == "the change log was trimmed past this instance's last pass")
+            let fresh = try await PostgresKPISource(client: client, schema: schema, logger: TestDatabase.logger).loadInputs(
+                asOf: t, calendar: Self.calendar)
+            #expect(Self.differences(kept, fresh).isEmpty)
+        }
+    }
+
+    /// Every figure of `KPIInputs` (own-unit tallies, paid procedures, overdue dossiers, units,
+    /// catalogue tallies, manual rows, open tasks).
+    static func differences(_ kept: KPIInputs, _ fresh: KPIInputs) -> [String] {
+        var out = FigureComparison.differences(
+            incremental: (kept.tallies, kept.paidProcedures, kept.overdueDossiers), full: (fresh.tallies, fresh.paidProcedures, fresh.overdueDossiers)
+        )
+        if kept.units != fresh.units { out.append("units differ") }
+        if kept.catalogueTallies != fresh.catalogueTallies { out.append("catalogue tallies differ") }
+        if Set(kept.manualValues) != Set(fresh.manualValues) { out.append("manual values differ") }
+        if kept.openTasks != fresh.openTasks { out.append("open tasks differ") }
+        return out
+    }
+
+    static func run(_ statements: [PostgresQuery], client: PostgresClient, schema: SchemaName) async throws {
+        try await client.withConnection { connection in
+            try await connection.query("BEGIN", logger: TestDatabase.logger)
+            try await connection.query("SELECT set_config('search_path', \(schema.rawValue), true)", logger: TestDatabase.logger)
+            for statement in statements { try await connection.query(statement, logger: TestDatabase.logger) }
+            try await connection.query("COMMIT", logger: TestDatabase.logger)
+        }
+    }
+}
+
+/// A small deterministic generator (SplitMix64): the same seed, the same batches.
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// One batch of random writes around T, in one to three transactions. Rows are picked with
+/// `ORDER BY md5(key || salt)`: deterministic for a seed, spread over the table.
+struct RandomChanges {
+    var transactions: [[PostgresQuery]] = []
+
+    static let units = ["bac-binh", "bac-binh/vp", "bac-binh/tthc", "bac-binh/tthc/quay-1", "xa-khac"]
+    static let procedures = ["P1", "P2", "P3", "P4"]
+    static let methods = ["national_portal", "provincial_gateway", "cash", "bank_transfer"]
+    static let channels = ["online", "in_person", "postal"]
+
+    init(asOf t: Date, random: inout SplitMix, salt: String) {
+        let count = Int.random(in: 1...3, using: &random)
+        var serial = 0
+        for _ in 0..<count {
+            var statements: [PostgresQuery] = []
+            for _ in 0..<Int.random(in: 1...8, using: &random) {
+                serial += 1
+                statements += Self.change(asOf: t, random: &random, salt: "\(salt)-\(serial)")
+            }
+            transactions.append(statements)
+        }
+    }
+
+    /// An instant around T: mostly before it, sometimes just after (stamped after T).
+    static func around(_ t: Date, random: inout SplitMix, before: Double = 40 * 86_400, after: Double = 2 * 86_400) -> Date {
+        t.addingTimeInterval(Double.random(in: -before...after, using: &random).rounded())
+    }
+
+    static func change(asOf t: Date, random: inout SplitMix, salt: String) -> [PostgresQuery] {
+        let unit = units.randomElement(using: &random)!, procedure = procedures.randomElement(using: &random)!
+        let flag = Bool.random(using: &random)
+        let pick = "ORDER BY md5(code || '\(salt)') LIMIT 1"
+        switch Int.random(in: 0..<16, using: &random) {
+        case 0, 1:
+            let received = around(t, random: &random)
+            let due: Date? =
+                Int.random(in: 0..<10, using: &random) == 0
+                ? nil : received.addingTimeInterval(Double.random(in: 0...(8 * 86_400), using: &random).rounded())
+            let status = ["processing", "finished", "finished", "withdrawn"].randomElement(using: &random)!
+            let finished: Date? =
+                status == "finished" ? received.addingTimeInterval(Double.random(in: 0...(12 * 86_400), using: &random).rounded()) : nil
+            let apologised: Date? = finished.flatMap { f in
+                Bool.random(using: &random) ? f.addingTimeInterval(Double.random(in: -3600...(3 * 86_400), using: &random).rounded()) : nil
+            }
+            let channel = channels.randomElement(using: &random)!
+            let code = "R\(salt)"
+            return [
+                """
+                INSERT INTO dossiers (code, procedure_code, unit_id, channel, status, received_at, due_at, finished_at, received_at_center,
+                                      digitised, reused_data, e_result, synced_national, apologised_at)
+                VALUES (\(code), \(procedure), \(unit), \(channel), \(status), \(received), \(due), \(finished), \(flag), \(!flag),
+                        \(Bool.random(using: &random)), \(Bool.random(using: &random)), \(Bool.random(using: &random)), \(apologised))
+                """
+            ]
+        case 2:
+            let finished = around(t, random: &random, before: 3 * 86_400, after: 86_400)
+            return [
+                """
+                UPDATE dossiers SET status = 'finished', finished_at = greatest(received_at, \(finished))
+                WHERE code = (SELECT code FROM dossiers WHERE status = 'processing' \(unescaped: pick))
+                """
+            ]
+        case 3:
+            return [
+                """
+                UPDATE dossiers SET digitised = NOT digitised, synced_national = \(flag), e_result = NOT e_result
+                WHERE code = (SELECT code FROM dossiers \(unescaped: pick))
+                """
+            ]
+        case 4:
+            // A key move: another unit or procedure (its payments move along).
+            if flag {
+                return ["UPDATE dossiers SET unit_id = \(unit) WHERE code = (SELECT code FROM dossiers \(unescaped: pick))"]
+            }
+            return ["UPDATE dossiers SET procedure_code = \(procedure) WHERE code = (SELECT code FROM dossiers \(unescaped: pick))"]
+        case 5:
+            let apologised = around(t, random: &random, before: 86_400, after: 2 * 86_400)
+            return [
+                """
+                UPDATE dossiers SET apologised_at = \(apologised)
+                WHERE code = (SELECT code FROM dossiers WHERE status = 'finished' \(unescaped: pick))
+                """
+            ]
+        case 6:
+            // A received day moved (into another month, or after T).
+            let received = around(t, random: &random, before: 45 * 86_400, after: 86_400)
+            return [
+                """
+                UPDATE dossiers SET received_at = \(received), due_at = greatest(due_at, \(received)),
+                                    finished_at = CASE WHEN finished_at IS NULL THEN NULL ELSE greatest(finished_at, \(received)) END
+                WHERE code = (SELECT code FROM dossiers \(unescaped: pick))
+                """
+            ]
+        case 7:
+            // A delete: its payments first (the foreign key), in the same transaction.
+            let victim = "SELECT code FROM dossiers WHERE code NOT LIKE 'D0%' \(pick)"
+            return [
+                "CREATE TEMP TABLE IF NOT EXISTS victim (code text) ON COMMIT DROP",
+                "DELETE FROM victim",
+                "INSERT INTO victim \(unescaped: victim)",
+                "DELETE FROM payments WHERE dossier_code IN (SELECT code FROM victim)",
+                "DELETE FROM dossiers WHERE code IN (SELECT code FROM victim)",
+            ]
+        case 8:
+            let paid = around(t, random: &random, before: 50 * 86_400, after: 86_400)
+            let method = methods.randomElement(using: &random)!
+            return [
+                """
+                INSERT INTO payments (id, dossier_code, paid_at, amount, method)
+                SELECT \("PAY-\(salt)"), code, \(paid), 10000, \(method) FROM dossiers \(unescaped: pick)
+                """
+            ]
+        case 9:
+            let method = methods.randomElement(using: &random)!
+            if flag {
+                return ["UPDATE payments SET method = \(method) WHERE id = (SELECT id FROM payments ORDER BY md5(id || \(salt)) LIMIT 1)"]
+            }
+            return ["DELETE FROM payments WHERE id = (SELECT id FROM payments ORDER BY md5(id || \(salt)) LIMIT 1)"]
+        case 10:
+            let registered = around(t, random: &random)
+            let direction = flag ? "outgoing" : "incoming", level = Int.random(in: 0..<6, using: &random) == 0 ? "confidential" : "normal"
+            return [
+                """
+                INSERT INTO documents (id, unit_id, direction, registered_at, digitally_signed, processed_electronically, security_level)
+                VALUES (\("DOC-\(salt)"), \(unit), \(direction), \(registered), \(Bool.random(using: &random)), \(Bool.random(using: &random)), \(level))
+                """
+            ]
+        case 11:
+            let registered = around(t, random: &random)
+            if flag {
+                return [
+                    """
+                    UPDATE documents SET digitally_signed = NOT digitally_signed, registered_at = \(registered), unit_id = \(unit)
+                    WHERE id = (SELECT id FROM documents ORDER BY md5(id || \(salt)) LIMIT 1)
+                    """
+                ]
+            }
+            return ["DELETE FROM documents WHERE id = (SELECT id FROM documents ORDER BY md5(id || \(salt)) LIMIT 1)"]
+        case 12:
+            let received = around(t, random: &random)
+            let resolved: Date? = flag ? received.addingTimeInterval(Double.random(in: 0...(5 * 86_400), using: &random).rounded()) : nil
+            return [
+                """
+                INSERT INTO feedback (id, unit_id, received_at, resolved_at, result_published)
+                VALUES (\("FB-\(salt)"), \(unit), \(received), \(resolved), \(Bool.random(using: &random)))
+                """
+            ]
+        case 13:
+            let resolved = around(t, random: &random, before: 86_400, after: 86_400)
+            if flag {
+                return [
+                    """
+                    UPDATE feedback SET resolved_at = greatest(received_at, \(resolved)), result_published = NOT result_published
+                    WHERE id = (SELECT id FROM feedback ORDER BY md5(id || \(salt)) LIMIT 1)
+                    """
+                ]
+            }
+            return ["DELETE FROM feedback WHERE id = (SELECT id FROM feedback ORDER BY md5(id || \(salt)) LIMIT 1)"]
+        case 14:
+            let done = around(t, random: &random, before: 86_400, after: 86_400)
+            return [
+                """
+                UPDATE tasks SET status = CASE WHEN status = 'done' THEN 'open' ELSE 'done' END,
+                                 done_at = CASE WHEN status = 'done' THEN NULL ELSE \(done) END
+                WHERE id = (SELECT id FROM tasks WHERE status <> 'cancelled' ORDER BY md5(id || \(salt)) LIMIT 1)
+                """
+            ]
+        default:
+            let recorded = around(t, random: &random, before: 86_400, after: 3600)
+            let periodEnd = IncrementalRefreshTests.calendar.localDate(of: t).description
+            return [
+                """
+                INSERT INTO manual_values (indicator, unit_id, period_end, numerator, denominator, recorded_at)
+                VALUES ('legal_docs_published', 'bac-binh', \(periodEnd)::date, \(Int.random(in: 0...10, using: &random)), 10, \(recorded))
+                """
+            ]
+        }
+    }
+}
