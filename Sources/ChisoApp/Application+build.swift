@@ -86,14 +86,20 @@ func makeRefresher(
     _ settings: Settings, client: DatabasePool, source: (any KPISource)?, history: (any SnapshotHistory)?, store: SnapshotStore,
     metrics: RefreshMetrics, live: LiveSettings, leadership: Leadership, time: EvaluationClock, logger: Logger
 ) -> Refresher<ContinuousClock> {
-    let source =
-        source
-        ?? PostgresKPISource(
+    let inputs: any KPISource
+    switch (source, settings.refresh.mode) {
+    case (let given?, _): inputs = given
+    case (nil, let mode):
+        // Replicas: the leader trims the change log (the others read it, and reload when it was
+        // trimmed past them). `full` reads everything every time and still trims the log.
+        inputs = PostgresIncrementalSource(
             client: client, schema: settings.schema, statementTimeout: settings.statementTimeout,
-            connectTimeout: settings.database.connectTimeout, logger: logger)
+            connectTimeout: settings.database.connectTimeout, incremental: mode == .incremental, fullEvery: settings.refresh.fullEvery,
+            trims: { leadership.isLeader }, logger: logger)
+    }
     let startCalendar = settings.calendar
     return Refresher(
-        pipeline: makePipeline(settings, source: source),
+        pipeline: makePipeline(settings, source: inputs),
         history: history
             ?? PostgresSnapshotHistory(
                 client: client, schema: settings.schema, statementTimeout: settings.statementTimeout, logger: logger,
@@ -103,7 +109,7 @@ func makeRefresher(
         explainer: FailureExplainer(database: client),
         livePipeline: {
             let evaluator = Evaluator(catalogue: live.current.catalogue, calendar: startCalendar)
-            return SnapshotPipeline(source: source, evaluator: evaluator, timeout: settings.refreshTimeout)
+            return SnapshotPipeline(source: inputs, evaluator: evaluator, timeout: settings.refreshTimeout)
         },
         // An injected history (tests) is written whatever the lease says.
         leadership: history == nil ? leadership : nil, metricsScope: settings.exposition.scope)

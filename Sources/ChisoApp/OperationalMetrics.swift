@@ -1,3 +1,4 @@
+import ChisoCore
 import ChisoPresentation
 import Foundation
 import Prometheus
@@ -41,8 +42,24 @@ public final class RefreshMetrics: Sendable {
     private let lastSuccess: Gauge
     private let duration: Gauge
     private let failures: Counter
+    private let passSeconds: [RefreshPass.Kind: ValueHistogram]
+    private let changes: Gauge
+    private let openRows: Gauge
+    private let checkDifferences: Gauge
+
+    /// From a few milliseconds (an incremental refresh with little changed) to a minute (a province from scratch).
+    static let passBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]
 
     init(registry: PrometheusCollectorRegistry) {
+        let histogram = OperationalMetrics.descriptor(MetricName.refreshSeconds, metric: "refresh", unit: "seconds")
+        passSeconds = Dictionary(
+            uniqueKeysWithValues: RefreshPass.Kind.allCases.map {
+                ($0, registry.makeValueHistogram(descriptor: histogram, labels: [("kind", $0.rawValue)], buckets: Self.passBuckets))
+            })
+        changes = registry.makeGauge(descriptor: OperationalMetrics.descriptor(MetricName.refreshChanges, metric: "refresh_changes", unit: "applied"))
+        openRows = registry.makeGauge(descriptor: OperationalMetrics.descriptor(MetricName.refreshOpenRows, metric: "refresh_open", unit: "rows"))
+        checkDifferences = registry.makeGauge(
+            descriptor: OperationalMetrics.descriptor(MetricName.refreshCheckDifferences, metric: "refresh_check", unit: "differences"))
         sourceUp = registry.makeGauge(descriptor: OperationalMetrics.descriptor(MetricName.sourceUp, metric: "source", unit: "up"))
         lastSuccess = registry.makeGauge(
             descriptor: OperationalMetrics.descriptor(
@@ -59,6 +76,14 @@ public final class RefreshMetrics: Sendable {
         sourceUp.set(to: 1.0)
         lastSuccess.set(to: instant.timeIntervalSince1970)
         duration.set(to: seconds)
+    }
+
+    /// How a successful refresh read its inputs, and how long the whole refresh took.
+    public func recordPass(_ pass: RefreshPass, seconds: Double) {
+        passSeconds[pass.kind]?.record(seconds)
+        changes.set(to: Double(pass.changes))
+        openRows.set(to: Double(pass.pending))
+        if pass.reason == "periodic check" { checkDifferences.set(to: Double(pass.differences)) }
     }
 
     public func recordFailure(duration seconds: Double) {

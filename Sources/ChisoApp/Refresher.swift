@@ -107,6 +107,7 @@ public struct Refresher<C: Clock>: Service where C.Duration == Duration {
             store.publish(published, at: snapshot.refreshedAt)
             let elapsed = started.duration(to: clock.now)
             metrics.recordSuccess(at: snapshot.refreshedAt, duration: elapsed.seconds)
+            if let pass = made.pass { metrics.recordPass(pass, seconds: elapsed.seconds) }
             if outageLogged.exchange(false) {
                 logger.notice("refresh recovered; serving a fresh snapshot")
             }
@@ -114,6 +115,7 @@ public struct Refresher<C: Clock>: Service where C.Duration == Duration {
                 "refreshed",
                 metadata: [
                     "results": "\(snapshot.results.count)", "seconds": "\(elapsed.seconds)",
+                    "kind": "\(made.pass?.kind.rawValue ?? "-")", "changes": "\(made.pass?.changes ?? 0)",
                     "read_seconds": "\(made.readSeconds)", "evaluate_seconds": "\(made.evaluateSeconds)",
                     "history_seconds": "\(evaluated.duration(to: historyDone).seconds)",
                     "render_seconds": "\(historyDone.duration(to: rendered).seconds)",

@@ -10,6 +10,8 @@ public struct SnapshotPipeline: Sendable {
         public var snapshot: Snapshot
         public var readSeconds: Double
         public var evaluateSeconds: Double
+        /// How the source read the inputs (full or incremental).
+        public var pass: RefreshPass?
     }
 
     public let source: any KPISource
@@ -35,6 +37,6 @@ public struct SnapshotPipeline: Sendable {
         let snapshot = evaluator.evaluate(inputs, asOf: instant, refreshedAt: refreshedAt())
         return Outcome(
             snapshot: snapshot, readSeconds: started.duration(to: read).seconds,
-            evaluateSeconds: read.duration(to: clock.now).seconds)
+            evaluateSeconds: read.duration(to: clock.now).seconds, pass: inputs.pass)
     }
 }

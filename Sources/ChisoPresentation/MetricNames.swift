@@ -27,6 +27,17 @@ public enum MetricName {
         name: "chiso_refresh_last_success_timestamp_seconds", type: "gauge", help: "Unix time of the last successful refresh.")
     public static let refreshDuration = Family(name: "chiso_refresh_duration_seconds", type: "gauge", help: "Duration of the last refresh.")
     public static let refreshFailures = Family(name: "chiso_refresh_failures_total", type: "counter", help: "Refreshes that failed.")
+    public static let refreshSeconds = Family(
+        name: "chiso_refresh_seconds", type: "histogram",
+        help: "Durations of successful refreshes, by kind (full: every input read from scratch; incremental: only what changed).")
+    public static let refreshChanges = Family(
+        name: "chiso_refresh_changes_applied", type: "gauge", help: "Changed input rows the last refresh applied (0 after a full one).")
+    public static let refreshOpenRows = Family(
+        name: "chiso_refresh_open_rows", type: "gauge",
+        help: "Input rows the incremental refresh keeps whole and evaluates every time (open dossiers, rows stamped after T).")
+    public static let refreshCheckDifferences = Family(
+        name: "chiso_refresh_check_differences", type: "gauge",
+        help: "Figures the last periodic full recomputation found different from the incremental state (0: they agreed).")
     public static let alertsSent = Family(
         name: "chiso_alerts_sent_total", type: "counter", help: "Alert deliveries accepted by the hook, by kind (mail, webhook).")
     public static let alertsFailed = Family(

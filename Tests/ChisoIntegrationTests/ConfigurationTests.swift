@@ -13,8 +13,9 @@ import Testing
     }
 
     static let knownKeys =
-        "alerts, as_of, catalogue, database, idle_timeout, listen, log_format, log_level, max_connections, metrics_max_series, "
-        + "metrics_unit_depth, output_dir, refresh_interval, refresh_timeout, schema, statement_timeout, time_zone"
+        "alerts, as_of, catalogue, database, full_refresh_every, idle_timeout, listen, log_format, log_level, max_connections, "
+        + "metrics_max_series, metrics_unit_depth, output_dir, refresh_interval, refresh_mode, refresh_timeout, schema, statement_timeout, "
+        + "time_zone"
 
     /// file → message, with {path} for the file's path and {dir} for its folder.
     static let badFiles: [(String, String)] = [
@@ -35,6 +36,7 @@ import Testing
         ("as-of-not-iso8601.json", "{path}: as_of: '15/06/2026' is not an ISO 8601 instant (e.g. 2026-06-15T10:00:00+07:00)"),
         ("unknown-log-level.json", "{path}: log_level: unknown log level 'verbose' (trace, debug, info, notice, warning, error, critical)"),
         ("log-format-unknown.json", "{path}: log_format: unknown log format 'syslog' (text, journald, json, logfmt)"),
+        ("refresh-mode-unknown.json", "{path}: refresh_mode: unknown refresh mode 'lazy' (incremental, full)"),
         ("idle-timeout-zero.json", "{path}: idle_timeout: '0' is not a number of seconds between 1 and 86400"),
         ("max-connections-not-a-number.json", "{path}: max_connections: 'many' is not a whole number between 1 and 1000000"),
         ("metrics-unit-depth-invalid.json", "{path}: metrics_unit_depth: 'deep' is not auto, all or a number of levels (0-64)"),

@@ -26,6 +26,10 @@ import Testing
             ] where line.hasPrefix(name) {
                 return name + "<dynamic>"
             }
+            // How long the refreshes took: which buckets they fell into, and their sum (the count stays).
+            if line.hasPrefix("chiso_refresh_seconds_sum") || (line.hasPrefix("chiso_refresh_seconds_bucket") && !line.contains("+Inf")) {
+                return line.prefix { $0 != " " } + " <dynamic>"
+            }
             // The instance's name is host:pid.
             if line.hasPrefix("chiso_leader{instance=") { return "chiso_leader{instance=\"<host:pid>\"}" + line.drop { $0 != "}" }.dropFirst() }
             return String(line)

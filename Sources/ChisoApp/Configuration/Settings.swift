@@ -165,14 +165,29 @@ public struct MetricsConfiguration: Sendable {
 
 /// The refresh schedule: `refresh_interval` (seconds between refreshes; default 60),
 /// `refresh_timeout` (bound on a whole refresh, including waiting for a connection while the
-/// database is away; default 90).
+/// database is away; default 90), `refresh_mode` (`incremental`, the default: after the first
+/// refresh only what changed is read; `full`: every refresh reads everything),
+/// `full_refresh_every` (seconds between the incremental refresh's checks against a full
+/// recomputation, which then replaces its state; default 86400).
 public struct RefreshConfiguration: Sendable {
+    public enum Mode: String, Sendable, CaseIterable { case incremental, full }
     public var interval: Duration
     public var timeout: Duration
+    public var mode: Mode
+    public var fullEvery: Duration
 
     init(reader: SettingsScope) {
         interval = reader.seconds("refresh_interval", default: 60, minimum: 1)
         timeout = reader.seconds("refresh_timeout", default: 90, minimum: 1)
+        mode = reader.value("refresh_mode", default: .incremental) { found throws(ConfigurationError) in
+            guard let mode = Mode(rawValue: found.value.lowercased()) else {
+                throw ConfigurationError(
+                    setting: found.setting,
+                    problem: "unknown refresh mode '\(found.value)' (\(Mode.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            return mode
+        }
+        fullEvery = reader.seconds("full_refresh_every", default: 86_400, minimum: 60)
     }
 }
 
