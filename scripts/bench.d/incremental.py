@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""Incremental refresh figures for scripts/bench (issue 11): runs `chiso serve` on a bench schema
+with a fixed T and a 1 s refresh interval, reads its own "refreshed" log lines (JSON), and prints
+
+  - the first refresh (loads the state from scratch),
+  - refreshes with nothing changed (median),
+  - the refresh after 5 000 and after 50 000 changed dossiers (flag flips and finishes),
+  - the refresh after 500 key moves (a dossier's unit changes: its payments are reloaded),
+  - serve's RSS and high-water mark after at least 10 refreshes,
+  - the cost of the change capture on upstream writes: the same UPDATE of 50 000 dossiers with
+    the capture trigger disabled and enabled.
+
+Figures only, never assertions.
+    incremental.py CHISO_BINARY DATABASE_URL SCHEMA AS_OF [CHANGED_DOSSIERS ...]   (default 5000 50000)
+"""
+import json
+import os
+import queue
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+binary, url, schema, as_of = sys.argv[1:5]
+batches = [int(n) for n in sys.argv[5:]] or [5_000, 50_000]
+
+
+def psql(sql):
+    subprocess.run(["psql", "-q", "-X", "-v", "ON_ERROR_STOP=1", "-c", f"SET search_path = {schema}", "-c", sql],
+                   check=True, stdout=subprocess.DEVNULL)
+
+
+def timed_psql(sql):
+    started = time.monotonic()
+    psql(sql)
+    return time.monotonic() - started
+
+
+env = dict(os.environ, CHISO_LOG_FORMAT="json", CHISO_LOG_LEVEL="debug", CHISO_OUTPUT_DIR="", CHISO_ALERT_ENABLED="false")
+serve = subprocess.Popen([binary, "serve", "--database-url", url, "--schema", schema, "--as-of", as_of, "--refresh-interval", "1",
+                          "--listen", "127.0.0.1:0"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+passes = queue.Queue()
+
+
+def read_log():
+    for line in serve.stderr:
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if entry.get("msg") == "refreshed":
+            passes.put(entry)
+        elif entry.get("level") in ("error", "critical"):
+            print("  serve:", entry.get("msg"), file=sys.stderr)
+
+
+threading.Thread(target=read_log, daemon=True).start()
+
+
+def next_pass(timeout=900):
+    entry = passes.get(timeout=timeout)
+    return entry["kind"], float(entry["seconds"]), float(entry["read_seconds"]), int(entry["changes"])
+
+
+def rss():
+    fields = {}
+    with open(f"/proc/{serve.pid}/status") as status:
+        for line in status:
+            key, _, value = line.partition(":")
+            fields[key] = value.strip()
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+
+
+def after(sql):
+    """Applies a change, then returns the first refresh that applied it."""
+    psql(sql)
+    while True:
+        figures = next_pass()
+        if figures[3] > 0 or figures[0] == "full":
+            return figures
+
+
+# Changed dossiers: flag flips on finished ones, finishes of processing ones (cheap by index).
+def flips_and_finishes(count, salt):
+    flips, finishes = count * 7 // 10, count - count * 7 // 10
+    return f"""
+      UPDATE dossiers SET digitised = NOT digitised
+      WHERE code IN (SELECT code FROM dossiers WHERE status = 'finished' ORDER BY md5(code || '{salt}') LIMIT {flips});
+      UPDATE dossiers SET status = 'finished', finished_at = greatest(received_at, due_at - interval '1 hour')
+      WHERE code IN (SELECT code FROM dossiers WHERE status = 'processing' ORDER BY code LIMIT {finishes});"""
+
+
+try:
+    started = time.monotonic()
+    kind, seconds, read, _ = next_pass()
+    print(f"  serve, first refresh ({kind}, state from scratch): {seconds:.3f} s (read {read:.3f} s)")
+    idle = [next_pass() for _ in range(5)]
+    print(f"  serve, refresh with nothing changed (median of 5): {statistics.median(p[1] for p in idle) * 1000:.1f} ms "
+          f"(read {statistics.median(p[2] for p in idle) * 1000:.1f} ms; kinds: {','.join(sorted(set(p[0] for p in idle)))})")
+    for index, count in enumerate(batches):
+        salt = f"batch{index}"
+        kind, seconds, read, changes = after(flips_and_finishes(count, salt))
+        print(f"  serve, refresh after {count:,} changed dossiers: {seconds:.3f} s (read {read:.3f} s; {kind}, {changes:,} log rows)")
+    kind, seconds, read, changes = after("""
+      UPDATE dossiers SET unit_id = 'lam-dong/c001/d2'
+      WHERE code IN (SELECT code FROM dossiers WHERE unit_id <> 'lam-dong/c001/d2' ORDER BY md5(code || 'k') LIMIT 500);""")
+    print(f"  serve, refresh after 500 key moves (payments reloaded): {seconds:.3f} s (read {read:.3f} s; {kind}, {changes:,} log rows)")
+    while not passes.empty():
+        passes.get()
+    for _ in range(3):
+        next_pass()
+    now, high = rss()
+    print(f"  serve RSS after {10 + 3:d}+ refreshes: {now:.1f} MiB (high-water {high:.1f} MiB)")
+finally:
+    serve.terminate()
+    serve.wait()
+
+# The change capture's cost on an upstream UPDATE of 50 000 rows, trigger off and on, alternating.
+rows = batches[-1]
+update = f"""UPDATE dossiers SET reused_data = NOT reused_data
+             WHERE code IN (SELECT code FROM dossiers ORDER BY md5(code) LIMIT {rows})"""
+off, on = [], []
+for _ in range(3):
+    psql("ALTER TABLE dossiers DISABLE TRIGGER chiso_capture_update")
+    off.append(timed_psql(update))
+    psql("ALTER TABLE dossiers ENABLE TRIGGER chiso_capture_update")
+    on.append(timed_psql(update))
+off_s, on_s = statistics.median(off), statistics.median(on)
+print(f"  upstream UPDATE of {rows:,} dossiers: {off_s:.3f} s without the change capture, {on_s:.3f} s with it ({on_s / off_s:.2f}x)")
