@@ -214,21 +214,24 @@ public final class PostgresIncrementalSource: KPISource {
     /// log cannot follow: the payments are then loaded again from scratch.
     private func applyChanges(_ connection: PostgresConnection, since snapshot: String, to state: inout InputState) async throws -> Int {
         var applied = 0
-        var keys: [String: Set<String>] = [:]
-        let dossiers = try await connection.query(
+        // The batch's dossier images, summed in the database like a load (settled ones by unit,
+        // month and indicator, with their signs; pending ones whole): 10^5 changed rows are not
+        // decoded one by one. A dossier whose images name two units or procedures moved its payments.
+        var reloadPayments = false
+        let batch = try await connection.query(
             """
-            SELECT c.sign, c.code, c.unit_id, c.procedure_code, c.status, c.received_at, c.due_at, c.finished_at, c.apologised_at,
-                   \(unescaped: Self.dossierFlags("c", "pr"))
-            FROM chiso_dossier_changes c LEFT JOIN procedures pr ON pr.code = c.procedure_code
-            WHERE \(unescaped: Self.sincePrevious)
+            SELECT coalesce(sum(images), 0)::bigint, coalesce(bool_or(moved), false)
+            FROM (SELECT count(*) AS images, min(c.unit_id) <> max(c.unit_id) OR min(c.procedure_code) <> max(c.procedure_code) AS moved
+                  FROM chiso_dossier_changes c WHERE \(unescaped: Self.sincePrevious) GROUP BY c.code) AS per_dossier
             """, logger: logger)
-        for try await row in dossiers.decode((Int, String, String, String, String, Date, Date?, Date?, Date?, Int).self) {
-            let image = Self.dossier(row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9)
-            state.apply(dossier: image, sign: row.0)
-            keys[image.code, default: []].insert(image.unitID + "\u{0}" + image.procedureCode)
-            applied += 1
+        for try await (count, moved) in batch.decode((Int, Bool).self) {
+            applied += count
+            reloadPayments = moved
         }
-        var reloadPayments = keys.values.contains { $0.count > 1 }
+        if applied > 0 {
+            try await loadDossiers(
+                connection, into: &state, from: "(SELECT * FROM chiso_dossier_changes c WHERE \(Self.sincePrevious))")
+        }
         let payments = try await connection.query(
             """
             SELECT c.sign, c.id, d.unit_id, d.procedure_code, c.paid_at, c.method
@@ -321,25 +324,29 @@ public final class PostgresIncrementalSource: KPISource {
             requiresResultDocument: flags & 128 != 0)
     }
 
-    private func loadDossiers(_ connection: PostgresConnection, into state: inout InputState) async throws {
+    /// The table's rows (a load), or the batch's images with their signs (`from`: constant text, a
+    /// relation with the dossier columns and `sign`).
+    private func loadDossiers(
+        _ connection: PostgresConnection, into state: inout InputState, from source: String = "(SELECT 1 AS sign, * FROM dossiers)"
+    ) async throws {
         let (starts, january) = months(state)
         let t = state.asOf, yearStart = starts[0]
         // Settled: finished by T in the year, and not a late one whose apology is stamped after T.
         let settled = try await connection.query(
             """
             SELECT d.unit_id, width_bucket(d.finished_at, \(starts)), width_bucket(d.received_at, \(starts)),
-                   count(*),
-                   count(*) FILTER (WHERE d.finished_at > d.due_at),
-                   count(*) FILTER (WHERE d.finished_at > d.due_at AND d.apologised_at IS NOT NULL),
-                   count(*) FILTER (WHERE pr.requires_result_document),
-                   count(*) FILTER (WHERE pr.requires_result_document AND d.e_result),
-                   count(*) FILTER (WHERE d.synced_national),
-                   count(*) FILTER (WHERE d.received_at_center),
-                   count(*) FILTER (WHERE d.digitised),
-                   count(*) FILTER (WHERE d.reused_data),
-                   count(*) FILTER (WHERE pr.service_level = 'full'),
-                   count(*) FILTER (WHERE pr.service_level = 'full' AND d.channel = 'online')
-            FROM dossiers d JOIN procedures pr ON pr.code = d.procedure_code
+                   coalesce(sum(d.sign), 0),
+                   coalesce(sum(d.sign) FILTER (WHERE d.finished_at > d.due_at), 0),
+                   coalesce(sum(d.sign) FILTER (WHERE d.finished_at > d.due_at AND d.apologised_at IS NOT NULL), 0),
+                   coalesce(sum(d.sign) FILTER (WHERE pr.requires_result_document), 0),
+                   coalesce(sum(d.sign) FILTER (WHERE pr.requires_result_document AND d.e_result), 0),
+                   coalesce(sum(d.sign) FILTER (WHERE d.synced_national), 0),
+                   coalesce(sum(d.sign) FILTER (WHERE d.received_at_center), 0),
+                   coalesce(sum(d.sign) FILTER (WHERE d.digitised), 0),
+                   coalesce(sum(d.sign) FILTER (WHERE d.reused_data), 0),
+                   coalesce(sum(d.sign) FILTER (WHERE pr.service_level = 'full'), 0),
+                   coalesce(sum(d.sign) FILTER (WHERE pr.service_level = 'full' AND d.channel = 'online'), 0)
+            FROM \(unescaped: source) AS d JOIN procedures pr ON pr.code = d.procedure_code
             WHERE d.status = 'finished' AND d.finished_at <= \(t) AND d.finished_at >= \(yearStart)
               AND NOT coalesce(d.finished_at > d.due_at AND d.apologised_at > \(t), false)
             GROUP BY 1, 2, 3
@@ -360,15 +367,15 @@ public final class PostgresIncrementalSource: KPISource {
         let pending = try await connection.query(
             """
             SELECT d.code, d.unit_id, d.procedure_code, d.status, d.received_at, d.due_at, d.finished_at, d.apologised_at,
-                   \(unescaped: Self.dossierFlags("d", "pr"))
-            FROM dossiers d JOIN procedures pr ON pr.code = d.procedure_code
+                   \(unescaped: Self.dossierFlags("d", "pr")), d.sign
+            FROM \(unescaped: source) AS d JOIN procedures pr ON pr.code = d.procedure_code
             WHERE d.status = 'processing'
                OR (d.status = 'finished' AND d.finished_at > \(t))
                OR (d.status = 'finished' AND d.finished_at >= \(yearStart) AND d.finished_at <= \(t) AND d.finished_at > d.due_at
                    AND d.apologised_at > \(t))
             """, logger: logger)
-        for try await row in pending.decode((String, String, String, String, Date, Date?, Date?, Date?, Int).self) {
-            state.apply(dossier: Self.dossier(row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8), sign: 1)
+        for try await row in pending.decode((String, String, String, String, Date, Date?, Date?, Date?, Int, Int).self) {
+            state.apply(dossier: Self.dossier(row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8), sign: row.9)
         }
     }
 

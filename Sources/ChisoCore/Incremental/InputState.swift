@@ -14,6 +14,7 @@ public struct InputState: Sendable {
     private var yearStart: Date
     /// The month number of the year's first month: earlier months count in no period.
     private var firstMonth: Int
+    private var months: MonthIndex
 
     private var units = Interner()
     private var procedures = Interner()
@@ -38,6 +39,7 @@ public struct InputState: Sendable {
         let year = calendar.periods(asOf: asOf)[0]
         self.yearStart = year.start
         self.firstMonth = MonthNumber.of(year.startDate)
+        self.months = MonthIndex(year: year.startDate.year, calendar: calendar)
         self.onlinePaymentProcedures = onlinePaymentProcedures
     }
 
@@ -82,7 +84,7 @@ public struct InputState: Sendable {
             self[keyPath: pending][row] = count == 0 ? nil : count
         } else {
             let unit = units.index(row.unitID)
-            for piece in row.settledPieces(calendar: calendar) { add(piece, unit: unit, sign: sign) }
+            for piece in row.settledPieces(months: months) { add(piece, unit: unit, sign: sign) }
         }
     }
 
@@ -98,7 +100,7 @@ public struct InputState: Sendable {
     }
 
     private mutating func addPaid(_ payment: PaymentImage, sign: Int) {
-        let month = MonthNumber.of(payment.paidAt, calendar: calendar)
+        let month = months.month(of: payment.paidAt)
         guard month >= firstMonth else { return }
         let key = PaidKey(unit: units.index(payment.unitID), procedure: procedures.index(payment.procedureCode), month: Int32(month))
         var counts = paid[key, default: Counts()]
@@ -138,6 +140,7 @@ public struct InputState: Sendable {
         if year.start != yearStart {
             yearStart = year.start
             firstMonth = MonthNumber.of(year.startDate)
+            months = MonthIndex(year: year.startDate.year, calendar: calendar)
             settled = settled.filter { Int($0.key.month) >= firstMonth }
             paid = paid.filter { Int($0.key.month) >= firstMonth }
             cache = nil
@@ -157,7 +160,7 @@ public struct InputState: Sendable {
             self[keyPath: pending][row] = nil
             if count != 1 { note("\(row.unitID): a row was held \(count) times") }
             let unit = units.index(row.unitID)
-            for piece in row.settledPieces(calendar: calendar) { add(piece, unit: unit, sign: count) }
+            for piece in row.settledPieces(months: months) { add(piece, unit: unit, sign: count) }
         }
     }
 
