@@ -92,9 +92,10 @@ import Glibc
                 await leader.metrics().contains(
                     "chiso_leader{instance=\"\(ProcessInfo.processInfo.hostName):\(leader.process.processIdentifier)\"} 1"))
             for follower in daemons where follower !== leader {
-                // A follower started last may not have read the lease yet ("role: unknown") under load.
+                // Under the suite's load a follower started last may not listen yet (no answer) or
+                // not have read the lease yet ("role: unknown").
                 var role = await follower.readyz()
-                for _ in 0..<100 where role.contains("role: unknown") {
+                for _ in 0..<200 where role.isEmpty || role.contains("role: unknown") {
                     try await Task.sleep(for: .milliseconds(100))
                     role = await follower.readyz()
                 }
