@@ -107,12 +107,13 @@ public final class PostgresIncrementalSource: KPISource {
         var session: Session
         var pass: Pass
         if reason == nil, var kept = previous {
-            let tables = try await changedTables(connection, since: kept.snapshot)
+            try await remember(connection, snapshot: kept.snapshot)
+            let tables = try await changedTables(connection)
             if let forcing = tables.first(where: { $0.hasSuffix(":truncate") || $0 == "procedures" }) {
                 reason = forcing.hasSuffix(":truncate") ? "table \(forcing.dropLast(9)) was truncated" : "the procedures changed"
             } else {
                 var state = kept.state
-                let changes = try await applyChanges(connection, since: kept.snapshot, to: &state)
+                let changes = try await applyChanges(connection, to: &state)
                 do { try state.advance(to: t) } catch { reason = "T went back from \(error.from) to \(error.to)" }
                 if reason == nil, !state.inconsistencies.isEmpty {
                     reason = "the kept state no longer matches the tables (\(state.inconsistencies.joined(separator: "; ")))"
@@ -143,7 +144,7 @@ public final class PostgresIncrementalSource: KPISource {
                             kind: .full, reason: "periodic check", changes: changes, pending: fresh.state.pendingCount, differences: differences.count
                         )
                     }
-                    return finish(&session, pass: pass, asOf: t, snapshot: snapshot)
+                    return finish(&session, pass: pass, snapshot: snapshot)
                 }
             }
         }
@@ -151,10 +152,10 @@ public final class PostgresIncrementalSource: KPISource {
         session.recent = previous?.recent ?? []
         if let reason, previous != nil, incremental { logger.notice("refresh: loading from scratch: \(reason)") }
         pass = Pass(kind: .full, reason: reason ?? "start", changes: 0, pending: session.state.pendingCount, differences: 0)
-        return finish(&session, pass: pass, asOf: t, snapshot: snapshot)
+        return finish(&session, pass: pass, snapshot: snapshot)
     }
 
-    private func finish(_ session: inout Session, pass: Pass, asOf t: Date, snapshot: String) -> (Session, KPIInputs, Pass) {
+    private func finish(_ session: inout Session, pass: Pass, snapshot: String) -> (Session, KPIInputs, Pass) {
         session.recent.append((Date(), snapshot))
         if session.recent.count > 1000 { session.recent.removeFirst(session.recent.count - 1000) }
         var inputs = session.small
@@ -198,8 +199,7 @@ public final class PostgresIncrementalSource: KPISource {
         try await connection.query("SELECT set_config('chiso.previous_snapshot', \(snapshot), true)", logger: logger)
     }
 
-    private func changedTables(_ connection: PostgresConnection, since snapshot: String) async throws -> Set<String> {
-        try await remember(connection, snapshot: snapshot)
+    private func changedTables(_ connection: PostgresConnection) async throws -> Set<String> {
         var out: Set<String> = []
         let rows = try await connection.query(
             "SELECT DISTINCT table_name FROM chiso_table_changes c WHERE \(unescaped: Self.sincePrevious)", logger: logger)
@@ -209,10 +209,10 @@ public final class PostgresIncrementalSource: KPISource {
 
     // MARK: Changes
 
-    /// Applies every logged change since `snapshot`; returns how many rows were applied. A dossier
+    /// Applies every logged change since the remembered snapshot; returns how many rows were applied. A dossier
     /// whose unit or procedure changed (or a payment whose dossier is gone) moves payments the
     /// log cannot follow: the payments are then loaded again from scratch.
-    private func applyChanges(_ connection: PostgresConnection, since snapshot: String, to state: inout InputState) async throws -> Int {
+    private func applyChanges(_ connection: PostgresConnection, to state: inout InputState) async throws -> Int {
         var applied = 0
         // The batch's dossier images, summed in the database like a load (settled ones by unit,
         // month and indicator, with their signs; pending ones whole): 10^5 changed rows are not
@@ -296,13 +296,6 @@ public final class PostgresIncrementalSource: KPISource {
             state: state, snapshot: snapshot, small: small, smallDay: calendar.localDate(of: t), smallNextEvent: next, loadedAt: t, recent: [])
     }
 
-    /// The first instants of the twelve months of the state's year (for `width_bucket`: 1 is
-    /// January, 0 before it) and the month number of January.
-    private func months(_ state: InputState) -> (starts: [Date], january: Int) {
-        let year = state.calendar.localDate(of: state.asOf).year
-        return ((1...12).map { state.calendar.startOfDay(LocalDate(year: year, month: $0, day: 1)) }, InputState.monthNumber(year: year, month: 1))
-    }
-
     /// The eight booleans of a dossier and its procedure, as bits (one column instead of eight).
     /// (`d` and `pr` are the aliases of the dossier and its procedure: constant text, not values.)
     static func dossierFlags(_ d: String, _ pr: String) -> String {
@@ -329,7 +322,7 @@ public final class PostgresIncrementalSource: KPISource {
     private func loadDossiers(
         _ connection: PostgresConnection, into state: inout InputState, from source: String = "(SELECT 1 AS sign, * FROM dossiers)"
     ) async throws {
-        let (starts, january) = months(state)
+        let (starts, january) = (state.monthStarts, state.januaryMonthNumber)
         let t = state.asOf, yearStart = starts[0]
         // Settled: finished by T in the year, and not a late one whose apology is stamped after T.
         let settled = try await connection.query(
@@ -381,7 +374,7 @@ public final class PostgresIncrementalSource: KPISource {
 
     /// Payments (their unit and procedure are their dossier's), and which procedures have online payment.
     private func loadPayments(_ connection: PostgresConnection, into state: inout InputState) async throws {
-        let (starts, january) = months(state)
+        let (starts, january) = (state.monthStarts, state.januaryMonthNumber)
         let t = state.asOf
         var enabled: Set<String> = []
         for try await (code, ) in try await connection.query("SELECT code FROM procedures WHERE online_payment_enabled", logger: logger)
@@ -416,7 +409,7 @@ public final class PostgresIncrementalSource: KPISource {
     }
 
     private func loadDocuments(_ connection: PostgresConnection, into state: inout InputState) async throws {
-        let (starts, january) = months(state)
+        let (starts, january) = (state.monthStarts, state.januaryMonthNumber)
         let t = state.asOf
         let settled = try await connection.query(
             """
@@ -448,7 +441,7 @@ public final class PostgresIncrementalSource: KPISource {
     }
 
     private func loadFeedback(_ connection: PostgresConnection, into state: inout InputState) async throws {
-        let (starts, january) = months(state)
+        let (starts, january) = (state.monthStarts, state.januaryMonthNumber)
         let t = state.asOf
         let settled = try await connection.query(
             """

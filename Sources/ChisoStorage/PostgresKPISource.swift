@@ -47,10 +47,9 @@ public struct PostgresKPISource: KPISource {
     func tallies(_ connection: PostgresConnection, asOf t: Date, periods: [Period]) async throws -> [TallyKey: Tally] {
         let year = periods[0], quarter = periods[1], month = periods[2]
         let query: PostgresQuery = """
-            WITH period (kind, start_at, start_date) AS (
-                VALUES ('year'::text, \(year.start)::timestamptz, \(year.startDate.description)::date),
-                       ('quarter', \(quarter.start)::timestamptz, \(quarter.startDate.description)::date),
-                       ('month', \(month.start)::timestamptz, \(month.startDate.description)::date)
+            WITH period (kind, start_at) AS (
+                VALUES ('year'::text, \(year.start)::timestamptz), ('quarter', \(quarter.start)::timestamptz),
+                       ('month', \(month.start)::timestamptz)
             ),
             dossier AS (
                 -- D: withdrawn and rejected are excluded everywhere; rows received after T do not exist.

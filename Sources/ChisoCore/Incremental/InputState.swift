@@ -43,8 +43,11 @@ public struct InputState: Sendable {
         self.onlinePaymentProcedures = onlinePaymentProcedures
     }
 
-    /// The month number of a month (as `addSettled` and `addPaid` take it).
-    public static func monthNumber(year: Int, month: Int) -> Int { MonthNumber.of(LocalDate(year: year, month: month, day: 1)) }
+    /// The first instants of the twelve months of the state's year: what the database's
+    /// `width_bucket` sorts a load's rows by (1 is January, 0 before it), as the state does.
+    public var monthStarts: [Date] { Array(months.starts.prefix(12)) }
+    /// The month number of the state's January (`width_bucket` 1).
+    public var januaryMonthNumber: Int { months.january }
 
     /// The number of rows kept whole (open dossiers and rows stamped after T).
     public var pendingCount: Int { openDossiers.count + pendingDocuments.count + pendingFeedback.count + pendingPayments.count }
