@@ -117,7 +117,7 @@ public struct AlertService<C: Clock>: Service where C.Duration == Duration {
         if outageLogged.exchange(true) == false { logger.error(message) } else { logger.debug(message) }
     }
 
-    private let outageLogged = OutageFlag()
+    private let outageLogged = PassFlag()
 
     /// How many due digests one claim takes: a few, so that replicas share the work (each claims
     /// the next few when done) and a process killed mid-delivery strands few.

@@ -97,12 +97,7 @@ public struct Refresher<C: Clock>: Service where C.Duration == Duration {
             let evaluated = clock.now
             let trend = await storeHistoryAndReadTrend(snapshot)
             let historyDone = clock.now
-            let published = PublishedSnapshot(rendering: snapshot, history: trend, alerts: store.current.alerts, scope: metricsScope)
-            if let exposition = published.exposition, exposition.depth < exposition.wantedDepth, cappedAt.exchange(exposition) != exposition {
-                logger.error(
-                    "metrics: units down to level \(exposition.wantedDepth) would pass metrics_max_series \(metricsScope.maxSeries); exporting down to level \(exposition.depth) (\(exposition.series) series)"
-                )
-            }
+            let published = render(snapshot, trend: trend)
             let rendered = clock.now
             store.publish(published, at: snapshot.refreshedAt)
             let elapsed = started.duration(to: clock.now)
@@ -118,7 +113,7 @@ public struct Refresher<C: Clock>: Service where C.Duration == Duration {
                     "kind": "\(made.pass?.kind.rawValue ?? "-")", "changes": "\(made.pass?.changes ?? 0)",
                     "read_seconds": "\(made.readSeconds)", "evaluate_seconds": "\(made.evaluateSeconds)",
                     "history_seconds": "\(evaluated.duration(to: historyDone).seconds)",
-                    "render_seconds": "\(historyDone.duration(to: rendered).seconds)",
+                    "render_seconds": "\(historyDone.duration(to: rendered).seconds)", "carried_over": "\(published.carriedOver)",
                 ])
             writeSite(published, staleness: nil)
             return true
@@ -150,7 +145,25 @@ public struct Refresher<C: Clock>: Service where C.Duration == Duration {
         }
     }
 
-    private let outageLogged = OutageFlag()
+    /// The answers of a snapshot: the last snapshot's, carried over when it says the same
+    /// (only the instants move), or rendered.
+    func render(_ snapshot: Snapshot, trend: TrendHistory) -> PublishedSnapshot {
+        let alerts = store.current.alerts
+        let published =
+            store.current.published?.restamped(snapshot, history: trend, alerts: alerts)
+            ?? PublishedSnapshot(rendering: snapshot, history: trend, alerts: alerts, scope: metricsScope)
+        if let exposition = published.exposition, exposition.depth < exposition.wantedDepth, cappedAt.exchange(exposition) != exposition {
+            logger.error(
+                "metrics: units down to level \(exposition.wantedDepth) would pass metrics_max_series \(metricsScope.maxSeries); exporting down to level \(exposition.depth) (\(exposition.series) series)"
+            )
+        }
+        return published
+    }
+
+    private let outageLogged = PassFlag()
+    /// The snapshot every page file was last written from, without a stale banner (nil: unknown,
+    /// after a failed write, or when the files carry the banner).
+    private let siteWrittenFrom = SiteWrittenFrom()
     private let trendCache = TrendCache()
     private let historyClock = HistoryClock()
     /// How often today's snapshot is stored in the history (the last one of the day is what stays).
@@ -199,21 +212,33 @@ public struct Refresher<C: Clock>: Service where C.Duration == Duration {
     }
 
     /// Writes the pages to the output directory; a failure is logged, the daemon goes on serving.
+    /// Pages whose figures did not change since the files were last written are left as they are
+    /// (most of a province's 750 files at most refreshes; all of them when nothing changed).
     func writeSite(_ published: PublishedSnapshot, staleness: Staleness?) {
         guard let site else { return }
         let started = clock.now
+        // Forgotten until this write is known to have succeeded.
+        let previous = siteWrittenFrom.take()
         do {
-            let bytes = try site.write(published, staleness: staleness)
+            let written = try site.write(published, staleness: staleness, previous: previous)
+            if staleness == nil { siteWrittenFrom.set(published) }
             logger.debug(
                 "status pages written",
                 metadata: [
-                    "directory": "\(site.directory.path)", "index_bytes": "\(bytes)",
-                    "seconds": "\(started.duration(to: clock.now).seconds)",
+                    "directory": "\(site.directory.path)", "pages": "\(written.pages)", "unchanged": "\(written.unchanged)",
+                    "index_bytes": "\(written.indexBytes)", "seconds": "\(started.duration(to: clock.now).seconds)",
                 ])
         } catch {
             logger.warning("\(error)")
         }
     }
+}
+
+/// The snapshot the page files were last written from.
+final class SiteWrittenFrom: Sendable {
+    private let value = Mutex<PublishedSnapshot?>(nil)
+    func take() -> PublishedSnapshot? { value.withLock { $0.take() } }
+    func set(_ published: PublishedSnapshot) { value.withLock { $0 = published } }
 }
 
 /// When today's snapshot was last stored in the history.
@@ -237,10 +262,12 @@ final class TrendCache: Sendable {
     func set(_ trend: TrendHistory, day: LocalDate, units: [String]) { state.withLock { $0 = (day, units, trend) } }
 }
 
-/// Remembers whether the current outage has been logged.
-final class OutageFlag: Sendable {
+/// A flag kept across passes (whether the current outage has been logged, whether the files are current).
+final class PassFlag: Sendable {
     private let value = Mutex(false)
     var isSet: Bool { value.withLock { $0 } }
+    func set(_ new: Bool) { value.withLock { $0 = new } }
+    @discardableResult
     func exchange(_ new: Bool) -> Bool {
         value.withLock { old in
             defer { old = new }; return old

@@ -91,4 +91,19 @@ public struct Snapshot: Sendable {
     public func result(_ indicator: String, unit: String, period: PeriodKind) -> IndicatorResult? {
         results(of: unit).first { $0.indicator == indicator && $0.period == period }
     }
+
+    /// Whether `other` says exactly what this snapshot says, only at another instant of the same
+    /// local day: every figure and status, task, count, unit and the catalogue equal (the day too,
+    /// because pages count days and project the year from it). A refresh whose snapshot says the
+    /// same as the last one keeps what was rendered from it and moves only its times: at night,
+    /// or in a commune between two dossiers, most refreshes change nothing.
+    public func saysTheSame(as other: Snapshot) -> Bool {
+        guard timeZone == other.timeZone, results.count == other.results.count else { return false }
+        let calendar = PlanCalendar(timeZone: timeZone)
+        return calendar.localDate(of: asOf) == calendar.localDate(of: other.asOf)
+            && results == other.results
+            && overdueTasks == other.overdueTasks && dueSoonTasks == other.dueSoonTasks
+            && tasksOverdueByUnit == other.tasksOverdueByUnit && dossiersOverdueByUnit == other.dossiersOverdueByUnit
+            && units == other.units && catalogue == other.catalogue
+    }
 }

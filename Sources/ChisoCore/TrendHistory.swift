@@ -16,7 +16,7 @@ public struct HistoryPoint: Sendable, Hashable {
 }
 
 /// Year-to-date history per indicator and unit, read from the snapshot history for the page.
-public struct TrendHistory: Sendable {
+public struct TrendHistory: Sendable, Equatable {
     public var points: [String: [String: [HistoryPoint]]]
 
     public init(points: [String: [String: [HistoryPoint]]] = [:]) { self.points = points }

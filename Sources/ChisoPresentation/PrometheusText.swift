@@ -9,7 +9,16 @@ import Foundation
 public enum PrometheusText {
     /// Every unit (`chiso snapshot --format prometheus`).
     public static func render(_ snapshot: Snapshot) -> String {
-        render(snapshot, units: nil)
+        render(snapshot, units: nil) + timestamp(snapshot)
+    }
+
+    /// `chiso_snapshot_as_of_timestamp_seconds`, apart from the figures: the daemon keeps the
+    /// figures' text while they stay the same and renders this line for each snapshot.
+    public static func timestamp(_ snapshot: Snapshot) -> String {
+        var out = ""
+        header(MetricName.snapshotTimestamp, into: &out)
+        sample(MetricName.snapshotTimestamp.name, nil, number(snapshot.asOf.timeIntervalSince1970), into: &out)
+        return out
     }
 
     /// The units `scope` allows, within its series cap (`Exposition` says what was left out).
@@ -73,8 +82,6 @@ public enum PrometheusText {
         for unit in exported {
             sample(MetricName.dossiersOverdue.name, "unit=\"\(escape(unit.id))\"", String(snapshot.dossiersOverdueByUnit[unit.id] ?? 0), into: &out)
         }
-        header(MetricName.snapshotTimestamp, into: &out)
-        sample(MetricName.snapshotTimestamp.name, nil, number(snapshot.asOf.timeIntervalSince1970), into: &out)
         return out
     }
 
@@ -170,6 +177,7 @@ public struct MetricsScope: Sendable, Equatable {
 
 /// What `/metrics` exports of a snapshot: the text, how many series, and how deep it went.
 public struct Exposition: Sendable {
+    /// The figures' families; the snapshot's timestamp is `PrometheusText.timestamp`.
     public var text: String
     public var series: Int
     /// The deepest level exported.

@@ -4,11 +4,13 @@ import Foundation
 /// The JSON form of a snapshot (`/api/v1/snapshot`, `chiso snapshot --format json`).
 ///
 /// The served document starts with `"stale"`, which changes between refreshes while the rest does
-/// not: `members` is encoded once per snapshot, and each answer is `opening(stale:)` + `members`.
+/// not, then the snapshot's times, which change at every refresh while its figures often do not:
+/// `members` is encoded once per change of the figures, `times` once per snapshot, and each answer
+/// is `opening(stale:)` + `times` + `members`.
 public enum SnapshotJSON {
-    /// The members of the document after its opening `{` (for the daemon, which adds `stale` first).
+    /// The members of the document after its opening `{`, without `as_of` and `refreshed_at`.
     public static func members(_ snapshot: Snapshot) -> Data {
-        var document = encode(snapshot)
+        var document = encode(snapshot, times: false)
         if document.first == UInt8(ascii: "{") { document.removeFirst() }
         return document
     }
@@ -16,112 +18,155 @@ public enum SnapshotJSON {
     /// The start of the served document, up to the members: `{"stale":false,`.
     public static func opening(stale: Bool) -> String { stale ? #"{"stale":true,"# : #"{"stale":false,"# }
 
-    struct Document: Encodable {
-        var as_of: String
-        var refreshed_at: String
-        var time_zone: String
-        var plan: String
-        var indicators: [Indicator]
-        var overdue_tasks: [Task]
-        /// Open tasks due from today to today + 7 (an extension of interface.md), with `days_left`.
-        var due_soon_tasks: [Task]
-        var units: [UnitEntry]
+    /// `"as_of":"…","refreshed_at":"…",`: the members that follow `opening` in the served document.
+    public static func times(_ snapshot: Snapshot) -> String {
+        let calendar = PlanCalendar(timeZone: snapshot.timeZone)
+        return #""as_of":"\#(calendar.rfc3339(snapshot.asOf))","refreshed_at":"\#(calendar.rfc3339(snapshot.refreshedAt))","#
     }
 
-    struct Indicator: Encodable {
-        var indicator: String
-        var unit: String
-        var period: String
-        var name_vi: String
-        var name_en: String
-        var plan_ref: String
-        var source: String
-        var comparator: String
-        var target: Decimal
-        var numerator: Decimal
-        var denominator: Decimal
-        var value: Double?
-        var status: String
-
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(indicator, forKey: .indicator)
-            try c.encode(unit, forKey: .unit)
-            try c.encode(period, forKey: .period)
-            try c.encode(name_vi, forKey: .name_vi)
-            try c.encode(name_en, forKey: .name_en)
-            try c.encode(plan_ref, forKey: .plan_ref)
-            try c.encode(source, forKey: .source)
-            try c.encode(comparator, forKey: .comparator)
-            try c.encode(target, forKey: .target)
-            try c.encode(numerator, forKey: .numerator)
-            try c.encode(denominator, forKey: .denominator)
-            try c.encode(value, forKey: .value)  // explicit null when there is no data
-            try c.encode(status, forKey: .status)
-        }
-
-        enum CodingKeys: String, CodingKey {
-            case indicator, unit, period, name_vi, name_en, plan_ref, source, comparator, target, numerator, denominator, value, status
-        }
-    }
-
-    struct Task: Encodable {
-        var id: String
-        var plan_ref: String?
-        var title: String
-        var lead_unit: String
-        var monitoring_unit: String?
-        var due_date: String
-        /// One of the two: an overdue task's days past due, or a due-soon task's days left (nil keys are left out).
-        var days_overdue: Int?
-        var days_left: Int? = nil
-    }
-
-    struct UnitEntry: Encodable {
-        var id: String
-        var parent: String?
-        var name: String
-        var kind: String
-        var tasks_overdue: Int
-        var dossiers_overdue: Int
-    }
-
-    public static func encode(_ snapshot: Snapshot) -> Data {
+    /// The whole document (`chiso snapshot --format json`); `times: false` leaves out `as_of` and `refreshed_at`.
+    ///
+    /// Written straight into bytes, keys in sorted order (what `JSONEncoder` with `.sortedKeys`
+    /// gave, byte for byte): a province's document holds ~10^5 indicators, and `JSONEncoder`
+    /// builds the whole tree before writing it (measured at province scale: 180 MB more peak
+    /// memory and most of the refresh's rendering time).
+    public static func encode(_ snapshot: Snapshot, times: Bool = true) -> Data {
         let calendar = PlanCalendar(timeZone: snapshot.timeZone)
         let definitions = Dictionary(snapshot.catalogue.indicators.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-        let document = Document(
-            as_of: calendar.rfc3339(snapshot.asOf),
-            refreshed_at: calendar.rfc3339(snapshot.refreshedAt),
-            time_zone: snapshot.timeZone.identifier,
-            plan: snapshot.catalogue.plan,
-            indicators: snapshot.results.compactMap { result in
-                guard let definition = definitions[result.indicator] else { return nil }
-                return Indicator(
-                    indicator: result.indicator, unit: result.unitID, period: result.period.rawValue,
-                    name_vi: definition.nameVI, name_en: definition.nameEN, plan_ref: definition.planRef,
-                    source: definition.source.rawValue, comparator: definition.comparator.rawValue,
-                    target: definition.target, numerator: result.tally.numerator, denominator: result.tally.denominator,
-                    value: result.value, status: result.status.rawValue)
-            },
-            overdue_tasks: snapshot.overdueTasks.map {
-                Task(
-                    id: $0.task.id, plan_ref: $0.task.planRef, title: $0.task.title, lead_unit: $0.task.leadUnitID,
-                    monitoring_unit: $0.task.monitoringUnitID, due_date: $0.task.dueDate.description, days_overdue: $0.daysOverdue)
-            },
-            due_soon_tasks: snapshot.dueSoonTasks.map {
-                Task(
-                    id: $0.task.id, plan_ref: $0.task.planRef, title: $0.task.title, lead_unit: $0.task.leadUnitID,
-                    monitoring_unit: $0.task.monitoringUnitID, due_date: $0.task.dueDate.description, days_overdue: nil, days_left: $0.daysLeft)
-            },
-            units: snapshot.units.map {
-                UnitEntry(
-                    id: $0.id, parent: $0.parentID, name: $0.name, kind: $0.kind,
-                    tasks_overdue: snapshot.tasksOverdueByUnit[$0.id] ?? 0,
-                    dossiers_overdue: snapshot.dossiersOverdueByUnit[$0.id] ?? 0)
-            })
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
-        // The document is plain data; encoding cannot fail.
-        return (try? encoder.encode(document)) ?? Data("{}".utf8)
+        var out = JSONWriter()
+        out.bytes.reserveCapacity(4096 + snapshot.results.count * 330)
+        out.raw("{")
+        if times { out.field("as_of", first: true) { $0.string(calendar.rfc3339(snapshot.asOf)) } }
+        out.field("due_soon_tasks", first: !times) { out in
+            out.array(snapshot.dueSoonTasks) { out, entry in task(entry.task, daysLeft: entry.daysLeft, daysOverdue: nil, into: &out) }
+        }
+        out.field("indicators") { out in indicators(snapshot, definitions: definitions, into: &out) }
+        out.field("overdue_tasks") { out in
+            out.array(snapshot.overdueTasks) { out, entry in task(entry.task, daysLeft: nil, daysOverdue: entry.daysOverdue, into: &out) }
+        }
+        out.field("plan") { $0.string(snapshot.catalogue.plan) }
+        if times { out.field("refreshed_at") { $0.string(calendar.rfc3339(snapshot.refreshedAt)) } }
+        out.field("time_zone") { $0.string(snapshot.timeZone.identifier) }
+        out.field("units") { out in
+            out.array(snapshot.units) { out, unit in
+                out.raw("{")
+                out.field("dossiers_overdue", first: true) { $0.raw(String(snapshot.dossiersOverdueByUnit[unit.id] ?? 0)) }
+                out.field("id") { $0.string(unit.id) }
+                out.field("kind") { $0.string(unit.kind) }
+                out.field("name") { $0.string(unit.name) }
+                if let parent = unit.parentID { out.field("parent") { $0.string(parent) } }
+                out.field("tasks_overdue") { $0.raw(String(snapshot.tasksOverdueByUnit[unit.id] ?? 0)) }
+                out.raw("}")
+            }
+        }
+        out.raw("}")
+        return Data(out.bytes)
+    }
+
+    /// The indicators, in the snapshot's order.
+    static func indicators(_ snapshot: Snapshot, definitions: [String: IndicatorDefinition], into out: inout JSONWriter) {
+        out.raw("[")
+        var first = true
+        for result in snapshot.results {
+            guard let definition = definitions[result.indicator] else { continue }
+            out.raw(first ? "{" : ",{")
+            first = false
+            out.field("comparator", first: true) { $0.string(definition.comparator.rawValue) }
+            out.field("denominator") { $0.decimal(result.tally.denominator) }
+            out.field("indicator") { $0.string(result.indicator) }
+            out.field("name_en") { $0.string(definition.nameEN) }
+            out.field("name_vi") { $0.string(definition.nameVI) }
+            out.field("numerator") { $0.decimal(result.tally.numerator) }
+            out.field("period") { $0.string(result.period.rawValue) }
+            out.field("plan_ref") { $0.string(definition.planRef) }
+            out.field("source") { $0.string(definition.source.rawValue) }
+            out.field("status") { $0.string(result.status.rawValue) }
+            out.field("target") { $0.decimal(definition.target) }
+            out.field("unit") { $0.string(result.unitID) }
+            // An explicit null when there is no data.
+            out.field("value") { $0.double(result.value) }
+            out.raw("}")
+        }
+        out.raw("]")
+    }
+
+    /// A task: an overdue one has `days_overdue`, a due-soon one `days_left` (absent keys are left out).
+    static func task(_ task: OpenTask, daysLeft: Int?, daysOverdue: Int?, into out: inout JSONWriter) {
+        out.raw("{")
+        var first = true
+        if let daysLeft {
+            out.field("days_left", first: true) { $0.raw(String(daysLeft)) }
+            first = false
+        }
+        if let daysOverdue {
+            out.field("days_overdue", first: first) { $0.raw(String(daysOverdue)) }
+            first = false
+        }
+        out.field("due_date", first: first) { $0.string(task.dueDate.description) }
+        out.field("id") { $0.string(task.id) }
+        out.field("lead_unit") { $0.string(task.leadUnitID) }
+        if let monitoring = task.monitoringUnitID { out.field("monitoring_unit") { $0.string(monitoring) } }
+        if let planRef = task.planRef { out.field("plan_ref") { $0.string(planRef) } }
+        out.field("title") { $0.string(task.title) }
+        out.raw("}")
+    }
+}
+
+/// JSON text written into bytes: strings escaped as `JSONEncoder` escapes them (quote, backslash,
+/// control characters; `/` and non-ASCII left as they are), numbers as their shortest exact form.
+struct JSONWriter {
+    var bytes: [UInt8] = []
+
+    mutating func raw(_ text: String) { bytes.append(contentsOf: text.utf8) }
+
+    /// `"name":` and the value `write` writes, after a comma unless it is the object's first member.
+    mutating func field(_ name: String, first: Bool = false, _ write: (inout JSONWriter) -> Void) {
+        if !first { bytes.append(UInt8(ascii: ",")) }
+        string(name)
+        bytes.append(UInt8(ascii: ":"))
+        write(&self)
+    }
+
+    mutating func array<Element>(_ elements: [Element], _ write: (inout JSONWriter, Element) -> Void) {
+        bytes.append(UInt8(ascii: "["))
+        for (index, element) in elements.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            write(&self, element)
+        }
+        bytes.append(UInt8(ascii: "]"))
+    }
+
+    static let hex: [UInt8] = Array("0123456789abcdef".utf8)
+
+    mutating func string(_ text: String) {
+        bytes.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+            case UInt8(ascii: "\\"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            case 0x0A: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            case 0x0D: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+            case 0x09: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case 0x08: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "b")])
+            case 0x0C: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "f")])
+            case 0..<0x20:
+                bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
+                bytes.append(Self.hex[Int(byte >> 4)])
+                bytes.append(Self.hex[Int(byte & 0x0F)])
+            default: bytes.append(byte)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    mutating func decimal(_ value: Decimal) {
+        value.isNaN ? raw("null") : raw(value.description)
+    }
+
+    mutating func double(_ value: Double?) {
+        guard let value, value.isFinite else { return raw("null") }
+        // The shortest form that reads back exactly; a whole number without ".0", as JSONEncoder writes it.
+        let text = value.description
+        raw(text.hasSuffix(".0") ? String(text.dropLast(2)) : text)
     }
 }

@@ -62,7 +62,8 @@ public enum Routes {
             let state = store.current
             let operational = operationalMetrics()
             var headers: HTTPFields = [.contentType: metricsContentType, .cacheControl: "no-store", .vary: "Accept-Encoding"]
-            let snapshotPart = state.published?.metricsText ?? ByteBuffer()
+            let figures = state.published?.metricsText ?? ByteBuffer()
+            let timestamp = state.published?.metricsTimestamp ?? ByteBuffer()
             // The daemon's own families change once a refresh or so: the gzipped whole is kept
             // for as long as they stay the same.
             if ContentCoding.acceptsGzip(request.headers[.acceptEncoding]),
@@ -70,8 +71,9 @@ public enum Routes {
                     snapshot: state.published?.etag ?? "none", key: fingerprint(operational),
                     {
                         var whole = ByteBuffer()
-                        whole.reserveCapacity(snapshotPart.readableBytes + operational.count)
-                        whole.writeImmutableBuffer(snapshotPart)
+                        whole.reserveCapacity(figures.readableBytes + timestamp.readableBytes + operational.count)
+                        whole.writeImmutableBuffer(figures)
+                        whole.writeImmutableBuffer(timestamp)
                         whole.writeBytes(operational)
                         return whole
                     })
@@ -79,8 +81,8 @@ public enum Routes {
                 headers[.contentEncoding] = "gzip"
                 return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
             }
-            // The snapshot's part as it is, not copied per request.
-            return Response(status: .ok, headers: headers, body: .init(contentsOf: [snapshotPart, ByteBuffer(bytes: operational)]))
+            // The snapshot's parts as they are, not copied per request.
+            return Response(status: .ok, headers: headers, body: .init(contentsOf: [figures, timestamp, ByteBuffer(bytes: operational)]))
         }
     }
 
@@ -109,6 +111,7 @@ public enum Routes {
                     snapshot: published.etag, key: etag,
                     {
                         var whole = opening
+                        whole.writeImmutableBuffer(published.jsonTimes)
                         whole.writeImmutableBuffer(published.jsonMembers)
                         return whole
                     })
@@ -117,7 +120,7 @@ public enum Routes {
                 headers[.eTag] = gzipTag(etag)
                 return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
             }
-            return Response(status: .ok, headers: headers, body: .init(contentsOf: [opening, published.jsonMembers]))
+            return Response(status: .ok, headers: headers, body: .init(contentsOf: [opening, published.jsonTimes, published.jsonMembers]))
         }
     }
 

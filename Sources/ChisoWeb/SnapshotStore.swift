@@ -5,14 +5,25 @@ import NIOCore
 import Synchronization
 
 /// A snapshot with its answers rendered once, at refresh time, so that requests only copy bytes.
+///
+/// Each answer is kept in two parts: what the figures make (rendered when they change) and the
+/// snapshot's instants (made for every snapshot). `restamped(_:)` carries the first part over to
+/// a snapshot that says the same at a later instant, the common case at night or in a quiet commune.
 public struct PublishedSnapshot: Sendable {
     public let snapshot: Snapshot
-    /// The indicator families of `/metrics`.
+    /// The figures' families of `/metrics`.
     public let metricsText: ByteBuffer
-    /// The JSON document's members (`SnapshotJSON.members`): the handler puts the live `stale` flag first.
+    /// `chiso_snapshot_as_of_timestamp_seconds`, after the figures.
+    public let metricsTimestamp: ByteBuffer
+    /// The JSON document's members (`SnapshotJSON.members`): the handler puts the live `stale` flag
+    /// and then `jsonTimes` first.
     public let jsonMembers: ByteBuffer
+    /// `"as_of":…,"refreshed_at":…,` (`SnapshotJSON.times`).
+    public let jsonTimes: ByteBuffer
     /// The root's pages (both languages, every period), rendered once; unit pages are rendered on demand.
     public let pages: [PageRequest: ByteBuffer]
+    /// The same pages with their instants open (nil when a page could not be marked: rendered anew each time).
+    let stampedPages: [PageRequest: StampedPage]?
     /// The trend lines the pages were drawn with (kept to re-render with a stale banner or for a unit).
     public let history: TrendHistory
     public let layout: SiteLayout
@@ -23,25 +34,44 @@ public struct PublishedSnapshot: Sendable {
     /// For `Last-Modified`, formatted once here rather than on every request.
     public let lastModified: String
     /// What `/metrics` exports of it (nil when made from given text).
-    public private(set) var exposition: ExpositionSummary?
+    public let exposition: ExpositionSummary?
+    /// Whether this snapshot's answers were carried over from the previous one (`restamped`).
+    public let carriedOver: Bool
 
-    public init(
-        snapshot: Snapshot, metricsText: String, jsonMembers: Data, pages: [PageRequest: ByteBuffer], history: TrendHistory,
-        alerts: AlertSummary? = nil, layout: SiteLayout? = nil, etag: String
+    init(
+        snapshot: Snapshot, metricsText: ByteBuffer, jsonMembers: ByteBuffer, stampedPages: [PageRequest: StampedPage]?,
+        pages: [PageRequest: ByteBuffer]?, history: TrendHistory, alerts: AlertSummary?, layout: SiteLayout,
+        exposition: ExpositionSummary?, carriedOver: Bool
     ) {
-        self.alerts = alerts
         self.snapshot = snapshot
-        self.metricsText = ByteBuffer(string: metricsText)
-        self.jsonMembers = ByteBuffer(bytes: jsonMembers)
-        self.pages = pages
+        self.metricsText = metricsText
+        self.metricsTimestamp = ByteBuffer(string: PrometheusText.timestamp(snapshot))
+        self.jsonMembers = jsonMembers
+        self.jsonTimes = ByteBuffer(string: SnapshotJSON.times(snapshot))
+        self.stampedPages = stampedPages
+        self.pages =
+            pages ?? (stampedPages ?? [:]).mapValues { $0.filled(asOf: snapshot.asOf, refreshedAt: snapshot.refreshedAt) }
         self.history = history
-        self.layout = layout ?? SiteLayout(units: snapshot.units)
-        self.etag = etag
+        self.alerts = alerts
+        self.layout = layout
+        self.exposition = exposition
+        self.carriedOver = carriedOver
+        self.etag = String(UInt64(max(0, snapshot.refreshedAt.timeIntervalSince1970 * 1000)), radix: 36)
         self.lastModified = Routes.httpDate(snapshot.refreshedAt)
     }
 
     /// The Vietnamese year page (what `GET /` answers).
     public var statusPage: ByteBuffer { pages[PageRequest()] ?? ByteBuffer() }
+
+    /// This snapshot's answers for `later`, which says the same (`Snapshot.saysTheSame`) with the
+    /// same trend lines and alert problems: the figures' parts are shared, the instants made anew.
+    /// Nil when it does not say the same, or a page could not be marked.
+    public func restamped(_ later: Snapshot, history: TrendHistory, alerts: AlertSummary?) -> PublishedSnapshot? {
+        guard let stampedPages, later.saysTheSame(as: snapshot), history == self.history, alerts == self.alerts else { return nil }
+        return PublishedSnapshot(
+            snapshot: later, metricsText: metricsText, jsonMembers: jsonMembers, stampedPages: stampedPages, pages: nil,
+            history: history, alerts: alerts, layout: layout, exposition: exposition, carriedOver: true)
+    }
 }
 
 /// How many series `/metrics` exports and down to which level (`wantedDepth` deeper: the cap cut it).
@@ -114,24 +144,31 @@ extension PublishedSnapshot {
     public init(
         rendering snapshot: Snapshot, history: TrendHistory = TrendHistory(), alerts: AlertSummary? = nil, scope: MetricsScope = MetricsScope()
     ) {
-        let stamp = UInt64(max(0, snapshot.refreshedAt.timeIntervalSince1970 * 1000))
         let layout = SiteLayout(units: snapshot.units)
+        var stamped: [PageRequest: StampedPage]? = [:]
         var pages: [PageRequest: ByteBuffer] = [:]
         for language in [Format.Language.vi, .en] {
             for period in PeriodKind.allCases {
                 let request = PageRequest(language: language, period: period)
                 // The root always exists in a snapshot that has units; an empty tree renders an empty page.
-                let html = (try? StatusPage.render(snapshot, history: history, request: request, links: .query, layout: layout, alerts: alerts)) ?? ""
-                pages[request] = ByteBuffer(string: html)
+                if let page = try? StatusPage.renderStamped(
+                    snapshot, history: history, request: request, links: .query, layout: layout, alerts: alerts)
+                {
+                    stamped?[request] = page
+                    pages[request] = page.filled(asOf: snapshot.asOf, refreshedAt: snapshot.refreshedAt)
+                } else {
+                    stamped = nil
+                    let html =
+                        (try? StatusPage.render(snapshot, history: history, request: request, links: .query, layout: layout, alerts: alerts)) ?? ""
+                    pages[request] = ByteBuffer(string: html)
+                }
             }
         }
         let exposition = PrometheusText.render(snapshot, scope: scope)
         self.init(
-            snapshot: snapshot,
-            metricsText: exposition.text,
-            jsonMembers: SnapshotJSON.members(snapshot),
-            pages: pages, history: history, alerts: alerts, layout: layout,
-            etag: String(stamp, radix: 36))
-        self.exposition = ExpositionSummary(series: exposition.series, depth: exposition.depth, wantedDepth: exposition.wantedDepth)
+            snapshot: snapshot, metricsText: ByteBuffer(string: exposition.text), jsonMembers: ByteBuffer(bytes: SnapshotJSON.members(snapshot)),
+            stampedPages: stamped, pages: pages, history: history, alerts: alerts, layout: layout,
+            exposition: ExpositionSummary(series: exposition.series, depth: exposition.depth, wantedDepth: exposition.wantedDepth),
+            carriedOver: false)
     }
 }

@@ -44,23 +44,51 @@ public struct StaticSite: Sendable {
         return out
     }
 
-    /// Renders and writes every page; returns the number of bytes of the Vietnamese year page.
+    /// What a write did.
+    public struct Written: Sendable, Equatable {
+        /// Pages written, and pages left as they were (their figures unchanged since `previous`).
+        public var pages = 0, unchanged = 0
+        /// The size of the Vietnamese year page, when it was written.
+        public var indexBytes = 0
+    }
+
+    /// Renders and writes the pages. With `previous`, the snapshot the files were last written
+    /// from (all of them, without a stale banner), a unit's pages are written only when what they
+    /// read changed (`PageInputs`); the others stay as they are, with their figures and their time.
     @discardableResult
-    public func write(_ published: PublishedSnapshot, staleness: Staleness?) throws -> Int {
+    public func write(_ published: PublishedSnapshot, staleness: Staleness?, previous: PublishedSnapshot? = nil) throws -> Written {
         let snapshot = published.snapshot
         let layout = published.layout
         let rootID = snapshot.units.first?.id
-        var indexBytes = 0
+        let children = PageInputs.children(snapshot.units)
+        let comparable = previous.flatMap { previous in
+            staleness == nil && PageInputs.sameFrame(previous.snapshot, alerts: previous.alerts, snapshot, alerts: published.alerts) ? previous : nil
+        }
+        var unchangedUnits: [String: Bool] = [:]
+        var written = Written()
         for request in requests(for: snapshot) {
-            guard let path = layout.path(request, rootID: rootID) else { continue }
+            guard let path = layout.path(request, rootID: rootID), let unit = request.unitID ?? rootID else { continue }
+            if let comparable {
+                let unchanged =
+                    unchangedUnits[unit]
+                    ?? PageInputs.sameFigures(
+                        unit: unit, children: children[unit] ?? [], comparable.snapshot, history: comparable.history, snapshot,
+                        history: published.history)
+                unchangedUnits[unit] = unchanged
+                if unchanged {
+                    written.unchanged += 1
+                    continue
+                }
+            }
             let html = try StatusPage.render(
                 snapshot, history: published.history, request: request, links: .files, staleness: staleness, layout: layout,
                 alerts: published.alerts)
             let data = Data(html.utf8)
-            if path == "index.html" { indexBytes = data.count }
+            if path == "index.html" { written.indexBytes = data.count }
             try writeAtomically(data, to: path)
+            written.pages += 1
         }
-        return indexBytes
+        return written
     }
 
     /// Writes a page saying there are no figures yet (the daemon's first start), unless pages exist.

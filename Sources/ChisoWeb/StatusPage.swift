@@ -2,6 +2,7 @@ import ChisoCore
 import ChisoPresentation
 import Foundation
 import Mustache
+import NIOCore
 
 /// Renders the status page from `static/status.mustache` (compiled in) and a `StatusPageView`.
 /// The template escapes every `{{value}}`; the only unescaped insertions are the stylesheet and
@@ -30,6 +31,22 @@ public enum StatusPage {
         return template.render(document)
     }
 
+    /// One page of a snapshot with its two instants left open (`StampedPage`); nil when the page's
+    /// own text holds a marker character, so that the marks cannot be found for sure (the caller then
+    /// renders the page again for each snapshot).
+    public static func renderStamped(
+        _ snapshot: Snapshot, history: TrendHistory = TrendHistory(), request: PageRequest = PageRequest(),
+        links: PageLinks = .query, layout: SiteLayout? = nil, alerts: AlertSummary? = nil
+    ) throws -> StampedPage? {
+        var view = try StatusPageModel.build(
+            snapshot, history: history, request: request, links: links, staleness: nil, layout: layout, alerts: alerts)
+        view.asOf = StampedPage.Slot.asOf.mark
+        view.generatedAt = StampedPage.Slot.refreshedAt.mark
+        view.printHeader = StatusPageModel.printHeader(heading: view.heading, labels: view.labels, asOfCSS: StampedPage.Slot.asOfCSS.mark)
+        let html = template.render(["css": style, "page": MustacheEncoder.tree(view)] as [String: Any])
+        return StampedPage(html: html, language: request.language, timeZone: snapshot.timeZone)
+    }
+
     /// The page before the first successful refresh: never a blank page.
     public static func waiting(english: Bool, lastError: Bool) -> String {
         let lang: Format.Language = english ? .en : .vi
@@ -45,5 +62,89 @@ public enum StatusPage {
             <meta http-equiv="refresh" content="30"><title>chiso</title><style>\(style)</style></head><body><header class="top"><h1>chiso</h1></header>
             <p class="stale" role="status">\(message)</p></body></html>
             """
+    }
+}
+
+/// A rendered page whose instants are filled in per snapshot: "Cập nhật lúc …" (the figures' T),
+/// the print header's copy of it, and the footer's refresh time. A refresh whose figures are the
+/// same as the last one's (`Snapshot.saysTheSame`) refills the page instead of rendering it: a copy
+/// of its bytes rather than a province's page model and template.
+public struct StampedPage: Sendable {
+    /// Where an instant goes; marked in the rendered text by U+E000, a letter, U+E001 (private-use
+    /// characters, which neither HTML nor the template escapes).
+    enum Slot: UInt8, Sendable, CaseIterable {
+        case asOf = 0x61, asOfCSS = 0x63, refreshedAt = 0x72
+        var mark: String { "\u{E000}\(Character(Unicode.Scalar(rawValue)))\u{E001}" }
+    }
+
+    let segments: [ByteBuffer]
+    let slots: [Slot]
+    let language: Format.Language
+    let calendar: PlanCalendar
+
+    /// Splits `html` at its marks; nil unless each slot is marked exactly once and no other U+E000 is left.
+    init?(html: String, language: Format.Language, timeZone: TimeZone) {
+        let bytes = Array(html.utf8)
+        let open: [UInt8] = [0xEE, 0x80, 0x80], close: [UInt8] = [0xEE, 0x80, 0x81]
+        var segments: [ByteBuffer] = [], slots: [Slot] = []
+        var start = 0, index = 0
+        while index + 6 < bytes.count {
+            guard bytes[index] == open[0], bytes[index + 1] == open[1], bytes[index + 2] == open[2] else {
+                index += 1
+                continue
+            }
+            guard let slot = Slot(rawValue: bytes[index + 3]), Array(bytes[(index + 4)..<(index + 7)]) == close else { return nil }
+            segments.append(ByteBuffer(bytes: bytes[start..<index]))
+            slots.append(slot)
+            index += 7
+            start = index
+        }
+        segments.append(ByteBuffer(bytes: bytes[start...]))
+        guard slots.count == Slot.allCases.count, Set(slots).count == slots.count, !segments.contains(where: { Self.holdsMarker($0) })
+        else { return nil }
+        self.segments = segments
+        self.slots = slots
+        self.language = language
+        self.calendar = PlanCalendar(timeZone: timeZone)
+    }
+
+    static func holdsMarker(_ segment: ByteBuffer) -> Bool {
+        segment.readableBytesView.withUnsafeBytes { raw in
+            raw.count >= 3 && (0...(raw.count - 3)).contains { raw[$0] == 0xEE && raw[$0 + 1] == 0x80 && raw[$0 + 2] == 0x80 }
+        }
+    }
+
+    /// The page for a snapshot of these figures at `asOf`, made at `refreshedAt`: the same bytes
+    /// `StatusPage.render` gives.
+    public func filled(asOf: Date, refreshedAt: Date) -> ByteBuffer {
+        let shownAsOf = Format.dateTime(asOf, calendar: calendar, language)
+        var texts: [Slot: ByteBuffer] = [:]
+        texts[.asOf] = ByteBuffer(string: Self.htmlEscape(shownAsOf))
+        texts[.asOfCSS] = ByteBuffer(string: StatusPageModel.cssString(shownAsOf))
+        texts[.refreshedAt] = ByteBuffer(string: Self.htmlEscape(Format.dateTime(refreshedAt, calendar: calendar, language)))
+        var page = ByteBuffer()
+        page.reserveCapacity(segments.reduce(64) { $0 + $1.readableBytes })
+        for (index, segment) in segments.enumerated() {
+            page.writeImmutableBuffer(segment)
+            if index < slots.count, let text = texts[slots[index]] { page.writeImmutableBuffer(text) }
+        }
+        return page
+    }
+
+    /// The template's escaping of `{{value}}` (swift-mustache's set).
+    static func htmlEscape(_ text: String) -> String {
+        guard text.contains(where: { "<>&\"'".contains($0) }) else { return text }
+        var out = ""
+        for character in text {
+            switch character {
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "&": out += "&amp;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.append(character)
+            }
+        }
+        return out
     }
 }

@@ -1,5 +1,6 @@
 import ChisoApp
 import ChisoCore
+import ChisoPresentation
 import ChisoStorage
 import ChisoWeb
 import Foundation
@@ -96,6 +97,81 @@ import Testing
         failing.set(false)
         #expect(await refresher.refreshOnce())
         #expect(try !String(contentsOf: index, encoding: .utf8).contains("class=\"stale\""))
+    }
+
+    /// The figures a source gives until told otherwise (a unit's name stands for any change).
+    final class SteadySource: KPISource {
+        let name = Mutex("U")
+        func loadInputs(asOf: Date, calendar: PlanCalendar) async throws -> KPIInputs {
+            KPIInputs(units: [Unit(id: "u", parentID: nil, name: name.withLock { $0 }, kind: "commune")])
+        }
+    }
+
+    @Test func theSameFiguresKeepTheRenderedAnswersAndLeaveTheFilesAlone() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("chiso-steady-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let source = SteadySource()
+        let store = SnapshotStore()
+        let refresher = refresher(source, store: store, metrics: OperationalMetrics(), site: StaticSite(directory: folder))
+        #expect(await refresher.refreshOnce())
+        let first = try #require(store.current.published)
+        #expect(!first.carriedOver)
+        let index = folder.appendingPathComponent("index.html")
+        try "as written before".write(to: index, atomically: true, encoding: .utf8)
+        try await Task.sleep(for: .milliseconds(5))  // another refreshedAt
+        #expect(await refresher.refreshOnce())
+        let second = try #require(store.current.published)
+        #expect(second.carriedOver && second.metricsText == first.metricsText)
+        #expect(second.snapshot.refreshedAt > first.snapshot.refreshedAt && second.etag != first.etag)
+        #expect(try String(contentsOf: index, encoding: .utf8) == "as written before", "the same figures: the files stay")
+        // Another figure: rendered and written anew.
+        source.name.withLock { $0 = "U mới" }
+        #expect(await refresher.refreshOnce())
+        #expect(store.current.published?.carriedOver == false)
+        #expect(try String(contentsOf: index, encoding: .utf8).contains("U mới"))
+        // A write that failed is tried again at the next refresh, even with the same figures.
+        try FileManager.default.removeItem(at: folder)
+        try "not a folder".write(to: folder, atomically: true, encoding: .utf8)
+        source.name.withLock { $0 = "U thứ ba" }
+        #expect(await refresher.refreshOnce(), "a page that cannot be written costs the files, not the refresh")
+        try FileManager.default.removeItem(at: folder)
+        #expect(await refresher.refreshOnce())
+        #expect(store.current.published?.carriedOver == true)
+        #expect(try String(contentsOf: index, encoding: .utf8).contains("U thứ ba"))
+    }
+
+    /// Whatever inputs the test sets.
+    final class SetSource: KPISource {
+        let inputs: Mutex<KPIInputs>
+        init(_ inputs: KPIInputs) { self.inputs = Mutex(inputs) }
+        func loadInputs(asOf: Date, calendar: PlanCalendar) async throws -> KPIInputs { inputs.withLock { $0 } }
+    }
+
+    @Test func onlyThePagesWhoseFiguresChangedAreWrittenAgain() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("chiso-partial-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let units = [
+            Unit(id: "tinh", parentID: nil, name: "Tỉnh", kind: "province"),
+            Unit(id: "a", parentID: "tinh", name: "Xã A", kind: "commune"),
+            Unit(id: "b", parentID: "tinh", name: "Xã B", kind: "commune"),
+        ]
+        let key = TallyKey(unitID: "a", period: .year, indicator: .dossiersOnTime)
+        let source = SetSource(KPIInputs(units: units, tallies: [key: Tally(numerator: 1, denominator: 2)]))
+        let site = StaticSite(directory: folder)
+        let refresher = refresher(source, store: SnapshotStore(), metrics: OperationalMetrics(), site: site)
+        #expect(await refresher.refreshOnce())
+        let snapshot = try #require(refresher.store.current.published?.snapshot)
+        let layout = SiteLayout(units: units)
+        let paths = site.requests(for: snapshot).compactMap { request in layout.path(request, rootID: "tinh").map { (request.unitID, $0) } }
+        #expect(paths.count == 18, "3 units × 2 languages × 3 periods")
+        for (_, path) in paths { try "kept".write(to: folder.appendingPathComponent(path), atomically: true, encoding: .utf8) }
+        source.inputs.withLock { $0.tallies[key] = Tally(numerator: 2, denominator: 2) }
+        #expect(await refresher.refreshOnce())
+        for (unit, path) in paths {
+            let text = try String(contentsOf: folder.appendingPathComponent(path), encoding: .utf8)
+            // Xã A's figure shows on its own pages and on the province's (its units table).
+            #expect((text == "kept") == (unit == "b"), "\(path)")
+        }
     }
 
     @Test func beforeAnySuccessTheFileSaysThereAreNoFiguresYet() async throws {

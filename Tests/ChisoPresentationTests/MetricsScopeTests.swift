@@ -36,15 +36,16 @@ import Testing
         #expect(Self.units(in: commune.text).count == 7, "a commune's tree: every unit")
         let all = PrometheusText.render(Self.province(), scope: MetricsScope(depth: .all))
         #expect(Self.units(in: all.text).count == 7)
-        #expect(all.text == PrometheusText.render(Self.province()), "all is what `chiso snapshot` prints")
+        #expect(all.text + PrometheusText.timestamp(Self.province()) == PrometheusText.render(Self.province()), "all is what `chiso snapshot` prints")
         let roots = PrometheusText.render(Self.province(), scope: MetricsScope(depth: .levels(0)))
         #expect(Self.units(in: roots.text) == ["tinh"])
     }
 
     @Test func theSeriesCountIsExactAndTheCapCutsTheDepth() {
         let all = PrometheusText.render(Self.province(), scope: MetricsScope(depth: .all, maxSeries: 10_000_000))
-        let samples = all.text.split(separator: "\n").filter { !$0.hasPrefix("#") }.count
-        #expect(all.series == samples, "the count is the samples written")
+        let exported = all.text + PrometheusText.timestamp(Self.province())
+        let samples = exported.split(separator: "\n").filter { !$0.hasPrefix("#") }.count
+        #expect(all.series == samples, "the count is the samples written, the snapshot's timestamp included")
         // A cap between the communes' count and everything's: cut to level 1.
         let communes = PrometheusText.render(Self.province(), scope: MetricsScope(depth: .levels(1))).series
         let capped = PrometheusText.render(Self.province(), scope: MetricsScope(depth: .all, maxSeries: communes))

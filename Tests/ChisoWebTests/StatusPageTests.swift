@@ -19,7 +19,7 @@ enum PageFixture {
         Unit(id: "bac-binh/x", parentID: "bac-binh", name: hostile, kind: "department"),
     ]
 
-    static func snapshot() -> Snapshot {
+    static func snapshot(at instant: Date = asOf, units: [ChisoCore.Unit] = units) -> Snapshot {
         var inputs = KPIInputs(units: units)
         func put(_ unit: String, _ period: PeriodKind, _ indicator: ComputedIndicator, _ n: Decimal, _ d: Decimal) {
             inputs.tallies[TallyKey(unitID: unit, period: period, indicator: indicator)] = Tally(numerator: n, denominator: d)
@@ -45,7 +45,7 @@ enum PageFixture {
                 dueDate: LocalDate(year: 2026, month: 6, day: 20)),
         ]
         inputs.overdueDossiers = ["bac-binh/kt": 3, "bac-binh/x": 1]
-        return Evaluator(catalogue: .builtIn, calendar: calendar).evaluate(inputs, asOf: asOf, refreshedAt: asOf)
+        return Evaluator(catalogue: .builtIn, calendar: calendar).evaluate(inputs, asOf: instant, refreshedAt: instant)
     }
 
     static func history() -> TrendHistory {

@@ -6,6 +6,8 @@ with a fixed T and a 1 s refresh interval, reads its own "refreshed" log lines (
   - refreshes with nothing changed (median),
   - the refresh after 5 000 and after 50 000 changed dossiers (flag flips and finishes),
   - the refresh after 500 key moves (a dossier's unit changes: its payments are reloaded),
+  - the refresh after 100 changed dossiers of one commune (its pages and the province's rewritten),
+  - for each of these, the page files written (and left alone, their figures unchanged) and the time,
   - serve's RSS and high-water mark after at least 10 refreshes,
   - the cost of the change capture on upstream writes: the same UPDATE of 50 000 dossiers with
     the capture trigger disabled and enabled.
@@ -19,6 +21,7 @@ import queue
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -37,7 +40,8 @@ def timed_psql(sql):
     return time.monotonic() - started
 
 
-env = dict(os.environ, CHISO_LOG_FORMAT="json", CHISO_LOG_LEVEL="debug", CHISO_OUTPUT_DIR="", CHISO_ALERT_ENABLED="false")
+site = tempfile.mkdtemp(prefix="chiso-bench-site.")
+env = dict(os.environ, CHISO_LOG_FORMAT="json", CHISO_LOG_LEVEL="debug", CHISO_OUTPUT_DIR=site, CHISO_ALERT_ENABLED="false")
 serve = subprocess.Popen([binary, "serve", "--database-url", url, "--schema", schema, "--as-of", as_of, "--refresh-interval", "1",
                           "--listen", "127.0.0.1:0"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 passes = queue.Queue()
@@ -49,7 +53,7 @@ def read_log():
             entry = json.loads(line)
         except ValueError:
             continue
-        if entry.get("msg") == "refreshed":
+        if entry.get("msg") in ("refreshed", "status pages written"):
             passes.put(entry)
         elif entry.get("level") in ("error", "critical"):
             print("  serve:", entry.get("msg"), file=sys.stderr)
@@ -59,8 +63,19 @@ threading.Thread(target=read_log, daemon=True).start()
 
 
 def next_pass(timeout=900):
+    """A refresh (kind, seconds, read seconds, log rows applied, carried over) and the page files
+    written after it (pages written, pages left alone, seconds)."""
     entry = passes.get(timeout=timeout)
-    return entry["kind"], float(entry["seconds"]), float(entry["read_seconds"]), int(entry["changes"])
+    assert entry["msg"] == "refreshed", entry
+    files = passes.get(timeout=timeout)
+    assert files["msg"] == "status pages written", files
+    return (entry["kind"], float(entry["seconds"]), float(entry["read_seconds"]), int(entry["changes"]), entry.get("carried_over"),
+            (int(files["pages"]), int(files["unchanged"]), float(files["seconds"])))
+
+
+def files_text(files):
+    written, unchanged, seconds = files
+    return f"page files: {written} written, {unchanged} left alone, {seconds:.3f} s"
 
 
 def rss():
@@ -93,19 +108,29 @@ def flips_and_finishes(count, salt):
 
 try:
     started = time.monotonic()
-    kind, seconds, read, _ = next_pass()
-    print(f"  serve, first refresh ({kind}, state from scratch): {seconds:.3f} s (read {read:.3f} s)")
+    kind, seconds, read, _, _, files = next_pass()
+    print(f"  serve, first refresh ({kind}, state from scratch): {seconds:.3f} s (read {read:.3f} s); {files_text(files)}")
     idle = [next_pass() for _ in range(5)]
     print(f"  serve, refresh with nothing changed (median of 5): {statistics.median(p[1] for p in idle) * 1000:.1f} ms "
-          f"(read {statistics.median(p[2] for p in idle) * 1000:.1f} ms; kinds: {','.join(sorted(set(p[0] for p in idle)))})")
+          f"(read {statistics.median(p[2] for p in idle) * 1000:.1f} ms; kinds: {','.join(sorted(set(p[0] for p in idle)))}; "
+          f"carried over: {sum(p[4] == 'true' for p in idle)} of 5); page files: "
+          f"{statistics.median(p[5][0] for p in idle):.0f} written, {statistics.median(p[5][2] for p in idle) * 1000:.1f} ms")
+    # One commune's dossiers only: its pages and the root's are written again, the others left alone.
+    kind, seconds, read, changes, _, files = after(f"""
+      UPDATE dossiers SET digitised = NOT digitised
+      WHERE code IN (SELECT code FROM dossiers WHERE unit_id LIKE 'lam-dong/c001/%' AND status = 'finished'
+                     AND received_at >= '2026-06-01' ORDER BY code LIMIT 100);""")
+    print(f"  serve, refresh after 100 changed dossiers of one commune: {seconds:.3f} s (read {read:.3f} s; {kind}); {files_text(files)}")
     for index, count in enumerate(batches):
         salt = f"batch{index}"
-        kind, seconds, read, changes = after(flips_and_finishes(count, salt))
-        print(f"  serve, refresh after {count:,} changed dossiers: {seconds:.3f} s (read {read:.3f} s; {kind}, {changes:,} log rows)")
-    kind, seconds, read, changes = after("""
+        kind, seconds, read, changes, _, files = after(flips_and_finishes(count, salt))
+        print(f"  serve, refresh after {count:,} changed dossiers: {seconds:.3f} s (read {read:.3f} s; {kind}, {changes:,} log rows); "
+              f"{files_text(files)}")
+    kind, seconds, read, changes, _, files = after("""
       UPDATE dossiers SET unit_id = 'lam-dong/c001/d2'
       WHERE code IN (SELECT code FROM dossiers WHERE unit_id <> 'lam-dong/c001/d2' ORDER BY md5(code || 'k') LIMIT 500);""")
-    print(f"  serve, refresh after 500 key moves (payments reloaded): {seconds:.3f} s (read {read:.3f} s; {kind}, {changes:,} log rows)")
+    print(f"  serve, refresh after 500 key moves (payments reloaded): {seconds:.3f} s (read {read:.3f} s; {kind}, {changes:,} log rows); "
+          f"{files_text(files)}")
     while not passes.empty():
         passes.get()
     for _ in range(3):
@@ -115,6 +140,7 @@ try:
 finally:
     serve.terminate()
     serve.wait()
+    subprocess.run(["rm", "-rf", site])
 
 # The change capture's cost on an upstream UPDATE of 50 000 rows, trigger off and on, alternating.
 rows = batches[-1]

@@ -52,7 +52,7 @@ public enum StatusPageModel {
             dueSoonTasks: tasks.dueSoon, hasDueSoonTasks: !tasks.dueSoon.isEmpty, dossierRows: DossiersModel.rows(page),
             alertProblems: alertRows, hasAlertProblems: !alertRows.isEmpty,
             served: links == .query,
-            printHeader: cssString("\(heading) — \(labels.updated) \(asOf)"),
+            printHeader: printHeader(heading: heading, labels: labels, asOfCSS: cssString(asOf)),
             jsonHref: apiPrefix + "api/v1/snapshot", metricsHref: apiPrefix + "metrics",
             generatedAt: Format.dateTime(snapshot.refreshedAt, calendar: calendar, lang),
             labels: labels)
@@ -88,6 +88,12 @@ public enum StatusPageModel {
         "January", "February", "March", "April", "May", "June", "July", "August",
         "September", "October", "November", "December",
     ]
+
+    /// The running head of a printed page, a CSS `content` value: "Xã … — Cập nhật lúc " and the
+    /// instant, as two strings (CSS joins them), so that the instant can be filled in on its own.
+    public static func printHeader(heading: String, labels: PageLabels, asOfCSS: String) -> String {
+        cssString("\(heading) — \(labels.updated) ") + " " + asOfCSS
+    }
 
     /// A CSS string literal holding `text`; ASCII letters and digits stay, everything else becomes a
     /// six-digit escape (`\\00003c`), which can neither end the string nor the `<style>` element.

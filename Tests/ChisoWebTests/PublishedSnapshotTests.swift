@@ -1,0 +1,90 @@
+import ChisoCore
+import ChisoPresentation
+import Foundation
+import NIOCore
+import Testing
+
+@testable import ChisoWeb
+
+/// A refresh whose figures did not change keeps what was rendered and moves only the instants:
+/// the answers must be byte for byte what rendering the later snapshot gives.
+@Suite struct PublishedSnapshotTests {
+    static let later = PageFixture.asOf.addingTimeInterval(3 * 3600 + 17)
+
+    static func text(_ buffer: ByteBuffer) -> String { String(buffer: buffer) }
+
+    static func requests() -> [PageRequest] {
+        [Format.Language.vi, .en].flatMap { language in PeriodKind.allCases.map { PageRequest(language: language, period: $0) } }
+    }
+
+    @Test func aStampedPageFilledIsThePageRendered() throws {
+        let first = PageFixture.snapshot(), second = PageFixture.snapshot(at: Self.later)
+        #expect(second.saysTheSame(as: first), "three hours later on the same day, the same inputs say the same")
+        for request in Self.requests() {
+            let stamped = try #require(try StatusPage.renderStamped(first, history: PageFixture.history(), request: request))
+            for snapshot in [first, second] {
+                let rendered = try StatusPage.render(snapshot, history: PageFixture.history(), request: request)
+                #expect(Self.text(stamped.filled(asOf: snapshot.asOf, refreshedAt: snapshot.refreshedAt)) == rendered, "\(request)")
+            }
+        }
+        let page = Self.text(try #require(try StatusPage.renderStamped(first)).filled(asOf: Self.later, refreshedAt: Self.later))
+        #expect(page.contains("Cập nhật lúc <strong>15/06/2026 13:00</strong>"))
+        #expect(!page.contains("10:00"), "no trace of the first instant")
+    }
+
+    @Test func restampedSharesTheFiguresAndMovesTheInstants() throws {
+        let first = PublishedSnapshot(rendering: PageFixture.snapshot(), history: PageFixture.history())
+        let second = PageFixture.snapshot(at: Self.later)
+        let carried = try #require(first.restamped(second, history: PageFixture.history(), alerts: nil))
+        #expect(carried.carriedOver && !first.carriedOver)
+        #expect(carried.snapshot.asOf == Self.later)
+        #expect(carried.etag != first.etag)
+        #expect(carried.metricsText == first.metricsText && carried.jsonMembers == first.jsonMembers)
+        let fresh = PublishedSnapshot(rendering: second, history: PageFixture.history())
+        #expect(carried.pages == fresh.pages, "every root page as rendered from the later snapshot")
+        #expect(carried.metricsTimestamp == fresh.metricsTimestamp)
+        #expect(Self.text(carried.metricsTimestamp).contains("chiso_snapshot_as_of_timestamp_seconds \(Int(Self.later.timeIntervalSince1970))"))
+        #expect(
+            Self.text(carried.metricsText) + Self.text(carried.metricsTimestamp) == PrometheusText.render(second),
+            "the figures, then the timestamp: what `chiso snapshot --format prometheus` prints")
+        // The served JSON: the stale flag, the instants, the members.
+        let served = SnapshotJSON.opening(stale: false) + Self.text(carried.jsonTimes) + Self.text(carried.jsonMembers)
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(served.utf8)) as? [String: Any])
+        let whole = try #require(try JSONSerialization.jsonObject(with: SnapshotJSON.encode(second)) as? [String: Any])
+        #expect(document["as_of"] as? String == "2026-06-15T13:00:17+07:00")
+        #expect(document["stale"] as? Bool == false)
+        #expect(Set(document.keys) == Set(whole.keys).union(["stale"]))
+        #expect((document["indicators"] as? [Any])?.count == (whole["indicators"] as? [Any])?.count)
+    }
+
+    @Test func anotherFigureDayTrendOrAlertIsRenderedAnew() throws {
+        let first = PublishedSnapshot(rendering: PageFixture.snapshot(), history: PageFixture.history())
+        let same = PageFixture.snapshot(at: Self.later)
+        #expect(first.restamped(same, history: PageFixture.history(), alerts: nil)?.carriedOver == true)
+        var renamed = PageFixture.units
+        renamed[1].name = "Phòng Kinh tế – Hạ tầng"
+        #expect(
+            first.restamped(PageFixture.snapshot(at: Self.later, units: renamed), history: PageFixture.history(), alerts: nil)?.carriedOver == nil)
+        // Past midnight the days overdue and the year's projection move.
+        let tomorrow = PageFixture.snapshot(at: PageFixture.calendar.parseInstant("2026-06-16T00:00:00+07:00")!)
+        #expect(!tomorrow.saysTheSame(as: first.snapshot))
+        #expect(first.restamped(tomorrow, history: PageFixture.history(), alerts: nil)?.carriedOver == nil)
+        #expect(first.restamped(same, history: TrendHistory(), alerts: nil)?.carriedOver == nil)
+        #expect(first.restamped(same, history: PageFixture.history(), alerts: AlertSummary(pending: 1))?.carriedOver == nil)
+        // One figure more.
+        var inputs = KPIInputs(units: PageFixture.units)
+        inputs.tallies[TallyKey(unitID: "bac-binh/kt", period: .year, indicator: .dossiersOnTime)] = Tally(numerator: 1, denominator: 1)
+        let other = Evaluator(catalogue: .builtIn, calendar: PageFixture.calendar).evaluate(inputs, asOf: Self.later, refreshedAt: Self.later)
+        #expect(first.restamped(other, history: PageFixture.history(), alerts: nil)?.carriedOver == nil)
+    }
+
+    @Test func aMarkerCharacterInTheTextIsNeverTakenForASlot() throws {
+        var units = PageFixture.units
+        units[1].name = "Phòng \u{E000}a\u{E001} Kinh tế"
+        let snapshot = PageFixture.snapshot(units: units)
+        #expect(try StatusPage.renderStamped(snapshot)?.slots == nil)
+        let published = PublishedSnapshot(rendering: snapshot)
+        #expect(Self.text(published.statusPage) == (try StatusPage.render(snapshot)), "rendered whole instead")
+        #expect(published.restamped(PageFixture.snapshot(at: Self.later, units: units), history: TrendHistory(), alerts: nil)?.carriedOver == nil)
+    }
+}
