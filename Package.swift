@@ -9,7 +9,7 @@ let package = Package(
     name: "chiso",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "chiso", targets: ["chiso"]),
+        .executable(name: "chiso", targets: ["chiso"])
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
@@ -121,7 +121,10 @@ let package = Package(
             name: "chiso", dependencies: ["ChisoApp", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: strict),
         .testTarget(name: "ChisoCoreTests", dependencies: ["ChisoCore"], swiftSettings: strict),
         .testTarget(name: "ChisoPresentationTests", dependencies: ["ChisoCore", "ChisoPresentation"], swiftSettings: strict),
-        .testTarget(name: "ChisoWebTests", dependencies: ["ChisoCore", "ChisoPresentation", "ChisoWeb"], swiftSettings: strict),
+        .testTarget(
+            name: "ChisoWebTests",
+            dependencies: ["ChisoCore", "ChisoPresentation", "ChisoWeb", .product(name: "Mustache", package: "swift-mustache")], swiftSettings: strict
+        ),
         .testTarget(name: "ChisoAlertsTests", dependencies: ["ChisoCore", "ChisoAlerts"], swiftSettings: strict),
         .testTarget(
             name: "ChisoIntegrationTests",

@@ -83,4 +83,12 @@ public struct UnitTree: Sendable {
         }
         return out
     }
+
+    /// The unit and every unit below it: in tree order they follow it, deeper than it.
+    public func subtree(of id: String) -> ArraySlice<Unit> {
+        guard let start = indexByID[id] else { return [] }
+        var end = start + 1
+        while end < units.count, depth[end] > depth[start] { end += 1 }
+        return units[start..<end]
+    }
 }

@@ -12,6 +12,8 @@ public enum StatusPage {
     static let style = String(decoding: PackageResources.chiso_css, as: UTF8.self)
 
     static let template: MustacheTemplate = {
+        // The template names it in its first tag (`{{% CONTENT_TYPE: CHISO_HTML}}`).
+        MustacheContentTypes.register(PageHTML(), named: "CHISO_HTML")
         do {
             return try MustacheTemplate(string: String(decoding: PackageResources.status_mustache, as: UTF8.self))
         } catch {
@@ -131,20 +133,33 @@ public struct StampedPage: Sendable {
         return page
     }
 
-    /// The template's escaping of `{{value}}` (swift-mustache's set).
-    static func htmlEscape(_ text: String) -> String {
-        guard text.contains(where: { "<>&\"'".contains($0) }) else { return text }
-        var out = ""
-        for character in text {
-            switch character {
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "&": out += "&amp;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
+    /// The template's escaping of `{{value}}`.
+    static func htmlEscape(_ text: String) -> String { PageHTML.escape(text) }
+}
+
+/// The page's escaping of `{{value}}`: the five characters of swift-mustache's `HTML` content type
+/// (`< > & " '`), found by scanning bytes; swift-mustache's own walks the text's grapheme clusters
+/// with a dictionary lookup each (measured: 12 % of rendering a province's 750 pages).
+struct PageHTML: MustacheContentType {
+    func escapeText(_ text: String) -> String { Self.escape(text) }
+
+    static func escape(_ text: String) -> String {
+        let special: (UInt8) -> Bool = {
+            $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">") || $0 == UInt8(ascii: "&") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "'")
+        }
+        guard text.utf8.contains(where: special) else { return text }
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count + 16)
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "<"): out.append(contentsOf: "&lt;".utf8)
+            case UInt8(ascii: ">"): out.append(contentsOf: "&gt;".utf8)
+            case UInt8(ascii: "&"): out.append(contentsOf: "&amp;".utf8)
+            case UInt8(ascii: "\""): out.append(contentsOf: "&quot;".utf8)
+            case UInt8(ascii: "'"): out.append(contentsOf: "&#39;".utf8)
+            default: out.append(byte)
             }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -1,6 +1,7 @@
 import ChisoCore
 import ChisoPresentation
 import Foundation
+import Mustache
 import NIOCore
 import Testing
 
@@ -86,5 +87,22 @@ import Testing
         let published = PublishedSnapshot(rendering: snapshot)
         #expect(Self.text(published.statusPage) == (try StatusPage.render(snapshot)), "rendered whole instead")
         #expect(published.restamped(PageFixture.snapshot(at: Self.later, units: units), history: TrendHistory(), alerts: nil)?.carriedOver == nil)
+    }
+}
+
+@Suite struct PageEscapingTests {
+    /// What swift-mustache's own HTML content type makes of `text`.
+    static func mustache(_ text: String) throws -> String {
+        try MustacheTemplate(string: "{{x}}").render(["x": text])
+    }
+
+    @Test func thePagesEscapingIsMustachesByteForByte() throws {
+        let texts = [
+            "", "Xã Bắc Bình", #"<script>alert("x")</script> & 'y'"#, "a&&b<<>>", "😀 <b>", "Phòng \u{E000}a\u{E001}", "\n\t\"'", "e\u{301} & ệ",
+        ]
+        for text in texts { #expect(PageHTML.escape(text) == (try Self.mustache(text)), "\(text)") }
+        // Where they part: a combining mark makes "<" part of a larger character that swift-mustache
+        // leaves alone; the page escapes it anyway.
+        #expect(PageHTML.escape("<\u{301}") == "&lt;\u{301}")
     }
 }

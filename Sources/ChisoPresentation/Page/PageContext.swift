@@ -36,20 +36,20 @@ struct PageContext {
         lang = request.language
         labels = PageLabels.of(request.language)
         calendar = PlanCalendar(timeZone: snapshot.timeZone)
-        tree = UnitTree(snapshot.units)
         root = snapshot.units.first
         let unitID = request.unitID ?? root?.id
         self.unitID = unitID
         unit = unitID.flatMap { id in snapshot.units.first { $0.id == id } }
         if let wanted = request.unitID, unit == nil { throw StatusPageModel.Failure.unknownUnit(wanted) }
+        // The layout is made from the snapshot's units (once per snapshot: a province writes 750 pages).
         let layout = layout ?? SiteLayout(units: snapshot.units)
         self.layout = layout
+        tree = layout.tree
+        names = layout.names
         here = layout.path(request, rootID: root?.id) ?? "index.html"
-        names = Dictionary(snapshot.units.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
         today = calendar.localDate(of: snapshot.asOf)
-        let tree = self.tree
         children = snapshot.units.filter { $0.parentID != nil && $0.parentID == unitID }
-        subtree = Set(snapshot.units.filter { tree.lineage(of: $0.id).contains(unitID ?? "") }.map(\.id))
+        subtree = Set(tree.subtree(of: unitID ?? "").map(\.id))
         resultIndex = Dictionary(
             snapshot.results(of: unitID ?? "").map { ("\($0.indicator)|\($0.period.rawValue)", $0) },
             uniquingKeysWith: { a, _ in a })

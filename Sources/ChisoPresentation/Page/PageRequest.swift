@@ -35,8 +35,13 @@ public struct Staleness: Sendable, Equatable {
 public struct SiteLayout: Sendable {
     /// File-name-safe, unique names for the units (ids may hold `/` or other characters).
     public let slugs: [String: String]
+    /// The tree and the names, made once per snapshot rather than once per page.
+    public let tree: UnitTree
+    public let names: [String: String]
 
     public init(units: [ChisoCore.Unit]) {
+        tree = UnitTree(units)
+        names = Dictionary(units.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
         var slugs: [String: String] = [:]
         var taken: Set<String> = []
         for unit in units {
