@@ -116,6 +116,7 @@ public struct Refresher<C: Clock>: Service where C.Duration == Duration {
                     "render_seconds": "\(historyDone.duration(to: rendered).seconds)", "carried_over": "\(published.carriedOver)",
                 ])
             writeSite(published, staleness: nil)
+            FreedMemory.release()
             return true
         } catch {
             // Said at once (metrics, /readyz, the banner); a connection not had is then explained by
