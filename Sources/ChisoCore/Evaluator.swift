@@ -21,40 +21,46 @@ public struct Evaluator: Sendable {
         var results: [IndicatorResult] = []
         results.reserveCapacity(tree.units.count * periods.count * catalogue.indicators.count)
 
-        // Per period, per computed indicator: subtree tallies for every unit (index-aligned with tree.units).
-        var rolled: [PeriodKind: [ComputedIndicator: [Tally]]] = [:]
+        // Per period, per computed indicator (by ordinal): subtree tallies for every unit
+        // (index-aligned with tree.units). Arrays, not dictionaries: a province reads them 10^5 times.
+        var rolled: [[[Tally]]] = []
         for period in periods {
-            var byIndicator: [ComputedIndicator: [Tally]] = [:]
+            var byIndicator = [[Tally]](repeating: [], count: ComputedIndicator.allCases.count)
             for indicator in ComputedIndicator.allCases {
                 switch indicator.rollup {
                 case .sum:
                     let own = tree.units.map { inputs.tallies[TallyKey(unitID: $0.id, period: period.kind, indicator: indicator)] ?? Tally() }
-                    byIndicator[indicator] = tree.rollUp(own: own, combine: { $0 += $1 })
+                    byIndicator[indicator.ordinal] = tree.rollUp(own: own, combine: { $0 += $1 })
                 case .distinctProcedures:
-                    byIndicator[indicator] = distinctProcedureTallies(inputs.paidProcedures, period: period.kind, tree: tree)
+                    byIndicator[indicator.ordinal] = distinctProcedureTallies(inputs.paidProcedures, period: period.kind, tree: tree)
                 case .catalogue:
-                    byIndicator[indicator] = tree.units.map { _ in inputs.catalogueTallies[indicator] ?? Tally() }
+                    byIndicator[indicator.ordinal] = tree.units.map { _ in inputs.catalogueTallies[indicator] ?? Tally() }
                 }
             }
-            rolled[period.kind] = byIndicator
+            rolled.append(byIndicator)
         }
         let manual = ManualPicker(values: inputs.manualValues, asOf: asOf)
+        // What each definition needs, found once rather than once per unit and period.
+        let definitions = catalogue.indicators.map { definition in
+            (
+                definition, computed: definition.source == .computed ? ComputedIndicator(rawValue: definition.id) : nil,
+                margin: catalogue.margin(for: definition)
+            )
+        }
 
         for (index, unit) in tree.units.enumerated() {
-            for period in periods {
-                for definition in catalogue.indicators {
+            for (periodIndex, period) in periods.enumerated() {
+                for (definition, computed, margin) in definitions {
                     let tally: Tally
                     switch definition.source {
                     case .computed:
-                        guard let indicator = ComputedIndicator(rawValue: definition.id) else { continue }
+                        guard let indicator = computed else { continue }
                         if indicator.rollup == .catalogue && !tree.isRoot(index) { continue }
-                        tally = rolled[period.kind]![indicator]![index]
+                        tally = rolled[periodIndex][indicator.ordinal][index]
                     case .manual:
                         tally = manual.pick(indicator: definition.id, unitID: unit.id, period: period) ?? Tally()
                     }
-                    let status = IndicatorStatus.of(
-                        tally, comparator: definition.comparator, target: definition.target,
-                        margin: catalogue.margin(for: definition))
+                    let status = IndicatorStatus.of(tally, comparator: definition.comparator, target: definition.target, margin: margin)
                     results.append(IndicatorResult(indicator: definition.id, unitID: unit.id, period: period.kind, tally: tally, status: status))
                 }
             }
@@ -106,18 +112,19 @@ public struct Evaluator: Sendable {
 /// Chooses the manual figure in force for a unit and a period: the greatest `period_end` in
 /// [date(S), date(T)], ties broken by the latest `recorded_at`; rows recorded after T do not exist.
 struct ManualPicker {
-    private var byKey: [String: [ManualValue]] = [:]
+    /// Indicator, then unit: no key is built per lookup (a province asks 10^5 times, mostly in vain).
+    private var byIndicator: [String: [String: [ManualValue]]] = [:]
     private let asOf: Date
 
     init(values: [ManualValue], asOf: Date) {
         self.asOf = asOf
         for value in values where value.recordedAt <= asOf {
-            byKey[value.indicator + "\u{0}" + value.unitID, default: []].append(value)
+            byIndicator[value.indicator, default: [:]][value.unitID, default: []].append(value)
         }
     }
 
     func pick(indicator: String, unitID: String, period: Period) -> Tally? {
-        guard let candidates = byKey[indicator + "\u{0}" + unitID] else { return nil }
+        guard let candidates = byIndicator[indicator]?[unitID] else { return nil }
         let best =
             candidates
             .filter { $0.periodEnd >= period.startDate && $0.periodEnd <= period.endDate }
