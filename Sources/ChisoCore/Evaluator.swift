@@ -21,24 +21,7 @@ public struct Evaluator: Sendable {
         var results: [IndicatorResult] = []
         results.reserveCapacity(tree.units.count * periods.count * catalogue.indicators.count)
 
-        // Per period, per computed indicator (by ordinal): subtree tallies for every unit
-        // (index-aligned with tree.units). Arrays, not dictionaries: a province reads them 10^5 times.
-        var rolled: [[[Tally]]] = []
-        for period in periods {
-            var byIndicator = [[Tally]](repeating: [], count: ComputedIndicator.allCases.count)
-            for indicator in ComputedIndicator.allCases {
-                switch indicator.rollup {
-                case .sum:
-                    let own = tree.units.map { inputs.tallies[TallyKey(unitID: $0.id, period: period.kind, indicator: indicator)] ?? Tally() }
-                    byIndicator[indicator.ordinal] = tree.rollUp(own: own, combine: { $0 += $1 })
-                case .distinctProcedures:
-                    byIndicator[indicator.ordinal] = distinctProcedureTallies(inputs.paidProcedures, period: period.kind, tree: tree)
-                case .catalogue:
-                    byIndicator[indicator.ordinal] = tree.units.map { _ in inputs.catalogueTallies[indicator] ?? Tally() }
-                }
-            }
-            rolled.append(byIndicator)
-        }
+        let rolled = rolledTallies(inputs, periods: periods, tree: tree)
         let manual = ManualPicker(values: inputs.manualValues, asOf: asOf)
         // What each definition needs, found once rather than once per unit and period.
         let definitions = catalogue.indicators.map { definition in
@@ -89,6 +72,28 @@ public struct Evaluator: Sendable {
             tasksOverdueByUnit: Dictionary(uniqueKeysWithValues: zip(tree.units.map(\.id), tasksByUnit)),
             dossiersOverdueByUnit: Dictionary(uniqueKeysWithValues: zip(tree.units.map(\.id), dossiersByUnit)),
             dueSoonTasks: dueSoon)
+    }
+
+    /// Per period, per computed indicator (by ordinal): subtree tallies for every unit
+    /// (index-aligned with tree.units). Arrays, not dictionaries: a province reads them 10^5 times.
+    private func rolledTallies(_ inputs: KPIInputs, periods: [Period], tree: UnitTree) -> [[[Tally]]] {
+        var rolled: [[[Tally]]] = []
+        for period in periods {
+            var byIndicator = [[Tally]](repeating: [], count: ComputedIndicator.allCases.count)
+            for indicator in ComputedIndicator.allCases {
+                switch indicator.rollup {
+                case .sum:
+                    let own = tree.units.map { inputs.tallies[TallyKey(unitID: $0.id, period: period.kind, indicator: indicator)] ?? Tally() }
+                    byIndicator[indicator.ordinal] = tree.rollUp(own: own, combine: { $0 += $1 })
+                case .distinctProcedures:
+                    byIndicator[indicator.ordinal] = distinctProcedureTallies(inputs.paidProcedures, period: period.kind, tree: tree)
+                case .catalogue:
+                    byIndicator[indicator.ordinal] = tree.units.map { _ in inputs.catalogueTallies[indicator] ?? Tally() }
+                }
+            }
+            rolled.append(byIndicator)
+        }
+        return rolled
     }
 
     /// `procedures_paid_online`: distinct procedures over the subtree, so a procedure paid at two
