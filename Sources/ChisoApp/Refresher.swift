@@ -149,9 +149,10 @@ public struct Refresher<C: Clock>: Service where C.Duration == Duration {
     /// The answers of a snapshot: the last snapshot's, carried over when it says the same
     /// (only the instants move), or rendered.
     func render(_ snapshot: Snapshot, trend: TrendHistory) -> PublishedSnapshot {
-        let alerts = store.current.alerts
+        let current = store.current
+        let alerts = current.alerts
         let published =
-            store.current.published?.restamped(snapshot, history: trend, alerts: alerts)
+            current.published?.restamped(snapshot, history: trend, alerts: alerts)
             ?? PublishedSnapshot(rendering: snapshot, history: trend, alerts: alerts, scope: metricsScope)
         if let exposition = published.exposition, exposition.depth < exposition.wantedDepth, cappedAt.exchange(exposition) != exposition {
             logger.error(
@@ -267,7 +268,6 @@ final class TrendCache: Sendable {
 final class PassFlag: Sendable {
     private let value = Mutex(false)
     var isSet: Bool { value.withLock { $0 } }
-    func set(_ new: Bool) { value.withLock { $0 = new } }
     @discardableResult
     func exchange(_ new: Bool) -> Bool {
         value.withLock { old in

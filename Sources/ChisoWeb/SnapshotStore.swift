@@ -35,13 +35,16 @@ public struct PublishedSnapshot: Sendable {
     public let lastModified: String
     /// What `/metrics` exports of it (nil when made from given text).
     public let exposition: ExpositionSummary?
-    /// Whether this snapshot's answers were carried over from the previous one (`restamped`).
-    public let carriedOver: Bool
+    /// The `etag` of the snapshot whose figures these answers were rendered from: its own, or
+    /// the one they were carried over from (`restamped`). Equal tags, equal figures.
+    public let figuresTag: String
+    /// Whether this snapshot's answers were carried over from an earlier one.
+    public var carriedOver: Bool { figuresTag != etag }
 
     init(
         snapshot: Snapshot, metricsText: ByteBuffer, jsonMembers: ByteBuffer, stampedPages: [PageRequest: StampedPage]?,
         pages: [PageRequest: ByteBuffer]?, history: TrendHistory, alerts: AlertSummary?, layout: SiteLayout,
-        exposition: ExpositionSummary?, carriedOver: Bool
+        exposition: ExpositionSummary?, figuresTag: String?
     ) {
         self.snapshot = snapshot
         self.metricsText = metricsText
@@ -55,8 +58,9 @@ public struct PublishedSnapshot: Sendable {
         self.alerts = alerts
         self.layout = layout
         self.exposition = exposition
-        self.carriedOver = carriedOver
-        self.etag = String(UInt64(max(0, snapshot.refreshedAt.timeIntervalSince1970 * 1000)), radix: 36)
+        let etag = String(UInt64(max(0, snapshot.refreshedAt.timeIntervalSince1970 * 1000)), radix: 36)
+        self.etag = etag
+        self.figuresTag = figuresTag ?? etag
         self.lastModified = Routes.httpDate(snapshot.refreshedAt)
     }
 
@@ -70,7 +74,7 @@ public struct PublishedSnapshot: Sendable {
         guard let stampedPages, later.saysTheSame(as: snapshot), history == self.history, alerts == self.alerts else { return nil }
         return PublishedSnapshot(
             snapshot: later, metricsText: metricsText, jsonMembers: jsonMembers, stampedPages: stampedPages, pages: nil,
-            history: history, alerts: alerts, layout: layout, exposition: exposition, carriedOver: true)
+            history: history, alerts: alerts, layout: layout, exposition: exposition, figuresTag: figuresTag)
     }
 }
 
@@ -169,6 +173,6 @@ extension PublishedSnapshot {
             snapshot: snapshot, metricsText: ByteBuffer(string: exposition.text), jsonMembers: ByteBuffer(bytes: SnapshotJSON.members(snapshot)),
             stampedPages: stamped, pages: pages, history: history, alerts: alerts, layout: layout,
             exposition: ExpositionSummary(series: exposition.series, depth: exposition.depth, wantedDepth: exposition.wantedDepth),
-            carriedOver: false)
+            figuresTag: nil)
     }
 }

@@ -61,6 +61,10 @@ public struct StaticSite: Sendable {
         let layout = published.layout
         let rootID = snapshot.units.first?.id
         let children = PageInputs.children(snapshot.units)
+        // The same figures as when the files were written (a carried-over snapshot): nothing to write.
+        if let previous, staleness == nil, previous.figuresTag == published.figuresTag {
+            return Written(unchanged: requests(for: snapshot).count)
+        }
         let comparable = previous.flatMap { previous in
             staleness == nil && PageInputs.sameFrame(previous.snapshot, alerts: previous.alerts, snapshot, alerts: published.alerts) ? previous : nil
         }

@@ -121,9 +121,9 @@ public struct StampedPage: Sendable {
     public func filled(asOf: Date, refreshedAt: Date) -> ByteBuffer {
         let shownAsOf = Format.dateTime(asOf, calendar: calendar, language)
         var texts: [Slot: ByteBuffer] = [:]
-        texts[.asOf] = ByteBuffer(string: Self.htmlEscape(shownAsOf))
+        texts[.asOf] = ByteBuffer(string: PageHTML.escape(shownAsOf))
         texts[.asOfCSS] = ByteBuffer(string: StatusPageModel.cssString(shownAsOf))
-        texts[.refreshedAt] = ByteBuffer(string: Self.htmlEscape(Format.dateTime(refreshedAt, calendar: calendar, language)))
+        texts[.refreshedAt] = ByteBuffer(string: PageHTML.escape(Format.dateTime(refreshedAt, calendar: calendar, language)))
         var page = ByteBuffer()
         page.reserveCapacity(segments.reduce(64) { $0 + $1.readableBytes })
         for (index, segment) in segments.enumerated() {
@@ -132,9 +132,6 @@ public struct StampedPage: Sendable {
         }
         return page
     }
-
-    /// The template's escaping of `{{value}}`.
-    static func htmlEscape(_ text: String) -> String { PageHTML.escape(text) }
 }
 
 /// The page's escaping of `{{value}}`: the five characters of swift-mustache's `HTML` content type
