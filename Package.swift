@@ -33,7 +33,7 @@ let package = Package(
         // No I/O; time is a parameter.
         .target(
             name: "ChisoCore",
-            resources: [.embedInCode("Catalogue/catalogue-2026.json")],
+            resources: [.embedInCode("Catalogue/catalogue-2026.json"), .embedInCode("Catalogue/qd766-2026.json")],
             swiftSettings: strict
         ),
         // How the domain is shown and exchanged: the page's view model, words and numbers for

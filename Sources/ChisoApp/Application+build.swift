@@ -95,7 +95,7 @@ func makeRefresher(
         inputs = PostgresIncrementalSource(
             client: client, schema: settings.schema, statementTimeout: settings.statementTimeout,
             connectTimeout: settings.database.connectTimeout, incremental: mode == .incremental, fullEvery: settings.refresh.fullEvery,
-            trims: { leadership.isLeader }, logger: logger)
+            trims: { leadership.isLeader }, workingDays: settings.workingDays, logger: logger)
     }
     let startCalendar = settings.calendar
     return Refresher(
@@ -108,7 +108,7 @@ func makeRefresher(
         interval: settings.refreshInterval, time: time, clock: ContinuousClock(), logger: logger,
         explainer: FailureExplainer(database: client),
         livePipeline: {
-            let evaluator = Evaluator(catalogue: live.current.catalogue, calendar: startCalendar)
+            let evaluator = Evaluator(catalogue: live.current.catalogue, calendar: startCalendar, qd766: live.current.qd766)
             return SnapshotPipeline(source: inputs, evaluator: evaluator, timeout: settings.refreshTimeout)
         },
         // An injected history (tests) is written whatever the lease says.
@@ -127,7 +127,8 @@ func poolLogger(_ logger: Logger) -> Logger {
 /// Read → evaluate with the configured catalogue, time zone and refresh timeout.
 public func makePipeline(_ settings: Settings, source: any KPISource) -> SnapshotPipeline {
     SnapshotPipeline(
-        source: source, evaluator: Evaluator(catalogue: settings.catalogue, calendar: settings.calendar), timeout: settings.refreshTimeout)
+        source: source, evaluator: Evaluator(catalogue: settings.catalogue, calendar: settings.calendar, qd766: settings.qd766),
+        timeout: settings.refreshTimeout)
 }
 
 /// Runs `body` with a live PostgreSQL client (for the one-shot commands).

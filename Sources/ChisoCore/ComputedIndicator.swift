@@ -22,6 +22,21 @@ public enum ComputedIndicator: String, Sendable, CaseIterable, Hashable {
     case reportFormsConnected = "report_forms_connected"
     case provinceTasksTracked = "province_tasks_tracked"
     case planTasksOnTime = "plan_tasks_on_time"
+    // Figures the QĐ 766 estimate needs beyond the plan's catalogue (`qd766.md`); a catalogue may
+    // list them too.
+    /// Received in P through channel `online` / received in P (766: 3.3).
+    case dossiersReceivedOnline = "dossiers_received_online"
+    /// *catalogue*: non-internal procedures with has_fee and online_payment_enabled / with has_fee (766: 3.5a).
+    case feeProceduresPaymentEnabled = "fee_procedures_payment_enabled"
+    /// *distinct* non-internal procedures with service_level `full` or `partial` having a dossier
+    /// received in P through `online` / such procedures in the catalogue (766: 3.2).
+    case onlineServicesUsed = "online_services_used"
+    /// *distinct* non-internal procedures with has_fee having a payment in P through
+    /// `national_portal` or `provincial_gateway` / such procedures in the catalogue (766: 3.5b).
+    case feeProceduresPaidOnline = "fee_procedures_paid_online"
+    /// Feedback received in P resolved within 15 working days, or still open and not yet past
+    /// them at T / feedback received in P (766: 5.2; `FeedbackDeadlines`).
+    case feedbackOnTime = "feedback_on_time"
 
     /// How figures of several units combine into their parent's.
     public enum Rollup: Sendable {
@@ -31,12 +46,16 @@ public enum ComputedIndicator: String, Sendable, CaseIterable, Hashable {
         case distinctProcedures
         /// Describes the procedure catalogue; reported for root units only.
         case catalogue
+        /// Distinct procedures used over the subtree (`ProcedureUse`) out of the catalogue's
+        /// procedures of that kind (the denominator of its catalogue tally).
+        case proceduresInUse
     }
 
     public var rollup: Rollup {
         switch self {
-        case .proceduresPublished, .proceduresLocationIndependent, .servicesFullOnline: .catalogue
+        case .proceduresPublished, .proceduresLocationIndependent, .servicesFullOnline, .feeProceduresPaymentEnabled: .catalogue
         case .proceduresPaidOnline: .distinctProcedures
+        case .onlineServicesUsed, .feeProceduresPaidOnline: .proceduresInUse
         default: .sum
         }
     }
@@ -67,6 +86,11 @@ extension ComputedIndicator {
         case .reportFormsConnected: 17
         case .provinceTasksTracked: 18
         case .planTasksOnTime: 19
+        case .dossiersReceivedOnline: 20
+        case .feeProceduresPaymentEnabled: 21
+        case .onlineServicesUsed: 22
+        case .feeProceduresPaidOnline: 23
+        case .feedbackOnTime: 24
         }
     }
 }

@@ -5,24 +5,60 @@ import Foundation
 public struct Evaluator: Sendable {
     public var catalogue: Catalogue
     public var calendar: PlanCalendar
+    /// The QĐ 766 scoring table; nil: no estimate.
+    public var qd766: QD766Table?
 
     /// How far ahead the page looks for tasks falling due (the "due within 7 days").
     public static let dueSoonDays = 7
 
-    public init(catalogue: Catalogue, calendar: PlanCalendar) {
+    public init(catalogue: Catalogue, calendar: PlanCalendar, qd766: QD766Table? = .builtIn) {
         self.catalogue = catalogue
         self.calendar = calendar
+        self.qd766 = qd766
     }
 
     public func evaluate(_ inputs: KPIInputs, asOf: Date, refreshedAt: Date) -> Snapshot {
         let tree = UnitTree(inputs.units)
         let periods = calendar.periods(asOf: asOf)
         let today = calendar.localDate(of: asOf)
-        var results: [IndicatorResult] = []
-        results.reserveCapacity(tree.units.count * periods.count * catalogue.indicators.count)
-
         let rolled = rolledTallies(inputs, periods: periods, tree: tree)
         let manual = ManualPicker(values: inputs.manualValues, asOf: asOf)
+        let results = indicatorResults(rolled: rolled, manual: manual, tree: tree, periods: periods)
+
+        let overdue = inputs.openTasks
+            .filter { $0.dueDate < today }
+            .map { OverdueTaskEntry(task: $0, daysOverdue: $0.dueDate.days(until: today)) }
+            .sorted { ($0.daysOverdue, $1.task.id) > ($1.daysOverdue, $0.task.id) }
+        let lastSoonDay = today.adding(days: Self.dueSoonDays)
+        let dueSoon = inputs.openTasks
+            .filter { $0.dueDate >= today && $0.dueDate <= lastSoonDay }
+            .map { DueSoonTaskEntry(task: $0, daysLeft: today.days(until: $0.dueDate)) }
+            .sorted { ($0.daysLeft, $0.task.id) < ($1.daysLeft, $1.task.id) }
+        var ownOverdueTasks = [Int](repeating: 0, count: tree.units.count)
+        for entry in overdue {
+            if let index = tree.indexByID[entry.task.leadUnitID] { ownOverdueTasks[index] += 1 }
+        }
+        let ownOverdueDossiers = tree.units.map { inputs.overdueDossiers[$0.id] ?? 0 }
+        let tasksByUnit = tree.rollUp(own: ownOverdueTasks, combine: { $0 += $1 })
+        let dossiersByUnit = tree.rollUp(own: ownOverdueDossiers, combine: { $0 += $1 })
+
+        var snapshot = Snapshot(
+            asOf: asOf, refreshedAt: refreshedAt, timeZone: calendar.timeZone, catalogue: catalogue,
+            units: tree.units, results: results, overdueTasks: overdue,
+            tasksOverdueByUnit: Dictionary(uniqueKeysWithValues: zip(tree.units.map(\.id), tasksByUnit)),
+            dossiersOverdueByUnit: Dictionary(uniqueKeysWithValues: zip(tree.units.map(\.id), dossiersByUnit)),
+            dueSoonTasks: dueSoon)
+        if let qd766 {
+            snapshot.qd766Table = qd766
+            snapshot.qd766 = estimates(qd766, rolled: rolled, manual: manual, tree: tree, periods: periods)
+        }
+        return snapshot
+    }
+
+    /// Every catalogue indicator of every unit and period: unit by unit in tree order, then period, then catalogue order.
+    private func indicatorResults(rolled: [[[Tally]]], manual: ManualPicker, tree: UnitTree, periods: [Period]) -> [IndicatorResult] {
+        var results: [IndicatorResult] = []
+        results.reserveCapacity(tree.units.count * periods.count * catalogue.indicators.count)
         // What each definition needs, found once rather than once per unit and period.
         let definitions = catalogue.indicators.map { definition in
             (
@@ -48,30 +84,32 @@ public struct Evaluator: Sendable {
                 }
             }
         }
+        return results
+    }
 
-        let overdue = inputs.openTasks
-            .filter { $0.dueDate < today }
-            .map { OverdueTaskEntry(task: $0, daysOverdue: $0.dueDate.days(until: today)) }
-            .sorted { ($0.daysOverdue, $1.task.id) > ($1.daysOverdue, $0.task.id) }
-        let lastSoonDay = today.adding(days: Self.dueSoonDays)
-        let dueSoon = inputs.openTasks
-            .filter { $0.dueDate >= today && $0.dueDate <= lastSoonDay }
-            .map { DueSoonTaskEntry(task: $0, daysLeft: today.days(until: $0.dueDate)) }
-            .sorted { ($0.daysLeft, $0.task.id) < ($1.daysLeft, $1.task.id) }
-        var ownOverdueTasks = [Int](repeating: 0, count: tree.units.count)
-        for entry in overdue {
-            if let index = tree.indexByID[entry.task.leadUnitID] { ownOverdueTasks[index] += 1 }
+    /// The QĐ 766 estimate of every unit and period, in the order of `results` (unit, then period).
+    private func estimates(_ table: QD766Table, rolled: [[[Tally]]], manual: ManualPicker, tree: UnitTree, periods: [Period]) -> [QD766Result] {
+        let estimator = QD766Estimator(table: table)
+        var out: [QD766Result] = []
+        out.reserveCapacity(tree.units.count * periods.count)
+        for (index, unit) in tree.units.enumerated() {
+            for (periodIndex, period) in periods.enumerated() {
+                out.append(
+                    estimator.estimate(
+                        unitID: unit.id, period: period.kind, figure: { rolled[periodIndex][$0.ordinal][index] },
+                        manual: { id, inherited in
+                            // The unit's own row, else (for figures the province sets) the nearest ancestor's.
+                            var current: Int? = index
+                            while let at = current {
+                                let holder = tree.units[at].id
+                                if let tally = manual.pick(indicator: id, unitID: holder, period: period) { return (tally, holder) }
+                                current = inherited ? tree.parentIndex[at] : nil
+                            }
+                            return nil
+                        }))
+            }
         }
-        let ownOverdueDossiers = tree.units.map { inputs.overdueDossiers[$0.id] ?? 0 }
-        let tasksByUnit = tree.rollUp(own: ownOverdueTasks, combine: { $0 += $1 })
-        let dossiersByUnit = tree.rollUp(own: ownOverdueDossiers, combine: { $0 += $1 })
-
-        return Snapshot(
-            asOf: asOf, refreshedAt: refreshedAt, timeZone: calendar.timeZone, catalogue: catalogue,
-            units: tree.units, results: results, overdueTasks: overdue,
-            tasksOverdueByUnit: Dictionary(uniqueKeysWithValues: zip(tree.units.map(\.id), tasksByUnit)),
-            dossiersOverdueByUnit: Dictionary(uniqueKeysWithValues: zip(tree.units.map(\.id), dossiersByUnit)),
-            dueSoonTasks: dueSoon)
+        return out
     }
 
     /// Per period, per computed indicator (by ordinal): subtree tallies for every unit
@@ -89,6 +127,10 @@ public struct Evaluator: Sendable {
                     byIndicator[indicator.ordinal] = distinctProcedureTallies(inputs.paidProcedures, period: period.kind, tree: tree)
                 case .catalogue:
                     byIndicator[indicator.ordinal] = tree.units.map { _ in inputs.catalogueTallies[indicator] ?? Tally() }
+                case .proceduresInUse:
+                    byIndicator[indicator.ordinal] = proceduresInUse(
+                        inputs.procedureUses, indicator: indicator, period: period.kind, of: inputs.catalogueTallies[indicator]?.denominator ?? 0,
+                        tree: tree)
                 }
             }
             rolled.append(byIndicator)
@@ -111,6 +153,20 @@ public struct Evaluator: Sendable {
         return merged.map { set in
             Tally(numerator: Decimal(set.values.filter { $0 }.count), denominator: Decimal(set.count))
         }
+    }
+
+    /// A `.proceduresInUse` figure: the procedures used anywhere in the subtree, counted once, out
+    /// of the catalogue's procedures of that kind.
+    private func proceduresInUse(
+        _ rows: [ProcedureUse], indicator: ComputedIndicator, period: PeriodKind, of total: Decimal, tree: UnitTree
+    )
+        -> [Tally]
+    {
+        var own = [Set<String>](repeating: [], count: tree.units.count)
+        for row in rows where row.indicator == indicator && row.period == period {
+            if let index = tree.indexByID[row.unitID] { own[index].insert(row.procedureCode) }
+        }
+        return tree.rollUp(own: own) { $0.formUnion($1) }.map { Tally(numerator: Decimal($0.count), denominator: total) }
     }
 }
 

@@ -46,6 +46,24 @@ public struct PaidProcedure: Sendable, Hashable {
     }
 }
 
+/// A procedure used at a unit in a period, for a `.proceduresInUse` figure (counted distinct over
+/// each subtree): an online dossier received (`online_services_used`), an online payment of a
+/// fee-charging procedure (`fee_procedures_paid_online`). Storage lists only procedures of the
+/// figure's kind (not internal; the service level or the fee), so each one counts.
+public struct ProcedureUse: Sendable, Hashable {
+    public var unitID: String
+    public var period: PeriodKind
+    public var procedureCode: String
+    public var indicator: ComputedIndicator
+
+    public init(unitID: String, period: PeriodKind, procedureCode: String, indicator: ComputedIndicator) {
+        self.unitID = unitID
+        self.period = period
+        self.procedureCode = procedureCode
+        self.indicator = indicator
+    }
+}
+
 /// A candidate row of `manual_values` (already limited to recorded_at <= T and period_end <= date(T)).
 public struct ManualValue: Sendable, Hashable {
     public var indicator: String
@@ -107,6 +125,9 @@ public struct KPIInputs: Sendable {
     /// Own-unit tallies of the `.sum` indicators; a missing key is a 0/0 tally.
     public var tallies: [TallyKey: Tally]
     public var paidProcedures: [PaidProcedure]
+    /// Procedures used per own unit and period, for the `.proceduresInUse` figures (their
+    /// denominators are in `catalogueTallies`).
+    public var procedureUses: [ProcedureUse] = []
     /// Tallies of the `.catalogue` indicators (the procedure catalogue is shared by every root).
     public var catalogueTallies: [ComputedIndicator: Tally]
     public var manualValues: [ManualValue]

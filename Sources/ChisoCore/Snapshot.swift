@@ -51,6 +51,10 @@ public struct Snapshot: Sendable {
     /// Where each unit's results sit in `results` (they are contiguous): pages and lookups read
     /// one unit's figures without scanning every unit's (10^5 results at province scale).
     public private(set) var resultRanges: [String: Range<Int>]
+    /// The QĐ 766 estimate, unit by unit in tree order, then period (empty: not estimated).
+    public var qd766: [QD766Result] = []
+    /// The table the estimate was scored with (names, maxima, bands).
+    public var qd766Table: QD766Table?
 
     public init(
         asOf: Date, refreshedAt: Date, timeZone: TimeZone, catalogue: Catalogue, units: [Unit],
@@ -105,5 +109,11 @@ public struct Snapshot: Sendable {
             && overdueTasks == other.overdueTasks && dueSoonTasks == other.dueSoonTasks
             && tasksOverdueByUnit == other.tasksOverdueByUnit && dossiersOverdueByUnit == other.dossiersOverdueByUnit
             && units == other.units && catalogue == other.catalogue
+            && qd766 == other.qd766 && qd766Table == other.qd766Table
+    }
+
+    /// One unit's QĐ 766 estimate for a period.
+    public func qd766(unit: String, period: PeriodKind) -> QD766Result? {
+        qd766.first { $0.unitID == unit && $0.period == period }
     }
 }

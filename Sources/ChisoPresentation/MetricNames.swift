@@ -18,6 +18,15 @@ public enum MetricName {
         name: "chiso_tasks_overdue", type: "gauge", help: "Open tasks past their due date, over the unit's subtree.")
     public static let dossiersOverdue = Family(
         name: "chiso_dossiers_overdue", type: "gauge", help: "Unfinished dossiers past their due time, over the unit's subtree.")
+    public static let qd766Score = Family(
+        name: "chiso_qd766_score", type: "gauge", help: "chiso's estimate of the QĐ 766 index (0..100) over the unit's subtree.")
+    public static let qd766GroupScore = Family(
+        name: "chiso_qd766_group_score", type: "gauge", help: "The estimate's points in one of the six QĐ 766 groups.")
+    public static let qd766Points = Family(
+        name: "chiso_qd766_points", type: "gauge",
+        help: "The estimate's points for one QĐ 766 sub-indicator (the no-data points when it has no data).")
+    public static let qd766MaxPoints = Family(
+        name: "chiso_qd766_max_points", type: "gauge", help: "The most points a QĐ 766 sub-indicator can give.")
     public static let snapshotTimestamp = Family(
         name: "chiso_snapshot_as_of_timestamp_seconds", type: "gauge", help: "The evaluation instant T of the snapshot being served.")
 

@@ -43,7 +43,10 @@ public enum PrometheusText {
         for result in snapshot.results where (depths[result.unitID] ?? 0) <= limit {
             count += 2 + (result.value == nil ? 0 : 1) + (result.status == .noData ? 0 : 1)
         }
-        return count + 2 * depths.values.filter { $0 <= limit }.count
+        for result in snapshot.qd766 where (depths[result.unitID] ?? 0) <= limit {
+            count += 1 + result.groups.count + result.indicators.count
+        }
+        return count + 2 * depths.values.filter { $0 <= limit }.count + (snapshot.qd766Table?.indicators.count ?? 0)
     }
 
     static func render(_ snapshot: Snapshot, units: Set<String>?) -> String {
@@ -82,7 +85,39 @@ public enum PrometheusText {
         for unit in exported {
             sample(MetricName.dossiersOverdue.name, "unit=\"\(escape(unit.id))\"", String(snapshot.dossiersOverdueByUnit[unit.id] ?? 0), into: &out)
         }
+        renderQD766(snapshot, units: units, into: &out)
         return out
+    }
+
+    /// The QĐ 766 families (`qd766.md`): score, group scores, points per sub-indicator (its id
+    /// without `qd766.`), and the maxima.
+    static func renderQD766(_ snapshot: Snapshot, units: Set<String>?, into out: inout String) {
+        guard let table = snapshot.qd766Table else { return }
+        let results = units.map { units in snapshot.qd766.filter { units.contains($0.unitID) } } ?? snapshot.qd766
+        let shortIDs = Dictionary(table.indicators.map { ($0.id, escape($0.shortID)) }, uniquingKeysWith: { a, _ in a })
+        func place(_ result: QD766Result) -> String { "unit=\"\(escape(result.unitID))\",period=\"\(result.period.rawValue)\"" }
+        header(MetricName.qd766Score, into: &out)
+        for result in results { sample(MetricName.qd766Score.name, place(result), number(result.score), into: &out) }
+        header(MetricName.qd766GroupScore, into: &out)
+        for result in results {
+            let labels = place(result)
+            for group in result.groups {
+                sample(MetricName.qd766GroupScore.name, labels + ",group=\"\(escape(group.group))\"", number(group.score), into: &out)
+            }
+        }
+        header(MetricName.qd766Points, into: &out)
+        for result in results {
+            let labels = place(result)
+            for entry in result.indicators {
+                sample(
+                    MetricName.qd766Points.name, "indicator=\"\(shortIDs[entry.id] ?? escape(entry.id))\"," + labels, number(entry.points), into: &out
+                )
+            }
+        }
+        header(MetricName.qd766MaxPoints, into: &out)
+        for indicator in table.indicators {
+            sample(MetricName.qd766MaxPoints.name, "indicator=\"\(shortIDs[indicator.id] ?? "")\"", number(indicator.max), into: &out)
+        }
     }
 
     public static func header(_ family: MetricName.Family, into out: inout String) {

@@ -45,6 +45,7 @@ public enum SnapshotJSON {
             out.array(snapshot.overdueTasks) { out, entry in task(entry.task, daysLeft: nil, daysOverdue: entry.daysOverdue, into: &out) }
         }
         out.field("plan") { $0.string(snapshot.catalogue.plan) }
+        out.field("qd766") { out in qd766(snapshot.qd766, into: &out) }
         if times { out.field("refreshed_at") { $0.string(calendar.rfc3339(snapshot.refreshedAt)) } }
         out.field("time_zone") { $0.string(snapshot.timeZone.identifier) }
         out.field("units") { out in
@@ -123,6 +124,43 @@ public enum SnapshotJSON {
             target.field("target") { $0.decimal(definition.target) }
             target.raw(",\"unit\":")
             untilUnit = target.bytes
+        }
+    }
+
+    /// The QĐ 766 estimates (`qd766.md`, "Output names"), keys in sorted order; an inherited manual
+    /// figure names the unit it comes from (`inherited_from`).
+    static func qd766(_ results: [QD766Result], into out: inout JSONWriter) {
+        out.array(results) { out, result in
+            out.raw("{")
+            out.field("band", first: true) { $0.string(result.band) }
+            out.field("groups") { out in
+                out.array(result.groups) { out, group in
+                    out.raw("{")
+                    out.field("group", first: true) { $0.string(group.group) }
+                    out.field("max") { $0.decimal(group.max) }
+                    out.field("score") { $0.decimal(group.score) }
+                    out.raw("}")
+                }
+            }
+            out.field("indicators") { out in
+                out.array(result.indicators) { out, entry in
+                    out.raw("{")
+                    out.field("denominator", first: true) { $0.decimal(entry.denominator) }
+                    out.field("group") { $0.string(entry.group) }
+                    out.field("id") { $0.string(entry.id) }
+                    if let from = entry.inheritedFrom { out.field("inherited_from") { $0.string(from) } }
+                    out.field("max") { $0.decimal(entry.max) }
+                    out.field("numerator") { $0.decimal(entry.numerator) }
+                    out.field("points") { $0.decimal(entry.points) }
+                    out.field("ratio") { $0.double(entry.ratio?.double) }
+                    out.field("source") { $0.string(entry.source.rawValue) }
+                    out.raw("}")
+                }
+            }
+            out.field("period") { $0.string(result.period.rawValue) }
+            out.field("score") { $0.decimal(result.score) }
+            out.field("unit") { $0.string(result.unitID) }
+            out.raw("}")
         }
     }
 

@@ -142,7 +142,8 @@ enum InputQueries {
         return out
     }
 
-    /// The three indicators that describe the current procedure catalogue.
+    /// The figures that describe the current procedure catalogue (and the denominators of the
+    /// `.proceduresInUse` figures: the procedures of their kind).
     static func catalogueTallies(_ connection: PostgresConnection, logger: Logger) async throws -> [ComputedIndicator: Tally] {
         let rows = try await connection.query(
             """
@@ -150,14 +151,23 @@ enum InputQueries {
                    count(*) FILTER (WHERE NOT internal AND published),
                    count(*) FILTER (WHERE NOT internal AND location_independent),
                    count(*) FILTER (WHERE full_online_eligible),
-                   count(*) FILTER (WHERE full_online_eligible AND service_level = 'full')
+                   count(*) FILTER (WHERE full_online_eligible AND service_level = 'full'),
+                   count(*) FILTER (WHERE NOT internal AND has_fee),
+                   count(*) FILTER (WHERE NOT internal AND has_fee AND online_payment_enabled),
+                   count(*) FILTER (WHERE NOT internal AND service_level IN ('full', 'partial'))
             FROM procedures
             """, logger: logger)
         var out: [ComputedIndicator: Tally] = [:]
-        for try await (external, published, independent, eligible, full) in rows.decode((Int, Int, Int, Int, Int).self) {
+        for try await (external, published, independent, eligible, full, fee, feeEnabled, online) in rows.decode(
+            (Int, Int, Int, Int, Int, Int, Int, Int).self)
+        {
             out[.proceduresPublished] = Tally(numerator: Decimal(published), denominator: Decimal(external))
             out[.proceduresLocationIndependent] = Tally(numerator: Decimal(independent), denominator: Decimal(external))
             out[.servicesFullOnline] = Tally(numerator: Decimal(full), denominator: Decimal(eligible))
+            out[.feeProceduresPaymentEnabled] = Tally(numerator: Decimal(feeEnabled), denominator: Decimal(fee))
+            // Only the denominators count: the numerators are distinct over each subtree.
+            out[.feeProceduresPaidOnline] = Tally(numerator: 0, denominator: Decimal(fee))
+            out[.onlineServicesUsed] = Tally(numerator: 0, denominator: Decimal(online))
         }
         return out
     }

@@ -31,6 +31,8 @@ public final class PostgresIncrementalSource: KPISource {
     public let retention: Duration
     /// false: every pass loads from scratch (`refresh_mode: full`); the log is still trimmed.
     public let incremental: Bool
+    /// The days feedback deadlines count (`feedback_on_time`).
+    public let workingDays: WorkingDays
 
     private let session = Mutex<Session?>(nil)
     private let last = Mutex<Pass?>(nil)
@@ -38,8 +40,9 @@ public final class PostgresIncrementalSource: KPISource {
     public init(
         client: any ConnectionSource, schema: SchemaName, statementTimeout: Duration = .seconds(60), connectTimeout: Duration? = nil,
         incremental: Bool = true, fullEvery: Duration = .seconds(86_400), retention: Duration = .seconds(600),
-        trims: @escaping @Sendable () -> Bool = { true }, logger: Logger
+        trims: @escaping @Sendable () -> Bool = { true }, workingDays: WorkingDays = WorkingDays(), logger: Logger
     ) {
+        self.workingDays = workingDays
         self.incremental = incremental
         self.client = client
         self.schema = schema
@@ -163,6 +166,7 @@ public final class PostgresIncrementalSource: KPISource {
         let figures = session.state.figures()
         inputs.tallies.merge(figures.tallies) { $0 + $1 }
         inputs.paidProcedures = figures.paidProcedures
+        inputs.procedureUses = figures.procedureUses
         inputs.overdueDossiers = figures.overdueDossiers
         return (session, inputs, pass)
     }
@@ -268,14 +272,24 @@ public final class PostgresIncrementalSource: KPISource {
                     processedElectronically: electronic, normal: normal), sign: sign)
             applied += 1
         }
+        applied += try await applyFeedbackChanges(connection, to: &state)
+        return applied
+    }
+
+    /// The logged feedback changes, each with the deadline of its receiving day.
+    private func applyFeedbackChanges(_ connection: PostgresConnection, to state: inout InputState) async throws -> Int {
+        var applied = 0
         let feedback = try await connection.query(
             """
             SELECT c.sign, c.id, c.unit_id, c.received_at, c.resolved_at, c.result_published
             FROM chiso_feedback_changes c WHERE \(unescaped: Self.sincePrevious)
             """, logger: logger)
+        let deadlines = FeedbackDeadlines(calendar: state.calendar, workingDays: workingDays)
         for try await (sign, id, unit, receivedAt, resolvedAt, published) in feedback.decode((Int, String, String, Date, Date?, Bool).self) {
             state.apply(
-                feedback: FeedbackImage(id: id, unitID: unit, receivedAt: receivedAt, resolvedAt: resolvedAt, resultPublished: published), sign: sign)
+                feedback: FeedbackImage(
+                    id: id, unitID: unit, receivedAt: receivedAt, resolvedAt: resolvedAt, resultPublished: published,
+                    lateFrom: deadlines.lateFrom(receivedAt: receivedAt)), sign: sign)
             applied += 1
         }
         return applied
@@ -338,13 +352,14 @@ public final class PostgresIncrementalSource: KPISource {
                    coalesce(sum(d.sign) FILTER (WHERE d.digitised), 0),
                    coalesce(sum(d.sign) FILTER (WHERE d.reused_data), 0),
                    coalesce(sum(d.sign) FILTER (WHERE pr.service_level = 'full'), 0),
-                   coalesce(sum(d.sign) FILTER (WHERE pr.service_level = 'full' AND d.channel = 'online'), 0)
+                   coalesce(sum(d.sign) FILTER (WHERE pr.service_level = 'full' AND d.channel = 'online'), 0),
+                   coalesce(sum(d.sign) FILTER (WHERE d.channel = 'online'), 0)
             FROM \(unescaped: source) AS d JOIN procedures pr ON pr.code = d.procedure_code
             WHERE d.status = 'finished' AND d.finished_at <= \(t) AND d.finished_at >= \(yearStart)
               AND NOT coalesce(d.finished_at > d.due_at AND d.apologised_at > \(t), false)
             GROUP BY 1, 2, 3
             """, logger: logger)
-        for try await row in settled.decode((String, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int).self) {
+        for try await row in settled.decode((String, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int).self) {
             let (unit, finished, received, count, late, apologised) = (row.0, january + row.1 - 1, january + row.2 - 1, row.3, row.4, row.5)
             state.addSettled(unitID: unit, month: finished, indicator: .dossiersOnTime, numerator: count - late, denominator: count)
             state.addSettled(unitID: unit, month: finished, indicator: .lateDossiersApologised, numerator: apologised, denominator: late)
@@ -355,7 +370,9 @@ public final class PostgresIncrementalSource: KPISource {
             state.addSettled(unitID: unit, month: received, indicator: .dossiersDigitised, numerator: row.10, denominator: count)
             state.addSettled(unitID: unit, month: received, indicator: .dossiersDataReused, numerator: row.11, denominator: count)
             state.addSettled(unitID: unit, month: received, indicator: .dossiersFullOnline, numerator: row.13, denominator: row.12)
+            state.addSettled(unitID: unit, month: received, indicator: .dossiersReceivedOnline, numerator: row.14, denominator: count)
         }
+        try await loadOnlineReceived(connection, into: &state, from: source)
         // Pending: still processing, finished after T, or late with the apology stamped after T.
         let pending = try await connection.query(
             """
@@ -372,17 +389,43 @@ public final class PostgresIncrementalSource: KPISource {
         }
     }
 
+    /// Settled dossiers received through `online` in the year, per unit, procedure and month
+    /// (`online_services_used`; the same rows and signs as `loadDossiers`).
+    private func loadOnlineReceived(_ connection: PostgresConnection, into state: inout InputState, from source: String) async throws {
+        let (starts, january) = (state.monthStarts, state.januaryMonthNumber)
+        let t = state.asOf, yearStart = starts[0]
+        let online = try await connection.query(
+            """
+            SELECT d.unit_id, d.procedure_code, width_bucket(d.received_at, \(starts)), coalesce(sum(d.sign), 0)
+            FROM \(unescaped: source) AS d
+            WHERE d.status = 'finished' AND d.finished_at <= \(t) AND d.finished_at >= \(yearStart)
+              AND NOT coalesce(d.finished_at > d.due_at AND d.apologised_at > \(t), false)
+              AND d.channel = 'online' AND d.received_at >= \(yearStart)
+            GROUP BY 1, 2, 3
+            """, logger: logger)
+        for try await (unit, procedure, bucket, count) in online.decode((String, String, Int, Int).self) {
+            state.addOnlineReceived(unitID: unit, procedureCode: procedure, month: january + bucket - 1, dossiers: count)
+        }
+    }
+
     /// Payments (their unit and procedure are their dossier's), and which procedures have online payment.
     private func loadPayments(_ connection: PostgresConnection, into state: inout InputState) async throws {
         let (starts, january) = (state.monthStarts, state.januaryMonthNumber)
         let t = state.asOf
-        var enabled: Set<String> = []
-        for try await (code, ) in try await connection.query("SELECT code FROM procedures WHERE online_payment_enabled", logger: logger)
-            .decode((String,).self)
-        {
-            enabled.insert(code)
+        var enabled: Set<String> = [], fee: Set<String> = [], online: Set<String> = []
+        for try await (code, paymentEnabled, feeCharging, onlineService) in try await connection.query(
+            """
+            SELECT code, online_payment_enabled, has_fee AND NOT internal, service_level IN ('full', 'partial') AND NOT internal
+            FROM procedures WHERE online_payment_enabled OR has_fee OR service_level IN ('full', 'partial')
+            """, logger: logger
+        ).decode((String, Bool, Bool, Bool).self) {
+            if paymentEnabled { enabled.insert(code) }
+            if feeCharging { fee.insert(code) }
+            if onlineService { online.insert(code) }
         }
         state.onlinePaymentProcedures = enabled
+        state.feeProcedures = fee
+        state.onlineServiceProcedures = online
         let settled = try await connection.query(
             """
             SELECT d.unit_id, d.procedure_code, width_bucket(p.paid_at, \(starts)), count(*),
@@ -440,29 +483,43 @@ public final class PostgresIncrementalSource: KPISource {
         }
     }
 
+    /// Feedback: settled rows summed per unit and month (on time by the deadline of their local
+    /// receiving day, `FeedbackDeadlines`); open ones not yet late, and rows stamped after T, whole.
     private func loadFeedback(_ connection: PostgresConnection, into state: inout InputState) async throws {
         let (starts, january) = (state.monthStarts, state.januaryMonthNumber)
         let t = state.asOf
+        let deadlines = FeedbackDeadlines(calendar: state.calendar, workingDays: workingDays)
+        let table = deadlines.table(year: state.calendar.localDate(of: starts[0]).year)
+        let stillOnTime = deadlines.stillOnTimeFrom(at: t)
         let settled = try await connection.query(
             """
-            SELECT unit_id, width_bucket(received_at, \(starts)), count(*),
-                   count(*) FILTER (WHERE resolved_at IS NOT NULL AND result_published)
-            FROM feedback
-            WHERE received_at >= \(starts[0]) AND received_at <= \(t) AND (resolved_at IS NULL OR resolved_at <= \(t))
+            SELECT f.unit_id, width_bucket(f.received_at, \(starts)), count(*),
+                   count(*) FILTER (WHERE f.resolved_at IS NOT NULL AND f.result_published),
+                   count(*) FILTER (WHERE f.resolved_at < dl.late_from)
+            FROM feedback f
+            JOIN unnest(\(table.days)::date[], \(table.lateFrom)::timestamptz[]) AS dl (day, late_from)
+              ON dl.day = timezone(\(state.calendar.timeZone.identifier)::text, f.received_at)::date
+            WHERE f.received_at >= \(starts[0]) AND f.received_at <= \(t) AND (f.resolved_at IS NULL OR f.resolved_at <= \(t))
+              AND NOT (f.resolved_at IS NULL AND f.received_at >= \(stillOnTime))
             GROUP BY 1, 2
             """, logger: logger)
-        for try await (unit, bucket, count, handled) in settled.decode((String, Int, Int, Int).self) {
-            state.addSettled(
-                unitID: unit, month: january + bucket - 1, indicator: .feedbackHandledPublished, numerator: handled, denominator: count)
+        for try await (unit, bucket, count, handled, onTime) in settled.decode((String, Int, Int, Int, Int).self) {
+            let month = january + bucket - 1
+            state.addSettled(unitID: unit, month: month, indicator: .feedbackHandledPublished, numerator: handled, denominator: count)
+            state.addSettled(unitID: unit, month: month, indicator: .feedbackOnTime, numerator: onTime, denominator: count)
         }
         let pending = try await connection.query(
             """
             SELECT id, unit_id, received_at, resolved_at, result_published
-            FROM feedback WHERE received_at >= \(starts[0]) AND (received_at > \(t) OR resolved_at > \(t))
+            FROM feedback
+            WHERE received_at >= \(starts[0])
+              AND (received_at > \(t) OR resolved_at > \(t) OR (resolved_at IS NULL AND received_at >= \(stillOnTime)))
             """, logger: logger)
         for try await (id, unit, receivedAt, resolvedAt, published) in pending.decode((String, String, Date, Date?, Bool).self) {
             state.apply(
-                feedback: FeedbackImage(id: id, unitID: unit, receivedAt: receivedAt, resolvedAt: resolvedAt, resultPublished: published), sign: 1)
+                feedback: FeedbackImage(
+                    id: id, unitID: unit, receivedAt: receivedAt, resolvedAt: resolvedAt, resultPublished: published,
+                    lateFrom: deadlines.lateFrom(receivedAt: receivedAt)), sign: 1)
         }
     }
 

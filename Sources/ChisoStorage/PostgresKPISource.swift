@@ -14,10 +14,14 @@ public struct PostgresKPISource: KPISource {
 
     /// How long a refresh waits for a connection before it fails (nil: as long as PostgresNIO waits).
     public var connectTimeout: Duration?
+    /// The days feedback deadlines count (`feedback_on_time`).
+    public var workingDays: WorkingDays
 
     public init(
-        client: any ConnectionSource, schema: SchemaName, statementTimeout: Duration = .seconds(60), connectTimeout: Duration? = nil, logger: Logger
+        client: any ConnectionSource, schema: SchemaName, statementTimeout: Duration = .seconds(60), connectTimeout: Duration? = nil,
+        workingDays: WorkingDays = WorkingDays(), logger: Logger
     ) {
+        self.workingDays = workingDays
         self.connectTimeout = connectTimeout
         self.client = client
         self.schema = schema
@@ -31,10 +35,11 @@ public struct PostgresKPISource: KPISource {
             schema: schema, statementTimeout: statementTimeout, readOnlySnapshot: true, connectTimeout: connectTimeout, logger: logger
         ) { connection in
             var inputs = try await InputQueries.smallTables(connection, asOf: asOf, calendar: calendar, logger: logger)
-            inputs.tallies.merge(try await tallies(connection, asOf: asOf, periods: periods)) { $0 + $1 }
+            inputs.tallies.merge(try await tallies(connection, asOf: asOf, calendar: calendar)) { $0 + $1 }
             let payments = try await payments(connection, asOf: asOf, periods: periods)
             inputs.tallies.merge(payments.tallies) { $0 + $1 }
             inputs.paidProcedures = payments.paid
+            inputs.procedureUses = payments.uses + (try await onlineServiceUses(connection, asOf: asOf, periods: periods))
             inputs.overdueDossiers = try await InputQueries.overdueDossiers(connection, asOf: asOf, logger: logger)
             inputs.pass = RefreshPass(kind: .full, reason: nil, changes: 0, pending: 0, differences: 0)
             return inputs
@@ -44,12 +49,18 @@ public struct PostgresKPISource: KPISource {
     /// Own-unit numerators and denominators of the dossier, document and feedback indicators, per
     /// period, as long rows (unit, period, indicator, numerator, denominator). The formulas of
     /// `indicators.md` live here (and, for the incremental refresh, in `CapturedRows`).
-    func tallies(_ connection: PostgresConnection, asOf t: Date, periods: [Period]) async throws -> [TallyKey: Tally] {
+    func tallies(_ connection: PostgresConnection, asOf t: Date, calendar: PlanCalendar) async throws -> [TallyKey: Tally] {
+        let periods = calendar.periods(asOf: t)
         let year = periods[0], quarter = periods[1], month = periods[2]
+        let deadlines = FeedbackDeadlines(calendar: calendar, workingDays: workingDays).table(year: year.startDate.year)
         let query: PostgresQuery = """
             WITH period (kind, start_at) AS (
                 VALUES ('year'::text, \(year.start)::timestamptz), ('quarter', \(quarter.start)::timestamptz),
                        ('month', \(month.start)::timestamptz)
+            ),
+            -- Per local receiving day of the year, when its open feedback turns late (15 working days).
+            deadline (day, late_from) AS (
+                SELECT * FROM unnest(\(deadlines.days)::date[], \(deadlines.lateFrom)::timestamptz[])
             ),
             dossier AS (
                 -- D: withdrawn and rejected are excluded everywhere; rows received after T do not exist.
@@ -85,6 +96,7 @@ public struct PostgresKPISource: KPISource {
                        count(*) FILTER (WHERE f.received_at >= p.start_at AND f.service_level = 'full') AS received_full,
                        count(*) FILTER (WHERE f.received_at >= p.start_at AND f.service_level = 'full' AND f.channel = 'online')
                            AS received_full_online,
+                       count(*) FILTER (WHERE f.received_at >= p.start_at AND f.channel = 'online') AS received_online,
                        count(*) FILTER (WHERE f.done AND f.finished_at >= p.start_at AND f.requires_result_document) AS results,
                        count(*) FILTER (WHERE f.done AND f.finished_at >= p.start_at AND f.requires_result_document AND f.e_result)
                            AS results_electronic
@@ -106,9 +118,12 @@ public struct PostgresKPISource: KPISource {
             feedback_agg AS (
                 SELECT f.unit_id, p.kind,
                        count(*) AS received,
-                       count(*) FILTER (WHERE f.resolved_at <= \(t) AND f.result_published) AS handled_published
+                       count(*) FILTER (WHERE f.resolved_at <= \(t) AND f.result_published) AS handled_published,
+                       count(*) FILTER (WHERE CASE WHEN f.resolved_at <= \(t) THEN f.resolved_at < dl.late_from
+                                                   ELSE \(t) < dl.late_from END) AS on_time
                 FROM feedback f
                 JOIN period p ON f.received_at >= p.start_at
+                JOIN deadline dl ON dl.day = timezone(\(calendar.timeZone.identifier)::text, f.received_at)::date
                 WHERE f.received_at <= \(t) AND f.received_at >= \(year.start)
                 GROUP BY f.unit_id, p.kind
             )
@@ -121,6 +136,7 @@ public struct PostgresKPISource: KPISource {
                 ('dossiers_digitised', a.received_digitised, a.received),
                 ('dossiers_data_reused', a.received_reused, a.received),
                 ('dossiers_full_online', a.received_full_online, a.received_full),
+                ('dossiers_received_online', a.received_online, a.received),
                 ('results_digitised', a.results_electronic, a.results)
             ) AS v (indicator, numerator, denominator)
             UNION ALL
@@ -130,7 +146,11 @@ public struct PostgresKPISource: KPISource {
                 ('documents_electronic', a.electronic, a.documents)
             ) AS v (indicator, numerator, denominator)
             UNION ALL
-            SELECT a.unit_id, a.kind, 'feedback_handled_published', a.handled_published, a.received FROM feedback_agg a
+            SELECT a.unit_id, a.kind, v.indicator, v.numerator, v.denominator
+            FROM feedback_agg a CROSS JOIN LATERAL (VALUES
+                ('feedback_handled_published', a.handled_published, a.received),
+                ('feedback_on_time', a.on_time, a.received)
+            ) AS v (indicator, numerator, denominator)
             """
         return try await InputQueries.decodeTallies(connection.query(query, logger: logger))
     }
@@ -140,13 +160,13 @@ public struct PostgresKPISource: KPISource {
     /// online payment deployed, kept per procedure so the core can count them distinct over each subtree.
     func payments(
         _ connection: PostgresConnection, asOf t: Date, periods: [Period]
-    ) async throws -> (tallies: [TallyKey: Tally], paid: [PaidProcedure]) {
+    ) async throws -> (tallies: [TallyKey: Tally], paid: [PaidProcedure], uses: [ProcedureUse]) {
         let year = periods[0], quarter = periods[1], month = periods[2]
         let query: PostgresQuery = """
             WITH period (kind, start_at) AS (
                 VALUES ('year'::text, \(year.start)::timestamptz), ('quarter', \(quarter.start)::timestamptz), ('month', \(month.start)::timestamptz)
             )
-            SELECT d.unit_id, p.kind, d.procedure_code, pr.online_payment_enabled,
+            SELECT d.unit_id, p.kind, d.procedure_code, pr.online_payment_enabled, pr.has_fee AND NOT pr.internal,
                    count(*) AS payments,
                    count(*) FILTER (WHERE pay.method = 'national_portal') AS national,
                    bool_or(pay.method IN ('national_portal', 'provincial_gateway')) AS paid_online
@@ -155,12 +175,13 @@ public struct PostgresKPISource: KPISource {
             JOIN procedures pr ON pr.code = d.procedure_code
             JOIN period p ON pay.paid_at >= p.start_at
             WHERE pay.paid_at <= \(t) AND pay.paid_at >= \(year.start)
-            GROUP BY d.unit_id, p.kind, d.procedure_code, pr.online_payment_enabled
+            GROUP BY d.unit_id, p.kind, d.procedure_code, pr.online_payment_enabled, pr.has_fee AND NOT pr.internal
             """
         var tallies: [TallyKey: Tally] = [:]
         var paid: [PaidProcedure] = []
-        for try await (unit, kind, procedure, enabled, count, national, online) in try await connection.query(query, logger: logger)
-            .decode((String, String, String, Bool, Int, Int, Bool).self)
+        var uses: [ProcedureUse] = []
+        for try await (unit, kind, procedure, enabled, fee, count, national, online) in try await connection.query(query, logger: logger)
+            .decode((String, String, String, Bool, Bool, Int, Int, Bool).self)
         {
             guard let period = PeriodKind(rawValue: kind) else {
                 throw StorageError.unexpectedValue(table: "payments", column: "period", value: kind)
@@ -170,7 +191,38 @@ public struct PostgresKPISource: KPISource {
             if enabled {
                 paid.append(PaidProcedure(unitID: unit, period: period, procedureCode: procedure, paidOnline: online))
             }
+            if fee && online {
+                uses.append(ProcedureUse(unitID: unit, period: period, procedureCode: procedure, indicator: .feeProceduresPaidOnline))
+            }
         }
-        return (tallies, paid)
+        return (tallies, paid, uses)
+    }
+
+    /// `online_services_used`: per own unit and period, the non-internal procedures with online
+    /// service (`full` or `partial`) that received a dossier in D through `online` (distinct over
+    /// subtrees in the core).
+    func onlineServiceUses(_ connection: PostgresConnection, asOf t: Date, periods: [Period]) async throws -> [ProcedureUse] {
+        let year = periods[0], quarter = periods[1], month = periods[2]
+        let query: PostgresQuery = """
+            WITH period (kind, start_at) AS (
+                VALUES ('year'::text, \(year.start)::timestamptz), ('quarter', \(quarter.start)::timestamptz), ('month', \(month.start)::timestamptz)
+            )
+            SELECT d.unit_id, p.kind, d.procedure_code
+            FROM dossiers d
+            JOIN procedures pr ON pr.code = d.procedure_code
+            JOIN period p ON d.received_at >= p.start_at
+            WHERE d.status IN ('processing', 'finished') AND d.channel = 'online'
+              AND d.received_at <= \(t) AND d.received_at >= \(year.start)
+              AND NOT pr.internal AND pr.service_level IN ('full', 'partial')
+            GROUP BY 1, 2, 3
+            """
+        var out: [ProcedureUse] = []
+        for try await (unit, kind, procedure) in try await connection.query(query, logger: logger).decode((String, String, String).self) {
+            guard let period = PeriodKind(rawValue: kind) else {
+                throw StorageError.unexpectedValue(table: "dossiers", column: "period", value: kind)
+            }
+            out.append(ProcedureUse(unitID: unit, period: period, procedureCode: procedure, indicator: .onlineServicesUsed))
+        }
+        return out
     }
 }

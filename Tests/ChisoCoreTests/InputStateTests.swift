@@ -74,6 +74,32 @@ import Testing
         #expect(state.pendingCount == 0)
     }
 
+    @Test func openFeedbackTurnsLateWhenItsFifteenWorkingDaysPass() throws {
+        // Received Tuesday 2 June; with 10 June a holiday, the 15th working day after is Wednesday 24 June.
+        let deadlines = FeedbackDeadlines(calendar: Self.calendar, workingDays: WorkingDays(holidays: [LocalDate(year: 2026, month: 6, day: 10)]))
+        let received = Self.at("2026-06-02T09:00:00+07:00")
+        #expect(deadlines.lateFrom(receivedAt: received) == Self.at("2026-06-25T00:00:00+07:00"))
+        var state = InputState(asOf: Self.at("2026-06-15T10:00:00+07:00"), calendar: Self.calendar)
+        let open = FeedbackImage(
+            id: "F", unitID: "u", receivedAt: received, resolvedAt: nil, resultPublished: false, lateFrom: deadlines.lateFrom(receivedAt: received))
+        state.apply(feedback: open, sign: 1)
+        #expect(state.pendingCount == 1)
+        #expect(Self.tally(state.figures(), .feedbackOnTime, .month) == Tally(numerator: 1, denominator: 1))
+        try state.advance(to: Self.at("2026-06-24T23:59:59+07:00"))
+        #expect(Self.tally(state.figures(), .feedbackOnTime, .month) == Tally(numerator: 1, denominator: 1))
+        // The first instant of 25 June: late, and settled (nothing about it moves with T any more).
+        try state.advance(to: Self.at("2026-06-25T00:00:00+07:00"))
+        #expect(Self.tally(state.figures(), .feedbackOnTime, .month) == Tally(numerator: 0, denominator: 1))
+        #expect(state.pendingCount == 0)
+        // Resolved on its last day: on time for good.
+        state.apply(feedback: open, sign: -1)
+        var resolved = open
+        resolved.resolvedAt = Self.at("2026-06-24T16:00:00+07:00")
+        state.apply(feedback: resolved, sign: 1)
+        #expect(Self.tally(state.figures(), .feedbackOnTime, .month) == Tally(numerator: 1, denominator: 1))
+        #expect(state.pendingCount == 0)
+    }
+
     /// An update logs −old +new; a batch of two updates of one row may be applied in any order.
     @Test func changesOfOneBatchCommute() {
         let t = Self.at("2026-06-15T10:00:00+07:00")

@@ -14,7 +14,7 @@ import Testing
 
     static let knownKeys =
         "alerts, as_of, catalogue, database, full_refresh_every, idle_timeout, listen, log_format, log_level, max_connections, "
-        + "metrics_max_series, metrics_unit_depth, output_dir, refresh_interval, refresh_mode, refresh_timeout, schema, statement_timeout, "
+        + "metrics_max_series, metrics_unit_depth, output_dir, qd766, refresh_interval, refresh_mode, refresh_timeout, schema, statement_timeout, "
         + "time_zone"
 
     /// file → message, with {path} for the file's path and {dir} for its folder.
@@ -45,6 +45,11 @@ import Testing
         (
             "catalogue-invalid.json",
             "{path}: catalogue: {dir}/catalogue-with-problems.catalogue: catalogue: indicator documents_signed: bad comparator '=>'; expected one of >, >=, <, <=; catalogue: indicator documents_signed: target 70 is out of range 0..1"
+        ),
+        ("qd766-missing.json", "{path}: qd766: QĐ 766 table file {dir}/no-such-table.json cannot be read"),
+        (
+            "qd766-invalid.json",
+            "{path}: qd766: {dir}/qd766-with-problems.table: indicator qd766.dossier_sync: source 'magic' is neither manual nor a computed figure; indicator qd766.on_time: rule 'threshold' (expected linear, or threshold with a threshold); group CKMB: max 18 but its sub-indicators' maxima add up to 0"
         ),
         ("output-dir-is-a-file.json", "{path}: output_dir: {dir}/not-a-directory.txt exists and is not a directory"),
         (

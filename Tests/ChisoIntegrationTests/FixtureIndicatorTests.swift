@@ -18,15 +18,31 @@ import Testing
         let month: (Int, Int)
     }
 
-    static func rows(_ indicator: String, root r: [(Int, Int)], vp v: [(Int, Int)], center c: [(Int, Int)], counter q: [(Int, Int)]) -> [Row] {
+    /// `other`: the other commune's figure in every period (0/0, or 0 of the catalogue's procedures).
+    static func rows(
+        _ indicator: String, root r: [(Int, Int)], vp v: [(Int, Int)], center c: [(Int, Int)], counter q: [(Int, Int)], other o: (Int, Int) = (0, 0)
+    ) -> [Row] {
         [
             Row(indicator: indicator, unit: root, year: r[0], quarter: r[1], month: r[2]),
             Row(indicator: indicator, unit: vp, year: v[0], quarter: v[1], month: v[2]),
             Row(indicator: indicator, unit: center, year: c[0], quarter: c[1], month: c[2]),
             Row(indicator: indicator, unit: counter, year: q[0], quarter: q[1], month: q[2]),
-            Row(indicator: indicator, unit: other, year: (0, 0), quarter: (0, 0), month: (0, 0)),
+            Row(indicator: indicator, unit: other, year: o, quarter: o, month: o),
         ]
     }
+
+    /// The built-in catalogue and the figures the QĐ 766 estimate adds (a catalogue may list them).
+    static let catalogue: Catalogue = {
+        var catalogue = Catalogue.builtIn
+        for (id, ref) in [
+            ("dossiers_received_online", "I.6"), ("fee_procedures_payment_enabled", "I.6"), ("online_services_used", "I.6"),
+            ("fee_procedures_paid_online", "I.6"), ("feedback_on_time", "I.2"),
+        ] {
+            catalogue.indicators.append(
+                IndicatorDefinition(id: id, planRef: ref, source: .computed, comparator: .greaterOrEqual, target: 0.5, nameVI: id, nameEN: id))
+        }
+        return catalogue
+    }()
 
     static let expected: [Row] = [
         // active: year D01 D02 D03 D05 D09 D10 D11 D12 D13; quarter and month D03 D05 D09 D10 D11 D12.
@@ -74,8 +90,14 @@ import Testing
         rows(
             "documents_electronic", root: [(3, 11), (2, 3), (2, 2)], vp: [(2, 8), (2, 2), (2, 2)], center: [(1, 3), (0, 1), (0, 0)],
             counter: [(0, 1), (0, 1), (0, 0)]),
+        // received by T: FB1 (Feb, centre, published), FB2 (June, centre, resolved after T), FB3 (May, office, not
+        // published), FB5 (March, office, not published), FB6 (May, office, open); FB4 is after T.
         rows(
-            "feedback_handled_published", root: [(1, 3), (0, 2), (0, 1)], vp: [(0, 1), (0, 1), (0, 0)], center: [(1, 2), (0, 1), (0, 1)],
+            "feedback_handled_published", root: [(1, 5), (0, 3), (0, 1)], vp: [(0, 3), (0, 2), (0, 0)], center: [(1, 2), (0, 1), (0, 1)],
+            counter: [(0, 0), (0, 0), (0, 0)]),
+        // FB1, FB2 (open, within its 15 working days) and FB3 on time; FB5 resolved late, FB6 open past its deadline.
+        rows(
+            "feedback_on_time", root: [(3, 5), (2, 3), (1, 1)], vp: [(1, 3), (1, 2), (0, 0)], center: [(2, 2), (1, 1), (1, 1)],
             counter: [(0, 0), (0, 0), (0, 0)]),
         rows(
             "report_forms_eform", root: [(2, 3), (2, 3), (2, 3)], vp: [(1, 1), (1, 1), (1, 1)], center: [(1, 2), (1, 2), (1, 2)],
@@ -90,13 +112,27 @@ import Testing
         rows(
             "plan_tasks_on_time", root: [(1, 4), (0, 2), (0, 1)], vp: [(1, 2), (0, 0), (0, 0)], center: [(0, 2), (0, 2), (0, 1)],
             counter: [(0, 1), (0, 1), (0, 0)]),
+        // The QĐ 766 figures. Received through `online`: D01 (Jan), D10 (31 May), D12 (1 Jun), D05 (10 Jun); D08 is after T.
+        rows(
+            "dossiers_received_online", root: [(4, 7), (3, 4), (2, 2)], vp: [(1, 3), (1, 1), (0, 0)], center: [(3, 4), (2, 3), (2, 2)],
+            counter: [(1, 1), (1, 1), (1, 1)]),
+        // Of the 3 non-internal procedures with online service (P1, P2, P4): P1 (D01, D10, D12) and P4 (D05)
+        // received online; P1 at the office and at the centre counts once. Every unit's denominator is the catalogue's 3.
+        rows(
+            "online_services_used", root: [(2, 3), (2, 3), (2, 3)], vp: [(1, 3), (1, 3), (0, 3)], center: [(2, 3), (2, 3), (2, 3)],
+            counter: [(1, 3), (1, 3), (1, 3)], other: (0, 3)),
+        // Of the 2 fee-charging procedures (P1, P2): P1 paid online (PAY1 in January, PAY2 in June, at the centre);
+        // PAY3 (cash) and PAY5 (bank transfer) are not online; PAY4 is online but P4 charges no fee.
+        rows(
+            "fee_procedures_paid_online", root: [(1, 2), (1, 2), (1, 2)], vp: [(0, 2), (0, 2), (0, 2)], center: [(1, 2), (1, 2), (1, 2)],
+            counter: [(0, 2), (0, 2), (0, 2)], other: (0, 2)),
     ].flatMap { $0 }
 
     static func snapshot() async throws -> Snapshot {
         try await TestDatabase.withSchema(fixture: "commune") { client, schema, settings in
             let source = PostgresKPISource(client: client, schema: schema, logger: TestDatabase.logger)
             let inputs = try await source.loadInputs(asOf: fixtureAsOf, calendar: settings.calendar)
-            return Evaluator(catalogue: .builtIn, calendar: settings.calendar).evaluate(inputs, asOf: fixtureAsOf, refreshedAt: fixtureAsOf)
+            return Evaluator(catalogue: Self.catalogue, calendar: settings.calendar).evaluate(inputs, asOf: fixtureAsOf, refreshedAt: fixtureAsOf)
         }
     }
 
@@ -123,6 +159,8 @@ import Testing
         let snapshot = try await Self.snapshot()
         let expected: [String: (Int, Int)] = [
             "procedures_published": (2, 3), "procedures_location_independent": (1, 3), "services_full_online": (2, 3),
+            // P1 and P2 charge a fee and both have online payment.
+            "fee_procedures_payment_enabled": (2, 2),
         ]
         for (indicator, want) in expected {
             for root in [Self.root, Self.other] {
@@ -180,10 +218,35 @@ import Testing
         #expect(snapshot.dossiersOverdueByUnit == dossiers)
     }
 
+    /// The commune's QĐ 766 estimate for June, from the fixture's rows through PostgreSQL (no manual `qd766.*` rows).
+    @Test func theCommunesQD766EstimateForTheMonthByHand() async throws {
+        let snapshot = try await Self.snapshot()
+        let result = try #require(snapshot.qd766(unit: Self.root, period: .month))
+        let points = Dictionary(uniqueKeysWithValues: result.indicators.map { ($0.id.dropFirst(6), $0.points) })
+        let expected: [Substring: String] = [
+            "publish_on_time": "0", "public_update_on_time": "0", "public_content_full": "0",
+            "dossier_sync": "3",  // 1 of 2 received in June synced: 6 × 0.5
+            "on_time": "13.33",  // 4 of 6 active: 20 × 4 / 6 = 13.333…
+            "full_online_services": "1.67",  // 2 of 3 eligible: 2 × (2/3) / 0.8 = 1.666…
+            "services_with_online_dossiers": "2.67",  // P1, P4 of 3: 4 × 2 / 3
+            "online_dossiers": "6",  // 2 of 2 online × the sync ratio 0.5 = 0.5: the threshold
+            "pay_provision": "2", "pay_formalities": "1.25",  // 1 of 2: 2 × 0.5 / 0.8
+            "pay_dossiers": "0",
+            "e_results": "6", "digitised": "4", "certified_copy": "2", "reused_data": "0", "personal_store": "0",
+            "citizen_data_procedures": "0", "citizen_data_dossiers": "0",
+            "petitions_on_time": "6",  // FB2, received in June, still within its 15 working days: 1 of 1
+            "petitions_satisfaction": "6", "dossier_satisfaction": "0",
+        ]
+        #expect(points.mapValues { "\($0)" } == expected.mapValues { $0 })
+        #expect(result.groups.map { "\($0.group) \($0.score)" } == ["CKMB 3", "TDGQ 13.33", "CLGQ 10.34", "TTTT 3.25", "MDSH 12", "MDHL 12"])
+        #expect(result.score == Decimal(string: "53.92")!)
+        #expect(result.band == "trung_binh")
+    }
+
     @Test func everyUnitHasEveryIndicatorForEveryPeriod() async throws {
         let snapshot = try await Self.snapshot()
-        // 5 units × 3 periods × (39 non-catalogue indicators) + 2 roots × 3 periods × 3 catalogue indicators.
-        let expectedCount: Int = 5 * 3 * 39 + 2 * 3 * 3
+        // 5 units × 3 periods × (39 non-catalogue indicators and 4 of QĐ 766) + 2 roots × 3 periods × (3 + 1) catalogue ones.
+        let expectedCount: Int = 5 * 3 * 43 + 2 * 3 * 4
         #expect(snapshot.results.count == expectedCount)
         let units: Set<String> = [Self.root, Self.vp, Self.center, Self.counter, Self.other]
         #expect(Set(snapshot.units.map(\.id)) == units)

@@ -26,10 +26,13 @@ import Testing
     @Test func incrementalFiguresEqualAFullRecomputationAfterEveryRandomBatch() async throws {
         for seed: UInt64 in [1, 2, 3] {
             try await TestDatabase.withSchema(fixture: "commune") { client, schema, _ in
-                let full = PostgresKPISource(client: client, schema: schema, logger: TestDatabase.logger)
+                // Holidays move feedback deadlines (`feedback_on_time`) in both.
+                let holidays = WorkingDays(
+                    holidays: Set(["2026-06-01", "2026-06-12", "2026-07-01", "2026-09-02", "2027-01-01"].map { LocalDate(iso: $0)! }))
+                let full = PostgresKPISource(client: client, schema: schema, workingDays: holidays, logger: TestDatabase.logger)
                 // Checked against a load from scratch (and replaced by it) every 30 days of T.
                 let incremental = PostgresIncrementalSource(
-                    client: client, schema: schema, fullEvery: .seconds(30 * 86_400), logger: TestDatabase.logger)
+                    client: client, schema: schema, fullEvery: .seconds(30 * 86_400), workingDays: holidays, logger: TestDatabase.logger)
                 var random = SplitMix(seed: seed)
                 var passes: [PostgresIncrementalSource.Pass] = []
                 for (step, t) in Self.instants.enumerated() {
@@ -155,8 +158,8 @@ import Testing
     /// catalogue tallies, manual rows, open tasks).
     static func differences(_ kept: KPIInputs, _ fresh: KPIInputs) -> [String] {
         var out = FigureComparison.differences(
-            incremental: (kept.tallies, kept.paidProcedures, kept.overdueDossiers), full: (fresh.tallies, fresh.paidProcedures, fresh.overdueDossiers)
-        )
+            incremental: (kept.tallies, kept.paidProcedures, kept.procedureUses, kept.overdueDossiers),
+            full: (fresh.tallies, fresh.paidProcedures, fresh.procedureUses, fresh.overdueDossiers))
         if kept.units != fresh.units { out.append("units differ") }
         if kept.catalogueTallies != fresh.catalogueTallies { out.append("catalogue tallies differ") }
         if Set(kept.manualValues) != Set(fresh.manualValues) { out.append("manual values differ") }
@@ -252,7 +255,8 @@ struct RandomChanges {
         case 3:
             return [
                 """
-                UPDATE dossiers SET digitised = NOT digitised, synced_national = \(flag), e_result = NOT e_result
+                UPDATE dossiers SET digitised = NOT digitised, synced_national = \(flag), e_result = NOT e_result,
+                                    channel = CASE WHEN \(flag) THEN (CASE WHEN channel = 'online' THEN 'postal' ELSE 'online' END) ELSE channel END
                 WHERE code = (SELECT code FROM dossiers \(unescaped: pick))
                 """
             ]

@@ -15,6 +15,51 @@ enum JSONEncoderReference {
         /// Open tasks due from today to today + 7 (an extension of interface.md), with `days_left`.
         var due_soon_tasks: [Task]
         var units: [UnitEntry]
+        var qd766: [QD766]
+    }
+
+    struct QD766: Encodable {
+        var unit: String
+        var period: String
+        var score: Decimal
+        var band: String
+        var groups: [QD766Group]
+        var indicators: [QD766Indicator]
+    }
+
+    struct QD766Group: Encodable {
+        var group: String
+        var score: Decimal
+        var max: Decimal
+    }
+
+    struct QD766Indicator: Encodable {
+        var id: String
+        var group: String
+        var numerator: Decimal
+        var denominator: Decimal
+        var ratio: Double?
+        var points: Decimal
+        var max: Decimal
+        var source: String
+        var inherited_from: String?
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(id, forKey: .id)
+            try c.encode(group, forKey: .group)
+            try c.encode(numerator, forKey: .numerator)
+            try c.encode(denominator, forKey: .denominator)
+            try c.encode(ratio, forKey: .ratio)  // explicit null when there is no data
+            try c.encode(points, forKey: .points)
+            try c.encode(max, forKey: .max)
+            try c.encode(source, forKey: .source)
+            try c.encodeIfPresent(inherited_from, forKey: .inherited_from)
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case id, group, numerator, denominator, ratio, points, max, source, inherited_from
+        }
     }
 
     struct Indicator: Encodable {
@@ -107,6 +152,16 @@ enum JSONEncoderReference {
                     id: $0.id, parent: $0.parentID, name: $0.name, kind: $0.kind,
                     tasks_overdue: snapshot.tasksOverdueByUnit[$0.id] ?? 0,
                     dossiers_overdue: snapshot.dossiersOverdueByUnit[$0.id] ?? 0)
+            },
+            qd766: snapshot.qd766.map { result in
+                QD766(
+                    unit: result.unitID, period: result.period.rawValue, score: result.score, band: result.band,
+                    groups: result.groups.map { QD766Group(group: $0.group, score: $0.score, max: $0.max) },
+                    indicators: result.indicators.map {
+                        QD766Indicator(
+                            id: $0.id, group: $0.group, numerator: $0.numerator, denominator: $0.denominator, ratio: $0.ratio?.double,
+                            points: $0.points, max: $0.max, source: $0.source.rawValue, inherited_from: $0.inheritedFrom)
+                    })
             })
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]

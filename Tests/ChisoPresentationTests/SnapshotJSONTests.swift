@@ -27,7 +27,11 @@ import Testing
         inputs.manualValues = [
             ManualValue(
                 indicator: "investment_disbursed", unitID: "xa", periodEnd: LocalDate(year: 2026, month: 5, day: 31),
-                numerator: Decimal(string: "45.125")!, denominator: 100, recordedAt: asOf.addingTimeInterval(-86_400))
+                numerator: Decimal(string: "45.125")!, denominator: 100, recordedAt: asOf.addingTimeInterval(-86_400)),
+            // A QĐ 766 figure the department inherits from the commune (`inherited_from`).
+            ManualValue(
+                indicator: "qd766.publish_on_time", unitID: "xa", periodEnd: LocalDate(year: 2026, month: 6, day: 1),
+                numerator: Decimal(string: "97.5")!, denominator: 100, recordedAt: asOf.addingTimeInterval(-86_400)),
         ]
         inputs.openTasks = [
             OpenTask(
@@ -45,6 +49,7 @@ import Testing
         #expect(!snapshot.overdueTasks.isEmpty && !snapshot.dueSoonTasks.isEmpty, "both kinds of task are written")
         let written = SnapshotJSON.encode(snapshot)
         #expect(String(decoding: written, as: UTF8.self).contains(#""value":5e-06"#))
+        #expect(String(decoding: written, as: UTF8.self).contains(#""inherited_from":"xa""#))
         let reference = JSONEncoderReference.encode(snapshot)
         #expect(String(decoding: written, as: UTF8.self) == String(decoding: reference, as: UTF8.self))
         #expect(SnapshotJSON.encode(snapshot, times: false) == JSONEncoderReference.encode(snapshot, times: false))

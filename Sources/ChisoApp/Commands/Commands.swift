@@ -110,7 +110,9 @@ struct SnapshotCommand: AsyncParsableCommand {
         let clock = ContinuousClock()
         do {
             let made = try await withDatabase(settings, logger: logger) { client in
-                let source = PostgresKPISource(client: client, schema: settings.schema, statementTimeout: settings.statementTimeout, logger: logger)
+                let source = PostgresKPISource(
+                    client: client, schema: settings.schema, statementTimeout: settings.statementTimeout, workingDays: settings.workingDays,
+                    logger: logger)
                 return try await makePipeline(settings, source: source).snapshot(
                     asOf: instant, refreshedAt: { time.now() }, clock: clock, operation: "snapshot")
             }
@@ -183,7 +185,9 @@ struct BackfillHistory: AsyncParsableCommand {
         let step = every
         do {
             let stored = try await withDatabase(settings, logger: logger) { client in
-                let source = PostgresKPISource(client: client, schema: settings.schema, statementTimeout: settings.statementTimeout, logger: logger)
+                let source = PostgresKPISource(
+                    client: client, schema: settings.schema, statementTimeout: settings.statementTimeout, workingDays: settings.workingDays,
+                    logger: logger)
                 let pipeline = makePipeline(settings, source: source)
                 let history = PostgresSnapshotHistory(
                     client: client, schema: settings.schema, statementTimeout: settings.statementTimeout, logger: logger)

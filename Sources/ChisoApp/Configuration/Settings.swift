@@ -44,6 +44,9 @@ extension Settings {
     public var timeZone: TimeZone { plan.timeZone }
     public var asOf: Date? { plan.asOf }
     public var catalogue: Catalogue { plan.catalogue }
+    public var qd766: QD766Table { plan.qd766 }
+    /// Monday to Friday less `alerts.holidays`: what QĐ 766's 15-working-day feedback deadline counts.
+    public var workingDays: WorkingDays { WorkingDays(holidays: alerts.policy.holidays) }
     public var calendar: PlanCalendar { PlanCalendar(timeZone: plan.timeZone) }
     /// "Now" for every part: the fixed `as_of`, or the wall clock.
     public var clock: EvaluationClock { EvaluationClock(asOf: plan.asOf) }
@@ -57,11 +60,13 @@ extension Settings {
 
 /// The plan being tracked: `time_zone` (IANA name; default Asia/Ho_Chi_Minh), `as_of` (a fixed
 /// ISO 8601 instant; default: now at every pass; a bare local time is in `time_zone`), `catalogue`
-/// (a catalogue JSON file; default: the built-in 2026 catalogue).
+/// (a catalogue JSON file; default: the built-in 2026 catalogue), `qd766` (a QĐ 766 scoring table
+/// JSON file; default: the built-in table of qd766.md).
 public struct PlanConfiguration: Sendable {
     public var timeZone: TimeZone
     public var asOf: Date?
     public var catalogue: Catalogue
+    public var qd766: QD766Table
 
     public static let defaultTimeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")!
 
@@ -95,6 +100,17 @@ public struct PlanConfiguration: Sendable {
                 throw ConfigurationError(setting: found.setting, problem: "\(path): " + error.problems.map(\.description).joined(separator: "; "))
             } catch {
                 throw ConfigurationError(setting: found.setting, problem: "\(path): \(error)")
+            }
+        }
+        qd766 = reader.value("qd766", default: .builtIn) { found throws(ConfigurationError) in
+            let path = found.value.hasPrefix("/") ? found.value : (reader.configDirectory as NSString).appendingPathComponent(found.value)
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw ConfigurationError(setting: found.setting, problem: "QĐ 766 table file \(path) cannot be read")
+            }
+            do throws(QD766TableFile.Invalid) {
+                return try QD766TableFile.decode(data)
+            } catch {
+                throw ConfigurationError(setting: found.setting, problem: "\(path): " + error.problems.joined(separator: "; "))
             }
         }
     }

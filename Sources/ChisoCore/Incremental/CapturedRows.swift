@@ -146,6 +146,7 @@ public struct DossierImage: Sendable, Hashable, CapturedRow {
         body(.dossiersDigitised, digitised ? 1 : 0, 1)
         body(.dossiersDataReused, reusedData ? 1 : 0, 1)
         if fullService { body(.dossiersFullOnline, online ? 1 : 0, 1) }
+        body(.dossiersReceivedOnline, online ? 1 : 0, 1)
     }
 
     func addPendingFigures(at t: Date, periods: [Period], into sums: inout FigureSums, unit: Int32) {
@@ -217,32 +218,40 @@ public struct FeedbackImage: Sendable, Hashable, CapturedRow {
     public var receivedAt: Date
     public var resolvedAt: Date?
     public var resultPublished: Bool
+    /// When it turns late if not resolved before (`FeedbackDeadlines.lateFrom`, from `receivedAt`).
+    public var lateFrom: Date
 
-    public init(id: String, unitID: String, receivedAt: Date, resolvedAt: Date?, resultPublished: Bool) {
+    public init(id: String, unitID: String, receivedAt: Date, resolvedAt: Date?, resultPublished: Bool, lateFrom: Date) {
         self.id = id
         self.unitID = unitID
         self.receivedAt = receivedAt
         self.resolvedAt = resolvedAt
         self.resultPublished = resultPublished
+        self.lateFrom = lateFrom
     }
 
+    /// Stamped after T, resolved after T, or open and not yet late (it turns late as T passes `lateFrom`).
     func isPending(at t: Date, yearStart: Date) -> Bool {
-        receivedAt >= yearStart && (receivedAt > t || resolvedAt.map { $0 > t } == true)
+        receivedAt >= yearStart && (receivedAt > t || resolvedAt.map { $0 > t } ?? (t < lateFrom))
     }
 
     func settledPieces(months: MonthIndex) -> [SettledPiece] {
-        [
-            SettledPiece(
-                indicator: .feedbackHandledPublished, month: months.month(of: receivedAt),
-                numerator: resolvedAt != nil && resultPublished ? 1 : 0, denominator: 1)
+        let month = months.month(of: receivedAt)
+        return [
+            SettledPiece(indicator: .feedbackHandledPublished, month: month, numerator: resolvedAt != nil && resultPublished ? 1 : 0, denominator: 1),
+            // Settled open feedback is past its deadline: late.
+            SettledPiece(indicator: .feedbackOnTime, month: month, numerator: resolvedAt.map { $0 < lateFrom } == true ? 1 : 0, denominator: 1),
         ]
     }
 
     func addPendingFigures(at t: Date, periods: [Period], into sums: inout FigureSums, unit: Int32) {
         guard receivedAt <= t else { return }
-        let handled = resultPublished && resolvedAt.map { $0 <= t } == true
+        let resolved = resolvedAt.flatMap { $0 <= t ? $0 : nil }
+        let handled = resultPublished && resolved != nil
+        let onTime = resolved.map { $0 < lateFrom } ?? (t < lateFrom)
         for (p, period) in periods.enumerated() where receivedAt >= period.start {
             sums.add(unit, p, .feedbackHandledPublished, handled ? 1 : 0, 1)
+            sums.add(unit, p, .feedbackOnTime, onTime ? 1 : 0, 1)
         }
     }
 }

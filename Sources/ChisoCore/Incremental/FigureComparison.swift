@@ -1,10 +1,12 @@
 import Foundation
 
 /// Compares the figures of the kept state with those of a load from scratch (the periodic check
-/// of the incremental refresh, and its tests): every own-unit tally, paid procedure and overdue
-/// count; a missing tally is 0/0.
+/// of the incremental refresh, and its tests): every own-unit tally, paid procedure, procedure use and
+/// overdue count; a missing tally is 0/0.
 public enum FigureComparison {
-    public typealias Figures = (tallies: [TallyKey: Tally], paidProcedures: [PaidProcedure], overdueDossiers: [String: Int])
+    public typealias Figures = (
+        tallies: [TallyKey: Tally], paidProcedures: [PaidProcedure], procedureUses: [ProcedureUse], overdueDossiers: [String: Int]
+    )
 
     /// One line per figure that differs, sorted ("dossiers_on_time of u1 (month): 3/4 kept, 4/4 from scratch").
     public static func differences(incremental: Figures, full: Figures) -> [String] {
@@ -21,6 +23,12 @@ public enum FigureComparison {
         for paid in keptPaid.symmetricDifference(freshPaid) {
             out.append(
                 "procedures_paid_online of \(paid.unitID) (\(paid.period.rawValue)): \(paid.procedureCode) paid\(paid.paidOnline ? " online" : "") only \(keptPaid.contains(paid) ? "kept" : "from scratch")"
+            )
+        }
+        let keptUses = Set(incremental.procedureUses), freshUses = Set(full.procedureUses)
+        for use in keptUses.symmetricDifference(freshUses) {
+            out.append(
+                "\(use.indicator.rawValue) of \(use.unitID) (\(use.period.rawValue)): \(use.procedureCode) only \(keptUses.contains(use) ? "kept" : "from scratch")"
             )
         }
         for unit in Set(incremental.overdueDossiers.keys).union(full.overdueDossiers.keys) {

@@ -25,8 +25,15 @@ public struct InputState: Sendable {
     private var pendingDocuments: [DocumentImage: Int] = [:]
     private var pendingFeedback: [FeedbackImage: Int] = [:]
     private var pendingPayments: [PaymentImage: Int] = [:]
+    /// Settled dossiers received through `online`, per unit, procedure and received month (for
+    /// the distinct `online_services_used`; counts in `numerator`).
+    private var onlineReceived: [PaidKey: Counts] = [:]
     /// Procedures with online payment deployed (procedures.online_payment_enabled).
     public var onlinePaymentProcedures: Set<String>
+    /// Non-internal procedures with service_level `full` or `partial` (`online_services_used`).
+    public var onlineServiceProcedures: Set<String> = []
+    /// Non-internal procedures with has_fee (`fee_procedures_paid_online`).
+    public var feeProcedures: Set<String> = []
     /// The settled part of the last evaluation, valid until a settled sum changes.
     private var cache: SettledCache?
     /// What went wrong while applying changes (a row removed that was never added): the state no
@@ -52,7 +59,7 @@ public struct InputState: Sendable {
     /// The number of rows kept whole (open dossiers and rows stamped after T).
     public var pendingCount: Int { openDossiers.count + pendingDocuments.count + pendingFeedback.count + pendingPayments.count }
     /// The number of per-unit, per-month sums kept.
-    public var bucketCount: Int { settled.count + paid.count }
+    public var bucketCount: Int { settled.count + paid.count + onlineReceived.count }
 
     // MARK: Filling (a full load, already summed by the database)
 
@@ -70,9 +77,29 @@ public struct InputState: Sendable {
         cache = nil
     }
 
+    /// Adds settled dossiers in D received through `online` at one unit for one procedure in one month.
+    public mutating func addOnlineReceived(unitID: String, procedureCode: String, month: Int, dossiers: Int) {
+        guard month >= firstMonth, dossiers != 0 else { return }
+        let key = PaidKey(unit: units.index(unitID), procedure: procedures.index(procedureCode), month: Int32(month))
+        var counts = onlineReceived[key, default: Counts()]
+        counts.add(dossiers, 0)
+        onlineReceived[key] = counts.isZero ? nil : counts
+        cache = nil
+    }
+
+    /// A settled dossier's part in `online_services_used` (its other figures are `SettledPiece`s).
+    private mutating func addOnlineReceived(_ dossier: DossierImage, sign: Int) {
+        guard dossier.counted, dossier.online else { return }
+        addOnlineReceived(
+            unitID: dossier.unitID, procedureCode: dossier.procedureCode, month: months.month(of: dossier.receivedAt), dossiers: sign)
+    }
+
     // MARK: Changes
 
-    public mutating func apply(dossier: DossierImage, sign: Int) { apply(dossier, sign: sign, pending: \.openDossiers) }
+    public mutating func apply(dossier: DossierImage, sign: Int) {
+        apply(dossier, sign: sign, pending: \.openDossiers)
+        if !dossier.isPending(at: asOf, yearStart: yearStart) { addOnlineReceived(dossier, sign: sign) }
+    }
     public mutating func apply(document: DocumentImage, sign: Int) { apply(document, sign: sign, pending: \.pendingDocuments) }
     public mutating func apply(feedback: FeedbackImage, sign: Int) { apply(feedback, sign: sign, pending: \.pendingFeedback) }
     public mutating func apply(payment: PaymentImage, sign: Int) {
@@ -146,9 +173,12 @@ public struct InputState: Sendable {
             months = MonthIndex(year: year.startDate.year, calendar: calendar)
             settled = settled.filter { Int($0.key.month) >= firstMonth }
             paid = paid.filter { Int($0.key.month) >= firstMonth }
+            onlineReceived = onlineReceived.filter { Int($0.key.month) >= firstMonth }
             cache = nil
         }
+        let settlingDossiers = openDossiers.filter { !$0.key.isPending(at: t, yearStart: yearStart) }
         settle(\.openDossiers)
+        for (dossier, count) in settlingDossiers { addOnlineReceived(dossier, sign: count) }
         settle(\.pendingDocuments)
         settle(\.pendingFeedback)
         let settling = pendingPayments.filter { !$0.key.isPending(at: t, yearStart: yearStart) }
@@ -171,7 +201,7 @@ public struct InputState: Sendable {
 
     /// The figures as of the state's T, per own unit: what `KPIInputs` takes from the large
     /// tables (tallies of their indicators, paid procedures, overdue dossiers).
-    public mutating func figures() -> (tallies: [TallyKey: Tally], paidProcedures: [PaidProcedure], overdueDossiers: [String: Int]) {
+    public mutating func figures() -> FigureComparison.Figures {
         let periods = calendar.periods(asOf: asOf)
         let startMonths = periods.map { MonthNumber.of($0.startDate) }
         if cache == nil || cache!.startMonths != startMonths || cache!.unitCount != units.count {
@@ -181,7 +211,8 @@ public struct InputState: Sendable {
             if below > 0 { note("\(below) sums fell below zero: rows were removed that had not been added") }
             cache = SettledCache(
                 startMonths: startMonths, unitCount: units.count, sums: settledSums(startMonths: startMonths),
-                paid: paidProcedures(startMonths: startMonths, periods: periods))
+                paid: paidProcedures(startMonths: startMonths, periods: periods),
+                uses: settledUses(startMonths: startMonths, periods: periods))
         }
         var sums = cache!.sums
         let t = asOf
@@ -218,7 +249,50 @@ public struct InputState: Sendable {
         }
         var overdue: [String: Int] = [:]
         for (unit, count) in sums.overdue.enumerated() where count > 0 { overdue[units.names[unit]] = count }
-        return (tallies, cache!.paid, overdue)
+        return (tallies, cache!.paid, cache!.uses + pendingUses(periods: periods), overdue)
+    }
+
+    /// Open dossiers received through `online` by T: their procedure is in use in the periods they were received in.
+    private func pendingUses(periods: [Period]) -> [ProcedureUse] {
+        var out: [ProcedureUse] = []
+        for (dossier, count) in openDossiers
+        where count > 0 && dossier.counted && dossier.online && dossier.receivedAt <= asOf && dossier.receivedAt >= yearStart
+            && onlineServiceProcedures.contains(dossier.procedureCode)
+        {
+            for period in periods where dossier.receivedAt >= period.start {
+                out.append(
+                    ProcedureUse(unitID: dossier.unitID, period: period.kind, procedureCode: dossier.procedureCode, indicator: .onlineServicesUsed))
+            }
+        }
+        return out
+    }
+
+    /// The settled part of the `.proceduresInUse` figures: per unit and procedure, the latest month
+    /// with an online dossier received (or an online payment of a fee-charging procedure) decides
+    /// in which periods the procedure was used.
+    private func settledUses(startMonths: [Int], periods: [Period]) -> [ProcedureUse] {
+        var out: [ProcedureUse] = []
+        func add(_ latest: [UnitProcedure: Int32], _ kind: Set<String>, _ indicator: ComputedIndicator) {
+            for (pair, month) in latest {
+                let code = procedures.names[Int(pair.procedure)]
+                guard kind.contains(code) else { continue }
+                for (p, start) in startMonths.enumerated() where Int(month) >= start {
+                    out.append(ProcedureUse(unitID: units.names[Int(pair.unit)], period: periods[p].kind, procedureCode: code, indicator: indicator))
+                }
+            }
+        }
+        var received: [UnitProcedure: Int32] = [:], paidOnline: [UnitProcedure: Int32] = [:]
+        for (key, counts) in onlineReceived where counts.numerator > 0 {
+            let pair = UnitProcedure(unit: key.unit, procedure: key.procedure)
+            received[pair] = max(received[pair] ?? -1, key.month)
+        }
+        for (key, counts) in paid where counts.denominator > 0 {
+            let pair = UnitProcedure(unit: key.unit, procedure: key.procedure)
+            paidOnline[pair] = max(paidOnline[pair] ?? -1, key.month)
+        }
+        add(received, onlineServiceProcedures, .onlineServicesUsed)
+        add(paidOnline, feeProcedures, .feeProceduresPaidOnline)
+        return out
     }
 
     private func settledSums(startMonths: [Int]) -> FigureSums {
@@ -290,6 +364,7 @@ struct SettledCache: Sendable {
     var unitCount: Int
     var sums: FigureSums
     var paid: [PaidProcedure]
+    var uses: [ProcedureUse]
 }
 
 /// Names by small integers (units and procedures: the keys of the sums stay 4 bytes each).

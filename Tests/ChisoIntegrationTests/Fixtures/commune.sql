@@ -74,7 +74,12 @@ INSERT INTO feedback (id, unit_id, received_at, resolved_at, result_published) V
   ('FB1', 'bac-binh/tthc', '2026-02-01 09:00:00+07', '2026-02-03 09:00:00+07', true),
   ('FB2', 'bac-binh/tthc', '2026-06-02 09:00:00+07', '2026-06-16 09:00:00+07', true),
   ('FB3', 'bac-binh/vp', '2026-05-01 09:00:00+07', '2026-05-02 09:00:00+07', false),
-  ('FB4', 'bac-binh/vp', '2026-06-15 10:00:01+07', NULL, false);
+  ('FB4', 'bac-binh/vp', '2026-06-15 10:00:01+07', NULL, false),
+  -- QĐ 766 5.2 (15 working days after the receiving day): received Mon 2 March, due by the end of Mon 23 March,
+  -- resolved 1 April: late. Received Mon 4 May, due by the end of Mon 25 May, still open at T: late.
+  -- (FB2, received Tue 2 June, is due by the end of Tue 23 June: open at T and still on time.)
+  ('FB5', 'bac-binh/vp', '2026-03-02 09:00:00+07', '2026-04-01 09:00:00+07', false),
+  ('FB6', 'bac-binh/vp', '2026-05-04 09:00:00+07', NULL, false);
 
 INSERT INTO report_forms (id, unit_id, name, periodic, eform, connected_provincial) VALUES
   ('RF1', 'bac-binh/tthc', 'Báo cáo tháng', true, true, true),

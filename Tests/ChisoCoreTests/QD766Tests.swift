@@ -1,0 +1,265 @@
+import ChisoCore
+import Foundation
+import Testing
+
+/// The QĐ 766 estimate (`qd766.md`): each rule by hand, rounding, "no data" points, the precedence
+/// and inheritance of manual rows, the sync multiplication of 3.3, groups, total and bands.
+@Suite struct QD766Tests {
+    static let table = QD766Table.builtIn
+    static let calendar = PlanCalendar(timeZone: TimeZone(identifier: "Asia/Ho_Chi_Minh")!)
+    static let asOf = calendar.parseInstant("2026-06-15T10:00:00+07:00")!
+
+    static func indicator(_ id: String) -> QD766Table.SubIndicator { table.indicators.first { $0.id == "qd766." + id }! }
+    static func points(_ id: String, _ n: Decimal, _ d: Decimal) -> Decimal { QD766Rules.points(Fraction(n, d), for: indicator(id)) }
+
+    @Test func theBuiltInTableIsQD766mds() {
+        #expect(Self.table.problems().isEmpty)
+        #expect(Self.table.indicators.count == 21)
+        #expect(Self.table.groups.map(\.id) == ["CKMB", "TDGQ", "CLGQ", "TTTT", "MDSH", "MDHL"])
+        #expect(Self.table.groups.map(\.max) == [18, 20, 12, 10, 22, 18])
+        #expect(Self.table.groups.reduce(Decimal(0)) { $0 + $1.max } == 100)
+        #expect(Self.table.bands.map(\.id) == ["xuat_sac", "tot", "kha", "trung_binh", "yeu"])
+    }
+
+    @Test func linearPointsAreTheMaximumTimesTheRatioRoundedHalfUp() {
+        // 6 × 412 / 1000 = 2.472 → 2.47
+        #expect(Self.points("dossier_sync", 412, 1000) == Decimal(string: "2.47")!)
+        // 20 × 9_731 / 10_000 = 19.462 → 19.46
+        #expect(Self.points("on_time", 9_731, 10_000) == Decimal(string: "19.46")!)
+        // 6 × 1 / 48 = 0.125 exactly: half-up gives 0.13 (dividing first would give 0.1249… → 0.12).
+        #expect(Self.points("e_results", 1, 48) == Decimal(string: "0.13")!)
+        // 4 × 1 / 3 = 1.3333… → 1.33; 4 × 2 / 3 = 2.6666… → 2.67
+        #expect(Self.points("digitised", 1, 3) == Decimal(string: "1.33")!)
+        #expect(Self.points("digitised", 2, 3) == Decimal(string: "2.67")!)
+        #expect(Self.points("on_time", 0, 17) == 0)
+        #expect(Self.points("on_time", 17, 17) == 20)
+        // A manual ratio above 1 gives the maximum, never more.
+        #expect(Self.points("publish_on_time", 21, 20) == 6)
+    }
+
+    @Test func thresholdPointsAreFullFromTheThresholdUp() {
+        // 3.1, threshold 0.8, M 2: 0.5 → 2 × 0.5 / 0.8 = 1.25; 0.8 exactly → 2; 0.79 → 1.975 → 1.98
+        #expect(Self.points("full_online_services", 1, 2) == Decimal(string: "1.25")!)
+        #expect(Self.points("full_online_services", 4, 5) == 2)
+        #expect(Self.points("full_online_services", 79, 100) == Decimal(string: "1.98")!)
+        // 3.3, threshold 0.5, M 6: 0.3 → 3.6; 0.5 → 6; 0.7 → 6
+        #expect(Self.points("online_dossiers", 3, 10) == Decimal(string: "3.6")!)
+        #expect(Self.points("online_dossiers", 1, 2) == 6)
+        #expect(Self.points("online_dossiers", 7, 10) == 6)
+        // 5.4, threshold 0.9, M 6: 0.45 → 3
+        #expect(Self.points("dossier_satisfaction", 45, 100) == 3)
+    }
+
+    @Test func noDataGivesTheTablesNoDataPoints() {
+        #expect(QD766Rules.points(nil, for: Self.indicator("dossier_sync")) == 0)
+        #expect(QD766Rules.points(nil, for: Self.indicator("certified_copy")) == 2)
+        #expect(QD766Rules.points(nil, for: Self.indicator("petitions_on_time")) == 6)
+        #expect(QD766Rules.points(nil, for: Self.indicator("petitions_satisfaction")) == 6)
+        #expect(QD766Rules.points(Fraction(0, 0), for: Self.indicator("petitions_satisfaction")) == 6)
+    }
+
+    @Test func bandsFollowTheTotal() {
+        let band = { (score: String) in Self.table.band(for: Decimal(string: score)!)?.id }
+        #expect(band("100") == "xuat_sac")
+        #expect(band("90") == "xuat_sac")
+        #expect(band("89.99") == "tot")
+        #expect(band("80") == "tot")
+        #expect(band("70") == "kha")
+        #expect(band("69.99") == "trung_binh")
+        #expect(band("50") == "trung_binh")
+        #expect(band("49.99") == "yeu")
+        #expect(band("0") == "yeu")
+    }
+
+    // MARK: A province, a commune and its department, evaluated
+
+    static let units = [
+        Unit(id: "tinh", parentID: nil, name: "Tỉnh", kind: "province"),
+        Unit(id: "tinh/xa", parentID: "tinh", name: "Xã", kind: "commune"),
+        Unit(id: "tinh/xa/kt", parentID: "tinh/xa", name: "Phòng Kinh tế", kind: "department"),
+    ]
+
+    static func manual(
+        _ id: String, _ unit: String, _ n: Decimal, _ d: Decimal, end: LocalDate = LocalDate(year: 2026, month: 6, day: 1)
+    )
+        -> ManualValue
+    {
+        ManualValue(indicator: id, unitID: unit, periodEnd: end, numerator: n, denominator: d, recordedAt: asOf.addingTimeInterval(-3600))
+    }
+
+    static func inputs() -> KPIInputs {
+        var inputs = KPIInputs(units: units)
+        func own(_ unit: String, _ indicator: ComputedIndicator, _ n: Decimal, _ d: Decimal) {
+            for period in PeriodKind.allCases {
+                inputs.tallies[TallyKey(unitID: unit, period: period, indicator: indicator)] = Tally(numerator: n, denominator: d)
+            }
+        }
+        // Received: the commune 60, its department 40 (100 in the commune's subtree).
+        own("tinh/xa", .dossiersSyncedNational, 54, 60)
+        own("tinh/xa/kt", .dossiersSyncedNational, 36, 40)  // subtree: 90 / 100
+        own("tinh/xa", .dossiersReceivedOnline, 24, 60)
+        own("tinh/xa/kt", .dossiersReceivedOnline, 16, 40)  // subtree: 40 / 100
+        own("tinh/xa", .dossiersOnTime, 97, 100)
+        own("tinh/xa/kt", .dossiersOnTime, 1, 4)
+        inputs.catalogueTallies = [
+            .servicesFullOnline: Tally(numerator: 6, denominator: 10),
+            .feeProceduresPaymentEnabled: Tally(numerator: 9, denominator: 10),
+            .feeProceduresPaidOnline: Tally(numerator: 0, denominator: 10),
+            .onlineServicesUsed: Tally(numerator: 0, denominator: 8),
+        ]
+        for period in PeriodKind.allCases {
+            // P1 used at the commune and at its department: once in the commune's subtree.
+            inputs.procedureUses += [
+                ProcedureUse(unitID: "tinh/xa", period: period, procedureCode: "P1", indicator: .onlineServicesUsed),
+                ProcedureUse(unitID: "tinh/xa/kt", period: period, procedureCode: "P1", indicator: .onlineServicesUsed),
+                ProcedureUse(unitID: "tinh/xa/kt", period: period, procedureCode: "P2", indicator: .onlineServicesUsed),
+                ProcedureUse(unitID: "tinh/xa", period: period, procedureCode: "F1", indicator: .feeProceduresPaidOnline),
+            ]
+        }
+        inputs.manualValues = [
+            // Set by the province, inherited by the commune and its department.
+            manual("qd766.publish_on_time", "tinh", 95, 100),
+            // The commune's own figure wins over the province's.
+            manual("qd766.public_update_on_time", "tinh", 1, 2),
+            manual("qd766.public_update_on_time", "tinh/xa", 3, 4),
+            // Not inherited: the department has no figure of its own.
+            manual("qd766.certified_copy", "tinh/xa", 1, 4),
+            // The portal's published on-time figure wins over chiso's count at the department.
+            manual("qd766.on_time", "tinh/xa/kt", 99, 100),
+            // A manual 3.3 ratio is used as it is, not multiplied by the sync ratio.
+            manual("qd766.online_dossiers", "tinh/xa/kt", 2, 10),
+        ]
+        return inputs
+    }
+
+    static func estimate(_ unit: String) -> QD766Result {
+        let snapshot = Evaluator(catalogue: .builtIn, calendar: calendar).evaluate(inputs(), asOf: asOf, refreshedAt: asOf)
+        return snapshot.qd766(unit: unit, period: .month)!
+    }
+
+    static func entry(_ result: QD766Result, _ id: String) -> QD766Entry { result.indicators.first { $0.id == "qd766." + id }! }
+
+    @Test func theCommunesEstimateByHand() throws {
+        let result = Self.estimate("tinh/xa")
+        let entry = { Self.entry(result, $0) }
+        // CKMB: 1.1 inherited 6 × 0.95 = 5.7; 1.2 own 4 × 0.75 = 3; 1.3 nobody entered it: 0; 1.4 6 × 0.9 = 5.4.
+        #expect(entry("publish_on_time").points == Decimal(string: "5.7")!)
+        #expect(entry("publish_on_time").source == .manual && entry("publish_on_time").inheritedFrom == "tinh")
+        #expect(entry("public_update_on_time").points == 3 && entry("public_update_on_time").inheritedFrom == nil)
+        #expect(entry("public_content_full").noData && entry("public_content_full").points == 0)
+        #expect(entry("dossier_sync").points == Decimal(string: "5.4")!)
+        #expect(entry("dossier_sync").numerator == 90 && entry("dossier_sync").denominator == 100)
+        // TDGQ: (97 + 1) / 104 × 20 = 18.846… → 18.85.
+        #expect(entry("on_time").points == Decimal(string: "18.85")!)
+        // CLGQ: 3.1 0.6 / 0.8 × 2 = 1.5; 3.2 {P1, P2} / 8 × 4 = 1; 3.3 0.4 × 0.9 = 0.36 → 0.36 / 0.5 × 6 = 4.32.
+        #expect(entry("full_online_services").points == Decimal(string: "1.5")!)
+        #expect(entry("services_with_online_dossiers").points == 1)
+        #expect(entry("services_with_online_dossiers").numerator == 2)
+        #expect(entry("online_dossiers").points == Decimal(string: "4.32")!)
+        #expect(entry("online_dossiers").numerator == 40 && entry("online_dossiers").denominator == 100)
+        #expect(entry("online_dossiers").ratio?.double == 0.36)
+        // TTTT: 3.5a 0.9 ≥ 0.8 → 2; 3.5b 1 / 10 → 0.1 / 0.8 × 2 = 0.25; 3.6 manual, not entered: 0.
+        #expect(entry("pay_provision").points == 2)
+        #expect(entry("pay_formalities").points == Decimal(string: "0.25")!)
+        #expect(entry("pay_dossiers").points == 0)
+        // MDSH: 4.2b own manual 1/4 × 2 = 0.5; the rest have no data (0).
+        #expect(entry("certified_copy").points == Decimal(string: "0.5")!)
+        // MDHL: 5.2 and 5.3 have no data: 6 each; 5.4 no data: 0.
+        #expect(entry("petitions_on_time").points == 6 && entry("petitions_satisfaction").points == 6)
+        #expect(entry("dossier_satisfaction").points == 0)
+
+        let groups = Dictionary(uniqueKeysWithValues: result.groups.map { ($0.group, $0.score) })
+        #expect(groups["CKMB"] == Decimal(string: "14.1")!)  // 5.7 + 3 + 0 + 5.4
+        #expect(groups["TDGQ"] == Decimal(string: "18.85")!)
+        #expect(groups["CLGQ"] == Decimal(string: "6.82")!)  // 1.5 + 1 + 4.32
+        #expect(groups["TTTT"] == Decimal(string: "2.25")!)
+        #expect(groups["MDSH"] == Decimal(string: "0.5")!)
+        #expect(groups["MDHL"] == 12)
+        #expect(result.score == Decimal(string: "54.52")!)
+        #expect(result.band == "trung_binh")
+    }
+
+    @Test func theDepartmentInheritsOnlyWhatTheProvinceSetsAndItsOwnManualFiguresWin() {
+        let result = Self.estimate("tinh/xa/kt")
+        let entry = { Self.entry(result, $0) }
+        #expect(entry("publish_on_time").inheritedFrom == "tinh")
+        // The commune's own 1.2 is the nearest ancestor's.
+        #expect(entry("public_update_on_time").inheritedFrom == "tinh/xa" && entry("public_update_on_time").points == 3)
+        // 4.2b is not inherited: no data, the table's 2 points.
+        #expect(entry("certified_copy").noData && entry("certified_copy").points == 2)
+        // The manual on-time figure wins over 1/4 counted: 20 × 0.99 = 19.8.
+        #expect(entry("on_time").source == .manual && entry("on_time").points == Decimal(string: "19.8")!)
+        // The manual 3.3 ratio 0.2 as it is: 0.2 / 0.5 × 6 = 2.4 (multiplied by 0.9 it would be 2.16).
+        #expect(entry("online_dossiers").points == Decimal(string: "2.4")!)
+        #expect(entry("online_dossiers").source == .manual)
+    }
+
+    @Test func theProvinceHasNoFiguresButItsOwnAndTheCatalogues() {
+        let result = Self.estimate("tinh")
+        let entry = { Self.entry(result, $0) }
+        // The province's subtree holds the commune: the same counted figures.
+        #expect(entry("dossier_sync").points == Decimal(string: "5.4")!)
+        #expect(entry("publish_on_time").inheritedFrom == nil && entry("publish_on_time").source == .manual)
+        #expect(entry("public_update_on_time").points == 2)  // its own 1/2
+    }
+
+    @Test func aTableWithProblemsNamesEachOne() throws {
+        let text = """
+            {"groups": [{"group": "CKMB", "max": 6}, {"group": "TDGQ", "max": 20}], "bands": [{"band": "yeu", "min": 0}],
+             "indicators": [
+              {"id": "qd766.online_dossiers", "group": "CKMB", "max": 6, "rule": "threshold", "threshold": 1.5, "no_data": 7, "source": "dossiers_received_online", "times": "qd766.on_time"},
+              {"id": "on_time", "group": "TDGQ", "max": 20, "rule": "linear", "source": "dossiers_on_time"}
+             ]}
+            """
+        #expect(throws: QD766TableFile.Invalid.self) { try QD766TableFile.decode(Data(text.utf8)) }
+        do {
+            _ = try QD766TableFile.decode(Data(text.utf8))
+        } catch {
+            #expect(
+                error.problems == [
+                    "indicator qd766.online_dossiers: no_data 7 is outside 0..6",
+                    "indicator qd766.online_dossiers: threshold 1.5 is outside (0, 1]",
+                    "indicator qd766.online_dossiers: times names qd766.on_time, which is not an earlier sub-indicator without a times of its own",
+                    "indicator on_time: the id must start with qd766.",
+                ])
+        }
+    }
+}
+
+/// The working days QĐ 766 counts feedback deadlines in, by hand on the 2026 calendar.
+@Suite struct FeedbackDeadlineTests {
+    static let calendar = PlanCalendar(timeZone: TimeZone(identifier: "Asia/Ho_Chi_Minh")!)
+    static func day(_ text: String) -> LocalDate { LocalDate(iso: text)! }
+
+    @Test func weekendsAndHolidaysAreNotWorkingDays() {
+        let days = WorkingDays(holidays: [Self.day("2026-09-02")])
+        #expect(days.isWorkingDay(Self.day("2026-06-01")))  // Monday
+        #expect(days.isWorkingDay(Self.day("2026-06-05")))  // Friday
+        #expect(!days.isWorkingDay(Self.day("2026-06-06")))  // Saturday
+        #expect(!days.isWorkingDay(Self.day("2026-06-07")))  // Sunday
+        #expect(!days.isWorkingDay(Self.day("2026-09-02")))  // a Wednesday, Quốc khánh
+        #expect(days.isWorkingDay(Self.day("1970-01-01")))  // a Thursday
+    }
+
+    @Test func theDeadlineIsTheEndOfTheFifteenthWorkingDayAfterTheReceivingDay() {
+        let plain = FeedbackDeadlines(calendar: Self.calendar, workingDays: WorkingDays())
+        // Monday 1 June: 2–5 (4), 8–12 (9), 15–19 (14), Monday 22 (15): late from 23 June 00:00 local.
+        #expect(plain.lateFrom(receivedOn: Self.day("2026-06-01")) == Self.calendar.parseInstant("2026-06-23T00:00:00+07:00"))
+        // Saturday 6 June: 8–12, 15–19, 22–26: late from Saturday 27 June.
+        #expect(plain.lateFrom(receivedOn: Self.day("2026-06-06")) == Self.calendar.parseInstant("2026-06-27T00:00:00+07:00"))
+        // Across the year: Monday 21 December 2026 → 22–25, 28–31 (8), 1–8 January 2027 (14), 11 January (15).
+        #expect(plain.lateFrom(receivedOn: Self.day("2026-12-21")) == Self.calendar.parseInstant("2027-01-12T00:00:00+07:00"))
+        let holiday = FeedbackDeadlines(calendar: Self.calendar, workingDays: WorkingDays(holidays: [Self.day("2026-06-10")]))
+        #expect(holiday.lateFrom(receivedOn: Self.day("2026-06-01")) == Self.calendar.parseInstant("2026-06-24T00:00:00+07:00"))
+    }
+
+    @Test func feedbackReceivedFromTheFirstInstantGivenIsStillOnTimeAtT() {
+        let plain = FeedbackDeadlines(calendar: Self.calendar, workingDays: WorkingDays())
+        // At T = Tuesday 23 June 10:00, Monday 1 June's feedback is late (from 23 June 00:00); Tuesday 2 June's is not.
+        let t = Self.calendar.parseInstant("2026-06-23T10:00:00+07:00")!
+        #expect(plain.stillOnTimeFrom(at: t) == Self.calendar.parseInstant("2026-06-02T00:00:00+07:00"))
+        let table = plain.table(year: 2026)
+        #expect(table.days.count == 365 && table.days.first == "2026-01-01" && table.days.last == "2026-12-31")
+        #expect(table.lateFrom[151] == plain.lateFrom(receivedOn: Self.day("2026-06-01")))
+    }
+}
