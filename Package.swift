@@ -70,6 +70,7 @@ let package = Package(
                 .embedInCode("Migrations/V005__contract_for_every_writer.sql"),
                 .embedInCode("Migrations/V006__leader_lease.sql"),
                 .embedInCode("Migrations/V007__change_capture.sql"),
+                .embedInCode("Migrations/V008__late_official.sql"),
             ],
             swiftSettings: strict
         ),
@@ -85,7 +86,7 @@ let package = Package(
             ],
             // Static -> ../../static: the stylesheet and templates live at the top level.
             exclude: ["Static/mail"],
-            resources: [.embedInCode("Static/chiso.css"), .embedInCode("Static/status.mustache")],
+            resources: [.embedInCode("Static/chiso.css"), .embedInCode("Static/status.mustache"), .embedInCode("Static/qd766.mustache")],
             swiftSettings: strict
         ),
         // Alerts: the digest mail (templates in static/), the mail command and the webhook.

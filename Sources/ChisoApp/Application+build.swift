@@ -25,6 +25,13 @@ extension Settings {
     public func makeDatabase(logger: Logger, connectedLevel: Logger.Level = .info) -> DatabasePool {
         DatabasePool(location: database, maximumConnections: 4, logger: logger, poolLogger: poolLogger(logger), connectedLevel: connectedLevel)
     }
+
+    /// A full read of the inputs with these settings (schema, timeouts, the working days of feedback deadlines).
+    public func kpiSource(client: any ConnectionSource, logger: Logger) -> PostgresKPISource {
+        PostgresKPISource(
+            client: client, schema: schema, statementTimeout: statementTimeout, connectTimeout: database.connectTimeout,
+            workingDays: workingDays, logger: logger)
+    }
 }
 
 /// Builds the daemon: one ordered group of services — the database pool first, then the leader
@@ -60,13 +67,22 @@ public func buildApplication(
         services.append(
             makeAlertService(settings, client: client, store: store, metrics: metrics.alerts, logger: logger, time: time, leadership: leadership))
     }
+    // The monthly QĐ 766 publication: served on request and written into the output directory.
+    let publisher = CachedQD766Publisher(QD766Publisher(settings: settings, source: settings.kpiSource(client: client, logger: logger)))
+    if let directory = settings.outputDirectory, source == nil {
+        services.append(
+            MonthlyPublicationService(
+                publisher: publisher, directory: directory, calendar: settings.calendar, time: time, clock: ContinuousClock(), logger: logger,
+                leadership: leadership))
+    }
     // Room for max_connections: the soft open-files limit up to the hard one.
     OpenFiles.raiseSoftLimit()
     // HEAD for every GET (same headers, no body); anything else on a known path: 405 with Allow.
     let router = Router(options: .autoGenerateHeadEndpoints)
     Routes.add(
         to: router, store: store, operationalMetrics: { metrics.render() },
-        staleAfter: settings.refreshInterval * 3, time: time, role: { leadership.summary })
+        staleAfter: settings.refreshInterval * 3, time: time, role: { leadership.summary },
+        publications: publisher)
     let application = Application(
         router: router,
         server: .http1(

@@ -17,12 +17,14 @@ public struct Evaluator: Sendable {
         self.qd766 = qd766
     }
 
-    public func evaluate(_ inputs: KPIInputs, asOf: Date, refreshedAt: Date) -> Snapshot {
+    /// `manualRecordedBy`: the last recording instant of manual rows taken (default T: rows recorded
+    /// after T do not exist yet; a past month's publication takes those entered since).
+    public func evaluate(_ inputs: KPIInputs, asOf: Date, refreshedAt: Date, manualRecordedBy: Date? = nil) -> Snapshot {
         let tree = UnitTree(inputs.units)
         let periods = calendar.periods(asOf: asOf)
         let today = calendar.localDate(of: asOf)
         let rolled = rolledTallies(inputs, periods: periods, tree: tree)
-        let manual = ManualPicker(values: inputs.manualValues, asOf: asOf)
+        let manual = ManualPicker(values: inputs.manualValues, asOf: manualRecordedBy ?? asOf)
         let results = indicatorResults(rolled: rolled, manual: manual, tree: tree, periods: periods)
 
         let overdue = inputs.openTasks

@@ -7,6 +7,13 @@ public protocol KPISource: Sendable {
     func loadInputs(asOf: Date, calendar: PlanCalendar) async throws -> KPIInputs
 }
 
+/// Builds a month's QĐ 766 publication (`QD766Publication`) from the database: `chiso qd766`,
+/// `GET /qd766` (PostgreSQL in production; in tests, the real one too).
+public protocol QD766Publishing: Sendable {
+    /// `unit`: nil for the root; `now`: the instant the running month is evaluated at.
+    func publication(month: LocalDate, unit: String?, now: Date) async throws -> Result<QD766Publication, QD766Publication.Problem>
+}
+
 /// Where successful snapshots are kept for trends (the database's snapshot history).
 public protocol SnapshotHistory: Sendable {
     func append(_ snapshot: Snapshot) async throws

@@ -52,7 +52,11 @@ public struct Snapshot: Sendable {
     /// one unit's figures without scanning every unit's (10^5 results at province scale).
     public private(set) var resultRanges: [String: Range<Int>]
     /// The QĐ 766 estimate, unit by unit in tree order, then period (empty: not estimated).
-    public var qd766: [QD766Result] = []
+    public var qd766: [QD766Result] = [] {
+        didSet { qd766Index = Dictionary(qd766.enumerated().map { ("\($0.element.unitID)|\($0.element.period.rawValue)", $0.offset) }) { a, _ in a } }
+    }
+    /// Where each unit's and period's estimate sits in `qd766` (pages look one up each).
+    private var qd766Index: [String: Int] = [:]
     /// The table the estimate was scored with (names, maxima, bands).
     public var qd766Table: QD766Table?
 
@@ -114,6 +118,6 @@ public struct Snapshot: Sendable {
 
     /// One unit's QĐ 766 estimate for a period.
     public func qd766(unit: String, period: PeriodKind) -> QD766Result? {
-        qd766.first { $0.unitID == unit && $0.period == period }
+        qd766Index["\(unit)|\(period.rawValue)"].map { qd766[$0] }
     }
 }

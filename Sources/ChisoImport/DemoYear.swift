@@ -424,6 +424,10 @@ struct DemoGenerator {
             ("training_completed", 0.9, 60), ("investment_disbursed", 0.64, 300), ("audit_recommendations_done", 0.88, 8),
             ("public_assets_compliant", 1.0, 18), ("budget_use_compliant", 1.0, 18), ("dx_plan_completed", 0.78, 27),
             ("cloud_systems_compliant", 1.0, 3),
+            // QĐ 766 figures chiso cannot count: the procedures' publication as the province judged it, and the
+            // satisfaction ratings from the national portal.
+            ("qd766.publish_on_time", 1.0, 52), ("qd766.public_update_on_time", 0.96, 52), ("qd766.public_content_full", 1.0, 52),
+            ("qd766.petitions_satisfaction", 0.95, 40), ("qd766.dossier_satisfaction", 0.93, 420),
         ]
         var manualRows: [[ParsedValue]] = []
         for month in 1...12 {

@@ -75,6 +75,7 @@ public struct InputTable: Sendable {
                 Column("reused_data", .boolean, default: "f"), Column("e_result", .boolean, default: "f"),
                 Column("synced_national", .boolean, default: "f"),
                 Column("apologised_at", .timestamp, nullable: true), Column("updated_at", .timestamp, default: "now"),
+                Column("late_official", .text, nullable: true),
             ], primaryKey: ["code"]),
         InputTable(
             name: "payments",

@@ -25,6 +25,9 @@ public enum MetricName {
     public static let qd766Points = Family(
         name: "chiso_qd766_points", type: "gauge",
         help: "The estimate's points for one QĐ 766 sub-indicator (the no-data points when it has no data).")
+    public static let qd766EstimateGap = Family(
+        name: "chiso_qd766_estimate_gap", type: "gauge",
+        help: "chiso's own estimate of a QĐ 766 group minus its score with the published (manual) figures, where manual rows replaced chiso's.")
     public static let qd766MaxPoints = Family(
         name: "chiso_qd766_max_points", type: "gauge", help: "The most points a QĐ 766 sub-indicator can give.")
     public static let snapshotTimestamp = Family(

@@ -44,7 +44,7 @@ public enum PrometheusText {
             count += 2 + (result.value == nil ? 0 : 1) + (result.status == .noData ? 0 : 1)
         }
         for result in snapshot.qd766 where (depths[result.unitID] ?? 0) <= limit {
-            count += 1 + result.groups.count + result.indicators.count
+            count += 1 + result.groups.count + result.indicators.count + result.groups.filter { $0.estimate != nil }.count
         }
         return count + 2 * depths.values.filter { $0 <= limit }.count + (snapshot.qd766Table?.indicators.count ?? 0)
     }
@@ -112,6 +112,14 @@ public enum PrometheusText {
                 sample(
                     MetricName.qd766Points.name, "indicator=\"\(shortIDs[entry.id] ?? escape(entry.id))\"," + labels, number(entry.points), into: &out
                 )
+            }
+        }
+        header(MetricName.qd766EstimateGap, into: &out)
+        for result in results {
+            let labels = place(result)
+            for group in result.groups {
+                guard let gap = group.gap else { continue }
+                sample(MetricName.qd766EstimateGap.name, labels + ",group=\"\(escape(group.group))\"", number(gap), into: &out)
             }
         }
         header(MetricName.qd766MaxPoints, into: &out)

@@ -128,15 +128,28 @@ public enum SnapshotJSON {
     }
 
     /// The QĐ 766 estimates (`qd766.md`, "Output names"), keys in sorted order; an inherited manual
-    /// figure names the unit it comes from (`inherited_from`).
+    /// figure names the unit it comes from (`inherited_from`); `actions`: what would raise the score
+    /// most first (`amount` null: a figure to enter by hand).
     static func qd766(_ results: [QD766Result], into out: inout JSONWriter) {
         out.array(results) { out, result in
             out.raw("{")
-            out.field("band", first: true) { $0.string(result.band) }
+            out.field("actions", first: true) { out in
+                out.array(result.actions) { out, action in
+                    out.raw("{")
+                    out.field("amount", first: true) { out in action.amount.map { out.decimal($0) } ?? out.raw("null") }
+                    out.field("gain") { $0.decimal(action.gain) }
+                    out.field("id") { $0.string(action.id) }
+                    if let each = action.pointsEach { out.field("points_each") { $0.decimal(each) } }
+                    out.raw("}")
+                }
+            }
+            out.field("band") { $0.string(result.band) }
             out.field("groups") { out in
                 out.array(result.groups) { out, group in
                     out.raw("{")
-                    out.field("group", first: true) { $0.string(group.group) }
+                    // chiso's own estimate of the group where the portal's figures replaced some of its own.
+                    if let estimate = group.estimate { out.field("estimate", first: true) { $0.decimal(estimate) } }
+                    out.field("group", first: group.estimate == nil) { $0.string(group.group) }
                     out.field("max") { $0.decimal(group.max) }
                     out.field("score") { $0.decimal(group.score) }
                     out.raw("}")

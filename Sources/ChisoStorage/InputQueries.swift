@@ -173,12 +173,16 @@ enum InputQueries {
     }
 
     /// Candidate manual rows (recorded by T, period_end within the year to date); the core picks per period.
-    static func manualValues(_ connection: PostgresConnection, asOf t: Date, periods: [Period], logger: Logger) async throws -> [ManualValue] {
+    /// `recordedBy`: the last recording instant taken (default T; a past month's publication takes
+    /// the figures entered since, up to now).
+    static func manualValues(
+        _ connection: PostgresConnection, asOf t: Date, periods: [Period], recordedBy: Date? = nil, logger: Logger
+    ) async throws -> [ManualValue] {
         let rows = try await connection.query(
             """
             SELECT indicator, unit_id, period_end::text, numerator, denominator, recorded_at
             FROM manual_values
-            WHERE recorded_at <= \(t)
+            WHERE recorded_at <= \(recordedBy ?? t)
               AND period_end >= \(periods[0].startDate.description)::date
               AND period_end <= \(periods[0].endDate.description)::date
             """, logger: logger)

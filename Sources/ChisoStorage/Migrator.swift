@@ -36,6 +36,7 @@ public struct Migration: Sendable {
             sql: String(decoding: PackageResources.V005__contract_for_every_writer_sql, as: UTF8.self)),
         Migration(version: 6, name: "leader_lease", sql: String(decoding: PackageResources.V006__leader_lease_sql, as: UTF8.self)),
         Migration(version: 7, name: "change_capture", sql: String(decoding: PackageResources.V007__change_capture_sql, as: UTF8.self)),
+        Migration(version: 8, name: "late_official", sql: String(decoding: PackageResources.V008__late_official_sql, as: UTF8.self)),
     ]
 }
 

@@ -46,6 +46,40 @@ public struct PostgresKPISource: KPISource {
         }
     }
 
+    /// The manual rows whose period_end falls in T's year to date, recorded up to `recordedBy`
+    /// (a past month's publication counts the figures entered after the month's end).
+    public func manualValues(asOf t: Date, recordedBy: Date, calendar: PlanCalendar) async throws -> [ManualValue] {
+        try await client.withChisoTransaction(
+            schema: schema, statementTimeout: statementTimeout, readOnlySnapshot: true, connectTimeout: connectTimeout, logger: logger
+        ) { connection in
+            try await InputQueries.manualValues(connection, asOf: t, periods: calendar.periods(asOf: t), recordedBy: recordedBy, logger: self.logger)
+        }
+    }
+
+    /// Late dossiers per own unit and official (`dossiers.late_official`) among those active in
+    /// the period that starts at `start` (the QĐ 766 publication's list of who caused delays): as
+    /// of T, finished after their due time, or unfinished past it.
+    public func lateOfficials(asOf t: Date, periodStart start: Date) async throws -> [QD766Publication.OfficialDelay] {
+        try await client.withChisoTransaction(
+            schema: schema, statementTimeout: statementTimeout, readOnlySnapshot: true, connectTimeout: connectTimeout, logger: logger
+        ) { connection in
+            let rows = try await connection.query(
+                """
+                SELECT unit_id, late_official, count(*)
+                FROM dossiers
+                WHERE status IN ('processing', 'finished') AND late_official IS NOT NULL AND received_at <= \(t)
+                  AND (received_at >= \(start) OR NOT (status = 'finished' AND finished_at <= \(t)) OR finished_at >= \(start))
+                  AND CASE WHEN status = 'finished' AND finished_at <= \(t) THEN finished_at > due_at ELSE due_at < \(t) END
+                GROUP BY 1, 2
+                """, logger: logger)
+            var out: [QD766Publication.OfficialDelay] = []
+            for try await (unit, official, count) in rows.decode((String, String, Int).self) {
+                out.append(QD766Publication.OfficialDelay(official: official, unitID: unit, unitName: unit, lateDossiers: count))
+            }
+            return out
+        }
+    }
+
     /// Own-unit numerators and denominators of the dossier, document and feedback indicators, per
     /// period, as long rows (unit, period, indicator, numerator, denominator). The formulas of
     /// `indicators.md` live here (and, for the incremental refresh, in `CapturedRows`).

@@ -10,7 +10,7 @@ import Synchronization
 public enum Routes {
     public static let metricsContentType = "text/plain; version=0.0.4; charset=utf-8"
     /// Every path chiso answers (GET and HEAD only).
-    public static let paths: Set<String> = ["/", "/metrics", "/api/v1/snapshot", "/healthz", "/readyz"]
+    public static let paths: Set<String> = ["/", "/metrics", "/api/v1/snapshot", "/healthz", "/readyz", "/qd766"]
     /// The page needs no script and loads nothing but itself.
     static let contentSecurityPolicy = [
         "default-src 'none'", "style-src 'unsafe-inline'", "img-src 'self' data:", "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'",
@@ -23,9 +23,11 @@ public enum Routes {
         operationalMetrics: @escaping @Sendable () -> [UInt8],
         staleAfter: Duration = .seconds(180),
         time: EvaluationClock = EvaluationClock(),
-        role: (@Sendable () -> String)? = nil
+        role: (@Sendable () -> String)? = nil,
+        publications: (any QD766Publishing)? = nil
     ) {
         router.add(middleware: MethodNotAllowed(paths: Self.paths))
+        addQD766(to: router, publications: publications, time: time)
 
         addHealth(to: router, store: store, role: role)
         addMetrics(to: router, store: store, operationalMetrics: operationalMetrics)
@@ -212,6 +214,54 @@ public enum Routes {
             } catch {
                 headers[.eTag] = nil
                 return plain(.notFound, english ? "unknown unit\n" : "không có đơn vị này\n", headers)
+            }
+        }
+    }
+
+    /// `/qd766?month=2026-05[&format=csv][&lang=en][&unit=ID]`: the month's QĐ 766 publication
+    /// (task II.10 of the plan), built from the database on request and kept a while by the publisher.
+    static func addQD766<Context: RequestContext>(to router: Router<Context>, publications: (any QD766Publishing)?, time: EvaluationClock) {
+        router.get("/qd766") { request, _ in
+            let query = request.uri.queryParameters
+            var headers: HTTPFields = [
+                .contentType: "text/html; charset=utf-8", .cacheControl: "no-cache", .contentSecurityPolicy: Self.contentSecurityPolicy,
+                .xContentTypeOptions: "nosniff", .referrerPolicy: "no-referrer",
+            ]
+            guard let text = query.get("month"), text.count == 7, let month = LocalDate(iso: text + "-01") else {
+                return plain(.badRequest, "month must be YYYY-MM (e.g. month=2026-05)\n", headers)
+            }
+            let csv: Bool
+            switch query.get("format") {
+            case nil, "html": csv = false
+            case "csv": csv = true
+            default: return plain(.badRequest, "format must be html or csv\n", headers)
+            }
+            let language: Format.Language
+            switch query.get("lang") {
+            case nil, "vi": language = .vi
+            case "en": language = .en
+            default: return plain(.badRequest, "lang must be vi or en\n", headers)
+            }
+            guard let publications else { return plain(.notFound, "the QĐ 766 publication is not available here\n", headers) }
+            let made: Result<QD766Publication, QD766Publication.Problem>
+            do {
+                made = try await publications.publication(month: month, unit: query.get("unit").map { String($0) }, now: time.evaluationInstant())
+            } catch {
+                headers[.retryAfter] = "60"
+                return plain(.serviceUnavailable, "the database cannot be read now; try again later\n", headers)
+            }
+            switch made {
+            case .failure(let problem):
+                return plain(.notFound, "\(problem)\n", headers)
+            case .success(let publication):
+                if csv {
+                    headers[.contentType] = "text/csv; charset=utf-8"
+                    // The name holds only the month, checked above: nothing of the request's text reaches the header.
+                    headers[.contentDisposition] = "attachment; filename=\"qd766-\(month.year)-\(LocalDate.pad(month.month, 2)).csv\""
+                    return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: QD766Report.csv(publication))))
+                }
+                let html = QD766Page.render(publication, language: language)
+                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
             }
         }
     }

@@ -179,6 +179,47 @@ import Testing
         #expect(result.band == "trung_binh")
     }
 
+    /// What would raise the commune's score, by hand from the figures of `theCommunesEstimateByHand`.
+    @Test func theActionsThatRaiseTheScoreMostComeFirstWithTheirAmounts() {
+        let actions = Self.estimate("tinh/xa").actions
+        func action(_ id: String) -> QD766Action? { actions.first { $0.id == "qd766." + id } }
+        // Linear 1.4 at 90 / 100: the 10 missing dossiers win the last 0.6 points, 0.06 each.
+        #expect(action("dossier_sync")?.amount == 10 && action("dossier_sync")?.gain == Decimal(string: "0.6")!)
+        #expect(action("dossier_sync")?.pointsEach == Decimal(string: "0.06")!)
+        // Threshold 3.5b at 1 / 10: 0.8 × 10 − 1 = 7 more procedures win the missing 1.75 points.
+        #expect(action("pay_formalities")?.amount == 7 && action("pay_formalities")?.gain == Decimal(string: "1.75")!)
+        // Threshold 3.1 at 6 / 10: 2 more procedures fully online reach 0.8.
+        #expect(action("full_online_services")?.amount == 2 && action("full_online_services")?.gain == Decimal(string: "0.5")!)
+        // 3.3 at 40 online of 100, times the sync ratio 0.9: 0.5 × 100 / 0.9 = 55.6 → 56 online, 16 more.
+        #expect(action("online_dossiers")?.amount == 16 && action("online_dossiers")?.gain == Decimal(string: "1.68")!)
+        // A manual figure nobody entered: enter it (no amount); at its maximum already (3.5a), nothing.
+        #expect(action("pay_dossiers")?.amount == nil && action("pay_dossiers")?.gain == 6)
+        #expect(action("pay_provision") == nil)
+        // No dossier with a result document in the period: nothing to do, left out; 5.2 with no feedback has its 6 points.
+        #expect(action("e_results") == nil && action("petitions_on_time") == nil)
+        #expect(
+            actions.prefix(5).map(\.id) == [
+                "qd766.pay_dossiers", "qd766.dossier_satisfaction", "qd766.personal_store", "qd766.services_with_online_dossiers",
+                "qd766.public_content_full",
+            ])
+        #expect(actions.map(\.gain) == actions.map(\.gain).sorted(by: >))
+    }
+
+    @Test func aThresholdLeverThatCannotReachTheThresholdAloneStopsShort() {
+        // 3.3 with the sync ratio 0.4 below the 0.5 threshold: even every dossier online gives 6 × 0.4 / 0.5 = 4.8.
+        var inputs = Self.inputs()
+        for period in PeriodKind.allCases {
+            inputs.tallies[TallyKey(unitID: "tinh/xa", period: period, indicator: .dossiersSyncedNational)] = Tally(numerator: 4, denominator: 60)
+            inputs.tallies[TallyKey(unitID: "tinh/xa/kt", period: period, indicator: .dossiersSyncedNational)] = Tally(numerator: 36, denominator: 40)
+        }
+        let snapshot = Evaluator(catalogue: .builtIn, calendar: Self.calendar).evaluate(inputs, asOf: Self.asOf, refreshedAt: Self.asOf)
+        let result = snapshot.qd766(unit: "tinh/xa", period: .month)!
+        // 40 / 100 × 0.4 = 0.16 → 6 × 0.16 / 0.5 = 1.92 now; 60 more online give 4.8: +2.88.
+        #expect(Self.entry(result, "online_dossiers").points == Decimal(string: "1.92")!)
+        let action = result.actions.first { $0.id == "qd766.online_dossiers" }
+        #expect(action?.amount == 60 && action?.gain == Decimal(string: "2.88")!)
+    }
+
     @Test func theDepartmentInheritsOnlyWhatTheProvinceSetsAndItsOwnManualFiguresWin() {
         let result = Self.estimate("tinh/xa/kt")
         let entry = { Self.entry(result, $0) }
@@ -192,6 +233,22 @@ import Testing
         // The manual 3.3 ratio 0.2 as it is: 0.2 / 0.5 × 6 = 2.4 (multiplied by 0.9 it would be 2.16).
         #expect(entry("online_dossiers").points == Decimal(string: "2.4")!)
         #expect(entry("online_dossiers").source == .manual)
+    }
+
+    /// Where the portal's figures replaced chiso's own (the department's 2.1 and 3.3), the groups
+    /// carry chiso's own estimate beside them: how far chiso's counting is from the published number.
+    @Test func theEstimatesGapIsChisosOwnGroupScoreAgainstThePublishedOne() {
+        let result = Self.estimate("tinh/xa/kt")
+        let groups = Dictionary(uniqueKeysWithValues: result.groups.map { ($0.group, $0) })
+        // 2.1: published 99 / 100 gives 19.8; chiso counts 1 of 4 on time: 5.
+        #expect(Self.entry(result, "on_time").computedPoints == 5)
+        #expect(groups["TDGQ"]?.score == Decimal(string: "19.8")! && groups["TDGQ"]?.estimate == 5)
+        #expect(groups["TDGQ"]?.gap == Decimal(string: "-14.8")!)
+        // 3.3: published 0.2 gives 2.4; chiso's own 16 / 40 online × its own sync 36 / 40 = 0.36 gives 4.32.
+        #expect(groups["CLGQ"]?.score == Decimal(string: "4.9")! && groups["CLGQ"]?.estimate == Decimal(string: "6.82")!)
+        // 1.1 is only ever manual: nothing of chiso's own to set beside it.
+        #expect(groups["CKMB"]?.estimate == nil && groups["MDSH"]?.estimate == nil)
+        #expect(Self.estimate("tinh/xa").groups.allSatisfy { $0.estimate == nil }, "the commune's figures are chiso's own")
     }
 
     @Test func theProvinceHasNoFiguresButItsOwnAndTheCatalogues() {

@@ -1,3 +1,5 @@
+import ChisoApp
+import ChisoCore
 import ChisoStorage
 import Foundation
 import Testing
@@ -82,9 +84,44 @@ import Testing
             let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
             #expect(object["as_of"] as? String == "2026-06-15T10:00:00+07:00")
             #expect((object["overdue_tasks"] as? [Any])?.count == 3)
-            let prometheus = try await Self.run(["snapshot", "--format", "prometheus", "--as-of", "2026-06-15T10:00:00+07:00"], environment: environment)
+            let prometheus = try await Self.run(
+                ["snapshot", "--format", "prometheus", "--as-of", "2026-06-15T10:00:00+07:00"], environment: environment)
             #expect(prometheus.status == 0)
             #expect(prometheus.stdout.contains(#"chiso_indicator_numerator{indicator="dossiers_on_time",unit="bac-binh",period="year"} 6"#))
+        }
+    }
+
+    /// June to date on the fixture (T 15 June 10:00): June's active dossiers late are D03 (the office,
+    /// open past due) and D09 (the centre, finished late), each costing 20 / 6 = 3,33 points of 2.1;
+    /// overdue plan tasks at T: T3 and T8 (the centre), T5 (its counter). The officials come from
+    /// `late_official`, an on-time dossier's name left out; the document escapes what it prints.
+    @Test func qd766PrintsTheMonthsPublicationWithWhoCausedDelays() async throws {
+        try await TestDatabase.withSchema(fixture: "commune") { _, schema, _ in
+            var environment = Self.databaseEnvironment
+            environment["CHISO_SCHEMA"] = schema.rawValue
+            environment["CHISO_AS_OF"] = "2026-06-15T10:00:00+07:00"
+            let csv = try await Self.run(["qd766", "--month", "2026-06", "--format", "csv"], environment: environment)
+            #expect(csv.status == 0, "\(csv.stderr)")
+            // (Foundation drops the byte-order mark when it reads the output back; QD766ReportTests checks it is written.)
+            #expect(csv.stdout.hasPrefix("unit;month;score;band;previous_score\r\nbac-binh;2026-06;"))
+            let lines = csv.stdout.components(separatedBy: "\r\n")
+            #expect(lines.contains("qd766.on_time;2.1;TDGQ;4;6;13.33;20;computed;"))
+            let units = try #require(lines.firstIndex(of: "unit_id;unit;late_dossiers;points_lost;overdue_tasks"))
+            #expect(
+                Array(lines[(units + 1)...].prefix(3)) == [
+                    "bac-binh/tthc;Trung tâm Phục vụ hành chính công;1;3.33;2", "bac-binh/vp;Văn phòng HĐND và UBND;1;3.33;0",
+                    "bac-binh/tthc/quay-1;\"Quầy 1 <\"\"tiếp nhận\"\"> & trả kết quả\";0;0;1",
+                ])
+            let officials = try #require(lines.firstIndex(of: "official;unit_id;late_dossiers"))
+            #expect(Array(lines[(officials + 1)...].prefix(3)) == ["Nguyễn Văn An;bac-binh/vp;1", "Trần Thị <Bình>;bac-binh/tthc;1", ""])
+            let html = try await Self.run(["qd766", "--month", "2026-06"], environment: environment)
+            #expect(html.status == 0, "\(html.stderr)")
+            #expect(html.stdout.contains("tháng 06/2026"))
+            #expect(html.stdout.contains("Số liệu đến 15/06/2026 10:00 (tháng chưa kết thúc)."))
+            #expect(html.stdout.contains("<td>Trần Thị &lt;Bình&gt;</td>"))
+            #expect(!html.stdout.contains("Lê Văn Cường"))
+            let early = try await Self.run(["qd766", "--month", "2026-07"], environment: environment)
+            #expect(early.status != 0 && early.stderr.contains("chiso: qd766: the month 2026-07 has not begun"))
         }
     }
 
@@ -141,6 +178,30 @@ extension Process {
                 terminationHandler = nil
                 continuation.resume(throwing: error)
             }
+        }
+    }
+}
+
+/// The monthly file the commune publishes (plan task II.10), written by the daemon's service into
+/// the output directory once the month is over.
+@Suite struct MonthlyPublicationTests {
+    @Test func theLastFinishedMonthIsWrittenOnceIntoTheOutputDirectory() async throws {
+        try await TestDatabase.withSchema(fixture: "commune") { client, schema, settings in
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("chiso-qd766-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let source = PostgresKPISource(client: client, schema: schema, logger: TestDatabase.logger)
+            let service = MonthlyPublicationService(
+                publisher: QD766Publisher(settings: settings, source: source), directory: folder, calendar: settings.calendar,
+                time: EvaluationClock(asOf: fixtureAsOf), clock: ContinuousClock(), logger: TestDatabase.logger)
+            // T is 15 June: May is the last finished month.
+            let written = await service.pass(at: fixtureAsOf)
+            #expect(written.map(\.lastPathComponent) == ["2026-05.html", "2026-05.csv"])
+            let html = try String(contentsOf: folder.appendingPathComponent("qd766/2026-05.html"), encoding: .utf8)
+            #expect(html.contains("tháng 05/2026") && html.contains("Số liệu đến hết ngày 31/05/2026."))
+            let csv = try Data(contentsOf: folder.appendingPathComponent("qd766/2026-05.csv"))
+            #expect(csv.starts(with: [0xEF, 0xBB, 0xBF]), "UTF-8 with a byte-order mark")
+            // Already there: nothing is read or written again.
+            #expect(await service.pass(at: fixtureAsOf.addingTimeInterval(3600)).isEmpty)
         }
     }
 }

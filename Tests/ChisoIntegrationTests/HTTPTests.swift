@@ -163,6 +163,27 @@ import Testing
         }
     }
 
+    /// `GET /qd766`: the month's publication from the database (the CSV the same as `chiso qd766`'s,
+    /// checked in CommandLineTests), a bad month refused, a month not begun not found.
+    @Test func theMonthlyQD766PublicationIsServed() async throws {
+        try await Self.withFixtureApp { client in
+            let csv = try await client.execute(uri: "/qd766?month=2026-06&format=csv", method: .get)
+            #expect(csv.status == .ok)
+            #expect(csv.headers[.contentType] == "text/csv; charset=utf-8")
+            #expect(csv.headers[.contentDisposition] == "attachment; filename=\"qd766-2026-06.csv\"")
+            #expect(String(buffer: csv.body).contains("qd766.on_time;2.1;TDGQ;4;6;13.33;20;computed;"))
+            let html = try await client.execute(uri: "/qd766?month=2026-06&lang=en", method: .get)
+            #expect(html.status == .ok && html.headers[.contentType] == "text/html; charset=utf-8")
+            #expect(String(buffer: html.body).contains("Service quality index (Decision 766/QĐ-TTg), 06/2026"))
+            #expect(try await client.execute(uri: "/qd766?month=2026-6", method: .get).status == .badRequest)
+            #expect(try await client.execute(uri: "/qd766", method: .get).status == .badRequest)
+            #expect(try await client.execute(uri: "/qd766?month=2026-06&format=pdf", method: .get).status == .badRequest)
+            let later = try await client.execute(uri: "/qd766?month=2026-07", method: .get)
+            #expect(later.status == .notFound && String(buffer: later.body) == "the month 2026-07 has not begun\n")
+            #expect(try await client.execute(uri: "/qd766?month=2026-06&unit=nobody", method: .get).status == .notFound)
+        }
+    }
+
     @Test func healthReadinessAndThePage() async throws {
         try await Self.withFixtureApp { client in
             #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
@@ -264,7 +285,10 @@ import Testing
                 try await waitUntil(client, path: "/readyz", status: .ok)
                 // The files are written right after publishing, one after the other: wait until all
                 // 30 are there (2 languages × 3 periods × the root and 4 other units) and none is half-written.
-                func pages() -> [String] { (try? FileManager.default.subpathsOfDirectory(atPath: folder.path)) ?? [] }
+                // (The monthly QĐ 766 publication goes under qd766/, written by its own service.)
+                func pages() -> [String] {
+                    ((try? FileManager.default.subpathsOfDirectory(atPath: folder.path)) ?? []).filter { !$0.hasPrefix("qd766") }
+                }
                 for _ in 0..<600 where pages().filter({ $0.hasSuffix(".html") }).count < 30 || pages().contains(where: { $0.hasSuffix(".tmp") }) {
                     try await Task.sleep(for: .milliseconds(100))
                 }

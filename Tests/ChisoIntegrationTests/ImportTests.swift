@@ -133,7 +133,7 @@ import Testing
         (
             "bad-columns.csv", "dossiers",
             [
-                "bad-columns.csv:1: unknown column 'recieved_at' for dossiers (columns: code, procedure_code, unit_id, channel, status, received_at, due_at, finished_at, received_at_center, digitised, reused_data, e_result, synced_national, apologised_at, updated_at)",
+                "bad-columns.csv:1: unknown column 'recieved_at' for dossiers (columns: code, procedure_code, unit_id, channel, status, received_at, due_at, finished_at, received_at_center, digitised, reused_data, e_result, synced_national, apologised_at, updated_at, late_official)",
                 "bad-columns.csv:1: column 'received_at' is missing; dossiers needs it",
             ]
         ),

@@ -25,12 +25,31 @@ enum JSONEncoderReference {
         var band: String
         var groups: [QD766Group]
         var indicators: [QD766Indicator]
+        var actions: [QD766Action]
+    }
+
+    struct QD766Action: Encodable {
+        var id: String
+        var gain: Decimal
+        var amount: Decimal?
+        var points_each: Decimal?
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(id, forKey: .id)
+            try c.encode(gain, forKey: .gain)
+            try c.encode(amount, forKey: .amount)  // explicit null: a figure to enter
+            try c.encodeIfPresent(points_each, forKey: .points_each)
+        }
+
+        enum CodingKeys: String, CodingKey { case id, gain, amount, points_each }
     }
 
     struct QD766Group: Encodable {
         var group: String
         var score: Decimal
         var max: Decimal
+        var estimate: Decimal?
     }
 
     struct QD766Indicator: Encodable {
@@ -156,12 +175,13 @@ enum JSONEncoderReference {
             qd766: snapshot.qd766.map { result in
                 QD766(
                     unit: result.unitID, period: result.period.rawValue, score: result.score, band: result.band,
-                    groups: result.groups.map { QD766Group(group: $0.group, score: $0.score, max: $0.max) },
+                    groups: result.groups.map { QD766Group(group: $0.group, score: $0.score, max: $0.max, estimate: $0.estimate) },
                     indicators: result.indicators.map {
                         QD766Indicator(
                             id: $0.id, group: $0.group, numerator: $0.numerator, denominator: $0.denominator, ratio: $0.ratio?.double,
                             points: $0.points, max: $0.max, source: $0.source.rawValue, inherited_from: $0.inheritedFrom)
-                    })
+                    },
+                    actions: result.actions.map { QD766Action(id: $0.id, gain: $0.gain, amount: $0.amount, points_each: $0.pointsEach) })
             })
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]

@@ -97,6 +97,26 @@ enum PageFixture {
         #expect(english.contains("Page made at 2026-06-15 10:00."))
     }
 
+    /// The QĐ 766 panel of the commune's year, by hand: 2.1 at 1 234 / 1 260 gives 20 × 0,9794 = 19,59;
+    /// with no other figure, 4.2b, 5.2 and 5.3 give their "no data" points (2 + 6 + 6): 33,59, Yếu.
+    @Test func theQD766PanelShowsTheEstimateItsGroupsAndWhatRaisesIt() throws {
+        let html = try page()
+        let start = try #require(html.range(of: "<section class=\"qd766\"")).lowerBound
+        let section = try #require(String(html[start...]).components(separatedBy: "</section>").first)
+        #expect(section.contains("<span class=\"num\">33,59</span> trên 100 điểm · <strong>Yếu</strong>"))
+        #expect(section.contains("<span class=\"g-name\">Tiến độ, kết quả giải quyết</span>"))
+        #expect(section.contains("<span class=\"g-score\">19,59/20</span>"))
+        #expect(section.contains("<rect class=\"fill\" x=\"0\" y=\"0\" width=\"98.0\" height=\"10\"/>"), "19,59 of 20")
+        // The 26 late dossiers win the last 0,41 points; nothing else the commune's own work can raise.
+        #expect(section.contains("<li>giải quyết đúng hạn thêm 26 hồ sơ: +0,41 điểm</li>"))
+        #expect(section.contains("Chưa có số liệu (cần nhập tay): 1.1 TTHC công bố đúng hạn;"))
+        // Before the plan's sections: the score the commune is ranked on is read first.
+        #expect(html.range(of: "id=\"qd766\"")!.lowerBound < html.range(of: "class=\"plan-section\"")!.lowerBound)
+        let english = try page(PageRequest(language: .en))
+        #expect(english.contains("<li>handle 26 more dossiers on time: +0.41 points</li>"))
+        #expect(english.contains("<strong>Poor</strong>"))
+    }
+
     /// A card without data says so, not "0 / 0 (nhập tay)".
     @Test func aNoDataCardShowsNoCounts() throws {
         let html = try page()

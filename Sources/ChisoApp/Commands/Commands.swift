@@ -34,7 +34,7 @@ public struct ChisoCommand: AsyncParsableCommand {
         version: ChisoVersion.current,
         subcommands: [
             Serve.self, Migrate.self, SnapshotCommand.self, CheckConfig.self, AlertsCommand.self, ImportCommand.self, DemoCommand.self,
-            BackfillHistory.self,
+            BackfillHistory.self, QD766Command.self,
         ])
 
     public init() {}
@@ -110,9 +110,7 @@ struct SnapshotCommand: AsyncParsableCommand {
         let clock = ContinuousClock()
         do {
             let made = try await withDatabase(settings, logger: logger) { client in
-                let source = PostgresKPISource(
-                    client: client, schema: settings.schema, statementTimeout: settings.statementTimeout, workingDays: settings.workingDays,
-                    logger: logger)
+                let source = settings.kpiSource(client: client, logger: logger)
                 return try await makePipeline(settings, source: source).snapshot(
                     asOf: instant, refreshedAt: { time.now() }, clock: clock, operation: "snapshot")
             }
@@ -185,9 +183,7 @@ struct BackfillHistory: AsyncParsableCommand {
         let step = every
         do {
             let stored = try await withDatabase(settings, logger: logger) { client in
-                let source = PostgresKPISource(
-                    client: client, schema: settings.schema, statementTimeout: settings.statementTimeout, workingDays: settings.workingDays,
-                    logger: logger)
+                let source = settings.kpiSource(client: client, logger: logger)
                 let pipeline = makePipeline(settings, source: source)
                 let history = PostgresSnapshotHistory(
                     client: client, schema: settings.schema, statementTimeout: settings.statementTimeout, logger: logger)

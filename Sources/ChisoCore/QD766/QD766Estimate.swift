@@ -23,6 +23,9 @@ public struct QD766Entry: Sendable, Hashable {
     public var source: Source
     /// The ancestor whose manual row this unit inherits (nil: its own, or computed).
     public var inheritedFrom: String?
+    /// When a manual row replaced a figure chiso computes: the points chiso's own figure gives
+    /// (how far chiso's counting is from the published one).
+    public var computedPoints: Decimal? = nil
 
     /// No figure at all: a zero denominator, or a manual sub-indicator nobody entered.
     public var noData: Bool { ratio == nil }
@@ -53,6 +56,32 @@ public struct QD766GroupScore: Sendable, Hashable {
     public var group: String
     public var score: Decimal
     public var max: Decimal
+    /// The group's score from chiso's own figures where manual rows (the portal's published
+    /// figures) replaced them; nil when none did. `estimate − score` is the estimate's gap.
+    public var estimate: Decimal?
+
+    public init(group: String, score: Decimal, max: Decimal, estimate: Decimal? = nil) {
+        self.group = group
+        self.score = score
+        self.max = max
+        self.estimate = estimate
+    }
+
+    public var gap: Decimal? { estimate.map { $0 - score } }
+}
+
+/// What would raise a unit's score: a sub-indicator's points still to win and the work that wins them.
+public struct QD766Action: Sendable, Hashable {
+    /// `qd766.dossier_sync`.
+    public var id: String
+    /// The points the work below recovers (to the maximum, or as far as this lever goes).
+    public var gain: Decimal
+    /// How many more dossiers, procedures or pieces of feedback (counted as the figure counts them):
+    /// for a threshold rule, the amount that reaches the threshold; for a linear one, all that is
+    /// missing. Nil: the figure is missing and must be entered (`manual_values`).
+    public var amount: Decimal?
+    /// For a linear rule, the points each one of them is worth (M / d, half-up to 4 decimals).
+    public var pointsEach: Decimal?
 }
 
 /// One unit's estimate for one period.
@@ -66,6 +95,8 @@ public struct QD766Result: Sendable, Hashable {
     public var groups: [QD766GroupScore]
     /// In table order.
     public var indicators: [QD766Entry]
+    /// What would raise the score most first (ties in table order); only sub-indicators short of their maximum.
+    public var actions: [QD766Action] = []
 }
 
 /// The scoring rules of `qd766.md`, exact in decimal arithmetic.
@@ -110,10 +141,26 @@ public struct QD766Estimator: Sendable {
     ) -> QD766Result {
         var entries: [QD766Entry] = []
         entries.reserveCapacity(table.indicators.count)
+        // chiso's own ratio of each computed sub-indicator, manual row or not (for the estimate's gap).
+        var own: [String: Fraction] = [:]
         for indicator in table.indicators {
             var entry = QD766Entry(
                 id: indicator.id, group: indicator.group, numerator: 0, denominator: 0, ratio: nil, points: 0, max: indicator.max,
                 source: .computed, inheritedFrom: nil)
+            var counted: (tally: Tally, ratio: Fraction?)?
+            if case .figure(let computed) = indicator.source {
+                let tally = figure(computed)
+                var ratio = tally.denominator > 0 ? Fraction(tally.numerator, tally.denominator) : nil
+                if let times = indicator.times, let base = ratio {
+                    // The other sub-indicator's ratio: the final one (manual or computed) for the
+                    // estimate, chiso's own for the gap; none: no data here either.
+                    ratio = entries.first { $0.id == times }?.ratio.map { base * $0 }
+                    own[indicator.id] = (own[times] ?? entries.first { $0.id == times }?.ratio).map { base * $0 }
+                } else {
+                    own[indicator.id] = ratio
+                }
+                counted = (tally, ratio)
+            }
             let inherited: Bool
             if case .manual(let inherits) = indicator.source { inherited = inherits } else { inherited = false }
             if let row = manual(indicator.id, inherited) {
@@ -122,14 +169,10 @@ public struct QD766Estimator: Sendable {
                 entry.inheritedFrom = row.unitID == unitID ? nil : row.unitID
                 (entry.numerator, entry.denominator) = (row.tally.numerator, row.tally.denominator)
                 entry.ratio = row.tally.denominator > 0 ? Fraction(row.tally.numerator, row.tally.denominator) : nil
-            } else if case .figure(let computed) = indicator.source {
-                let tally = figure(computed)
-                (entry.numerator, entry.denominator) = (tally.numerator, tally.denominator)
-                entry.ratio = tally.denominator > 0 ? Fraction(tally.numerator, tally.denominator) : nil
-                if let times = indicator.times, let ratio = entry.ratio {
-                    // The other sub-indicator's final ratio (manual or computed); none: no data here either.
-                    entry.ratio = entries.first { $0.id == times }?.ratio.map { ratio * $0 }
-                }
+                if counted != nil { entry.computedPoints = QD766Rules.points(own[indicator.id], for: indicator) }
+            } else if let counted {
+                (entry.numerator, entry.denominator) = (counted.tally.numerator, counted.tally.denominator)
+                entry.ratio = counted.ratio
             } else {
                 entry.source = .manual
             }
@@ -137,11 +180,71 @@ public struct QD766Estimator: Sendable {
             entries.append(entry)
         }
         let groups = table.groups.map { group in
-            QD766GroupScore(
-                group: group.id, score: entries.filter { $0.group == group.id }.reduce(Decimal(0)) { $0 + $1.points }, max: group.max)
+            let members = entries.filter { $0.group == group.id }
+            var score = QD766GroupScore(group: group.id, score: members.reduce(Decimal(0)) { $0 + $1.points }, max: group.max)
+            if members.contains(where: { $0.computedPoints != nil }) {
+                score.estimate = members.reduce(Decimal(0)) { $0 + ($1.computedPoints ?? $1.points) }
+            }
+            return score
         }
         let score = groups.reduce(Decimal(0)) { $0 + $1.score }
-        return QD766Result(
+        var result = QD766Result(
             unitID: unitID, period: period, score: score, band: table.band(for: score)?.id ?? "", groups: groups, indicators: entries)
+        result.actions = actions(entries)
+        return result
+    }
+
+    /// The sub-indicators short of their maximum, most points to win first, each with the amount
+    /// of work the rule asks (`QD766Action`). A computed figure with no data (nothing received in
+    /// the period) asks for nothing the commune can do, and is left out.
+    func actions(_ entries: [QD766Entry]) -> [QD766Action] {
+        var out: [QD766Action] = []
+        for (indicator, entry) in zip(table.indicators, entries) where entry.points < indicator.max {
+            guard entry.ratio != nil else {
+                if entry.source == .manual { out.append(QD766Action(id: entry.id, gain: indicator.max - entry.points, amount: nil)) }
+                continue
+            }
+            // 3.3 counts its own numerator against the other figure's ratio (the sync ratio): the
+            // amount is found at that ratio; below the threshold on its own, the lever stops short.
+            let factor = indicator.times.flatMap { id in entries.first { $0.id == id }?.ratio }.flatMap { entry.source == .computed ? $0 : nil }
+            let (n, d) = (entry.numerator, entry.denominator)
+            switch indicator.rule {
+            case .linear:
+                out.append(
+                    QD766Action(
+                        id: entry.id, gain: indicator.max - entry.points, amount: Self.ceiling(d - n),
+                        pointsEach: Self.round(indicator.max / d, places: 4)))
+            case .threshold(let threshold):
+                guard let factor else {
+                    out.append(QD766Action(id: entry.id, gain: indicator.max - entry.points, amount: max(1, Self.ceiling(threshold * d - n))))
+                    continue
+                }
+                guard factor.numerator > 0 else { continue }
+                // n' / d × f ≥ T  ⇔  n' ≥ T × d / f; at most all d.
+                let needed = Self.ceiling(threshold * d * factor.denominator / factor.numerator)
+                if needed <= d {
+                    out.append(QD766Action(id: entry.id, gain: indicator.max - entry.points, amount: max(1, needed - n)))
+                } else {
+                    let best = QD766Rules.points(Fraction(d, d) * factor, for: indicator)
+                    if best > entry.points { out.append(QD766Action(id: entry.id, gain: best - entry.points, amount: d - n)) }
+                }
+            }
+        }
+        return out.enumerated().sorted { ($0.element.gain, -$0.offset) > ($1.element.gain, -$1.offset) }.map(\.element)
+    }
+
+    /// The smallest whole number at or above a value.
+    static func ceiling(_ value: Decimal) -> Decimal {
+        var input = value
+        var output = Decimal()
+        NSDecimalRound(&output, &input, 0, .up)
+        return output
+    }
+
+    static func round(_ value: Decimal, places: Int) -> Decimal {
+        var input = value
+        var output = Decimal()
+        NSDecimalRound(&output, &input, places, .plain)
+        return output
     }
 }

@@ -44,6 +44,9 @@ public struct QD766Table: Sendable, Equatable {
         public var source: Source
         /// Another sub-indicator whose ratio multiplies this one's computed ratio (3.3 × the sync ratio of 1.4).
         public var times: String?
+        /// What raises it, with `{n}` for the amount ("đồng bộ thêm {n} hồ sơ lên Cổng DVCQG").
+        public var actionVI: String = ""
+        public var actionEN: String = ""
 
         /// The id without `qd766.` (the metrics' `indicator` label).
         public var shortID: String { id.hasPrefix("qd766.") ? String(id.dropFirst(6)) : id }
@@ -164,11 +167,15 @@ public enum QD766TableFile {
         var source: String
         var inherited: Bool?
         var times: String?
+        var actionVI: String?
+        var actionEN: String?
         enum CodingKeys: String, CodingKey {
             case id, group, ref, max, rule, threshold, source, inherited, times
             case nameVI = "name_vi"
             case nameEN = "name_en"
             case noData = "no_data"
+            case actionVI = "action_vi"
+            case actionEN = "action_en"
         }
     }
 
@@ -205,10 +212,12 @@ public enum QD766TableFile {
                 problems.append("indicator \(raw.id): source '\(raw.source)' is neither manual nor a computed figure")
                 continue
             }
-            indicators.append(
-                QD766Table.SubIndicator(
-                    id: raw.id, group: raw.group, ref: raw.ref ?? "", nameVI: raw.nameVI ?? raw.id, nameEN: raw.nameEN ?? raw.id, max: raw.max,
-                    rule: rule, noDataPoints: raw.noData ?? 0, source: source, times: raw.times))
+            var indicator = QD766Table.SubIndicator(
+                id: raw.id, group: raw.group, ref: raw.ref ?? "", nameVI: raw.nameVI ?? raw.id, nameEN: raw.nameEN ?? raw.id, max: raw.max,
+                rule: rule, noDataPoints: raw.noData ?? 0, source: source, times: raw.times)
+            indicator.actionVI = raw.actionVI ?? ""
+            indicator.actionEN = raw.actionEN ?? ""
+            indicators.append(indicator)
         }
         let table = QD766Table(
             decision: document.decision ?? "",

@@ -13,16 +13,17 @@ public enum PageInputs {
     public static func sameFrame(_ old: Snapshot, alerts oldAlerts: AlertSummary?, _ new: Snapshot, alerts newAlerts: AlertSummary?) -> Bool {
         let calendar = PlanCalendar(timeZone: new.timeZone)
         return old.timeZone == new.timeZone && calendar.localDate(of: old.asOf) == calendar.localDate(of: new.asOf)
-            && old.catalogue == new.catalogue && old.units == new.units
+            && old.catalogue == new.catalogue && old.units == new.units && old.qd766Table == new.qd766Table
             && old.overdueTasks == new.overdueTasks && old.dueSoonTasks == new.dueSoonTasks && oldAlerts == newAlerts
     }
 
     /// Whether the pages of `unit` read the same figures in both (with `sameFrame` true): its own
-    /// and its children's results, overdue counts and trend lines.
+    /// and its children's results, overdue counts and trend lines, and its own QĐ 766 estimate.
     public static func sameFigures(
         unit: String, children: [String], _ old: Snapshot, history oldHistory: TrendHistory, _ new: Snapshot, history newHistory: TrendHistory
     ) -> Bool {
         let indicators = new.catalogue.indicators.map(\.id)
+        guard PeriodKind.allCases.allSatisfy({ old.qd766(unit: unit, period: $0) == new.qd766(unit: unit, period: $0) }) else { return false }
         for id in [unit] + children {
             guard old.results(of: id) == new.results(of: id),
                 old.dossiersOverdueByUnit[id] == new.dossiersOverdueByUnit[id],

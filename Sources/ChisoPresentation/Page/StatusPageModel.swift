@@ -44,7 +44,7 @@ public enum StatusPageModel {
                 label: other == .vi ? "Tiếng Việt" : "English",
                 href: page.href(PageRequest(language: other, period: request.period, unitID: request.unitID)), current: false),
             periodName: periodName(request.period, page),
-            summary: summary, sections: sections,
+            summary: summary, qd766: QD766Model.panel(page), sections: sections,
             columns: UnitsModel.columnViews(columns, page),
             unitRows: unitRows, hasUnitRows: !unitRows.isEmpty,
             overdueTasks: tasks.overdue, hasOverdueTasks: !tasks.overdue.isEmpty, overdueCount: Format.integer(tasks.overdueTotal, lang),

@@ -47,6 +47,21 @@ public struct StatusPageView: Sendable, Encodable {
         /// cell no label (a phone shows no empty "Mục KH:").
         public var id: String, title: String, planRef: String?, lead: String, monitoring: String?, due: String, days: String
     }
+    /// One of the six QĐ 766 groups in the panel's chart: `width` is the bar's length out of 100.
+    public struct QD766Bar: Sendable, Encodable {
+        public var code: String, name: String, score: String, max: String, width: String
+        /// "chiso ước tính 5,2" where the portal's published figures replaced chiso's own in the group.
+        public var estimate: String?
+    }
+    public struct QD766Panel: Sendable, Encodable {
+        public var score: String, band: String, bandClass: String
+        public var bars: [QD766Bar]
+        /// "đồng bộ thêm 10 hồ sơ lên Cổng DVCQG: +0,6 điểm", most points first.
+        public var actions: [String]
+        public var hasActions: Bool
+        /// Which inputs were entered by hand, inherited, or are missing.
+        public var sources: [String]
+    }
     public struct AlertRow: Sendable, Encodable { public var unit: String, day: String, status: String, reason: String }
     public struct DossierRow: Sendable, Encodable {
         public var name: String, href: String?, overdue: String, lateWithoutApology: String, total: Bool
@@ -64,6 +79,8 @@ public struct StatusPageView: Sendable, Encodable {
     public var languageLink: Link
     public var periodName: String
     public var summary: Summary
+    /// The QĐ 766 estimate of the unit and period shown (nil: not estimated).
+    public var qd766: QD766Panel?
     public var sections: [Section]
     public var columns: [Column]
     public var unitRows: [UnitRow]

@@ -114,3 +114,9 @@ INSERT INTO manual_values (indicator, unit_id, period_end, numerator, denominato
   ('legal_docs_published', 'bac-binh', '2026-06-30', 1, 10, '2026-06-01 09:00:00+07', 'period_end after date(T)'),
   ('staff_within_quota', 'bac-binh/vp', '2026-06-01', 21, 20, '2026-06-01 09:00:00+07', NULL),
   ('investment_disbursed', 'bac-binh', '2026-01-31', 9, 10, '2026-02-01 09:00:00+07', NULL);
+
+-- QĐ 766 publication: the officials holding late dossiers (D03 open past due, D09 finished late in June);
+-- D12 names one too but was on time: not listed.
+UPDATE dossiers SET late_official = 'Nguyễn Văn An' WHERE code = 'D03';
+UPDATE dossiers SET late_official = 'Trần Thị <Bình>' WHERE code = 'D09';
+UPDATE dossiers SET late_official = 'Lê Văn Cường' WHERE code = 'D12';
