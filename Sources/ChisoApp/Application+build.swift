@@ -68,7 +68,7 @@ public func buildApplication(
             makeAlertService(settings, client: client, store: store, metrics: metrics.alerts, logger: logger, time: time, leadership: leadership))
     }
     // The monthly QĐ 766 publication: served on request and written into the output directory.
-    let publisher = CachedQD766Publisher(QD766Publisher(settings: settings, source: settings.kpiSource(client: client, logger: logger)))
+    let publisher = CachedQD766Publisher(QD766Publisher(live: live, source: settings.kpiSource(client: client, logger: logger)))
     if let directory = settings.outputDirectory, source == nil {
         services.append(
             MonthlyPublicationService(

@@ -55,16 +55,26 @@ struct QD766Command: AsyncParsableCommand {
 /// Builds a month's publication from the database: two full reads (the month's end and the month
 /// before's), evaluated like a refresh, and the late dossiers per official.
 public struct QD766Publisher: QD766Publishing {
-    let settings: Settings
+    /// The settings in force at each publication (the daemon's follow reloads: catalogue, QĐ 766
+    /// table); the time zone is the start's, as for the refresher (it changes at a restart).
+    let current: @Sendable () -> Settings
+    let calendar: PlanCalendar
     let source: PostgresKPISource
 
     public init(settings: Settings, source: PostgresKPISource) {
-        self.settings = settings
+        self.current = { settings }
+        self.calendar = settings.calendar
+        self.source = source
+    }
+
+    public init(live: LiveSettings, source: PostgresKPISource) {
+        self.current = { live.current }
+        self.calendar = live.current.calendar
         self.source = source
     }
 
     public func publication(month: LocalDate, unit: String?, now: Date) async throws -> Result<QD766Publication, QD766Publication.Problem> {
-        let calendar = settings.calendar
+        let settings = current()
         guard let (at, complete) = QD766Publication.evaluationInstant(month: month, now: now, calendar: calendar) else {
             return .failure(.notBegun(month))
         }
