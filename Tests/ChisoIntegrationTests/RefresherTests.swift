@@ -201,7 +201,8 @@ import Testing
             #expect(stored.series(indicator: "documents_signed", unit: "bac-binh").map(\.day.description) == ["2026-06-13", "2026-06-14"])
             #expect(stored.series(indicator: "documents_signed", unit: "bac-binh/vp").isEmpty, "only the units asked for")
             let store = SnapshotStore()
-            let refresher = refresher(source, store: store, metrics: OperationalMetrics(), history: history)
+            // A real read while the whole suite runs beside it: a deadline for a stuck database, not a speed limit.
+            let refresher = refresher(source, store: store, metrics: OperationalMetrics(), timeout: .seconds(120), history: history)
             #expect(await refresher.refreshOnce())
             let trend = try #require(store.current.published?.history)
             let days = trend.series(indicator: "documents_signed", unit: "bac-binh")
