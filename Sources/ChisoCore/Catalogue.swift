@@ -47,6 +47,18 @@ public struct IndicatorDefinition: Sendable, Equatable, Codable {
     /// A short name for narrow places (column headers of the units table); the full name when absent.
     public var shortVI: String?
     public var shortEN: String?
+    /// The unit that leads the work behind the figure, as the plan's appendix names it
+    /// ("Trung tâm Phục vụ hành chính công"): a name, not an id, so that one catalogue serves every
+    /// commune of a province (each has its own centre); a page links it when one unit below bears it.
+    public var leadUnit: String?
+    /// How a shortfall is made up (cases already counted, or only new ones); nil: `existing`.
+    public var closesBy: GapClosing?
+    /// What closes the gap, with `{n}` for the amount ("cần thêm {n} văn bản xin lỗi").
+    public var closeVI: String?
+    public var closeEN: String?
+    /// For a `new` target that the period can no longer reach: the misses, with `{n}` ("{n} hồ sơ đã trễ hạn").
+    public var missVI: String?
+    public var missEN: String?
 
     public init(
         id: String, planRef: String, source: IndicatorSource, comparator: TargetComparator, target: Decimal,
@@ -72,6 +84,12 @@ public struct IndicatorDefinition: Sendable, Equatable, Codable {
         case warningMargin = "warning_margin"
         case shortVI = "short_vi"
         case shortEN = "short_en"
+        case leadUnit = "lead_unit"
+        case closesBy = "closes_by"
+        case closeVI = "close_vi"
+        case closeEN = "close_en"
+        case missVI = "miss_vi"
+        case missEN = "miss_en"
     }
 }
 
@@ -203,6 +221,14 @@ extension Catalogue {
             if indicator.nameVI.isEmpty { problems.append(.init(indicator: id, message: "name_vi is empty")) }
             if indicator.nameEN.isEmpty { problems.append(.init(indicator: id, message: "name_en is empty")) }
             if indicator.planRef.isEmpty { problems.append(.init(indicator: id, message: "plan_ref is empty")) }
+            if indicator.leadUnit?.isEmpty == true { problems.append(.init(indicator: id, message: "lead_unit is empty")) }
+            for (key, phrase) in [
+                ("close_vi", indicator.closeVI), ("close_en", indicator.closeEN), ("miss_vi", indicator.missVI), ("miss_en", indicator.missEN),
+            ] {
+                if let phrase, !phrase.contains("{n}") {
+                    problems.append(.init(indicator: id, message: "\(key) has no {n} for the amount: '\(phrase)'"))
+                }
+            }
         }
         return problems
     }
@@ -237,16 +263,15 @@ public enum CatalogueFile {
         var warningMargin: Decimal?
         var shortVI: String?
         var shortEN: String?
+        var leadUnit: String?
+        var closesBy: String?
+        var closeVI: String?
+        var closeEN: String?
+        var missVI: String?
+        var missEN: String?
 
-        enum CodingKeys: String, CodingKey {
-            case id, source, comparator, target
-            case planRef = "plan_ref"
-            case nameVI = "name_vi"
-            case nameEN = "name_en"
-            case warningMargin = "warning_margin"
-            case shortVI = "short_vi"
-            case shortEN = "short_en"
-        }
+        /// The same keys as the definition's.
+        typealias CodingKeys = IndicatorDefinition.CodingKeys
     }
 
     public struct Invalid: Error, CustomStringConvertible, Equatable {
@@ -278,12 +303,20 @@ public enum CatalogueFile {
                 )
             }
             if raw.target == nil { problems.append(.init(indicator: raw.id, message: "target is missing")) }
+            let closesBy = raw.closesBy.flatMap(GapClosing.init(rawValue:))
+            if let given = raw.closesBy, closesBy == nil {
+                problems.append(.init(indicator: raw.id, message: "closes_by '\(given)'; expected existing or new"))
+            }
             guard let source, let comparator, let target = raw.target else { continue }
-            indicators.append(
-                IndicatorDefinition(
-                    id: raw.id, planRef: raw.planRef ?? "", source: source, comparator: comparator, target: target,
-                    nameVI: raw.nameVI ?? "", nameEN: raw.nameEN ?? "", warningMargin: raw.warningMargin,
-                    shortVI: raw.shortVI, shortEN: raw.shortEN))
+            var definition = IndicatorDefinition(
+                id: raw.id, planRef: raw.planRef ?? "", source: source, comparator: comparator, target: target,
+                nameVI: raw.nameVI ?? "", nameEN: raw.nameEN ?? "", warningMargin: raw.warningMargin,
+                shortVI: raw.shortVI, shortEN: raw.shortEN)
+            definition.leadUnit = raw.leadUnit
+            definition.closesBy = closesBy
+            (definition.closeVI, definition.closeEN) = (raw.closeVI, raw.closeEN)
+            (definition.missVI, definition.missEN) = (raw.missVI, raw.missEN)
+            indicators.append(definition)
         }
         var catalogue = Catalogue(
             plan: document.plan ?? "",

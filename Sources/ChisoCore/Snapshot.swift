@@ -23,6 +23,11 @@ public struct IndicatorResult: Sendable, Hashable {
 public struct OverdueTaskEntry: Sendable, Hashable {
     public var task: OpenTask
     public var daysOverdue: Int
+
+    public init(task: OpenTask, daysOverdue: Int) {
+        self.task = task
+        self.daysOverdue = daysOverdue
+    }
 }
 
 /// An open task due today or within the next days (`daysLeft` 0 = due today).

@@ -72,3 +72,34 @@ import Testing
         #expect(catalogue.margin(for: catalogue.indicators[0]) == Decimal(string: "0.1"))
     }
 }
+
+extension CatalogueTests {
+    func problems(entry extra: String) -> [String] {
+        problems(
+            #"{"indicators": [{"id": "x_y", "plan_ref": "I.1", "source": "manual", "comparator": ">=", "target": 1, "name_vi": "v", "name_en": "e", \#(extra)}]}"#
+        )
+    }
+
+    @Test func theLeadUnitAndTheClosingPhrasesAreChecked() {
+        #expect(problems(entry: #""closes_by": "later""#) == ["catalogue: indicator x_y: closes_by 'later'; expected existing or new"])
+        #expect(
+            problems(entry: #""close_vi": "cần thêm văn bản""#) == [
+                "catalogue: indicator x_y: close_vi has no {n} for the amount: 'cần thêm văn bản'"
+            ])
+        #expect(problems(entry: #""lead_unit": """#) == ["catalogue: indicator x_y: lead_unit is empty"])
+        #expect(problems(entry: #""lead_unit": "Phòng Kinh tế", "closes_by": "new", "close_vi": "cần {n} hồ sơ", "miss_en": "{n} late""#).isEmpty)
+    }
+
+    /// Every computed target of the plan says who leads it and how its gap is closed.
+    @Test func theBuiltInCatalogueNamesLeadsAndAmounts() {
+        for definition in Catalogue.builtIn.indicators {
+            #expect(definition.leadUnit != nil, "\(definition.id) has no lead_unit")
+            if definition.source == .computed {
+                #expect(definition.closeVI != nil && definition.closeEN != nil && definition.closesBy != nil, "\(definition.id)")
+                if definition.closesBy == .new && definition.target == 1 { #expect(definition.missVI != nil, "\(definition.id)") }
+            }
+        }
+        #expect(Catalogue.builtIn.definition("late_dossiers_apologised")?.closesBy == .existing)
+        #expect(Catalogue.builtIn.definition("dossiers_on_time")?.closesBy == .new)
+    }
+}

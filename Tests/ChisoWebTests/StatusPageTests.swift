@@ -138,7 +138,7 @@ enum PageFixture {
         #expect(card.contains("−0,1\u{00A0}điểm\u{00A0}%"))
         #expect(card.contains("Có nguy cơ"))
         #expect(card.contains("<polyline points="), "trend line missing")
-        #expect(card.contains("Dự báo cuối năm"))
+        #expect(card.contains("Cuối năm, theo nhịp hiện nay"))
         #expect(html.contains("Cập nhật lúc <strong>15/06/2026 10:00</strong>"))
         // the overdue task: due 31/01/2026, 135 days overdue
         #expect(html.contains("31/01/2026"))
@@ -309,7 +309,9 @@ enum PageFixture {
         // The fixture fills every kind of row, so that each view type is compared.
         let cards = view.sections.flatMap(\.cards)
         #expect(cards.contains { $0.spark != nil && $0.projection != nil } && cards.contains { $0.gap == nil })
-        #expect(!view.unitRows.isEmpty && !view.overdueTasks.isEmpty && !view.dossierRows.isEmpty && !view.alertProblems.isEmpty)
+        #expect(
+            !view.unitTables.isEmpty && !view.unitBlocks.isEmpty && !view.attention.lines.isEmpty && !view.overdueTasks.isEmpty
+                && !view.dossierRows.isEmpty && !view.alertProblems.isEmpty)
         check(view, MustacheEncoder.tree(view), path: "page")
     }
 }

@@ -43,7 +43,7 @@ enum CardsModel {
             counts: figure.status == .noData
                 ? nil : "\(Format.count(figure.tally.numerator, lang))\u{00A0}/\u{00A0}\(Format.count(figure.tally.denominator, lang))",
             statusClass: figure.status.cssClass, statusLabel: figure.status.label(lang),
-            manual: definition.source == .manual, spark: nil, projection: nil)
+            manual: definition.source == .manual, lead: definition.leadUnit, spark: nil, projection: nil)
         // Trend lines and projections speak of the year.
         guard page.request.period == .year, let unitID = page.unitID else { return card }
         card.spark = spark(definition, unitID: unitID, page)
@@ -56,7 +56,7 @@ enum CardsModel {
                 dayOfYear: page.today.dayNumber - firstDay + 1, daysInYear: daysInYear,
                 comparator: definition.comparator, target: definition.target)
             {
-                card.projection = projectionView(projection, definition: definition, catalogue: page.snapshot.catalogue, lang)
+                card.projection = projectionView(projection, figure: figure, definition: definition, catalogue: page.snapshot.catalogue, lang)
             }
         }
         return card
@@ -78,32 +78,86 @@ enum CardsModel {
             description: description, hasLine: line.points.contains(" "))
     }
 
+    /// The year-end line of a card, in the same tone as its badge (README, "One verdict per card"):
+    /// - the projected value at the current pace, coloured by the status it would have;
+    /// - then what is still needed: the share of the remaining cases, or, when the shortfall can be
+    ///   made up among the cases already counted (`closes_by: existing`, e.g. apology letters for
+    ///   dossiers already late), the amount to fix: such a target is never "cannot be met";
+    /// - "can no longer be met" only when even every remaining case on the good side falls short,
+    ///   with the best the year can still give; beside an "at risk" badge the line says why both
+    ///   hold (the figure today is within the warning margin).
     static func projectionView(
-        _ projection: YearEndProjection, definition: IndicatorDefinition, catalogue: Catalogue,
+        _ projection: YearEndProjection, figure: IndicatorResult, definition: IndicatorDefinition, catalogue: Catalogue,
         _ lang: Format.Language
     ) -> StatusPageView.Projection {
+        let vi = lang == .vi
+        let margin = catalogue.margin(for: definition)
         let status = IndicatorStatus.of(
             Tally(numerator: Decimal(projection.projected), denominator: 1),
-            comparator: definition.comparator, target: definition.target, margin: catalogue.margin(for: definition))
+            comparator: definition.comparator, target: definition.target, margin: margin)
+        let fixable = (definition.closesBy ?? .existing) == .existing && figure.status != .met
         let requirement: String
+        let amount = AmountToTarget.of(figure.tally, comparator: definition.comparator, target: definition.target, closing: .existing)
+        if fixable, case .more(let count)? = amount,
+            let phrase = vi ? definition.closeVI : definition.closeEN
+        {
+            let amount = phrase.replacingOccurrences(of: "{n}", with: Format.integer(count, lang))
+            requirement =
+                vi ? "Vẫn đạt được nếu bổ sung cho các trường hợp đã có: \(amount)" : "Still reachable by fixing cases already counted: \(amount)"
+        } else {
+            requirement = outlookText(projection, figure: figure, definition: definition, margin: margin, lang)
+        }
+        return .init(projected: Format.percent(projection.projected, lang), projectedStatusClass: status.cssClass, requirement: requirement)
+    }
+
+    static func outlookText(
+        _ projection: YearEndProjection, figure: IndicatorResult, definition: IndicatorDefinition, margin: Decimal, _ lang: Format.Language
+    ) -> String {
+        let vi = lang == .vi
         switch projection.outlook {
         case .secured:
-            requirement = lang == .vi ? "Đã chắc chắn đạt mục tiêu" : "Target secured"
+            return vi
+                ? "Mục tiêu năm đã chắc chắn đạt, dù các trường hợp còn lại ra sao"
+                : "The year's target is secured whatever the rest of the year brings"
         case .unreachable:
-            requirement = lang == .vi ? "Không còn đạt được trong năm" : "Can no longer be met this year"
+            let n = NSDecimalNumber(decimal: figure.tally.numerator).doubleValue
+            let d = NSDecimalNumber(decimal: figure.tally.denominator).doubleValue
+            let rest = projection.expectedRemaining
+            let higher = definition.comparator.higherIsBetter
+            let best = Format.percent(higher ? (n + rest) / (d + rest) : n / (d + rest), lang)
+            var text =
+                vi
+                ? "Mục tiêu năm không còn đạt được: dù mọi trường hợp còn lại đều đạt, cả năm \(higher ? "tối đa" : "tối thiểu") \(best)"
+                : "The year's target can no longer be met: even if every remaining case goes right, the year ends at \(higher ? "most" : "least") \(best)"
+            if figure.status == .atRisk, let value = figure.value {
+                let label = IndicatorStatus.atRisk.label(lang)
+                let distance = Format.gap(value, target: definition.target, lang).dropFirst()
+                let band = Format.gap(NSDecimalNumber(decimal: margin).doubleValue, target: 0, lang).dropFirst()
+                text +=
+                    vi
+                    ? ". Thẻ ghi “\(label)” vì hôm nay số liệu chỉ cách mục tiêu \(distance), trong ngưỡng cảnh báo \(band)"
+                    : ". The badge says “\(label)” because today the figure is only \(distance) from the target, within the \(band) warning margin"
+            }
+            return text
         case .needs(let rate):
             let share = Format.percent(rate, lang)
             switch definition.comparator {
             case .greaterOrEqual:
-                requirement = lang == .vi ? "Cần đạt ít nhất \(share) số còn lại của năm" : "Needs at least \(share) of the rest of the year"
+                return vi
+                    ? "Để đạt mục tiêu năm, cần ít nhất \(share) số trường hợp còn lại đạt"
+                    : "To meet the year's target, at least \(share) of the remaining cases must go right"
             case .greaterThan:
-                requirement = lang == .vi ? "Cần đạt trên \(share) số còn lại của năm" : "Needs over \(share) of the rest of the year"
+                return vi
+                    ? "Để đạt mục tiêu năm, cần trên \(share) số trường hợp còn lại đạt"
+                    : "To meet the year's target, over \(share) of the remaining cases must go right"
             case .lessOrEqual:
-                requirement = lang == .vi ? "Tối đa \(share) số còn lại của năm" : "At most \(share) of the rest of the year"
+                return vi
+                    ? "Để đạt mục tiêu năm, tối đa \(share) số trường hợp còn lại"
+                    : "To meet the year's target, at most \(share) of the remaining cases"
             case .lessThan:
-                requirement = lang == .vi ? "Dưới \(share) số còn lại của năm" : "Under \(share) of the rest of the year"
+                return vi
+                    ? "Để đạt mục tiêu năm, dưới \(share) số trường hợp còn lại" : "To meet the year's target, under \(share) of the remaining cases"
             }
         }
-        return .init(projected: Format.percent(projection.projected, lang), projectedStatusClass: status.cssClass, requirement: requirement)
     }
 }

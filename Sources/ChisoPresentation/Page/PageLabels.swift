@@ -9,12 +9,13 @@ public struct PageLabels: Sendable, Encodable {
     public var dossiersTitle, overdueDossiers, lateWithoutApology, total, footer, json, metrics, skip: String
     public var alertsTitle, alertDay, alertStatus, alertReason, undeliverable, failed: String
     public var qd766Title, qd766Score, qd766Of, qd766Raise, qd766Note: String
+    public var attentionTitle, attentionNone: String
 
     public static let vi = PageLabels(
         pageTitle: "Chỉ số cải cách hành chính", updated: "Cập nhật lúc", staleTitle: "Số liệu có thể đã cũ",
         periodSwitch: "Kỳ số liệu", summaryTitle: "Tổng quan", met: "Đạt", atRisk: "Có nguy cơ", missed: "Chưa đạt",
         noData: "Chưa có dữ liệu", ofIndicators: "chỉ tiêu", target: "Mục tiêu", gap: "Chênh lệch", counts: "Số lượng",
-        trend: "Diễn biến từ đầu năm", projection: "Dự báo cuối năm", required: "Cần đạt", manual: "nhập tay",
+        trend: "Diễn biến từ đầu năm", projection: "Cuối năm, theo nhịp hiện nay", required: "Cần đạt", manual: "nhập tay",
         unitsTitle: "Theo đơn vị", unitsCaption: "Các đơn vị trực thuộc, đơn vị nhiều chỉ tiêu chưa đạt nhất ở trên cùng",
         unit: "Đơn vị", overdueTasksShort: "NV quá hạn",
         tasksTitle: "Nhiệm vụ quá hạn", dueSoonTitle: "Nhiệm vụ đến hạn trong 7 ngày", noOverdue: "Không có nhiệm vụ quá hạn.",
@@ -28,13 +29,14 @@ public struct PageLabels: Sendable, Encodable {
         undeliverable: "Không có địa chỉ nhận", failed: "Gửi không thành công",
         qd766Title: "Chỉ số phục vụ người dân, doanh nghiệp (QĐ 766)", qd766Score: "Điểm ước tính", qd766Of: "trên 100 điểm",
         qd766Raise: "Việc làm tăng điểm nhiều nhất",
-        qd766Note: "Ước tính của chiso từ số liệu hiện có; điểm chính thức do Cổng Dịch vụ công quốc gia công bố.")
+        qd766Note: "Ước tính của chiso từ số liệu hiện có; điểm chính thức do Cổng Dịch vụ công quốc gia công bố.",
+        attentionTitle: "Cần chỉ đạo", attentionNone: "Không có chỉ tiêu chưa đạt, có nguy cơ hay nhiệm vụ quá hạn.")
 
     public static let en = PageLabels(
         pageTitle: "Administrative reform indicators", updated: "As of", staleTitle: "Figures may be out of date",
         periodSwitch: "Period", summaryTitle: "Summary", met: "Met", atRisk: "At risk", missed: "Missed",
         noData: "No data", ofIndicators: "indicators", target: "Target", gap: "Gap", counts: "Count",
-        trend: "Year-to-date trend", projection: "Year-end projection", required: "Needs", manual: "entered by hand",
+        trend: "Year-to-date trend", projection: "Year end at the current pace", required: "Needs", manual: "entered by hand",
         unitsTitle: "By unit", unitsCaption: "Units below, the one with the most missed targets first",
         unit: "Unit", overdueTasksShort: "Overdue tasks",
         tasksTitle: "Overdue plan tasks", dueSoonTitle: "Tasks due within 7 days", noOverdue: "No overdue tasks.",
@@ -48,7 +50,8 @@ public struct PageLabels: Sendable, Encodable {
         undeliverable: "No address to send to", failed: "Delivery failed",
         qd766Title: "Service quality index (Decision 766)", qd766Score: "Estimated score", qd766Of: "out of 100 points",
         qd766Raise: "What would raise the score most",
-        qd766Note: "chiso's estimate from the figures it holds; the official score is published by the National Public Service Portal.")
+        qd766Note: "chiso's estimate from the figures it holds; the official score is published by the National Public Service Portal.",
+        attentionTitle: "Needs direction", attentionNone: "No target missed or at risk, no task overdue.")
 
     public static func of(_ language: Format.Language) -> PageLabels { language == .vi ? vi : en }
 }

@@ -20,7 +20,7 @@ enum QD766Model {
             let share = group.max > 0 ? min(1, max(0, NSDecimalNumber(decimal: group.score / group.max).doubleValue)) : 0
             // The bar's length in hundredths of its track (the SVG's width is 100).
             return StatusPageView.QD766Bar(
-                code: group.group, name: name, score: Format.count(group.score, lang), max: Format.count(group.max, lang),
+                name: name, score: Format.count(group.score, lang), max: Format.count(group.max, lang),
                 width: String(format: "%.1f", share * 100),
                 estimate: group.estimate.map { (vi ? "chiso ước tính " : "chiso's estimate ") + Format.count($0, lang) })
         }

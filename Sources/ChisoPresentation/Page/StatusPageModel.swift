@@ -4,6 +4,7 @@ import Foundation
 /// Builds the view of one page from a snapshot. Pure: the same inputs give the same page.
 ///
 /// The page's parts each have their file: `CardsModel` (summary and cards by plan section),
+/// `AttentionModel` ("Cần chỉ đạo", under the tiles),
 /// `UnitsModel` (the units below), `TasksModel` (overdue and due-soon tasks), `DossiersModel`
 /// (dossiers and undelivered digests); this file holds the frame around them (heading,
 /// breadcrumb, period tabs, stale banner, footer).
@@ -18,7 +19,7 @@ public enum StatusPageModel {
         let lang = page.lang, labels = page.labels, calendar = page.calendar
         let (sections, summary) = CardsModel.sections(page)
         let columns = UnitsModel.columns(page)
-        let unitRows = UnitsModel.rows(columns, page)
+        let ranked = UnitsModel.ranked(columns, page)
         let tasks = TasksModel.tables(page)
         let alertRows = DossiersModel.alertRows(alerts, page)
         let breadcrumb = self.breadcrumb(page)
@@ -44,9 +45,9 @@ public enum StatusPageModel {
                 label: other == .vi ? "Tiếng Việt" : "English",
                 href: page.href(PageRequest(language: other, period: request.period, unitID: request.unitID)), current: false),
             periodName: periodName(request.period, page),
-            summary: summary, qd766: QD766Model.panel(page), sections: sections,
-            columns: UnitsModel.columnViews(columns, page),
-            unitRows: unitRows, hasUnitRows: !unitRows.isEmpty,
+            summary: summary, attention: AttentionModel.block(page), qd766: QD766Model.panel(page), sections: sections,
+            unitTables: UnitsModel.tables(columns, ranked, page), unitBlocks: UnitsModel.blocks(columns, ranked, page),
+            hasUnitRows: !ranked.isEmpty,
             overdueTasks: tasks.overdue, hasOverdueTasks: !tasks.overdue.isEmpty, overdueCount: Format.integer(tasks.overdueTotal, lang),
             moreOverdueTasks: tasks.moreOverdue, moreDueSoonTasks: tasks.moreDueSoon,
             dueSoonTasks: tasks.dueSoon, hasDueSoonTasks: !tasks.dueSoon.isEmpty, dossierRows: DossiersModel.rows(page),

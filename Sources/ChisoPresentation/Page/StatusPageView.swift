@@ -25,6 +25,8 @@ public struct StatusPageView: Sendable, Encodable {
         public var value: String, target: String, gap: String?, counts: String?
         public var statusClass: String, statusLabel: String
         public var manual: Bool
+        /// The lead unit the catalogue names ("Chủ trì"), nil when it names none.
+        public var lead: String?
         public var spark: Spark?
         public var projection: Projection?
     }
@@ -37,10 +39,51 @@ public struct StatusPageView: Sendable, Encodable {
         public var text: String; public var mark: String; public var statusClass: String; public var statusLabel: String
     }
     public struct Column: Sendable, Encodable { public var short: String; public var name: String }
-    public struct UnitRow: Sendable, Encodable {
-        public var name: String, href: String, overdueTasks: String
+    /// One table of the units section: a plan section's indicators (at most `UnitsModel.columnsPerTable`).
+    public struct UnitTable: Sendable, Encodable {
+        public var caption: String
+        public var headings: [Column]
+        public var rows: [UnitTableRow]
+        /// The first table also has the overdue-task column.
+        public var withTasks: Bool
+    }
+    public struct UnitTableRow: Sendable, Encodable {
+        public var name: String, href: String
+        /// The unit's overdue tasks, in the first table only.
+        public var tasksCell: String?
         public var cells: [Cell]
-        public var missed: String
+    }
+    /// A unit on a phone: its worst figures and what it has overdue.
+    public struct UnitBlock: Sendable, Encodable {
+        public var name: String, href: String, counts: String
+        public var worst: [BlockFigure]
+        public var overdue: String
+        public var statusClass: String
+    }
+    public struct BlockFigure: Sendable, Encodable {
+        public var name: String, text: String, mark: String, statusClass: String, statusLabel: String
+    }
+    /// One line of "Cần chỉ đạo": a target missed or at risk, or an overdue plan task.
+    public struct AttentionLine: Sendable, Encodable {
+        public var statusClass: String
+        /// "Chưa đạt", "Có nguy cơ", "Quá hạn 12 ngày".
+        public var badge: String
+        public var ref: String?
+        public var title: String
+        /// Where the line's details are on this page (its card, the task table).
+        public var href: String
+        /// "60,2 %, mục tiêu ≥ 100 %" or "hạn 15/01/2026".
+        public var figure: String?
+        /// What closes it: "cần thêm 134 văn bản xin lỗi; nhiều nhất ở Phòng Kinh tế: 40".
+        public var action: String?
+        public var lead: String?
+        public var leadHref: String?
+    }
+    public struct Attention: Sendable, Encodable {
+        public var lines: [AttentionLine]
+        /// "Còn 3 chỉ tiêu … khác" when more than `AttentionList.limit` lines would be needed.
+        public var more: String?
+        public var empty: Bool
     }
     public struct TaskRow: Sendable, Encodable {
         /// `planRef` and `monitoring` are nil when the task has none: the template then gives the
@@ -49,7 +92,7 @@ public struct StatusPageView: Sendable, Encodable {
     }
     /// One of the six QĐ 766 groups in the panel's chart: `width` is the bar's length out of 100.
     public struct QD766Bar: Sendable, Encodable {
-        public var code: String, name: String, score: String, max: String, width: String
+        public var name: String, score: String, max: String, width: String
         /// "chiso ước tính 5,2" where the portal's published figures replaced chiso's own in the group.
         public var estimate: String?
     }
@@ -79,11 +122,13 @@ public struct StatusPageView: Sendable, Encodable {
     public var languageLink: Link
     public var periodName: String
     public var summary: Summary
+    /// "Cần chỉ đạo", right under the tiles.
+    public var attention: Attention
     /// The QĐ 766 estimate of the unit and period shown (nil: not estimated).
     public var qd766: QD766Panel?
     public var sections: [Section]
-    public var columns: [Column]
-    public var unitRows: [UnitRow]
+    public var unitTables: [UnitTable]
+    public var unitBlocks: [UnitBlock]
     public var hasUnitRows: Bool
     public var overdueTasks: [TaskRow]
     public var hasOverdueTasks: Bool
