@@ -86,7 +86,10 @@ let package = Package(
             ],
             // Static -> ../../static: the stylesheet and templates live at the top level.
             exclude: ["Static/mail"],
-            resources: [.embedInCode("Static/chiso.css"), .embedInCode("Static/status.mustache"), .embedInCode("Static/qd766.mustache")],
+            resources: [
+                .embedInCode("Static/chiso.css"), .embedInCode("Static/status.mustache"), .embedInCode("Static/qd766.mustache"),
+                .embedInCode("Static/report.mustache"),
+            ],
             swiftSettings: strict
         ),
         // Alerts: the digest mail (templates in static/), the mail command and the webhook.

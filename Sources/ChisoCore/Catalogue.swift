@@ -126,6 +126,9 @@ public struct Catalogue: Sendable, Equatable {
     /// The plan's sections, in plan order; indicators outside every section get a group of their own.
     public var sections: [PlanSection]
     public var indicators: [IndicatorDefinition]
+    /// The sections of the plan's appendix of tasks (I … VII), in order: a task's `plan_ref` starts
+    /// with one ("II.10"); the periodic report groups tasks by them.
+    public var taskSections: [PlanSection] = []
 
     public init(
         plan: String, defaultWarningMargin: Decimal = Decimal(string: "0.05")!, sections: [PlanSection] = [], indicators: [IndicatorDefinition]
@@ -242,10 +245,12 @@ public enum CatalogueFile {
         var planEN: String?
         var defaultWarningMargin: Decimal?
         var sections: [PlanSection]?
+        var taskSections: [PlanSection]?
         var indicators: [RawIndicator]
 
         enum CodingKeys: String, CodingKey {
             case version, plan, indicators, sections
+            case taskSections = "task_sections"
             case planEN = "plan_en"
             case defaultWarningMargin = "default_warning_margin"
         }
@@ -324,6 +329,7 @@ public enum CatalogueFile {
             sections: document.sections ?? [],
             indicators: indicators)
         catalogue.planEN = document.planEN
+        catalogue.taskSections = document.taskSections ?? []
         problems += catalogue.problems()
         if !problems.isEmpty { throw Invalid(problems: problems) }
         return catalogue

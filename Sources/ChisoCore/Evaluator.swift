@@ -50,6 +50,9 @@ public struct Evaluator: Sendable {
             tasksOverdueByUnit: Dictionary(uniqueKeysWithValues: zip(tree.units.map(\.id), tasksByUnit)),
             dossiersOverdueByUnit: Dictionary(uniqueKeysWithValues: zip(tree.units.map(\.id), dossiersByUnit)),
             dueSoonTasks: dueSoon)
+        snapshot.planTasks = inputs.planTasks.sorted {
+            ($0.unitID, $0.period.rawValue, $0.section) < ($1.unitID, $1.period.rawValue, $1.section)
+        }
         if let qd766 {
             snapshot.qd766Table = qd766
             snapshot.qd766 = estimates(qd766, rolled: rolled, manual: manual, tree: tree, periods: periods)

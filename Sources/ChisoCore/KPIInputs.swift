@@ -102,6 +102,40 @@ public struct OpenTask: Sendable, Hashable, Codable {
     }
 }
 
+/// Plan tasks (source `plan`, not cancelled) falling due in a period — from its first day up to
+/// the day before T's, the tasks `plan_tasks_on_time` counts — by their lead unit and the plan
+/// appendix's section (`plan_ref` up to its first dot: "II" of "II.10"; "" without one), for
+/// the periodic report.
+public struct PlanTaskCount: Sendable, Hashable {
+    public var unitID: String
+    public var period: PeriodKind
+    public var section: String
+    public var due: Int
+    /// Done by T, on or before the due day (local).
+    public var doneOnTime: Int
+    /// Done by T, after the due day.
+    public var doneLate: Int
+    /// Not done as of T.
+    public var overdue: Int
+
+    public init(unitID: String, period: PeriodKind, section: String, due: Int = 0, doneOnTime: Int = 0, doneLate: Int = 0, overdue: Int = 0) {
+        self.unitID = unitID
+        self.period = period
+        self.section = section
+        self.due = due
+        self.doneOnTime = doneOnTime
+        self.doneLate = doneLate
+        self.overdue = overdue
+    }
+
+    public mutating func add(_ other: PlanTaskCount) {
+        due += other.due
+        doneOnTime += other.doneOnTime
+        doneLate += other.doneLate
+        overdue += other.overdue
+    }
+}
+
 extension LocalDate: Codable {
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
@@ -135,6 +169,8 @@ public struct KPIInputs: Sendable {
     public var openTasks: [OpenTask]
     /// Unfinished dossiers past due as of T, per own unit.
     public var overdueDossiers: [String: Int]
+    /// Plan tasks due in each period, per own lead unit and appendix section (the periodic report).
+    public var planTasks: [PlanTaskCount] = []
     /// How the inputs were read (nil: a source that does not say).
     public var pass: RefreshPass?
 

@@ -64,6 +64,9 @@ public struct Snapshot: Sendable {
     private var qd766Index: [String: Int] = [:]
     /// The table the estimate was scored with (names, maxima, bands).
     public var qd766Table: QD766Table?
+    /// Plan tasks due in each period, per own lead unit and appendix section, in unit, period and
+    /// section order (the periodic report sums them over a subtree).
+    public var planTasks: [PlanTaskCount] = []
 
     public init(
         asOf: Date, refreshedAt: Date, timeZone: TimeZone, catalogue: Catalogue, units: [Unit],
@@ -118,7 +121,7 @@ public struct Snapshot: Sendable {
             && overdueTasks == other.overdueTasks && dueSoonTasks == other.dueSoonTasks
             && tasksOverdueByUnit == other.tasksOverdueByUnit && dossiersOverdueByUnit == other.dossiersOverdueByUnit
             && units == other.units && catalogue == other.catalogue
-            && qd766 == other.qd766 && qd766Table == other.qd766Table
+            && qd766 == other.qd766 && qd766Table == other.qd766Table && planTasks == other.planTasks
     }
 
     /// One unit's QĐ 766 estimate for a period.

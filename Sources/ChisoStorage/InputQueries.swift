@@ -66,7 +66,40 @@ enum InputQueries {
         // Overdue, and due within `Evaluator.dueSoonDays` days.
         inputs.openTasks = try await openTasks(
             connection, asOf: t, dueThrough: periods[0].endDate.adding(days: Evaluator.dueSoonDays), logger: logger)
+        inputs.planTasks = try await planTasks(connection, asOf: t, periods: periods, timeZone: calendar.timeZone.identifier, logger: logger)
         return inputs
+    }
+
+    /// Plan tasks due in each period up to the day before T's, per lead unit and appendix section:
+    /// the same tasks, and the same "on time", as `plan_tasks_on_time`.
+    static func planTasks(
+        _ connection: PostgresConnection, asOf t: Date, periods: [Period], timeZone: String, logger: Logger
+    ) async throws -> [PlanTaskCount] {
+        let year = periods[0], quarter = periods[1], month = periods[2]
+        let today = year.endDate.description
+        let rows = try await connection.query(
+            """
+            WITH period (kind, start_date) AS (
+                VALUES ('year'::text, \(year.startDate.description)::date), ('quarter', \(quarter.startDate.description)::date),
+                       ('month', \(month.startDate.description)::date)
+            )
+            SELECT t.lead_unit_id, p.kind, coalesce(split_part(t.plan_ref, '.', 1), '') AS section,
+                   count(*)::int8,
+                   count(*) FILTER (WHERE t.status = 'done' AND t.done_at <= \(t)
+                                      AND timezone(\(timeZone)::text, t.done_at)::date <= t.due_date)::int8,
+                   count(*) FILTER (WHERE t.status = 'done' AND t.done_at <= \(t)
+                                      AND timezone(\(timeZone)::text, t.done_at)::date > t.due_date)::int8,
+                   count(*) FILTER (WHERE NOT (t.status = 'done' AND t.done_at <= \(t)))::int8
+            FROM tasks t CROSS JOIN period p
+            WHERE t.source = 'plan' AND t.status <> 'cancelled' AND t.due_date >= p.start_date AND t.due_date < \(today)::date
+            GROUP BY 1, 2, 3
+            """, logger: logger)
+        var out: [PlanTaskCount] = []
+        for try await (unit, kind, section, due, onTime, late, overdue) in rows.decode((String, String, String, Int, Int, Int, Int).self) {
+            guard let period = PeriodKind(rawValue: kind) else { continue }
+            out.append(PlanTaskCount(unitID: unit, period: period, section: section, due: due, doneOnTime: onTime, doneLate: late, overdue: overdue))
+        }
+        return out
     }
 
     /// The earliest instant after T at which a small table's figures change with no row changing

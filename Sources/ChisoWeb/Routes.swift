@@ -10,7 +10,7 @@ import Synchronization
 public enum Routes {
     public static let metricsContentType = "text/plain; version=0.0.4; charset=utf-8"
     /// Every path chiso answers (GET and HEAD only).
-    public static let paths: Set<String> = ["/", "/metrics", "/api/v1/snapshot", "/healthz", "/readyz", "/qd766"]
+    public static let paths: Set<String> = ["/", "/metrics", "/api/v1/snapshot", "/healthz", "/readyz", "/qd766", "/report"]
     /// The page needs no script and loads nothing but itself.
     static let contentSecurityPolicy = [
         "default-src 'none'", "style-src 'unsafe-inline'", "img-src 'self' data:", "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'",
@@ -28,6 +28,7 @@ public enum Routes {
     ) {
         router.add(middleware: MethodNotAllowed(paths: Self.paths))
         addQD766(to: router, publications: publications, time: time)
+        addReport(to: router, store: store)
 
         addHealth(to: router, store: store, role: role)
         addMetrics(to: router, store: store, operationalMetrics: operationalMetrics)
@@ -262,6 +263,49 @@ public enum Routes {
                 }
                 let html = QD766Page.render(publication, language: language)
                 return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
+            }
+        }
+    }
+
+    /// `/report?period=quarter[&format=csv][&lang=en][&unit=ID][&numbers=vi]`: the periodic report
+    /// to the commune and the Department of Home Affairs (plan IV.1.c), from the snapshot served.
+    static func addReport<Context: RequestContext>(to router: Router<Context>, store: SnapshotStore) {
+        router.get("/report") { request, _ in
+            let query = request.uri.queryParameters
+            var headers: HTTPFields = [
+                .contentType: "text/html; charset=utf-8", .cacheControl: "no-cache", .contentSecurityPolicy: Self.contentSecurityPolicy,
+                .xContentTypeOptions: "nosniff", .referrerPolicy: "no-referrer",
+            ]
+            guard let period = PeriodKind(rawValue: query.get("period").map { String($0) } ?? "quarter") else {
+                return plain(.badRequest, "period must be year, quarter or month\n", headers)
+            }
+            let format = query.get("format").map { String($0) } ?? "html"
+            guard format == "html" || format == "csv" else {
+                return plain(.badRequest, "format must be html or csv\n", headers)
+            }
+            guard let language = Format.Language(rawValue: query.get("lang").map { String($0) } ?? "vi") else {
+                return plain(.badRequest, "lang must be vi or en\n", headers)
+            }
+            guard let numbers = PeriodicReport.Numbers(rawValue: query.get("numbers").map { String($0) } ?? "plain") else {
+                return plain(.badRequest, "numbers must be plain or vi\n", headers)
+            }
+            guard let snapshot = store.current.published?.snapshot else {
+                headers[.retryAfter] = "5"
+                return plain(.serviceUnavailable, "no snapshot yet; try again shortly\n", headers)
+            }
+            let unit = query.get("unit").map { String($0) }
+            do {
+                if format == "csv" {
+                    headers[.contentType] = "text/csv; charset=utf-8"
+                    // The name holds only the period's name, checked above: nothing of the request's text reaches the header.
+                    headers[.contentDisposition] = "attachment; filename=\"bao-cao-cchc-\(period.rawValue).csv\""
+                    let text = try PeriodicReport.csv(snapshot, period: period, unitID: unit, numbers: numbers)
+                    return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+                }
+                let html = try ReportPage.render(snapshot, period: period, unitID: unit, language: language)
+                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
+            } catch {
+                return plain(.notFound, language == .en ? "unknown unit\n" : "không có đơn vị này\n", headers)
             }
         }
     }

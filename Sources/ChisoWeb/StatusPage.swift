@@ -11,15 +11,18 @@ public enum StatusPage {
     /// The page's stylesheet, `static/chiso.css`, inlined so the page works opened from disk or attached to a mail.
     static let style = String(decoding: PackageResources.chiso_css, as: UTF8.self)
 
-    static let template: MustacheTemplate = {
-        // The template names it in its first tag (`{{% CONTENT_TYPE: CHISO_HTML}}`).
+    static let template = document(PackageResources.status_mustache, file: "status.mustache")
+
+    /// A compiled HTML template of `static/` (the status page, the QĐ 766 publication, the report).
+    /// Each names the HTML content type in its first tag (`{{% CONTENT_TYPE: CHISO_HTML}}`).
+    static func document(_ bytes: [UInt8], file: String) -> MustacheTemplate {
         MustacheContentTypes.register(PageHTML(), named: "CHISO_HTML")
         do {
-            return try MustacheTemplate(string: String(decoding: PackageResources.status_mustache, as: UTF8.self))
+            return try MustacheTemplate(string: String(decoding: bytes, as: UTF8.self))
         } catch {
-            preconditionFailure("static/status.mustache does not parse: \(error)")
+            preconditionFailure("static/\(file) does not parse: \(error)")
         }
-    }()
+    }
 
     /// One page of a snapshot. Throws `StatusPageModel.Failure.unknownUnit` for a unit not in the snapshot.
     public static func render(

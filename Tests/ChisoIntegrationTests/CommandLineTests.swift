@@ -125,6 +125,26 @@ import Testing
         }
     }
 
+    /// `chiso report`: the periodic report from a full read, as HTML and CSV; bad options named.
+    @Test func reportPrintsThePeriodicReport() async throws {
+        try await TestDatabase.withSchema(fixture: "commune") { _, schema, _ in
+            var environment = Self.databaseEnvironment
+            environment["CHISO_SCHEMA"] = schema.rawValue
+            environment["CHISO_AS_OF"] = "2026-06-15T10:00:00+07:00"
+            let html = try await Self.run(["report", "--period", "year"], environment: environment)
+            #expect(html.status == 0, "\(html.stderr)")
+            #expect(html.stdout.contains("Kết quả thực hiện công tác cải cách hành chính năm 2026"))
+            #expect(html.stdout.contains("Bắc Bình, ngày 15 tháng 06 năm 2026"))
+            // The centre's counter, escaped; its one task (T5) overdue.
+            #expect(html.stdout.contains("<td>Quầy 1 &lt;&quot;tiếp nhận&quot;&gt; &amp; trả kết quả</td>"))
+            let csv = try await Self.run(["report", "--period", "quarter", "--format", "csv"], environment: environment)
+            #expect(csv.status == 0, "\(csv.stderr)")
+            #expect(csv.stdout.components(separatedBy: "\r\n").contains("II;bac-binh/tthc;Trung tâm Phục vụ hành chính công;1;0;0;1"))
+            let bad = try await Self.run(["report", "--period", "week"], environment: environment)
+            #expect(bad.status != 0 && bad.stderr.contains("chiso: report: --period 'week' is not year, quarter or month"))
+        }
+    }
+
     @Test func snapshotFailsWithOneLineWhenTheDatabaseIsAway() async throws {
         // A port nobody listens on; the password must not leak into the message.
         let run = try await Self.run(

@@ -243,6 +243,27 @@ import Testing
         #expect(result.band == "trung_binh")
     }
 
+    /// The periodic report's task table: plan tasks due from the period's first day up to
+    /// 14/06 (T is 15/06), by lead unit and appendix section. Year: T1 (I, on time: done 23:30 local
+    /// on its day), T2 (I, late: 00:30 local the next day), T3 (II, open), T5 (II, done after T:
+    /// open then); not T4 (due today), T6 (cancelled), T7 (no due day), T8 (2025), nor the
+    /// province's. Quarter: T3 and T5; month: T3.
+    @Test func planTasksByLeadUnitAndAppendixSection() async throws {
+        let snapshot = try await Self.snapshot()
+        func counts(_ period: PeriodKind) -> [String] {
+            snapshot.planTasks.filter { $0.period == period }.map {
+                "\($0.unitID) \($0.section): \($0.due) = \($0.doneOnTime) + \($0.doneLate) + \($0.overdue)"
+            }
+        }
+        #expect(counts(.year) == ["bac-binh/tthc II: 1 = 0 + 0 + 1", "bac-binh/tthc/quay-1 II: 1 = 0 + 0 + 1", "bac-binh/vp I: 2 = 1 + 1 + 0"])
+        #expect(counts(.quarter) == ["bac-binh/tthc II: 1 = 0 + 0 + 1", "bac-binh/tthc/quay-1 II: 1 = 0 + 0 + 1"])
+        #expect(counts(.month) == ["bac-binh/tthc II: 1 = 0 + 0 + 1"])
+        // The same tasks and the same "on time" as plan_tasks_on_time (1 of 4 in the year).
+        let year = snapshot.planTasks.filter { $0.period == .year }
+        let figure = try #require(snapshot.result("plan_tasks_on_time", unit: Self.root, period: .year))
+        #expect(figure.tally == Tally(numerator: Decimal(year.map(\.doneOnTime).reduce(0, +)), denominator: Decimal(year.map(\.due).reduce(0, +))))
+    }
+
     @Test func everyUnitHasEveryIndicatorForEveryPeriod() async throws {
         let snapshot = try await Self.snapshot()
         // 5 units × 3 periods × (39 non-catalogue indicators and 4 of QĐ 766) + 2 roots × 3 periods × (3 + 1) catalogue ones.

@@ -184,6 +184,29 @@ import Testing
         }
     }
 
+    /// `GET /report`: the periodic report from the snapshot served (the fixture's tasks by section,
+    /// worked out in FixtureIndicatorTests); bad parameters refused.
+    @Test func thePeriodicReportIsServed() async throws {
+        try await Self.withFixtureApp { client in
+            let html = try await client.execute(uri: "/report?period=year", method: .get)
+            #expect(html.status == .ok && html.headers[.contentType] == "text/html; charset=utf-8")
+            let text = String(buffer: html.body)
+            #expect(text.contains("Kết quả thực hiện công tác cải cách hành chính năm 2026"))
+            #expect(
+                text.contains(
+                    "<td>I. Cải cách thể chế</td><td>Văn phòng HĐND và UBND</td><td class=\"n\">2</td><td class=\"n\">1</td><td class=\"n\">1</td><td class=\"n\">0</td>"
+                ))
+            let csv = try await client.execute(uri: "/report?period=quarter&format=csv&numbers=vi", method: .get)
+            #expect(csv.headers[.contentDisposition] == "attachment; filename=\"bao-cao-cchc-quarter.csv\"")
+            #expect(String(buffer: csv.body).contains("\r\nII;bac-binh/tthc;"))
+            #expect(try await client.execute(uri: "/report?period=week", method: .get).status == .badRequest)
+            #expect(try await client.execute(uri: "/report?format=pdf", method: .get).status == .badRequest)
+            #expect(try await client.execute(uri: "/report?numbers=fr", method: .get).status == .badRequest)
+            #expect(try await client.execute(uri: "/report?unit=nobody", method: .get).status == .notFound)
+            #expect(try await client.execute(uri: "/report", method: .head).status == .ok)
+        }
+    }
+
     @Test func healthReadinessAndThePage() async throws {
         try await Self.withFixtureApp { client in
             #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)

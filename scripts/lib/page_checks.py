@@ -10,6 +10,9 @@
                                                   every indicator heading and unit row of the
                                                   units tables is in the PDF's text
   page_checks.py cards-not-cut PAGE.html PAGE.pdf  no indicator card is cut across an A4 page
+  page_checks.py report-in-pdf REPORT.html REPORT.pdf
+                                                  the periodic report: every target on paper, the
+                                                  header on its first page, the signature on its last
 
 Each prints what it found and exits 1 with the reasons when a check fails. Text is compared after
 NFC normalisation with every run of white space (no-break spaces included) made one space.
@@ -22,7 +25,7 @@ import sys
 import unicodedata
 
 MEASURE = r"""<script>(function(){
-var r={width:innerWidth,height:innerHeight,scrollWidth:document.documentElement.scrollWidth,overflow:[]};
+var r={width:innerWidth,height:innerHeight,scrollWidth:document.documentElement.scrollWidth,pageHeight:document.documentElement.scrollHeight,overflow:[]};
 var a=document.getElementById('can-chi-dao');
 if(a){r.attentionTop=a.getBoundingClientRect().top;var l=a.querySelector('li');if(l){r.firstLineBottom=l.getBoundingClientRect().bottom;}}
 document.querySelectorAll('body *').forEach(function(e){
@@ -132,7 +135,7 @@ def first_screen(dom, height):
         return ["the measuring script left no result (did the page load?)"]
     import html as entities
     r = json.loads(entities.unescape(match.group(1)))
-    print(f"page_checks: {r['width']}x{r['height']} px: 'Cần chỉ đạo' at {r.get('attentionTop')} px, its first line ends at {r.get('firstLineBottom')} px; page {r['scrollWidth']} px wide")
+    print(f"page_checks: {r['width']}x{r['height']} px: 'Cần chỉ đạo' at {r.get('attentionTop')} px, its first line ends at {r.get('firstLineBottom')} px; page {r['scrollWidth']} x {r.get('pageHeight')} px")
     problems = []
     if r.get("attentionTop") is None:
         problems.append("no 'Cần chỉ đạo' block (#can-chi-dao)")
@@ -190,9 +193,31 @@ def cards_not_cut(page, pdf):
     return problems
 
 
+def report_in_pdf(page, pdf):
+    """Every target of the periodic report's results table, the header and the signature block on paper."""
+    import html as entities
+    text = open(page, encoding="utf-8").read()
+    names = [entities.unescape(n) for n in re.findall(r'<tr><td class="n">\d+</td><td>(.*?)</td>', text)]
+    pages = pdf_pages(pdf)
+    whole = "".join(pages)
+    problems = []
+    if len(names) < 10:
+        problems.append(f"the report's results table has {len(names)} targets")
+    for name in names:
+        if squeeze(name) not in whole:
+            problems.append(f"target '{name}' is missing from the printed report")
+    for words in ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "BÁO CÁO"]:
+        if squeeze(words) not in pages[0]:
+            problems.append(f"the report's first page lacks '{words}'")
+    if squeeze("Nơi nhận:") not in pages[-1] or squeeze("CHỦ TỊCH") not in pages[-1]:
+        problems.append("the report's last page lacks the recipients and the signature block")
+    print(f"page_checks: report: {len(names)} targets on {len(pages)} A4 pages, header on the first, signature on the last")
+    return problems
+
+
 def main():
     command, args = sys.argv[1], sys.argv[2:]
-    problems = {"inject": inject, "first-screen": first_screen, "units-in-pdf": units_in_pdf, "cards-not-cut": cards_not_cut}[command](*args)
+    problems = {"inject": inject, "first-screen": first_screen, "units-in-pdf": units_in_pdf, "cards-not-cut": cards_not_cut, "report-in-pdf": report_in_pdf}[command](*args)
     for problem in problems:
         print(f"page_checks: {command}: {problem}", file=sys.stderr)
     sys.exit(1 if problems else 0)

@@ -34,7 +34,7 @@ public struct ChisoCommand: AsyncParsableCommand {
         version: ChisoVersion.current,
         subcommands: [
             Serve.self, Migrate.self, SnapshotCommand.self, CheckConfig.self, AlertsCommand.self, ImportCommand.self, DemoCommand.self,
-            BackfillHistory.self, QD766Command.self,
+            BackfillHistory.self, QD766Command.self, ReportCommand.self,
         ])
 
     public init() {}
