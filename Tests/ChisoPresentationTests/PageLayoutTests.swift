@@ -18,6 +18,15 @@ import Testing
         #expect(line.points == "2.0,26.8 118.0,5.2")
         #expect(line.targetY == "26.8")
         #expect(line.lastX == "118.0")
+        // The first and the last day with a value are kept for the labels under the line.
+        #expect(line.first.day == LocalDate(year: 2026, month: 1, day: 1) && line.first.value == 0.5)
+        #expect(line.last.day == LocalDate(year: 2026, month: 12, day: 31) && line.last.value == 1)
+        #expect(!line.flat)
+    }
+
+    @Test func aLineThatNeverMovedIsFlat() throws {
+        let points = (1...3).map { HistoryPoint(day: LocalDate(year: 2026, month: $0, day: 1), numerator: 4, denominator: 4) }
+        #expect(try #require(Sparkline.make(points, year: 2026, target: 1)).flat)
     }
 
     @Test func nothingToDrawWithoutValues() {

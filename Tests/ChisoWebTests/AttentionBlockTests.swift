@@ -103,4 +103,21 @@ import Testing
         #expect(page.unitBlocks[0].worst.map(\.name) == ["Xin lỗi", "Ký số"], "missed before at risk")
         #expect(plain(page.unitBlocks[1].overdue) == "Nhiệm vụ quá hạn: 0 · Hồ sơ quá hạn: 3")
     }
+
+    /// The trend line is labelled (first and last value, the target); a line flat all year is left out.
+    @Test func trendLinesAreLabelledOrLeftOut() throws {
+        let card = try #require(try view().sections.flatMap(\.cards).first { $0.id == "dossiers_on_time" })
+        let spark = try #require(card.spark)
+        // PageFixture's history: 400 of 410 on 01/03, 800 of 810 on 01/05.
+        #expect(plain(spark.firstLabel) == "01/03: 97,6 %" && plain(spark.lastLabel) == "01/05: 98,8 %")
+        #expect(plain(spark.targetLabel) == "mục tiêu ≥ 98 % (- - -)")
+        var history = TrendHistory()
+        for month in [2, 3, 4] {
+            history.append(
+                indicator: "dossiers_on_time", unit: "bac-binh",
+                point: HistoryPoint(day: LocalDate(year: 2026, month: month, day: 1), numerator: 50, denominator: 50))
+        }
+        let flat = try StatusPageModel.build(PageFixture.snapshot(), history: history, request: PageRequest(), links: .query, staleness: nil)
+        #expect(flat.sections.flatMap(\.cards).first { $0.id == "dossiers_on_time" }?.spark == nil)
+    }
 }

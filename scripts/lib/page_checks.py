@@ -95,8 +95,8 @@ class Collector(html.parser.HTMLParser):
             self.headings[-1] += data
         if tag == "a" and self.inside(cls="unit-tables") and self.inside(tag="tbody"):
             self.rows[-1] += data
-        # What a card prints: not the screen-reader text nor the trend label (hidden in print).
-        if self.inside(tag="article", cls="card") and not self.inside(cls="sr") and not self.inside(cls="spark-label"):
+        # What a card prints: not the screen-reader text.
+        if self.inside(tag="article", cls="card") and not self.inside(cls="sr"):
             if data.strip():
                 self.cards[-1].append(data)
 

@@ -62,20 +62,27 @@ enum CardsModel {
         return card
     }
 
-    /// The year-to-date line; a line needs two days (a lone dot says nothing about a trend).
+    /// The year-to-date line; a line needs two days (a lone dot says nothing about a trend), and a
+    /// line that never moved is left out (the value says it all: a year flat at 100 %). The first
+    /// and the last value and the target are written under it, so it reads without guessing a scale.
     static func spark(_ definition: IndicatorDefinition, unitID: String, _ page: PageContext) -> StatusPageView.Spark? {
-        let lang = page.lang
+        let lang = page.lang, vi = lang == .vi
         let series = page.history.series(indicator: definition.id, unit: unitID)
         guard series.filter({ $0.ratio != nil }).count >= 2,
-            let line = Sparkline.make(series, year: page.today.year, target: definition.target)
+            let line = Sparkline.make(series, year: page.today.year, target: definition.target), !line.flat
         else { return nil }
+        let target = Format.target(definition, lang)
         let description =
-            lang == .vi
-            ? "Diễn biến từ đầu năm: \(series.count) ngày có số liệu, mục tiêu \(Format.target(definition, lang))"
-            : "Year-to-date trend: \(series.count) days with figures, target \(Format.target(definition, lang))"
+            vi
+            ? "Diễn biến từ đầu năm: \(series.count) ngày có số liệu, từ \(Format.percent(line.first.value, lang)) đến \(Format.percent(line.last.value, lang)), mục tiêu \(target)"
+            : "Year-to-date trend: \(series.count) days with figures, from \(Format.percent(line.first.value, lang)) to \(Format.percent(line.last.value, lang)), target \(target)"
+        func label(_ point: (day: LocalDate, value: Double)) -> String {
+            "\(LocalDate.pad(point.day.day, 2))/\(LocalDate.pad(point.day.month, 2)): \(Format.percent(point.value, lang))"
+        }
         return .init(
             points: line.points, lastX: line.lastX, lastY: line.lastY, targetY: line.targetY,
-            description: description, hasLine: line.points.contains(" "))
+            description: description, hasLine: line.points.contains(" "),
+            firstLabel: label(line.first), targetLabel: (vi ? "mục tiêu " : "target ") + target + " (- - -)", lastLabel: label(line.last))
     }
 
     /// The year-end line of a card, in the same tone as its badge (README, "One verdict per card"):

@@ -4,7 +4,7 @@ import Foundation
 /// The page's fixed words, in one language.
 public struct PageLabels: Sendable, Encodable {
     public var pageTitle, updated, staleTitle, periodSwitch, summaryTitle, met, atRisk, missed, noData, ofIndicators: String
-    public var target, gap, counts, trend, projection, required, manual, unitsTitle, unitsCaption, unit, overdueTasksShort: String
+    public var target, gap, counts, projection, manual, unitsTitle, unitsCaption, unit, overdueTasksShort: String
     public var tasksTitle, dueSoonTitle, noOverdue, noDueSoon, task, planRef, lead, monitoring, due, daysOverdue, daysLeft: String
     public var dossiersTitle, overdueDossiers, lateWithoutApology, total, footer, json, metrics, skip: String
     public var alertsTitle, alertDay, alertStatus, alertReason, undeliverable, failed: String
@@ -15,7 +15,7 @@ public struct PageLabels: Sendable, Encodable {
         pageTitle: "Chỉ số cải cách hành chính", updated: "Cập nhật lúc", staleTitle: "Số liệu có thể đã cũ",
         periodSwitch: "Kỳ số liệu", summaryTitle: "Tổng quan", met: "Đạt", atRisk: "Có nguy cơ", missed: "Chưa đạt",
         noData: "Chưa có dữ liệu", ofIndicators: "chỉ tiêu", target: "Mục tiêu", gap: "Chênh lệch", counts: "Số lượng",
-        trend: "Diễn biến từ đầu năm", projection: "Cuối năm, theo nhịp hiện nay", required: "Cần đạt", manual: "nhập tay",
+        projection: "Cuối năm, theo nhịp hiện nay", manual: "nhập tay",
         unitsTitle: "Theo đơn vị", unitsCaption: "Các đơn vị trực thuộc, đơn vị nhiều chỉ tiêu chưa đạt nhất ở trên cùng",
         unit: "Đơn vị", overdueTasksShort: "NV quá hạn",
         tasksTitle: "Nhiệm vụ quá hạn", dueSoonTitle: "Nhiệm vụ đến hạn trong 7 ngày", noOverdue: "Không có nhiệm vụ quá hạn.",
@@ -36,7 +36,7 @@ public struct PageLabels: Sendable, Encodable {
         pageTitle: "Administrative reform indicators", updated: "As of", staleTitle: "Figures may be out of date",
         periodSwitch: "Period", summaryTitle: "Summary", met: "Met", atRisk: "At risk", missed: "Missed",
         noData: "No data", ofIndicators: "indicators", target: "Target", gap: "Gap", counts: "Count",
-        trend: "Year-to-date trend", projection: "Year end at the current pace", required: "Needs", manual: "entered by hand",
+        projection: "Year end at the current pace", manual: "entered by hand",
         unitsTitle: "By unit", unitsCaption: "Units below, the one with the most missed targets first",
         unit: "Unit", overdueTasksShort: "Overdue tasks",
         tasksTitle: "Overdue plan tasks", dueSoonTitle: "Tasks due within 7 days", noOverdue: "No overdue tasks.",

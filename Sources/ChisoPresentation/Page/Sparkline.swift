@@ -19,6 +19,16 @@ public struct Sparkline: Sendable, Equatable {
     /// Lowest and highest value of the y axis, for the accessible description.
     public var low: Double
     public var high: Double
+    /// The first and the last day with a value, and those values: written under the line.
+    public var first: (day: LocalDate, value: Double)
+    public var last: (day: LocalDate, value: Double)
+    /// Every day has the same value: the line says nothing the figure does not.
+    public var flat: Bool
+
+    public static func == (a: Sparkline, b: Sparkline) -> Bool {
+        a.points == b.points && a.lastX == b.lastX && a.lastY == b.lastY && a.targetY == b.targetY && a.low == b.low
+            && a.high == b.high && a.first == b.first && a.last == b.last && a.flat == b.flat
+    }
 
     /// Nil when no day of the year has a value.
     public static func make(_ history: [HistoryPoint], year: Int, target: Decimal) -> Sparkline? {
@@ -45,9 +55,11 @@ public struct Sparkline: Sendable, Equatable {
         var kept = values.enumerated().filter { $0.offset % stride == 0 }.map(\.element)
         if kept.last?.x != values.last?.x { kept.append(values.last!) }
         let points = kept.map { "\(text(x($0.x))),\(text(y($0.y)))" }.joined(separator: " ")
-        let last = values.last!
+        let last = values.last!, first = values.first!
+        let day = { (offset: Int) in LocalDate(year: year, month: 1, day: 1).adding(days: offset) }
         return Sparkline(
             points: points, lastX: text(x(last.x)), lastY: text(y(last.y)), targetY: text(y(goal)),
-            low: low, high: high)
+            low: low, high: high, first: (day(first.x), first.y), last: (day(last.x), last.y),
+            flat: values.allSatisfy { $0.y == first.y })
     }
 }

@@ -18,6 +18,8 @@ public struct StatusPageView: Sendable, Encodable {
     public struct Spark: Sendable, Encodable {
         public var points: String, lastX: String, lastY: String, targetY: String, description: String
         public var hasLine: Bool
+        /// "02/01: 95,1 %", "mục tiêu ≥ 98 % (- - -)", "28/11: 97,4 %": written under the line.
+        public var firstLabel: String, targetLabel: String, lastLabel: String
     }
     public struct Card: Sendable, Encodable {
         public var id: String, planRef: String, name: String
