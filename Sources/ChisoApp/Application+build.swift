@@ -128,7 +128,7 @@ func makeRefresher(
             return SnapshotPipeline(source: inputs, evaluator: evaluator, timeout: settings.refreshTimeout)
         },
         // An injected history (tests) is written whatever the lease says.
-        leadership: history == nil ? leadership : nil, metricsScope: settings.exposition.scope)
+        leadership: history == nil ? leadership : nil, metricsScope: settings.exposition.scope, notifier: SystemdNotifier())
 }
 
 /// PostgresNIO's pool logs each failed connection attempt at info level, several a second while

@@ -34,13 +34,17 @@ public struct Refresher<C: Clock>: Service where C.Duration == Duration {
     public let leadership: Leadership?
     /// Which units `/metrics` exports.
     public let metricsScope: MetricsScope
+    /// Tells systemd the daemon is ready after the first pass and pings its watchdog after each.
+    public let notifier: SystemdNotifier
     private let cappedAt = CappedExposition()
 
     public init(
         pipeline: SnapshotPipeline, history: (any SnapshotHistory)?, store: SnapshotStore, site: StaticSite? = nil, metrics: RefreshMetrics,
         interval: Duration, time: EvaluationClock, clock: C, logger: Logger, explainer: FailureExplainer? = nil,
-        livePipeline: (@Sendable () -> SnapshotPipeline)? = nil, leadership: Leadership? = nil, metricsScope: MetricsScope = MetricsScope()
+        livePipeline: (@Sendable () -> SnapshotPipeline)? = nil, leadership: Leadership? = nil, metricsScope: MetricsScope = MetricsScope(),
+        notifier: SystemdNotifier = SystemdNotifier(environment: [:])
     ) {
+        self.notifier = notifier
         self.metricsScope = metricsScope
         self.leadership = leadership
         self.currentPipeline = livePipeline ?? { pipeline }
@@ -64,9 +68,11 @@ public struct Refresher<C: Clock>: Service where C.Duration == Duration {
             // Whether this instance leads is known within moments of the start (or not at all
             // while the database is away): a single instance then stores its first snapshot.
             await self.leadership?.waitForFirstDecision(upTo: .seconds(2))
-            var failures = 0
+            var failures = 0, first = true
             while !Task.isCancelled {
                 let succeeded = await self.refreshOnce()
+                notifier.passed(first: first, status: self.statusLine(succeeded))
+                first = false
                 failures = succeeded ? 0 : failures + 1
                 let delay = succeeded ? interval : Self.backoff(afterFailures: failures, cap: interval)
                 do {
@@ -76,6 +82,16 @@ public struct Refresher<C: Clock>: Service where C.Duration == Duration {
                 }
             }
         }
+    }
+
+    /// systemd's STATUS= after a pass (`systemctl status chiso` shows it).
+    func statusLine(_ succeeded: Bool) -> String {
+        let state = store.current
+        if succeeded, let snapshot = state.published?.snapshot {
+            return "serving figures as of \(calendar.rfc3339(snapshot.asOf))"
+        }
+        return "refresh failing: \(state.lastError ?? "unknown error")"
+            + (state.published == nil ? " (no figures yet)" : " (serving the last good snapshot)")
     }
 
     /// 1 s, 2 s, 4 s, … never longer than the refresh interval.

@@ -82,6 +82,11 @@ public struct Migrator: Sendable {
         ).decode((Int, String).self) {
             done[version] = checksum
         }
+        // An older binary after a newer one migrated: refuse before touching anything.
+        let known = migrations.map(\.version).max() ?? 0
+        if let found = done.keys.max(), found > known {
+            throw StorageError.schemaNewer(schema: schema.rawValue, found: found, known: known)
+        }
         var appliedNow: [Int] = []
         for migration in migrations.sorted(by: { $0.version < $1.version }) {
             if let checksum = done[migration.version] {

@@ -10,6 +10,8 @@ public enum StorageError: Error, CustomStringConvertible, Sendable {
     case unexpectedValue(table: String, column: String, value: String)
     /// The schema has not been migrated.
     case notMigrated(schema: String)
+    /// The schema was migrated by a newer chiso (a rollback to an older binary).
+    case schemaNewer(schema: String, found: Int, known: Int)
     /// No connection could be had within the connect timeout (the server is down, unreachable, or refuses the login).
     case noConnection(within: Duration)
     /// libpq could not connect (its own words), and no pool runs yet: said at once, not after a wait.
@@ -29,6 +31,9 @@ public enum StorageError: Error, CustomStringConvertible, Sendable {
             "\(table).\(column): unexpected value '\(value)'"
         case .notMigrated(let schema):
             "schema \(schema) has no chiso tables; run `chiso migrate` first"
+        case .schemaNewer(let schema, let found, let known):
+            "schema \(schema) is at migration V\(found), newer than this chiso knows (up to V\(known)): run the chiso that migrated it, "
+                + "or restore the backup taken before the upgrade (docs/operations.md, \"Upgrade and rollback\")"
         case .noConnection(let timeout):
             "database: no connection within \(timeout.components.seconds) s (connect_timeout)"
         case .unreachable(let cause):

@@ -244,6 +244,22 @@ import Testing
         }
     }
 
+    /// A rollback to an older binary: the schema a newer chiso migrated is refused, by name.
+    @Test func aSchemaNewerThanThisChisoIsRefused() async throws {
+        try await TestDatabase.withSchema { client, schema, _ in
+            var newer = Migrator(client: client, schema: schema, logger: TestDatabase.logger)
+            newer.migrations.append(Migration(version: 99, name: "from_the_future", sql: "CREATE TABLE from_the_future (x int);"))
+            let applied = try await newer.migrate()
+            #expect(applied == [99])
+            await #expect {
+                try await Migrator(client: client, schema: schema, logger: TestDatabase.logger).migrate()
+            } throws: { error in
+                "\(error)" == "schema \(schema.rawValue) is at migration V99, newer than this chiso knows (up to V\(Migration.all.count)): "
+                    + "run the chiso that migrated it, or restore the backup taken before the upgrade (docs/operations.md, \"Upgrade and rollback\")"
+            }
+        }
+    }
+
     @Test func aFailingMigrationLeavesNothingBehind() async throws {
         try await TestDatabase.withSchema { client, schema, _ in
             var migrator = Migrator(client: client, schema: schema, logger: TestDatabase.logger)
