@@ -12,6 +12,9 @@ public enum MetricName {
     public static let indicatorDenominator = Family(
         name: "chiso_indicator_denominator", type: "gauge", help: "Indicator denominator; 0 when there is no data.")
     public static let indicatorTargetRatio = Family(name: "chiso_indicator_target_ratio", type: "gauge", help: "Indicator target from the catalogue.")
+    public static let indicatorInfo = Family(
+        name: "chiso_indicator_info", type: "gauge",
+        help: "1 for each catalogue indicator, with its plan reference and plan section (join on indicator to count by section).")
     public static let indicatorMet = Family(
         name: "chiso_indicator_met", type: "gauge", help: "1 when the indicator meets its target, 0 when not; absent when there is no data.")
     public static let tasksOverdue = Family(

@@ -39,7 +39,8 @@ public enum PrometheusText {
 
     /// How many samples the units down to `limit` make.
     static func seriesCount(_ snapshot: Snapshot, depths: [String: Int], limit: Int) -> Int {
-        var count = 1 + snapshot.catalogue.indicators.count
+        // The snapshot's instant, and each catalogue indicator's target and info.
+        var count = 1 + 2 * snapshot.catalogue.indicators.count
         for result in snapshot.results where (depths[result.unitID] ?? 0) <= limit {
             count += 2 + (result.value == nil ? 0 : 1) + (result.status == .noData ? 0 : 1)
         }
@@ -76,6 +77,14 @@ public enum PrometheusText {
         header(MetricName.indicatorTargetRatio, into: &out)
         for definition in snapshot.catalogue.indicators where definitions[definition.id] != nil {
             sample(MetricName.indicatorTargetRatio.name, "indicator=\"\(escape(definition.id))\"", number(definition.target), into: &out)
+        }
+        header(MetricName.indicatorInfo, into: &out)
+        for group in snapshot.catalogue.grouped() {
+            for definition in group.indicators {
+                let labels =
+                    "indicator=\"\(escape(definition.id))\",plan_ref=\"\(escape(definition.planRef))\",section=\"\(escape(group.section.ref))\""
+                sample(MetricName.indicatorInfo.name, labels, "1", into: &out)
+            }
         }
         header(MetricName.tasksOverdue, into: &out)
         for unit in exported {
