@@ -58,6 +58,7 @@ enum InputQueries {
     /// What a refresh reads whole from the small tables (units, procedures, report forms, tasks,
     /// manual values): everything of `KPIInputs` but the large tables' figures.
     static func smallTables(_ connection: PostgresConnection, asOf t: Date, calendar: PlanCalendar, logger: Logger) async throws -> KPIInputs {
+        try await refuseNewerSchema(connection, logger: logger)
         let periods = calendar.periods(asOf: t)
         var inputs = KPIInputs(units: try await units(connection, logger: logger))
         inputs.tallies = try await smallTallies(connection, asOf: t, periods: periods, timeZone: calendar.timeZone.identifier, logger: logger)
@@ -68,6 +69,27 @@ enum InputQueries {
             connection, asOf: t, dueThrough: periods[0].endDate.adding(days: Evaluator.dueSoonDays), logger: logger)
         inputs.planTasks = try await planTasks(connection, asOf: t, periods: periods, timeZone: calendar.timeZone.identifier, logger: logger)
         return inputs
+    }
+
+    /// A schema migrated by a newer chiso (an older binary put back) is not read: its tables may
+    /// mean what this binary does not know. Every refresh fails with the reason until the right
+    /// binary runs (the page says so; `/readyz` is 503).
+    static func refuseNewerSchema(_ connection: PostgresConnection, logger: Logger) async throws {
+        let known = Migration.all.map(\.version).max() ?? 0
+        let rows = try await connection.query("SELECT max(version) FROM chiso_schema_migrations", logger: logger)
+        for try await (found, ) in rows.decode((Int?,).self) {
+            if let found, found > known {
+                let schema = try await currentSchema(connection, logger: logger)
+                throw StorageError.schemaNewer(schema: schema, found: found, known: known)
+            }
+        }
+    }
+
+    static func currentSchema(_ connection: PostgresConnection, logger: Logger) async throws -> String {
+        for try await (name, ) in try await connection.query("SELECT current_schema()", logger: logger).decode((String?,).self) {
+            return name ?? "?"
+        }
+        return "?"
     }
 
     /// Plan tasks due in each period up to the day before T's, per lead unit and appendix section:

@@ -1,3 +1,4 @@
+import ChisoCore
 import ChisoStorage
 import Foundation
 import PostgresNIO
@@ -256,6 +257,14 @@ import Testing
             } throws: { error in
                 "\(error)" == "schema \(schema.rawValue) is at migration V99, newer than this chiso knows (up to V\(Migration.all.count)): "
                     + "run the chiso that migrated it, or restore the backup taken before the upgrade (docs/operations.md, \"Upgrade and rollback\")"
+            }
+            // `chiso serve` and every command that reads: each refresh fails with the same reason.
+            let calendar = PlanCalendar(timeZone: TimeZone(identifier: "Asia/Ho_Chi_Minh")!)
+            await #expect {
+                _ = try await PostgresKPISource(client: client, schema: schema, logger: TestDatabase.logger)
+                    .loadInputs(asOf: Date(), calendar: calendar)
+            } throws: { error in
+                "\(error)".hasPrefix("schema \(schema.rawValue) is at migration V99, newer than this chiso knows")
             }
         }
     }
