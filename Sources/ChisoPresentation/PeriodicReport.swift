@@ -80,16 +80,11 @@ public enum PeriodicReport {
 
     public static func view(_ snapshot: Snapshot, period: PeriodKind, unitID: String? = nil, _ lang: Format.Language) throws -> PeriodicReportView {
         let vi = lang == .vi
-        let tree = UnitTree(snapshot.units)
-        guard let unit = (unitID ?? snapshot.units.first?.id).flatMap({ id in snapshot.units.first { $0.id == id } }) else {
-            throw Failure.unknownUnit(unitID ?? "")
-        }
-        let calendar = PlanCalendar(timeZone: snapshot.timeZone)
+        let (unit, calendar, start) = try resolve(snapshot, unitID: unitID, period: period)
         let today = calendar.localDate(of: snapshot.asOf)
-        let start = calendar.periods(asOf: snapshot.asOf)[period == .year ? 0 : (period == .quarter ? 1 : 2)].startDate
         let results = snapshot.results(of: unit.id).filter { $0.period == period }
         let place = placeName(unit.name)
-        let tasks = taskRows(snapshot, tree: tree, unit: unit.id, period: period, lang)
+        let tasks = taskRows(snapshot, unit: unit.id, period: period, lang)
         return PeriodicReportView(
             lang: lang.rawValue,
             committee: vi ? "ỦY BAN NHÂN DÂN" : "PEOPLE'S COMMITTEE",
@@ -165,11 +160,22 @@ public enum PeriodicReport {
         }
     }
 
-    /// Plan tasks due in the period, by appendix section and lead unit (units of this subtree), then the total.
-    static func taskRows(
-        _ snapshot: Snapshot, tree: UnitTree, unit: String, period: PeriodKind, _ lang: Format.Language
-    ) -> [PeriodicReportView.TaskRow] {
-        let subtree = Set(tree.subtree(of: unit).map(\.id))
+    /// The unit (the root when none is named), the calendar and the period's first day.
+    static func resolve(
+        _ snapshot: Snapshot, unitID: String?, period: PeriodKind
+    ) throws -> (unit: ChisoCore.Unit, calendar: PlanCalendar, start: LocalDate) {
+        guard let unit = (unitID ?? snapshot.units.first?.id).flatMap({ id in snapshot.units.first { $0.id == id } }) else {
+            throw Failure.unknownUnit(unitID ?? "")
+        }
+        let calendar = PlanCalendar(timeZone: snapshot.timeZone)
+        let start = calendar.periods(asOf: snapshot.asOf)[period == .year ? 0 : (period == .quarter ? 1 : 2)].startDate
+        return (unit, calendar, start)
+    }
+
+    /// Plan tasks due in the period per appendix section and lead unit of this subtree, in the
+    /// appendix's order, then by the lead unit's name: the rows of the HTML table and of the CSV.
+    static func taskCounts(_ snapshot: Snapshot, unit: String, period: PeriodKind) -> [PlanTaskCount] {
+        let subtree = Set(UnitTree(snapshot.units).subtree(of: unit).map(\.id))
         let names = Dictionary(snapshot.units.map { ($0.id, $0.name) }) { a, _ in a }
         var sums: [String: PlanTaskCount] = [:]
         for count in snapshot.planTasks where count.period == period && subtree.contains(count.unitID) {
@@ -177,11 +183,17 @@ public enum PeriodicReport {
                 .add(count)
         }
         let order = Dictionary(snapshot.catalogue.taskSections.enumerated().map { ($0.element.ref, $0.offset) }) { a, _ in a }
-        let sorted = sums.values.sorted {
+        return sums.values.sorted {
             (order[$0.section] ?? Int.max, $0.section, names[$0.unitID] ?? $0.unitID) < (
                 order[$1.section] ?? Int.max, $1.section, names[$1.unitID] ?? $1.unitID
             )
         }
+    }
+
+    /// The task table's rows, then the total.
+    static func taskRows(_ snapshot: Snapshot, unit: String, period: PeriodKind, _ lang: Format.Language) -> [PeriodicReportView.TaskRow] {
+        let names = Dictionary(snapshot.units.map { ($0.id, $0.name) }) { a, _ in a }
+        let sorted = taskCounts(snapshot, unit: unit, period: period)
         let sections = Dictionary(snapshot.catalogue.taskSections.map { ($0.ref, $0) }) { a, _ in a }
         var rows = sorted.map { count in
             let named = sections[count.section].map { "\($0.ref). \(lang == .vi ? $0.nameVI : $0.nameEN)" }
@@ -245,11 +257,7 @@ extension PeriodicReport {
     /// block per table with its header row. Numbers are machine-readable (a decimal point) unless
     /// `numbers` is `vi`: then decimals take a comma, as Excel set to Vietnamese reads them.
     public static func csv(_ snapshot: Snapshot, period: PeriodKind, unitID: String? = nil, numbers: Numbers = .plain) throws -> String {
-        guard let unit = (unitID ?? snapshot.units.first?.id).flatMap({ id in snapshot.units.first { $0.id == id } }) else {
-            throw Failure.unknownUnit(unitID ?? "")
-        }
-        let calendar = PlanCalendar(timeZone: snapshot.timeZone)
-        let start = calendar.periods(asOf: snapshot.asOf)[period == .year ? 0 : (period == .quarter ? 1 : 2)].startDate
+        let (unit, calendar, start) = try resolve(snapshot, unitID: unitID, period: period)
         func number(_ value: Decimal) -> String { numbers == .vi ? "\(value)".replacingOccurrences(of: ".", with: ",") : "\(value)" }
         func ratio(_ value: Double?) -> String {
             guard let value else { return "" }
@@ -270,9 +278,8 @@ extension PeriodicReport {
         }
         lines.append([])
         lines.append(["section", "lead_unit_id", "lead_unit", "due", "done_on_time", "done_late", "overdue"])
-        let subtree = Set(UnitTree(snapshot.units).subtree(of: unit.id).map(\.id))
         let names = Dictionary(snapshot.units.map { ($0.id, $0.name) }) { a, _ in a }
-        for count in snapshot.planTasks where count.period == period && subtree.contains(count.unitID) {
+        for count in taskCounts(snapshot, unit: unit.id, period: period) {
             lines.append([
                 count.section, count.unitID, names[count.unitID] ?? "", "\(count.due)", "\(count.doneOnTime)", "\(count.doneLate)",
                 "\(count.overdue)",
