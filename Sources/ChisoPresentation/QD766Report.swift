@@ -28,7 +28,42 @@ public struct QD766ReportView: Sendable, Encodable {
     public var hasUnits: Bool
     public var officials: [OfficialRow]
     public var hasOfficials: Bool
-    public var labels: [String: String]
+    public var labels: QD766ReportLabels
+}
+
+/// The publication's fixed words in one language (typed, like `PageLabels` and
+/// `PeriodicReportLabels`: a word missing in one language does not compile).
+public struct QD766ReportLabels: Sendable, Encodable {
+    public var estimate, score, band, previous, change, of, groups, ownEstimate, group, max, thisMonth: String
+    public var indicators, ref, indicator, counts, ratio, points, source: String
+    public var delays, unit, lateDossiers, pointsLost, overdueTasks, noDelays, officials, official, noOfficials: String
+    public var header, motto, mottoSub: String
+
+    public static let vi = QD766ReportLabels(
+        estimate: "Ước tính của chiso từ số liệu của hệ thống; điểm chính thức do Cổng Dịch vụ công quốc gia công bố.",
+        score: "Tổng điểm", band: "Xếp loại", previous: "Tháng trước", change: "Thay đổi", of: "trên 100 điểm",
+        groups: "Điểm theo nhóm chỉ số", ownEstimate: "chiso ước tính", group: "Nhóm", max: "Tối đa", thisMonth: "Tháng này",
+        indicators: "Chi tiết các chỉ số thành phần", ref: "Mã", indicator: "Chỉ số", counts: "Số lượng", ratio: "Tỷ lệ",
+        points: "Điểm", source: "Nguồn",
+        delays: "Đơn vị để xảy ra chậm trễ", unit: "Đơn vị", lateDossiers: "Hồ sơ trễ hạn", pointsLost: "Điểm bị trừ (2.1)",
+        overdueTasks: "Nhiệm vụ quá hạn", noDelays: "Không có đơn vị nào để xảy ra chậm trễ trong tháng.",
+        officials: "Cán bộ, công chức để xảy ra chậm trễ", official: "Cán bộ, công chức",
+        noOfficials: "Dữ liệu hồ sơ chưa ghi tên cán bộ để xảy ra chậm trễ; danh sách trên tính theo đơn vị.",
+        header: "ỦY BAN NHÂN DÂN", motto: "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", mottoSub: "Độc lập - Tự do - Hạnh phúc")
+
+    public static let en = QD766ReportLabels(
+        estimate: "chiso's estimate from the system's figures; the official score is published by the National Public Service Portal.",
+        score: "Total", band: "Band", previous: "Previous month", change: "Change", of: "out of 100 points",
+        groups: "Points by group", ownEstimate: "chiso's estimate", group: "Group", max: "Maximum", thisMonth: "This month",
+        indicators: "Sub-indicators", ref: "Ref", indicator: "Sub-indicator", counts: "Count", ratio: "Ratio",
+        points: "Points", source: "Source",
+        delays: "Units that caused delays", unit: "Unit", lateDossiers: "Late dossiers", pointsLost: "Points lost (2.1)",
+        overdueTasks: "Overdue tasks", noDelays: "No unit caused a delay in the month.",
+        officials: "Officials who caused delays", official: "Official",
+        noOfficials: "The dossiers do not name the officials who held them when late; the list above is by unit.",
+        header: "PEOPLE'S COMMITTEE", motto: "SOCIALIST REPUBLIC OF VIETNAM", mottoSub: "Independence - Freedom - Happiness")
+
+    public static func of(_ language: Format.Language) -> QD766ReportLabels { language == .vi ? vi : en }
 }
 
 public enum QD766Report {
@@ -75,7 +110,7 @@ public enum QD766Report {
                 .init(official: $0.official, unit: $0.unitName, lateDossiers: Format.integer($0.lateDossiers, lang))
             },
             hasOfficials: !publication.officials.isEmpty,
-            labels: vi ? labelsVI : labelsEN)
+            labels: .of(lang))
     }
 
     static func asOfLine(_ publication: QD766Publication, _ lang: Format.Language) -> String {
@@ -99,32 +134,6 @@ public enum QD766Report {
         if value == 0 { return "±0" }
         return (value > 0 ? "+" : "−") + Format.count(value > 0 ? value : -value, lang)
     }
-
-    static let labelsVI: [String: String] = [
-        "estimate": "Ước tính của chiso từ số liệu của hệ thống; điểm chính thức do Cổng Dịch vụ công quốc gia công bố.",
-        "score": "Tổng điểm", "band": "Xếp loại", "previous": "Tháng trước", "change": "Thay đổi", "of": "trên 100 điểm",
-        "groups": "Điểm theo nhóm chỉ số", "ownEstimate": "chiso ước tính", "group": "Nhóm", "max": "Tối đa", "thisMonth": "Tháng này",
-        "indicators": "Chi tiết các chỉ số thành phần", "ref": "Mã", "indicator": "Chỉ số", "counts": "Số lượng", "ratio": "Tỷ lệ",
-        "points": "Điểm", "source": "Nguồn",
-        "delays": "Đơn vị để xảy ra chậm trễ", "unit": "Đơn vị", "lateDossiers": "Hồ sơ trễ hạn", "pointsLost": "Điểm bị trừ (2.1)",
-        "overdueTasks": "Nhiệm vụ quá hạn", "noDelays": "Không có đơn vị nào để xảy ra chậm trễ trong tháng.",
-        "officials": "Cán bộ, công chức để xảy ra chậm trễ", "official": "Cán bộ, công chức",
-        "noOfficials": "Dữ liệu hồ sơ chưa ghi tên cán bộ để xảy ra chậm trễ; danh sách trên tính theo đơn vị.",
-        "header": "ỦY BAN NHÂN DÂN", "motto": "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "mottoSub": "Độc lập - Tự do - Hạnh phúc",
-    ]
-
-    static let labelsEN: [String: String] = [
-        "estimate": "chiso's estimate from the system's figures; the official score is published by the National Public Service Portal.",
-        "score": "Total", "band": "Band", "previous": "Previous month", "change": "Change", "of": "out of 100 points",
-        "groups": "Points by group", "ownEstimate": "chiso's estimate", "group": "Group", "max": "Maximum", "thisMonth": "This month",
-        "indicators": "Sub-indicators", "ref": "Ref", "indicator": "Sub-indicator", "counts": "Count", "ratio": "Ratio",
-        "points": "Points", "source": "Source",
-        "delays": "Units that caused delays", "unit": "Unit", "lateDossiers": "Late dossiers", "pointsLost": "Points lost (2.1)",
-        "overdueTasks": "Overdue tasks", "noDelays": "No unit caused a delay in the month.",
-        "officials": "Officials who caused delays", "official": "Official",
-        "noOfficials": "The dossiers do not name the officials who held them when late; the list above is by unit.",
-        "header": "PEOPLE'S COMMITTEE", "motto": "SOCIALIST REPUBLIC OF VIETNAM", "mottoSub": "Independence - Freedom - Happiness",
-    ]
 
     /// The same tables as CSV for spreadsheets: UTF-8 with a byte-order mark (Excel reads the
     /// accents), `;` between fields, numbers with a decimal point; one block per table.
