@@ -10,7 +10,8 @@ with a fixed T and a 1 s refresh interval, reads its own "refreshed" log lines (
   - for each of these, the page files written (and left alone, their figures unchanged) and the time,
   - serve's RSS and high-water mark after at least 10 refreshes,
   - the cost of the change capture on upstream writes: the same UPDATE of 50 000 dossiers with
-    the capture trigger disabled and enabled.
+    the capture trigger disabled and enabled; and of the 3.6 trigger (sql/V009) on an INSERT of
+    50 000 online payments: chiso's payment triggers off, the capture alone, both.
 
 Figures only, never assertions.
     incremental.py CHISO_BINARY DATABASE_URL SCHEMA AS_OF [CHANGED_DOSSIERS ...]   (default 5000 50000)
@@ -155,3 +156,31 @@ for _ in range(3):
     on.append(timed_psql(update))
 off_s, on_s = statistics.median(off), statistics.median(on)
 print(f"  upstream UPDATE of {rows:,} dossiers: {off_s:.3f} s without the change capture, {on_s:.3f} s with it ({on_s / off_s:.2f}x)")
+
+# The 3.6 trigger's cost on an upstream INSERT of new payments (sql/V009: the payments' capture,
+# and the dossiers' chiso_paid_online_at rewritten and captured), against the same INSERT with
+# chiso's payment triggers off (the capture and the paid-online trigger) and with only the
+# capture on (what a writer paid before V009). Each run's payments are deleted, untimed, before
+# the next; online payments for dossiers not yet paid online, so each one moves a dossier.
+psql(f"""DROP TABLE IF EXISTS bench_new_payments;
+CREATE TABLE bench_new_payments AS
+SELECT 'NEWPAY' || row_number() OVER () AS id, code AS dossier_code, received_at + interval '1 hour' AS paid_at
+FROM dossiers WHERE chiso_paid_online_at IS NULL AND status = 'finished' ORDER BY md5(code) LIMIT {rows};
+ANALYZE bench_new_payments""")
+insert = ("INSERT INTO payments (id, dossier_code, paid_at, amount, method) "
+          "SELECT id, dossier_code, paid_at, 10000, 'national_portal' FROM bench_new_payments")
+undo = "DELETE FROM payments WHERE id LIKE 'NEWPAY%'"
+triggers = ["chiso_capture_insert", "chiso_keep_paid_online_insert"]
+figures = {"none": [], "capture": [], "both": []}
+for _ in range(3):
+    for mode, enabled in (("none", []), ("capture", ["chiso_capture_insert"]), ("both", triggers)):
+        psql("; ".join(f"ALTER TABLE payments {'ENABLE' if t in enabled else 'DISABLE'} TRIGGER {t}" for t in triggers))
+        figures[mode].append(timed_psql(insert))
+        psql("ALTER TABLE payments DISABLE TRIGGER chiso_capture_delete; ALTER TABLE payments DISABLE TRIGGER chiso_keep_paid_online_delete; "
+             + undo + "; ALTER TABLE payments ENABLE TRIGGER chiso_capture_delete; ALTER TABLE payments ENABLE TRIGGER chiso_keep_paid_online_delete; "
+             + "UPDATE dossiers d SET chiso_paid_online_at = NULL FROM bench_new_payments b "
+             + "WHERE d.code = b.dossier_code AND d.chiso_paid_online_at IS NOT NULL")
+psql("; ".join(f"ALTER TABLE payments ENABLE TRIGGER {t}" for t in triggers))
+none_s, capture_s, both_s = (statistics.median(figures[m]) for m in ("none", "capture", "both"))
+print(f"  upstream INSERT of {rows:,} online payments: {none_s:.3f} s without chiso's triggers, {capture_s:.3f} s with the capture "
+      f"({capture_s / none_s:.2f}x), {both_s:.3f} s with the capture and the paid-online trigger ({both_s / none_s:.2f}x)")
