@@ -71,6 +71,7 @@ let package = Package(
                 .embedInCode("Migrations/V006__leader_lease.sql"),
                 .embedInCode("Migrations/V007__change_capture.sql"),
                 .embedInCode("Migrations/V008__late_official.sql"),
+                .embedInCode("Migrations/V009__paid_online.sql"),
             ],
             swiftSettings: strict
         ),

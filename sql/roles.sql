@@ -48,6 +48,15 @@ SELECT format('GRANT SELECT ON %I.%I TO chiso_daemon', schemaname, tablename)
 SELECT format('GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON %I.%I TO chiso_writer', schemaname, tablename)
   FROM pg_tables WHERE schemaname = :'schema' AND tablename NOT LIKE 'chiso\_%' \gexec
 
+-- dossiers.chiso_* columns (sql/V009: chiso_paid_online_at) are kept by chiso's triggers: the
+-- writer may insert and update every other column. (Revoking the table-level privileges also
+-- drops earlier column grants; they are granted again from the current columns.)
+REVOKE INSERT, UPDATE ON :"schema".dossiers FROM chiso_writer;
+SELECT format('GRANT INSERT (%1$s), UPDATE (%1$s) ON %2$I.dossiers TO chiso_writer',
+              string_agg(quote_ident(column_name), ', ' ORDER BY ordinal_position), :'schema')
+  FROM information_schema.columns
+ WHERE table_schema = :'schema' AND table_name = 'dossiers' AND column_name NOT LIKE 'chiso\_%' \gexec
+
 -- chiso's own tables: the daemon reads and writes them; the migrations it only reads.
 SELECT format('GRANT SELECT, INSERT, UPDATE, DELETE ON %I.%I TO chiso_daemon', schemaname, tablename)
   FROM pg_tables WHERE schemaname = :'schema' AND tablename LIKE 'chiso\_%' AND tablename <> 'chiso_schema_migrations' \gexec

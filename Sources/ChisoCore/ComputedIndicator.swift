@@ -37,6 +37,11 @@ public enum ComputedIndicator: String, Sendable, CaseIterable, Hashable {
     /// Feedback received in P resolved within 15 working days, or still open and not yet past
     /// them at T / feedback received in P (766: 5.2; `FeedbackDeadlines`).
     case feedbackOnTime = "feedback_on_time"
+    /// Dossiers received in P of a procedure with has_fee having an online payment (through
+    /// `national_portal` or `provincial_gateway`, paid by T) / dossiers received in P of a
+    /// procedure with has_fee (766: 3.6). The payment side is the trigger-kept
+    /// `dossiers.chiso_paid_online_at` (sql/V009).
+    case feeDossiersPaidOnline = "fee_dossiers_paid_online"
 
     /// How figures of several units combine into their parent's.
     public enum Rollup: Sendable {
@@ -91,6 +96,7 @@ extension ComputedIndicator {
         case .onlineServicesUsed: 22
         case .feeProceduresPaidOnline: 23
         case .feedbackOnTime: 24
+        case .feeDossiersPaidOnline: 25
         }
     }
 }

@@ -37,6 +37,7 @@ public struct Migration: Sendable {
         Migration(version: 6, name: "leader_lease", sql: String(decoding: PackageResources.V006__leader_lease_sql, as: UTF8.self)),
         Migration(version: 7, name: "change_capture", sql: String(decoding: PackageResources.V007__change_capture_sql, as: UTF8.self)),
         Migration(version: 8, name: "late_official", sql: String(decoding: PackageResources.V008__late_official_sql, as: UTF8.self)),
+        Migration(version: 9, name: "paid_online", sql: String(decoding: PackageResources.V009__paid_online_sql, as: UTF8.self)),
     ]
 }
 

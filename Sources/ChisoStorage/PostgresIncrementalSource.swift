@@ -316,25 +316,27 @@ public final class PostgresIncrementalSource: KPISource {
         """
         (\(d).received_at_center::int + 2 * \(d).digitised::int + 4 * \(d).reused_data::int + 8 * \(d).e_result::int
          + 16 * \(d).synced_national::int + 32 * (\(d).channel = 'online')::int
-         + 64 * coalesce(\(pr).service_level = 'full', false)::int + 128 * coalesce(\(pr).requires_result_document, false)::int)
+         + 64 * coalesce(\(pr).service_level = 'full', false)::int + 128 * coalesce(\(pr).requires_result_document, false)::int
+         + 256 * coalesce(\(pr).has_fee, false)::int)
         """
     }
 
     static func dossier(
         _ code: String, _ unit: String, _ procedure: String, _ status: String, _ receivedAt: Date, _ dueAt: Date?, _ finishedAt: Date?,
-        _ apologisedAt: Date?, _ flags: Int
+        _ apologisedAt: Date?, _ flags: Int, paidOnlineAt: Date? = nil
     ) -> DossierImage {
         DossierImage(
             code: code, unitID: unit, procedureCode: procedure, status: status, receivedAt: receivedAt, dueAt: dueAt, finishedAt: finishedAt,
             apologisedAt: apologisedAt, online: flags & 32 != 0, receivedAtCenter: flags & 1 != 0, digitised: flags & 2 != 0,
             reusedData: flags & 4 != 0, eResult: flags & 8 != 0, syncedNational: flags & 16 != 0, fullService: flags & 64 != 0,
-            requiresResultDocument: flags & 128 != 0)
+            requiresResultDocument: flags & 128 != 0, feeCharging: flags & 256 != 0, paidOnlineAt: paidOnlineAt)
     }
 
     /// The table's rows (a load), or the batch's images with their signs (`from`: constant text, a
     /// relation with the dossier columns and `sign`).
     private func loadDossiers(
-        _ connection: PostgresConnection, into state: inout InputState, from source: String = "(SELECT 1 AS sign, * FROM dossiers)"
+        _ connection: PostgresConnection, into state: inout InputState,
+        from source: String = "(SELECT 1 AS sign, *, chiso_paid_online_at AS paid_online_at FROM dossiers)"
     ) async throws {
         let (starts, january) = (state.monthStarts, state.januaryMonthNumber)
         let t = state.asOf, yearStart = starts[0]
@@ -353,13 +355,16 @@ public final class PostgresIncrementalSource: KPISource {
                    coalesce(sum(d.sign) FILTER (WHERE d.reused_data), 0),
                    coalesce(sum(d.sign) FILTER (WHERE pr.service_level = 'full'), 0),
                    coalesce(sum(d.sign) FILTER (WHERE pr.service_level = 'full' AND d.channel = 'online'), 0),
-                   coalesce(sum(d.sign) FILTER (WHERE d.channel = 'online'), 0)
+                   coalesce(sum(d.sign) FILTER (WHERE d.channel = 'online'), 0),
+                   coalesce(sum(d.sign) FILTER (WHERE pr.has_fee), 0),
+                   coalesce(sum(d.sign) FILTER (WHERE pr.has_fee AND d.paid_online_at IS NOT NULL), 0)
             FROM \(unescaped: source) AS d JOIN procedures pr ON pr.code = d.procedure_code
             WHERE d.status = 'finished' AND d.finished_at <= \(t) AND d.finished_at >= \(yearStart)
               AND NOT coalesce(d.finished_at > d.due_at AND d.apologised_at > \(t), false)
+              AND NOT coalesce(pr.has_fee AND d.paid_online_at > \(t) AND d.received_at >= \(yearStart), false)
             GROUP BY 1, 2, 3
             """, logger: logger)
-        for try await row in settled.decode((String, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int).self) {
+        for try await row in settled.decode((String, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int).self) {
             let (unit, finished, received, count, late, apologised) = (row.0, january + row.1 - 1, january + row.2 - 1, row.3, row.4, row.5)
             state.addSettled(unitID: unit, month: finished, indicator: .dossiersOnTime, numerator: count - late, denominator: count)
             state.addSettled(unitID: unit, month: finished, indicator: .lateDossiersApologised, numerator: apologised, denominator: late)
@@ -371,21 +376,25 @@ public final class PostgresIncrementalSource: KPISource {
             state.addSettled(unitID: unit, month: received, indicator: .dossiersDataReused, numerator: row.11, denominator: count)
             state.addSettled(unitID: unit, month: received, indicator: .dossiersFullOnline, numerator: row.13, denominator: row.12)
             state.addSettled(unitID: unit, month: received, indicator: .dossiersReceivedOnline, numerator: row.14, denominator: count)
+            state.addSettled(unitID: unit, month: received, indicator: .feeDossiersPaidOnline, numerator: row.16, denominator: row.15)
         }
         try await loadOnlineReceived(connection, into: &state, from: source)
-        // Pending: still processing, finished after T, or late with the apology stamped after T.
+        // Pending: still processing, finished after T, late with the apology stamped after T, or
+        // (3.6) of a fee-charging procedure, received in the year and paid online after T.
         let pending = try await connection.query(
             """
             SELECT d.code, d.unit_id, d.procedure_code, d.status, d.received_at, d.due_at, d.finished_at, d.apologised_at,
-                   \(unescaped: Self.dossierFlags("d", "pr")), d.sign
+                   \(unescaped: Self.dossierFlags("d", "pr")), d.sign, d.paid_online_at
             FROM \(unescaped: source) AS d JOIN procedures pr ON pr.code = d.procedure_code
             WHERE d.status = 'processing'
                OR (d.status = 'finished' AND d.finished_at > \(t))
                OR (d.status = 'finished' AND d.finished_at >= \(yearStart) AND d.finished_at <= \(t) AND d.finished_at > d.due_at
                    AND d.apologised_at > \(t))
+               OR (d.status = 'finished' AND d.finished_at >= \(yearStart) AND d.finished_at <= \(t)
+                   AND pr.has_fee AND d.paid_online_at > \(t) AND d.received_at >= \(yearStart))
             """, logger: logger)
-        for try await row in pending.decode((String, String, String, String, Date, Date?, Date?, Date?, Int, Int).self) {
-            state.apply(dossier: Self.dossier(row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8), sign: row.9)
+        for try await row in pending.decode((String, String, String, String, Date, Date?, Date?, Date?, Int, Int, Date?).self) {
+            state.apply(dossier: Self.dossier(row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8, paidOnlineAt: row.10), sign: row.9)
         }
     }
 
@@ -397,9 +406,10 @@ public final class PostgresIncrementalSource: KPISource {
         let online = try await connection.query(
             """
             SELECT d.unit_id, d.procedure_code, width_bucket(d.received_at, \(starts)), coalesce(sum(d.sign), 0)
-            FROM \(unescaped: source) AS d
+            FROM \(unescaped: source) AS d JOIN procedures pr ON pr.code = d.procedure_code
             WHERE d.status = 'finished' AND d.finished_at <= \(t) AND d.finished_at >= \(yearStart)
               AND NOT coalesce(d.finished_at > d.due_at AND d.apologised_at > \(t), false)
+              AND NOT coalesce(pr.has_fee AND d.paid_online_at > \(t) AND d.received_at >= \(yearStart), false)
               AND d.channel = 'online' AND d.received_at >= \(yearStart)
             GROUP BY 1, 2, 3
             """, logger: logger)

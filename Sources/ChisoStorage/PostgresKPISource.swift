@@ -101,7 +101,7 @@ public struct PostgresKPISource: KPISource {
                 -- Kept: every dossier active in the year (the widest period).
                 SELECT d.unit_id, d.received_at, d.finished_at, d.due_at, d.apologised_at, d.channel,
                        d.synced_national, d.received_at_center, d.digitised, d.reused_data, d.e_result,
-                       pr.service_level, pr.requires_result_document,
+                       pr.service_level, pr.requires_result_document, pr.has_fee, d.chiso_paid_online_at,
                        (d.status = 'finished' AND d.finished_at <= \(t)) AS done
                 FROM dossiers d
                 JOIN procedures pr ON pr.code = d.procedure_code
@@ -131,6 +131,10 @@ public struct PostgresKPISource: KPISource {
                        count(*) FILTER (WHERE f.received_at >= p.start_at AND f.service_level = 'full' AND f.channel = 'online')
                            AS received_full_online,
                        count(*) FILTER (WHERE f.received_at >= p.start_at AND f.channel = 'online') AS received_online,
+                       count(*) FILTER (WHERE f.received_at >= p.start_at AND f.has_fee) AS received_fee,
+                       -- 3.6: paid online by T (the trigger-kept first online payment, sql/V009).
+                       count(*) FILTER (WHERE f.received_at >= p.start_at AND f.has_fee AND f.chiso_paid_online_at <= \(t))
+                           AS received_fee_paid_online,
                        count(*) FILTER (WHERE f.done AND f.finished_at >= p.start_at AND f.requires_result_document) AS results,
                        count(*) FILTER (WHERE f.done AND f.finished_at >= p.start_at AND f.requires_result_document AND f.e_result)
                            AS results_electronic
@@ -171,6 +175,7 @@ public struct PostgresKPISource: KPISource {
                 ('dossiers_data_reused', a.received_reused, a.received),
                 ('dossiers_full_online', a.received_full_online, a.received_full),
                 ('dossiers_received_online', a.received_online, a.received),
+                ('fee_dossiers_paid_online', a.received_fee_paid_online, a.received_fee),
                 ('results_digitised', a.results_electronic, a.results)
             ) AS v (indicator, numerator, denominator)
             UNION ALL

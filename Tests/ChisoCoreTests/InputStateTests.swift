@@ -129,6 +129,36 @@ import Testing
         #expect(state.inconsistencies.contains("1 rows were removed from the open set without having been in it"))
     }
 
+    /// 766's 3.6: a finished dossier of a fee-charging procedure whose first online payment is
+    /// stamped after T is counted unpaid, kept pending, and counted paid once T passes the payment;
+    /// a payment change arrives as the dossier's two images.
+    @Test func aDossierPaidOnlineAfterTCountsPaidOnceTPassesThePayment() throws {
+        var state = InputState(asOf: Self.at("2026-06-15T10:00:00+07:00"), calendar: Self.calendar)
+        var unpaid = Self.dossier("A", received: "2026-06-10T08:00:00+07:00", due: nil, finished: "2026-06-12T09:00:00+07:00")
+        unpaid.feeCharging = true
+        state.apply(dossier: unpaid, sign: 1)
+        #expect(state.pendingCount == 0)
+        #expect(Self.tally(state.figures(), .feeDossiersPaidOnline, .month) == Tally(numerator: 0, denominator: 1))
+        // A payment stamped one second after T: the dossier's images swap, the new one pending.
+        var paid = unpaid
+        paid.paidOnlineAt = Self.at("2026-06-15T10:00:01+07:00")
+        state.apply(dossier: unpaid, sign: -1)
+        state.apply(dossier: paid, sign: 1)
+        #expect(state.pendingCount == 1)
+        #expect(Self.tally(state.figures(), .feeDossiersPaidOnline, .month) == Tally(numerator: 0, denominator: 1))
+        try state.advance(to: Self.at("2026-06-15T10:00:01+07:00"))
+        #expect(state.pendingCount == 0)
+        #expect(Self.tally(state.figures(), .feeDossiersPaidOnline, .month) == Tally(numerator: 1, denominator: 1))
+        #expect(Self.tally(state.figures(), .feeDossiersPaidOnline, .year) == Tally(numerator: 1, denominator: 1))
+        // Of a fee-less procedure the payment counts nowhere.
+        var feeless = paid
+        feeless.code = "B"
+        feeless.feeCharging = false
+        state.apply(dossier: feeless, sign: 1)
+        #expect(Self.tally(state.figures(), .feeDossiersPaidOnline, .month) == Tally(numerator: 1, denominator: 1))
+        #expect(state.inconsistencies.isEmpty)
+    }
+
     @Test func tGoingBackIsRefused() {
         var state = InputState(asOf: Self.at("2026-06-15T10:00:00+07:00"), calendar: Self.calendar)
         #expect(throws: InputState.Rewind.self) { try state.advance(to: Self.at("2026-06-15T09:59:59+07:00")) }

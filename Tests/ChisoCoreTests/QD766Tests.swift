@@ -100,6 +100,9 @@ import Testing
         own("tinh/xa", .dossiersReceivedOnline, 24, 60)
         own("tinh/xa/kt", .dossiersReceivedOnline, 16, 40)  // subtree: 40 / 100
         own("tinh/xa", .dossiersOnTime, 97, 100)
+        // 3.6: fee-charging dossiers paid online, 18 of 30 and 6 of 20 (subtree: 24 / 50).
+        own("tinh/xa", .feeDossiersPaidOnline, 18, 30)
+        own("tinh/xa/kt", .feeDossiersPaidOnline, 6, 20)
         own("tinh/xa/kt", .dossiersOnTime, 1, 4)
         inputs.catalogueTallies = [
             .servicesFullOnline: Tally(numerator: 6, denominator: 10),
@@ -158,10 +161,11 @@ import Testing
         #expect(entry("online_dossiers").points == Decimal(string: "4.32")!)
         #expect(entry("online_dossiers").numerator == 40 && entry("online_dossiers").denominator == 100)
         #expect(entry("online_dossiers").ratio?.double == 0.36)
-        // TTTT: 3.5a 0.9 ≥ 0.8 → 2; 3.5b 1 / 10 → 0.1 / 0.8 × 2 = 0.25; 3.6 manual, not entered: 0.
+        // TTTT: 3.5a 0.9 ≥ 0.8 → 2; 3.5b 1 / 10 → 0.1 / 0.8 × 2 = 0.25; 3.6 linear 24 / 50 × 6 = 2.88.
         #expect(entry("pay_provision").points == 2)
         #expect(entry("pay_formalities").points == Decimal(string: "0.25")!)
-        #expect(entry("pay_dossiers").points == 0)
+        #expect(entry("pay_dossiers").points == Decimal(string: "2.88")!)
+        #expect(entry("pay_dossiers").numerator == 24 && entry("pay_dossiers").denominator == 50)
         // MDSH: 4.2b own manual 1/4 × 2 = 0.5; the rest have no data (0).
         #expect(entry("certified_copy").points == Decimal(string: "0.5")!)
         // MDHL: 5.2 and 5.3 have no data: 6 each; 5.4 no data: 0.
@@ -172,10 +176,10 @@ import Testing
         #expect(groups["CKMB"] == Decimal(string: "14.1")!)  // 5.7 + 3 + 0 + 5.4
         #expect(groups["TDGQ"] == Decimal(string: "18.85")!)
         #expect(groups["CLGQ"] == Decimal(string: "6.82")!)  // 1.5 + 1 + 4.32
-        #expect(groups["TTTT"] == Decimal(string: "2.25")!)
+        #expect(groups["TTTT"] == Decimal(string: "5.13")!)
         #expect(groups["MDSH"] == Decimal(string: "0.5")!)
         #expect(groups["MDHL"] == 12)
-        #expect(result.score == Decimal(string: "54.52")!)
+        #expect(result.score == Decimal(string: "57.4")!)  // 14.1 + 18.85 + 6.82 + 5.13 + 0.5 + 12
         #expect(result.band == "trung_binh")
     }
 
@@ -192,14 +196,17 @@ import Testing
         #expect(action("full_online_services")?.amount == 2 && action("full_online_services")?.gain == Decimal(string: "0.5")!)
         // 3.3 at 40 online of 100, times the sync ratio 0.9: 0.5 × 100 / 0.9 = 55.6 → 56 online, 16 more.
         #expect(action("online_dossiers")?.amount == 16 && action("online_dossiers")?.gain == Decimal(string: "1.68")!)
+        // Linear 3.6 at 24 / 50: the 26 dossiers not paid online win the missing 3.12 points, 0.12 each.
+        #expect(action("pay_dossiers")?.amount == 26 && action("pay_dossiers")?.gain == Decimal(string: "3.12")!)
+        #expect(action("pay_dossiers")?.pointsEach == Decimal(string: "0.12")!)
         // A manual figure nobody entered: enter it (no amount); at its maximum already (3.5a), nothing.
-        #expect(action("pay_dossiers")?.amount == nil && action("pay_dossiers")?.gain == 6)
+        #expect(action("dossier_satisfaction")?.amount == nil && action("dossier_satisfaction")?.gain == 6)
         #expect(action("pay_provision") == nil)
         // No dossier with a result document in the period: nothing to do, left out; 5.2 with no feedback has its 6 points.
         #expect(action("e_results") == nil && action("petitions_on_time") == nil)
         #expect(
             actions.prefix(5).map(\.id) == [
-                "qd766.pay_dossiers", "qd766.dossier_satisfaction", "qd766.personal_store", "qd766.services_with_online_dossiers",
+                "qd766.dossier_satisfaction", "qd766.personal_store", "qd766.pay_dossiers", "qd766.services_with_online_dossiers",
                 "qd766.public_content_full",
             ])
         #expect(actions.map(\.gain) == actions.map(\.gain).sorted(by: >))

@@ -36,7 +36,7 @@ import Testing
         var catalogue = Catalogue.builtIn
         for (id, ref) in [
             ("dossiers_received_online", "I.6"), ("fee_procedures_payment_enabled", "I.6"), ("online_services_used", "I.6"),
-            ("fee_procedures_paid_online", "I.6"), ("feedback_on_time", "I.2"),
+            ("fee_procedures_paid_online", "I.6"), ("feedback_on_time", "I.2"), ("fee_dossiers_paid_online", "I.6"),
         ] {
             catalogue.indicators.append(
                 IndicatorDefinition(id: id, planRef: ref, source: .computed, comparator: .greaterOrEqual, target: 0.5, nameVI: id, nameEN: id))
@@ -126,6 +126,12 @@ import Testing
         rows(
             "fee_procedures_paid_online", root: [(1, 2), (1, 2), (1, 2)], vp: [(0, 2), (0, 2), (0, 2)], center: [(1, 2), (1, 2), (1, 2)],
             counter: [(0, 2), (0, 2), (0, 2)], other: (0, 2)),
+        // 3.6. Received of the fee-charging P1 and P2: year D01 D10 D11 D12 D13, quarter D10 D12, month D12.
+        // Paid online by T: D01 (PAY1) and D12 (PAY2; PAY6 after T changes nothing); D10 paid cash
+        // (PAY3), D13 by bank transfer (PAY5), D11 not at all; D05's online PAY4 is of the fee-less P4.
+        rows(
+            "fee_dossiers_paid_online", root: [(2, 5), (1, 2), (1, 1)], vp: [(0, 3), (0, 1), (0, 0)], center: [(2, 2), (1, 1), (1, 1)],
+            counter: [(0, 0), (0, 0), (0, 0)]),
     ].flatMap { $0 }
 
     static func snapshot() async throws -> Snapshot {
@@ -231,16 +237,19 @@ import Testing
             "services_with_online_dossiers": "2.67",  // P1, P4 of 3: 4 × 2 / 3
             "online_dossiers": "6",  // 2 of 2 online × the sync ratio 0.5 = 0.5: the threshold
             "pay_provision": "2", "pay_formalities": "1.25",  // 1 of 2: 2 × 0.5 / 0.8
-            "pay_dossiers": "0",
+            "pay_dossiers": "6",  // D12, the one fee-charging dossier received in June, paid online: 6 × 1 / 1
             "e_results": "6", "digitised": "4", "certified_copy": "2", "reused_data": "0", "personal_store": "0",
             "citizen_data_procedures": "0", "citizen_data_dossiers": "0",
             "petitions_on_time": "6",  // FB2, received in June, still within its 15 working days: 1 of 1
             "petitions_satisfaction": "6", "dossier_satisfaction": "0",
         ]
         #expect(points.mapValues { "\($0)" } == expected.mapValues { $0 })
-        #expect(result.groups.map { "\($0.group) \($0.score)" } == ["CKMB 3", "TDGQ 13.33", "CLGQ 10.34", "TTTT 3.25", "MDSH 12", "MDHL 12"])
-        #expect(result.score == Decimal(string: "53.92")!)
+        #expect(result.groups.map { "\($0.group) \($0.score)" } == ["CKMB 3", "TDGQ 13.33", "CLGQ 10.34", "TTTT 9.25", "MDSH 12", "MDHL 12"])
+        #expect(result.score == Decimal(string: "59.92")!)
         #expect(result.band == "trung_binh")
+        // The year: 2 of the 5 fee-charging dossiers paid online, 6 × 2 / 5.
+        let year = try #require(snapshot.qd766(unit: Self.root, period: .year))
+        #expect(year.indicators.first { $0.id == "qd766.pay_dossiers" }.map { "\($0.points)" } == "2.4")
     }
 
     /// The periodic report's task table: plan tasks due from the period's first day up to
@@ -266,8 +275,8 @@ import Testing
 
     @Test func everyUnitHasEveryIndicatorForEveryPeriod() async throws {
         let snapshot = try await Self.snapshot()
-        // 5 units × 3 periods × (39 non-catalogue indicators and 4 of QĐ 766) + 2 roots × 3 periods × (3 + 1) catalogue ones.
-        let expectedCount: Int = 5 * 3 * 43 + 2 * 3 * 4
+        // 5 units × 3 periods × (39 non-catalogue indicators and 5 of QĐ 766) + 2 roots × 3 periods × (3 + 1) catalogue ones.
+        let expectedCount: Int = 5 * 3 * 44 + 2 * 3 * 4
         #expect(snapshot.results.count == expectedCount)
         let units: Set<String> = [Self.root, Self.vp, Self.center, Self.counter, Self.other]
         #expect(Set(snapshot.units.map(\.id)) == units)

@@ -19,7 +19,8 @@ import Glibc
     static func psql(_ arguments: [String], user: String? = nil) async throws -> CommandLineTests.Run {
         var environment = CommandLineTests.databaseEnvironment
         if let user { environment["PGUSER"] = user }
-        return try await CommandLineTests.run(["-X", "-q", "-v", "ON_ERROR_STOP=1"] + arguments, environment: environment, executable: "/usr/bin/psql")
+        return try await CommandLineTests.run(
+            ["-X", "-q", "-v", "ON_ERROR_STOP=1"] + arguments, environment: environment, executable: "/usr/bin/psql")
     }
 
     @Test func theDaemonRunsAsARoleThatOwnsNothing() async throws {
@@ -86,6 +87,27 @@ import Glibc
             #expect(loaded.status == 0, "\(loaded.stderr)")
             let peek = try await Self.psql(["-c", "SELECT count(*) FROM \(schema.rawValue).chiso_alert_outbox"], user: "chiso_test_loader")
             #expect(peek.stderr.contains("permission denied for table chiso_alert_outbox"), "\(peek.stderr)")
+            // chiso_paid_online_at (sql/V009) is chiso's trigger's alone: the writer edits every other
+            // column, and its online payment sets it through the trigger.
+            let forged = try await Self.psql(
+                ["-c", "UPDATE \(schema.rawValue).dossiers SET chiso_paid_online_at = now()"], user: "chiso_test_loader")
+            #expect(forged.stderr.contains("permission denied for table dossiers"), "\(forged.stderr)")
+            let edited = try await Self.psql(["-c", "UPDATE \(schema.rawValue).dossiers SET digitised = digitised"], user: "chiso_test_loader")
+            #expect(edited.status == 0, "\(edited.stderr)")
+            let paid = try await Self.psql(
+                [
+                    "-c",
+                    """
+                    INSERT INTO \(schema.rawValue).payments (id, dossier_code, paid_at, amount, method)
+                    SELECT 'LOADER-PAID', code, received_at, 1000, 'national_portal' FROM \(schema.rawValue).dossiers ORDER BY code LIMIT 1
+                    """,
+                ], user: "chiso_test_loader")
+            #expect(paid.status == 0, "\(paid.stderr)")
+            let kept = try await Self.text(
+                client,
+                "SELECT count(*)::text FROM \(schema.rawValue).dossiers d JOIN \(schema.rawValue).payments p ON p.dossier_code = d.code AND p.id = 'LOADER-PAID' WHERE d.chiso_paid_online_at IS NOT NULL"
+            )
+            #expect(kept == "1")
         }
     }
 

@@ -78,11 +78,15 @@ public struct DossierImage: Sendable, Hashable, CapturedRow {
     public var fullService: Bool
     /// procedures.requires_result_document.
     public var requiresResultDocument: Bool
+    /// procedures.has_fee (766: 3.6).
+    public var feeCharging: Bool
+    /// The first online payment (dossiers.chiso_paid_online_at, kept by a trigger on payments).
+    public var paidOnlineAt: Date?
 
     public init(
         code: String, unitID: String, procedureCode: String, status: String, receivedAt: Date, dueAt: Date?, finishedAt: Date?,
         apologisedAt: Date?, online: Bool, receivedAtCenter: Bool, digitised: Bool, reusedData: Bool, eResult: Bool, syncedNational: Bool,
-        fullService: Bool, requiresResultDocument: Bool
+        fullService: Bool, requiresResultDocument: Bool, feeCharging: Bool = false, paidOnlineAt: Date? = nil
     ) {
         self.code = code
         self.unitID = unitID
@@ -100,6 +104,8 @@ public struct DossierImage: Sendable, Hashable, CapturedRow {
         self.syncedNational = syncedNational
         self.fullService = fullService
         self.requiresResultDocument = requiresResultDocument
+        self.feeCharging = feeCharging
+        self.paidOnlineAt = paidOnlineAt
     }
 
     /// In D: withdrawn and rejected dossiers count nowhere.
@@ -118,6 +124,8 @@ public struct DossierImage: Sendable, Hashable, CapturedRow {
         guard done(at: t), let finishedAt else { return true }
         if finishedAt < yearStart { return false }  // active in no period of the year
         if !finishedOnTime, let apologisedAt, apologisedAt > t { return true }
+        // Paid online after T, received in the year: 3.6 still moves with T.
+        if feeCharging, let paidOnlineAt, paidOnlineAt > t, receivedAt >= yearStart { return true }
         return false
     }
 
@@ -139,14 +147,16 @@ public struct DossierImage: Sendable, Hashable, CapturedRow {
     }
 
     /// The figures of a dossier in the periods it was received in (the `received` family).
+    /// (`paidBy`: T for a pending row; a settled row is paid by T if at all, `.distantFuture`.)
     @inline(__always)
-    private func forEachReceivedFigure(_ body: (ComputedIndicator, Int, Int) -> Void) {
+    private func forEachReceivedFigure(paidBy: Date = .distantFuture, _ body: (ComputedIndicator, Int, Int) -> Void) {
         body(.dossiersSyncedNational, syncedNational ? 1 : 0, 1)
         body(.dossiersReceivedAtCenter, receivedAtCenter ? 1 : 0, 1)
         body(.dossiersDigitised, digitised ? 1 : 0, 1)
         body(.dossiersDataReused, reusedData ? 1 : 0, 1)
         if fullService { body(.dossiersFullOnline, online ? 1 : 0, 1) }
         body(.dossiersReceivedOnline, online ? 1 : 0, 1)
+        if feeCharging { body(.feeDossiersPaidOnline, paidOnlineAt.map { $0 <= paidBy } == true ? 1 : 0, 1) }
     }
 
     func addPendingFigures(at t: Date, periods: [Period], into sums: inout FigureSums, unit: Int32) {
@@ -166,7 +176,7 @@ public struct DossierImage: Sendable, Hashable, CapturedRow {
                 sums.add(unit, p, .resultsDigitised, eResult ? 1 : 0, 1)
             }
             if received {
-                forEachReceivedFigure { sums.add(unit, p, $0, $1, $2) }
+                forEachReceivedFigure(paidBy: t) { sums.add(unit, p, $0, $1, $2) }
             }
         }
     }
