@@ -114,8 +114,11 @@ func makeRefresher(
             trims: { leadership.isLeader }, workingDays: settings.workingDays, logger: logger)
     }
     let startCalendar = settings.calendar
+    // One memo for the pipeline of every pass (made again after a reload): an idle pass reuses
+    // the last evaluation when nothing it depends on moved.
+    let memo = EvaluationMemo()
     return Refresher(
-        pipeline: makePipeline(settings, source: inputs),
+        pipeline: makePipeline(settings, source: inputs, memo: memo),
         history: history
             ?? PostgresSnapshotHistory(
                 client: client, schema: settings.schema, statementTimeout: settings.statementTimeout, logger: logger,
@@ -125,7 +128,7 @@ func makeRefresher(
         explainer: FailureExplainer(database: client),
         livePipeline: {
             let evaluator = Evaluator(catalogue: live.current.catalogue, calendar: startCalendar, qd766: live.current.qd766)
-            return SnapshotPipeline(source: inputs, evaluator: evaluator, timeout: settings.refreshTimeout)
+            return SnapshotPipeline(source: inputs, evaluator: evaluator, timeout: settings.refreshTimeout, memo: memo)
         },
         // An injected history (tests) is written whatever the lease says.
         leadership: history == nil ? leadership : nil, metricsScope: settings.exposition.scope, notifier: SystemdNotifier())
@@ -141,10 +144,10 @@ func poolLogger(_ logger: Logger) -> Logger {
 }
 
 /// Read → evaluate with the configured catalogue, time zone and refresh timeout.
-public func makePipeline(_ settings: Settings, source: any KPISource) -> SnapshotPipeline {
+public func makePipeline(_ settings: Settings, source: any KPISource, memo: EvaluationMemo = EvaluationMemo()) -> SnapshotPipeline {
     SnapshotPipeline(
         source: source, evaluator: Evaluator(catalogue: settings.catalogue, calendar: settings.calendar, qd766: settings.qd766),
-        timeout: settings.refreshTimeout)
+        timeout: settings.refreshTimeout, memo: memo)
 }
 
 /// Runs `body` with a live PostgreSQL client (for the one-shot commands).

@@ -1,5 +1,6 @@
 import ChisoCore
 import Foundation
+import Synchronization
 
 /// Read → evaluate: the one way a snapshot is made, shared by the refresher, `chiso snapshot`
 /// and `chiso backfill-history`. Reading is bounded by `timeout` (PostgresNIO waits for a
@@ -12,19 +13,30 @@ public struct SnapshotPipeline: Sendable {
         public var evaluateSeconds: Double
         /// How the source read the inputs (full or incremental).
         public var pass: RefreshPass?
+        /// False when the last evaluation was reused: the inputs were the same and so was
+        /// everything else the evaluation reads of T.
+        public var evaluated = true
     }
 
     public let source: any KPISource
     public let evaluator: Evaluator
     public let timeout: Duration
+    /// The last snapshot evaluated (shared by the pipelines the refresher makes after a reload).
+    public let memo: EvaluationMemo
 
-    public init(source: any KPISource, evaluator: Evaluator, timeout: Duration) {
+    public init(source: any KPISource, evaluator: Evaluator, timeout: Duration, memo: EvaluationMemo = EvaluationMemo()) {
         self.source = source
         self.evaluator = evaluator
         self.timeout = timeout
+        self.memo = memo
     }
 
     /// The snapshot as of `instant`, stamped `refreshedAt` (the wall clock when it was made).
+    ///
+    /// When the source says the inputs are the previous pass's (`RefreshPass.sameInputs`: an idle
+    /// refresh, at night or between two dossiers), the previous snapshot is taken again with the
+    /// new instants, provided T is on the same local day (periods, days overdue) and no manual row
+    /// came due since: the evaluation depends on T through nothing else.
     public func snapshot<C: Clock>(
         asOf instant: Date, refreshedAt: @Sendable () -> Date, clock: C, operation: String = "the refresh"
     ) async throws -> Outcome where C.Duration == Duration {
@@ -34,9 +46,48 @@ public struct SnapshotPipeline: Sendable {
             try await source.loadInputs(asOf: instant, calendar: calendar)
         }
         let read = clock.now
-        let snapshot = evaluator.evaluate(inputs, asOf: instant, refreshedAt: refreshedAt())
+        let day = calendar.localDate(of: instant)
+        let manualRecorded = inputs.manualValues.reduce(0) { $0 + ($1.recordedAt <= instant ? 1 : 0) }
+        let evaluator = self.evaluator
+        let reusable = memo.last.withLock { last -> Snapshot? in
+            guard inputs.pass?.sameInputs == true, let last, last.day == day, last.manualRecorded == manualRecorded,
+                last.catalogue == evaluator.catalogue, last.qd766 == evaluator.qd766,
+                last.timeZone == evaluator.calendar.timeZone
+            else { return nil }
+            return last.snapshot
+        }
+        var snapshot: Snapshot
+        if let reusable {
+            snapshot = reusable
+            snapshot.asOf = instant
+            snapshot.refreshedAt = refreshedAt()
+        } else {
+            snapshot = evaluator.evaluate(inputs, asOf: instant, refreshedAt: refreshedAt())
+        }
+        let last = EvaluationMemo.Last(
+            snapshot: snapshot, day: day, manualRecorded: manualRecorded, catalogue: evaluator.catalogue, qd766: evaluator.qd766,
+            timeZone: evaluator.calendar.timeZone)
+        memo.last.withLock { $0 = last }
         return Outcome(
             snapshot: snapshot, readSeconds: started.duration(to: read).seconds,
-            evaluateSeconds: read.duration(to: clock.now).seconds, pass: inputs.pass)
+            evaluateSeconds: read.duration(to: clock.now).seconds, pass: inputs.pass, evaluated: reusable == nil)
     }
+}
+
+/// The last evaluation and what it depended on besides the inputs: the catalogue and QĐ 766 table
+/// (a reload changes them), the local day of T, and how many manual rows were recorded by T.
+public final class EvaluationMemo: Sendable {
+    struct Last: Sendable {
+        var snapshot: Snapshot
+        var day: LocalDate
+        /// Manual rows recorded by T (the evaluation takes those; the inputs may hold later ones).
+        var manualRecorded: Int
+        var catalogue: Catalogue
+        var qd766: QD766Table?
+        var timeZone: TimeZone
+    }
+
+    let last = Mutex<Last?>(nil)
+
+    public init() {}
 }

@@ -201,12 +201,18 @@ public struct RefreshPass: Sendable, Equatable {
     public var pending: Int
     /// Figures that differed from a load from scratch (the periodic check; 0 otherwise).
     public var differences: Int
+    /// The inputs are exactly the previous pass's (an incremental pass in which no figure moved
+    /// and the small tables were not read again): only T moved. The evaluation of the previous
+    /// pass may then be reused, if T is on the same local day and no manual row came due
+    /// (`SnapshotPipeline`).
+    public var sameInputs: Bool
 
-    public init(kind: Kind, reason: String?, changes: Int, pending: Int, differences: Int) {
+    public init(kind: Kind, reason: String?, changes: Int, pending: Int, differences: Int, sameInputs: Bool = false) {
         self.kind = kind
         self.reason = reason
         self.changes = changes
         self.pending = pending
         self.differences = differences
+        self.sameInputs = sameInputs
     }
 }

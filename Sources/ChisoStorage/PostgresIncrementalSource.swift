@@ -65,6 +65,10 @@ public final class PostgresIncrementalSource: KPISource {
         var small: KPIInputs
         var smallDay: LocalDate
         var smallNextEvent: Date?
+        /// Whether the last pass read the small tables (so its inputs may differ beyond the figures).
+        var smallRead = true
+        /// The inputs the last pass returned (given again, not rebuilt, when nothing moved).
+        var lastInputs: KPIInputs?
         /// When the state was last loaded from scratch (T).
         var loadedAt: Date
         /// Recent passes' snapshots by wall-clock time, oldest first: the log is trimmed below one
@@ -123,7 +127,9 @@ public final class PostgresIncrementalSource: KPISource {
                 }
                 if reason == nil {
                     let today = calendar.localDate(of: t)
+                    kept.smallRead = false
                     if !tables.isEmpty || kept.smallDay != today || kept.smallNextEvent.map({ $0 <= t }) == true {
+                        kept.smallRead = true
                         kept.small = try await InputQueries.smallTables(connection, asOf: t, calendar: calendar, logger: logger)
                         kept.smallDay = today
                         kept.smallNextEvent = try await InputQueries.nextSmallTableEvent(connection, asOf: t, logger: logger)
@@ -161,13 +167,20 @@ public final class PostgresIncrementalSource: KPISource {
     private func finish(_ session: inout Session, pass: Pass, snapshot: String) -> (Session, KPIInputs, Pass) {
         session.recent.append((Date(), snapshot))
         if session.recent.count > 1000 { session.recent.removeFirst(session.recent.count - 1000) }
+        let figures = session.state.figures()
+        var pass = pass
+        pass.sameInputs = pass.kind == .incremental && !session.smallRead && session.state.figuresUnchanged
+        if pass.sameInputs, var inputs = session.lastInputs {
+            inputs.pass = pass
+            return (session, inputs, pass)
+        }
         var inputs = session.small
         inputs.pass = pass
-        let figures = session.state.figures()
         inputs.tallies.merge(figures.tallies) { $0 + $1 }
         inputs.paidProcedures = figures.paidProcedures
         inputs.procedureUses = figures.procedureUses
         inputs.overdueDossiers = figures.overdueDossiers
+        session.lastInputs = inputs
         return (session, inputs, pass)
     }
 

@@ -159,6 +159,27 @@ import Testing
         #expect(state.inconsistencies.isEmpty)
     }
 
+    /// An evaluation whose sums come out as the last one's says so (the source then gives the same
+    /// inputs again); an open dossier turning late as T passes its due time changes them.
+    @Test func figuresThatDidNotMoveAreReportedUnchanged() throws {
+        var state = InputState(asOf: Self.at("2026-06-15T10:00:00+07:00"), calendar: Self.calendar)
+        state.apply(dossier: Self.dossier("A", received: "2026-06-10T08:00:00+07:00", due: "2026-06-15T17:00:00+07:00"), sign: 1)
+        let first = state.figures()
+        #expect(state.figuresUnchanged == false)
+        try state.advance(to: Self.at("2026-06-15T11:00:00+07:00"))
+        let idle = state.figures()
+        #expect(state.figuresUnchanged)
+        #expect(idle.tallies == first.tallies)
+        try state.advance(to: Self.at("2026-06-15T17:00:01+07:00"))
+        _ = state.figures()
+        #expect(state.figuresUnchanged == false)
+        state.apply(dossier: Self.dossier("B", received: "2026-06-11T08:00:00+07:00", due: nil, finished: "2026-06-12T08:00:00+07:00"), sign: 1)
+        _ = state.figures()
+        #expect(state.figuresUnchanged == false)
+        _ = state.figures()
+        #expect(state.figuresUnchanged)
+    }
+
     @Test func tGoingBackIsRefused() {
         var state = InputState(asOf: Self.at("2026-06-15T10:00:00+07:00"), calendar: Self.calendar)
         #expect(throws: InputState.Rewind.self) { try state.advance(to: Self.at("2026-06-15T09:59:59+07:00")) }

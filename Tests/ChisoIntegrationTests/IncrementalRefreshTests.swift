@@ -90,6 +90,9 @@ import Testing
             let again = try await incremental.loadInputs(asOf: t, calendar: Self.calendar)
             #expect(Self.differences(again, fresh).isEmpty)
             #expect(incremental.lastPass?.changes == 0)
+            // Nothing moved: the same inputs, said so (the pipeline may reuse its evaluation).
+            #expect(incremental.lastPass?.sameInputs == true)
+            #expect(after.pass?.sameInputs == false)
         }
     }
 

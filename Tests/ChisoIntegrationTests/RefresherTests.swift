@@ -45,6 +45,58 @@ import Testing
             time: EvaluationClock(asOf: calendar.parseInstant("2026-06-15T10:00:00+07:00")), clock: ContinuousClock(), logger: TestDatabase.logger)
     }
 
+    /// Inputs that say whether they are the previous pass's (`RefreshPass.sameInputs`), with a
+    /// manual row recorded at 11:00.
+    struct IdleSource: KPISource {
+        let same: Switch
+        func loadInputs(asOf: Date, calendar: PlanCalendar) async throws -> KPIInputs {
+            var inputs = KPIInputs(units: [Unit(id: "u", parentID: nil, name: "U", kind: "commune")])
+            inputs.manualValues = [
+                ManualValue(
+                    indicator: "staff_within_quota", unitID: "u", periodEnd: LocalDate(year: 2026, month: 6, day: 1), numerator: 1,
+                    denominator: 1, recordedAt: calendar.parseInstant("2026-06-15T11:00:00+07:00")!)
+            ]
+            inputs.pass = RefreshPass(kind: .incremental, reason: nil, changes: 0, pending: 0, differences: 0, sameInputs: same.isOn)
+            return inputs
+        }
+    }
+
+    /// An idle pass (the same inputs) takes the last evaluation again with its new instants, unless
+    /// T moved to another local day or past a manual row's recording, or the evaluator changed.
+    @Test func anIdlePassReusesTheLastEvaluationOnlyWhenNothingItReadsMoved() async throws {
+        let calendar = PlanCalendar(timeZone: TimeZone(identifier: "Asia/Ho_Chi_Minh")!)
+        let same = Switch()
+        let memo = EvaluationMemo()
+        func pipeline(_ catalogue: Catalogue = .builtIn) -> SnapshotPipeline {
+            SnapshotPipeline(
+                source: IdleSource(same: same), evaluator: Evaluator(catalogue: catalogue, calendar: calendar), timeout: .seconds(5), memo: memo)
+        }
+        func pass(_ at: String, _ on: SnapshotPipeline? = nil) async throws -> SnapshotPipeline.Outcome {
+            let instant = calendar.parseInstant(at)!
+            return try await (on ?? pipeline()).snapshot(asOf: instant, refreshedAt: { instant }, clock: ContinuousClock())
+        }
+        #expect(try await pass("2026-06-15T09:00:00+07:00").evaluated)
+        same.set(true)
+        let idle = try await pass("2026-06-15T09:01:00+07:00")
+        #expect(idle.evaluated == false)
+        #expect(idle.snapshot.asOf == calendar.parseInstant("2026-06-15T09:01:00+07:00"))
+        #expect(idle.snapshot.refreshedAt == idle.snapshot.asOf)
+        // Past 11:00 the manual row exists: evaluated; then idle again.
+        let manual = try await pass("2026-06-15T11:00:00+07:00")
+        #expect(manual.evaluated)
+        #expect(manual.snapshot.result("staff_within_quota", unit: "u", period: .month)?.tally == Tally(numerator: 1, denominator: 1))
+        #expect(try await pass("2026-06-15T12:00:00+07:00").evaluated == false)
+        // Local midnight (17:00 UTC): another day.
+        #expect(try await pass("2026-06-16T00:00:00+07:00").evaluated)
+        // A reloaded catalogue.
+        var catalogue = Catalogue.builtIn
+        catalogue.indicators.removeLast()
+        #expect(try await pass("2026-06-16T00:01:00+07:00", pipeline(catalogue)).evaluated)
+        // Inputs that changed.
+        same.set(false)
+        #expect(try await pass("2026-06-16T00:02:00+07:00").evaluated)
+    }
+
     @Test func aFailedRefreshKeepsTheLastSnapshotAndIsCounted() async throws {
         let failing = Switch()
         let store = SnapshotStore(), metrics = OperationalMetrics()

@@ -301,7 +301,7 @@ public struct PaymentImage: Sendable, Hashable, CapturedRow {
 
 /// Own-unit sums of one evaluation, in flat arrays (no hashing on the hot path): per unit,
 /// period and indicator a numerator and a denominator; per unit the overdue dossiers.
-struct FigureSums {
+struct FigureSums: Equatable {
     static let indicators = ComputedIndicator.allCases
     static let periodCount = PeriodKind.allCases.count
 
