@@ -6,7 +6,7 @@ with `Accept-Encoding: gzip`, nginx's with the plain file and with `gzip_static`
 once, beforehand), and their ratios; then serve's RSS and high-water mark after the load.
 
 Figures only, never assertions.
-    http.py CHISO_BINARY DATABASE_URL SCHEMA AS_OF [SECONDS]   (default 8 s per run)
+    throughput.py CHISO_BINARY DATABASE_URL SCHEMA AS_OF [SECONDS]   (default 8 s per run)
 """
 import gzip
 import os
@@ -73,7 +73,7 @@ try:
             pass
         time.sleep(0.25)
     else:
-        sys.exit("http.py: chiso serve did not become ready")
+        sys.exit("throughput.py: chiso serve did not become ready")
     sizes = {}
     for path, name in paths.items():
         plain, _ = get(chiso_port, path)
