@@ -10,10 +10,10 @@
 -- grants chiso_writer every dossiers column but it); the trigger below is its only writer.
 --
 -- Concurrency: the trigger first locks its dossiers (FOR NO KEY UPDATE, in code order, so two
--- statements cannot deadlock on each other), then recomputes min(paid_at) in a new statement. In
--- READ COMMITTED that statement's snapshot sees every payment committed by whoever held the lock
--- before, so the last writer of a dossier's payments always leaves the right value. (REPEATABLE
--- READ writers get a serialization failure on a concurrent change instead, and retry.)
+-- statements cannot deadlock on each other), then updates them in a new statement. In READ
+-- COMMITTED that statement's snapshot sees every payment, and the column, as committed by whoever
+-- held the lock before, so the last writer of a dossier's payments always leaves the right value.
+-- (REPEATABLE READ writers get a serialization failure on a concurrent change instead, and retry.)
 
 ALTER TABLE dossiers ADD COLUMN IF NOT EXISTS chiso_paid_online_at timestamptz NULL;
 COMMENT ON COLUMN dossiers.chiso_paid_online_at IS
@@ -42,35 +42,46 @@ BEGIN
 END;
 $$;
 
--- The dossiers whose online payments a statement may have changed: those of the online payments
--- it inserted, deleted, or updated (before or after).
+-- The dossiers of the online payments a statement inserted, deleted or updated (before or after).
+-- Set-based (joins on the statement's transition tables, which the planner sizes): a bulk load of
+-- a million payments is one hash join, a single payment an index probe.
 CREATE FUNCTION chiso_keep_paid_online() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
-DECLARE
-    codes text[];
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        SELECT array_agg(DISTINCT dossier_code) INTO codes FROM new_rows
-        WHERE method IN ('national_portal', 'provincial_gateway');
+        PERFORM 1 FROM dossiers d
+        WHERE d.code IN (SELECT dossier_code FROM new_rows WHERE method IN ('national_portal', 'provincial_gateway'))
+        ORDER BY d.code FOR NO KEY UPDATE;
+        -- Payments only added: the first online one is the earlier of the kept one and the new ones.
+        UPDATE dossiers d SET chiso_paid_online_at = least(d.chiso_paid_online_at, n.paid_at)
+        FROM (SELECT dossier_code, min(paid_at) AS paid_at FROM new_rows
+              WHERE method IN ('national_portal', 'provincial_gateway') GROUP BY dossier_code) AS n
+        WHERE d.code = n.dossier_code AND (d.chiso_paid_online_at IS NULL OR n.paid_at < d.chiso_paid_online_at);
     ELSIF TG_OP = 'DELETE' THEN
-        SELECT array_agg(DISTINCT dossier_code) INTO codes FROM old_rows
-        WHERE method IN ('national_portal', 'provincial_gateway');
+        -- Payments removed: the first online one is counted again from the payments left.
+        PERFORM 1 FROM dossiers d
+        WHERE d.code IN (SELECT dossier_code FROM old_rows WHERE method IN ('national_portal', 'provincial_gateway'))
+        ORDER BY d.code FOR NO KEY UPDATE;
+        UPDATE dossiers d SET chiso_paid_online_at = f.paid_at
+        FROM (SELECT c.code, min(p.paid_at) AS paid_at
+              FROM (SELECT DISTINCT dossier_code AS code FROM old_rows WHERE method IN ('national_portal', 'provincial_gateway')) AS c
+              LEFT JOIN payments p ON p.dossier_code = c.code AND p.method IN ('national_portal', 'provincial_gateway')
+              GROUP BY c.code) AS f
+        WHERE d.code = f.code AND d.chiso_paid_online_at IS DISTINCT FROM f.paid_at;
     ELSE
-        SELECT array_agg(DISTINCT dossier_code) INTO codes
-        FROM (SELECT dossier_code FROM old_rows WHERE method IN ('national_portal', 'provincial_gateway')
-              UNION ALL
-              SELECT dossier_code FROM new_rows WHERE method IN ('national_portal', 'provincial_gateway')) AS changed;
+        -- Payments changed (method, time or dossier): the same, for the dossiers before and after.
+        PERFORM 1 FROM dossiers d
+        WHERE d.code IN (SELECT dossier_code FROM old_rows WHERE method IN ('national_portal', 'provincial_gateway')
+                         UNION SELECT dossier_code FROM new_rows WHERE method IN ('national_portal', 'provincial_gateway'))
+        ORDER BY d.code FOR NO KEY UPDATE;
+        UPDATE dossiers d SET chiso_paid_online_at = f.paid_at
+        FROM (SELECT c.code, min(p.paid_at) AS paid_at
+              FROM (SELECT dossier_code AS code FROM old_rows WHERE method IN ('national_portal', 'provincial_gateway')
+                    UNION SELECT dossier_code FROM new_rows WHERE method IN ('national_portal', 'provincial_gateway')) AS c
+              LEFT JOIN payments p ON p.dossier_code = c.code AND p.method IN ('national_portal', 'provincial_gateway')
+              GROUP BY c.code) AS f
+        WHERE d.code = f.code AND d.chiso_paid_online_at IS DISTINCT FROM f.paid_at;
     END IF;
-    IF codes IS NULL THEN
-        RETURN NULL;
-    END IF;
-    PERFORM 1 FROM dossiers WHERE code = ANY (codes) ORDER BY code FOR NO KEY UPDATE;
-    UPDATE dossiers d SET chiso_paid_online_at = first.paid_at
-    FROM (SELECT c.code,
-                 (SELECT min(p.paid_at) FROM payments p
-                  WHERE p.dossier_code = c.code AND p.method IN ('national_portal', 'provincial_gateway')) AS paid_at
-          FROM unnest(codes) AS c (code)) AS first
-    WHERE d.code = first.code AND d.chiso_paid_online_at IS DISTINCT FROM first.paid_at;
     RETURN NULL;
 END;
 $$;

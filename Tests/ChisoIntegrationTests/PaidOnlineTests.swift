@@ -99,41 +99,58 @@ import Testing
         }
     }
 
-    /// Two writers pay the same dossier at once. The one that commits second must see the first's
-    /// earlier payment (its recomputation runs after it took the dossier's lock, in a new snapshot),
-    /// or it would overwrite the first online payment with its own, later one.
+    /// Two writers change the same dossier's payments at once: `first` runs, `second` starts and
+    /// must wait for `first`'s lock on the dossier, then both commit. Returns the column after.
+    static func race(_ first: PostgresQuery, _ second: PostgresQuery, client: PostgresClient, schema: SchemaName) async throws {
+        let logger = TestDatabase.logger
+        try await client.withConnection { one in
+            try await client.withConnection { two in
+                for connection in [one, two] {
+                    try await connection.query("BEGIN", logger: logger)
+                    try await connection.query("SELECT set_config('search_path', \(schema.rawValue), true)", logger: logger)
+                }
+                try await one.query(first, logger: logger)
+                async let late: PostgresRowSequence = two.query(second, logger: logger)
+                // The second waits on a row lock (seen in pg_locks as not granted) until the first commits.
+                var waiting = false
+                for _ in 0..<100 where !waiting {
+                    let rows = try await client.query("SELECT count(*) FROM pg_locks WHERE NOT granted", logger: logger)
+                    for try await count in rows.decode(Int.self) { waiting = count > 0 }
+                    if !waiting { try await Task.sleep(for: .milliseconds(50)) }
+                }
+                #expect(waiting, "the second writer waits for the first")
+                try await one.query("COMMIT", logger: logger)
+                _ = try await late
+                try await two.query("COMMIT", logger: logger)
+            }
+        }
+    }
+
+    /// The one that commits second must see the first's payment: its update runs after it took the
+    /// dossier's lock, in a new snapshot. Without that it would keep its own, later, payment.
     @Test func concurrentWritersLeaveTheFirstOnlinePayment() async throws {
         try await TestDatabase.withSchema(fixture: "commune") { client, schema, _ in
-            let logger = TestDatabase.logger
-            try await client.withConnection { first in
-                try await client.withConnection { second in
-                    for connection in [first, second] {
-                        try await connection.query("BEGIN", logger: logger)
-                        try await connection.query("SELECT set_config('search_path', \(schema.rawValue), true)", logger: logger)
-                    }
-                    try await first.query(
-                        "INSERT INTO payments (id, dossier_code, paid_at, amount, method) VALUES ('EARLY', 'D11', '2026-06-02 08:00+07', 1000, 'national_portal')",
-                        logger: logger)
-                    // The second writer's trigger waits for the first's lock on D11 …
-                    async let late: PostgresRowSequence = second.query(
-                        "INSERT INTO payments (id, dossier_code, paid_at, amount, method) VALUES ('LATE', 'D11', '2026-06-09 08:00+07', 1000, 'provincial_gateway')",
-                        logger: logger)
-                    // … until it commits (the wait is on a row lock, seen in pg_locks as not granted).
-                    var waiting = false
-                    for _ in 0..<100 where !waiting {
-                        let rows = try await client.query("SELECT count(*) FROM pg_locks WHERE NOT granted", logger: logger)
-                        for try await count in rows.decode(Int.self) { waiting = count > 0 }
-                        if !waiting { try await Task.sleep(for: .milliseconds(50)) }
-                    }
-                    #expect(waiting, "the second writer waits for the first")
-                    try await first.query("COMMIT", logger: logger)
-                    _ = try await late
-                    try await second.query("COMMIT", logger: logger)
-                }
-            }
+            try await Self.race(
+                "INSERT INTO payments (id, dossier_code, paid_at, amount, method) VALUES ('EARLY', 'D11', '2026-06-02 08:00+07', 1000, 'national_portal')",
+                "INSERT INTO payments (id, dossier_code, paid_at, amount, method) VALUES ('LATE', 'D11', '2026-06-09 08:00+07', 1000, 'provincial_gateway')",
+                client: client, schema: schema)
             #expect(try await Self.paidOnline(client, schema, "D11") == ISO8601DateFormatter().date(from: "2026-06-02T01:00:00Z"))
             #expect(try await Self.drift(client, schema) == [])
             #expect(try await Self.netImages(client, schema, "D11") == ["2026-06-02 01:00 1"])
+        }
+    }
+
+    /// A payment added (which changes nothing: D12 has an earlier one) while another writer removes
+    /// that earlier one: the removal, committing second, must count the added payment. An insert
+    /// that took no lock because it changed nothing would let it settle on PAY6 (15/06) instead.
+    @Test func aRemovalCountsAPaymentAddedConcurrently() async throws {
+        try await TestDatabase.withSchema(fixture: "commune") { client, schema, _ in
+            try await Self.race(
+                "INSERT INTO payments (id, dossier_code, paid_at, amount, method) VALUES ('ADDED', 'D12', '2026-06-10 08:00+07', 1000, 'national_portal')",
+                "DELETE FROM payments WHERE id = 'PAY2'", client: client, schema: schema)
+            #expect(try await Self.paidOnline(client, schema, "D12") == ISO8601DateFormatter().date(from: "2026-06-10T01:00:00Z"))
+            #expect(try await Self.drift(client, schema) == [])
+            #expect(try await Self.netImages(client, schema, "D12") == ["2026-06-10 01:00 1"])
         }
     }
 }
