@@ -72,6 +72,7 @@ let package = Package(
                 .embedInCode("Migrations/V007__change_capture.sql"),
                 .embedInCode("Migrations/V008__late_official.sql"),
                 .embedInCode("Migrations/V009__paid_online.sql"),
+                .embedInCode("Migrations/V010__definer_search_path.sql"),
             ],
             swiftSettings: strict
         ),

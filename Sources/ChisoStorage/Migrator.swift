@@ -38,6 +38,8 @@ public struct Migration: Sendable {
         Migration(version: 7, name: "change_capture", sql: String(decoding: PackageResources.V007__change_capture_sql, as: UTF8.self)),
         Migration(version: 8, name: "late_official", sql: String(decoding: PackageResources.V008__late_official_sql, as: UTF8.self)),
         Migration(version: 9, name: "paid_online", sql: String(decoding: PackageResources.V009__paid_online_sql, as: UTF8.self)),
+        Migration(
+            version: 10, name: "definer_search_path", sql: String(decoding: PackageResources.V010__definer_search_path_sql, as: UTF8.self)),
     ]
 }
 

@@ -96,6 +96,38 @@ import Testing
         }
     }
 
+    /// The capture functions run as chiso's owner with pg_temp searched last (V010): a writer's
+    /// temporary table named like the change log does not catch what they write.
+    @Test func aWritersTemporaryTableCannotCatchTheChangeLog() async throws {
+        try await TestDatabase.withSchema(fixture: "commune") { client, schema, _ in
+            let logger = TestDatabase.logger
+            func logged() async throws -> Int {
+                let rows = try await client.query(
+                    "SELECT count(*) FROM \(unescaped: schema.rawValue).chiso_dossier_changes WHERE code = 'D12'", logger: logger)
+                for try await count in rows.decode(Int.self) { return count }
+                return -1
+            }
+            let before = try await logged()
+            var caught = -1
+            try await client.withConnection { connection in
+                try await connection.query("BEGIN", logger: logger)
+                try await connection.query("SELECT set_config('search_path', \(schema.rawValue), true)", logger: logger)
+                try await connection.query(
+                    "CREATE TEMP TABLE chiso_dossier_changes (LIKE \(unescaped: schema.rawValue).chiso_dossier_changes INCLUDING DEFAULTS)",
+                    logger: logger)
+                try await connection.query("UPDATE dossiers SET digitised = NOT digitised WHERE code = 'D12'", logger: logger)
+                for try await count in try await connection.query("SELECT count(*) FROM pg_temp.chiso_dossier_changes", logger: logger).decode(
+                    Int.self)
+                {
+                    caught = count
+                }
+                try await connection.query("COMMIT", logger: logger)
+            }
+            #expect(caught == 0)
+            #expect(try await logged() == before + 2)
+        }
+    }
+
     @Test func aTruncateOrAProcedureChangeLoadsFromScratch() async throws {
         try await TestDatabase.withSchema(fixture: "commune") { client, schema, _ in
             let full = PostgresKPISource(client: client, schema: schema, logger: TestDatabase.logger)
