@@ -111,7 +111,7 @@ public struct Refresher<C: Clock>: Service where C.Duration == Duration {
             let made = try await currentPipeline().snapshot(asOf: instant, refreshedAt: { time.now() }, clock: clock)
             let snapshot = made.snapshot
             let evaluated = clock.now
-            let trend = await storeHistoryAndReadTrend(snapshot)
+            let trend = await storeHistoryAndReadTrend(snapshot, sameResults: !made.evaluated)
             let historyDone = clock.now
             let published = render(snapshot, trend: trend)
             let rendered = clock.now
@@ -188,9 +188,10 @@ public struct Refresher<C: Clock>: Service where C.Duration == Duration {
     public var historyEvery: Duration = .seconds(900)
 
     /// Stores today's snapshot in the history, then returns the trend lines for the page: the
-    /// stored days before today (read once per local day and kept) plus today's live figures.
+    /// stored days before today (read once per local day and kept) plus today's live figures
+    /// (`sameResults`: the snapshot's results are the last pass's, so are today's points).
     /// A history failure costs the trend lines, never the refresh.
-    func storeHistoryAndReadTrend(_ snapshot: Snapshot) async -> TrendHistory {
+    func storeHistoryAndReadTrend(_ snapshot: Snapshot, sameResults: Bool = false) async -> TrendHistory {
         guard let history else { return TrendHistory() }
         let today = calendar.localDate(of: snapshot.asOf)
         let root = snapshot.units.first?.id
@@ -220,12 +221,20 @@ public struct Refresher<C: Clock>: Service where C.Duration == Duration {
                 trend = TrendHistory()
             }
         }
-        let wanted = Set(units)
-        for result in snapshot.results where result.period == .year && wanted.contains(result.unitID) {
-            trend.append(
-                indicator: result.indicator, unit: result.unitID,
-                point: HistoryPoint(day: today, numerator: result.tally.numerator, denominator: result.tally.denominator))
+        // Today's points: the year figures of the root and its children (~10^5 results scanned at
+        // province scale), taken again from the last pass when its results are the same.
+        if sameResults, let live = trendCache.live(day: today, units: units) {
+            trend.today = live
+            return trend
         }
+        let wanted = Set(units)
+        var live: [String: [String: HistoryPoint]] = [:]
+        for result in snapshot.results where result.period == .year && wanted.contains(result.unitID) {
+            live[result.indicator, default: [:]][result.unitID] = HistoryPoint(
+                day: today, numerator: result.tally.numerator, denominator: result.tally.denominator)
+        }
+        trendCache.setLive(live, day: today, units: units)
+        trend.today = live
         return trend
     }
 
@@ -274,10 +283,16 @@ final class HistoryClock: Sendable {
 /// The stored trend of the days before today, kept for the rest of the local day.
 final class TrendCache: Sendable {
     private let state = Mutex<(day: LocalDate, units: [String], trend: TrendHistory)?>(nil)
+    private let today = Mutex<(day: LocalDate, units: [String], points: [String: [String: HistoryPoint]])?>(nil)
     func get(day: LocalDate, units: [String]) -> TrendHistory? {
         state.withLock { $0.flatMap { $0.day == day && $0.units == units ? $0.trend : nil } }
     }
     func set(_ trend: TrendHistory, day: LocalDate, units: [String]) { state.withLock { $0 = (day, units, trend) } }
+    /// The last pass's live points of today.
+    func live(day: LocalDate, units: [String]) -> [String: [String: HistoryPoint]]? {
+        today.withLock { $0.flatMap { $0.day == day && $0.units == units ? $0.points : nil } }
+    }
+    func setLive(_ points: [String: [String: HistoryPoint]], day: LocalDate, units: [String]) { today.withLock { $0 = (day, units, points) } }
 }
 
 /// A flag kept across passes (whether the current outage has been logged, whether the files are current).

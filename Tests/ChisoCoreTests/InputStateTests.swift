@@ -180,8 +180,126 @@ import Testing
         #expect(state.figuresUnchanged)
     }
 
+    /// The quiet horizon: while T crosses no row's threshold and no month start, `advance` and
+    /// `figures()` skip the open set and return the last figures. Property-style: random rows with
+    /// every threshold on a minute grid around local midnight at a quarter's end, T stepping onto,
+    /// just before and just after them, rows added and removed between steps; at every step the
+    /// kept state's figures equal those of a state built afresh at the same T.
+    @Test func figuresWithinTheQuietHorizonEqualAFreshEvaluation() throws {
+        var random = Xorshift(seed: 0x5EED_2026)
+        let base = Self.at("2026-06-30T23:40:00+07:00")
+        func instant() -> Date { base.addingTimeInterval(Double(random.next(below: 50)) * 60) }
+        func maybe() -> Date? { random.next(below: 3) == 0 ? nil : instant() }
+        func row(_ n: Int) -> Row {
+            let unit = "u\(random.next(below: 3))", procedure = "P\(random.next(below: 2))"
+            switch random.next(below: 4) {
+            case 0:
+                let received = instant()
+                return .feedback(
+                    FeedbackImage(
+                        id: "F\(n)", unitID: unit, receivedAt: received, resolvedAt: maybe(), resultPublished: random.next(below: 2) == 0,
+                        lateFrom: received.addingTimeInterval(Double(random.next(below: 20)) * 60)))
+            case 1:
+                return .document(
+                    DocumentImage(
+                        id: "D\(n)", unitID: unit, outgoing: true, registeredAt: instant(), digitallySigned: true, processedElectronically: false,
+                        normal: true))
+            case 2:
+                return .payment(
+                    PaymentImage(
+                        id: "M\(n)", unitID: unit, procedureCode: procedure, paidAt: instant(),
+                        method: random.next(below: 2) == 0 ? "national_portal" : "cash"))
+            default:
+                let finished = maybe()
+                return .dossier(
+                    DossierImage(
+                        code: "A\(n)", unitID: unit, procedureCode: procedure, status: finished == nil ? "processing" : "finished",
+                        receivedAt: instant(), dueAt: maybe(), finishedAt: finished, apologisedAt: maybe(), online: random.next(below: 2) == 0,
+                        receivedAtCenter: true, digitised: false, reusedData: false, eResult: true, syncedNational: false, fullService: true,
+                        requiresResultDocument: true, feeCharging: true, paidOnlineAt: maybe()))
+            }
+        }
+        func fresh(_ rows: [Row], at t: Date) -> InputState {
+            var state = InputState(asOf: t, calendar: Self.calendar, onlinePaymentProcedures: ["P0", "P1"])
+            state.onlineServiceProcedures = ["P0"]
+            state.feeProcedures = ["P0", "P1"]
+            for row in rows { row.apply(to: &state, sign: 1) }
+            return state
+        }
+        var rows = (0..<40).map(row)
+        var t = base.addingTimeInterval(-120)
+        var kept = fresh(rows, at: t)
+        var quiet = 0, moved = 0
+        for step in 0..<400 {
+            // Onto the grid, just after it, or half-way between two of its minutes.
+            t = t.addingTimeInterval([0, 0.001, 0.5, 30, 29.999, 60][random.next(below: 6)])
+            try kept.advance(to: t)
+            if step % 25 == 24 {
+                let removed = rows.remove(at: random.next(below: rows.count))
+                removed.apply(to: &kept, sign: -1)
+                let added = row(100 + step)
+                rows.append(added)
+                added.apply(to: &kept, sign: 1)
+            }
+            var expected = fresh(rows, at: t)
+            let difference = FigureComparison.differences(incremental: kept.figures(), full: expected.figures())
+            #expect(difference.isEmpty, "at step \(step), T \(Self.calendar.rfc3339(t))")
+            if kept.figuresUnchanged { quiet += 1 } else { moved += 1 }
+        }
+        // Both paths were taken (a horizon that is always past would skip nothing, one never
+        // reached would hide every change).
+        #expect(quiet > 100)
+        #expect(moved > 20)
+        #expect(kept.inconsistencies.isEmpty)
+    }
+
+    /// An advance within the horizon leaves the open set as it is; past a threshold it settles.
+    @Test func theQuietHorizonEndsAtTheNextThresholdOrMonthStart() throws {
+        var state = InputState(asOf: Self.at("2026-06-30T10:00:00+07:00"), calendar: Self.calendar)
+        state.apply(
+            dossier: Self.dossier(
+                "A", received: "2026-06-20T08:00:00+07:00", due: "2026-06-30T17:00:00+07:00", finished: "2026-06-30T16:00:00+07:00"),
+            sign: 1)
+        _ = state.figures()
+        #expect(state.quietUntil == Self.at("2026-06-30T16:00:00+07:00"))
+        try state.advance(to: Self.at("2026-06-30T15:59:59+07:00"))
+        #expect(state.pendingCount == 1)
+        try state.advance(to: Self.at("2026-06-30T16:00:00+07:00"))
+        #expect(state.pendingCount == 0)
+        _ = state.figures()
+        #expect(state.quietUntil == Self.at("2026-07-01T00:00:00+07:00"))
+        state.apply(dossier: Self.dossier("B", received: "2026-06-30T18:00:00+07:00", due: nil), sign: 1)
+        #expect(state.quietUntil == Self.at("2026-06-30T18:00:00+07:00"))
+    }
+
     @Test func tGoingBackIsRefused() {
         var state = InputState(asOf: Self.at("2026-06-15T10:00:00+07:00"), calendar: Self.calendar)
         #expect(throws: InputState.Rewind.self) { try state.advance(to: Self.at("2026-06-15T09:59:59+07:00")) }
+    }
+}
+
+/// A row of any of the four large tables (for the property test).
+private enum Row {
+    case dossier(DossierImage), document(DocumentImage), feedback(FeedbackImage), payment(PaymentImage)
+
+    func apply(to state: inout InputState, sign: Int) {
+        switch self {
+        case .dossier(let row): state.apply(dossier: row, sign: sign)
+        case .document(let row): state.apply(document: row, sign: sign)
+        case .feedback(let row): state.apply(feedback: row, sign: sign)
+        case .payment(let row): state.apply(payment: row, sign: sign)
+        }
+    }
+}
+
+/// A small seeded generator: the same rows and steps on every run.
+private struct Xorshift {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next(below bound: Int) -> Int {
+        state ^= state << 13
+        state ^= state >> 7
+        state ^= state << 17
+        return Int(state % UInt64(bound))
     }
 }

@@ -17,6 +17,18 @@ protocol CapturedRow: Hashable, Sendable {
     func settledPieces(months: MonthIndex) -> [SettledPiece]
     /// Adds a pending row's figures as of T to each period.
     func addPendingFigures(at t: Date, periods: [Period], into sums: inout FigureSums, unit: Int32)
+    /// The earliest instant at or after T where the row's figures or its pending state may change
+    /// with no change of the row (every instant `isPending` and `addPendingFigures` compare T
+    /// with); nil if none. Early is safe (it only costs an evaluation), late is not.
+    func nextChange(onOrAfter t: Date) -> Date?
+}
+
+/// The earlier of the horizon so far and a threshold, if the threshold is at or after T.
+@inline(__always)
+func earliest(_ horizon: Date?, _ threshold: Date?, onOrAfter t: Date) -> Date? {
+    guard let threshold, threshold >= t else { return horizon }
+    guard let horizon else { return threshold }
+    return min(horizon, threshold)
 }
 
 /// A settled row's contribution to one indicator in one local month (by the row's own date:
@@ -47,6 +59,12 @@ struct MonthIndex: Sendable {
         self.calendar = calendar
         starts = (0...12).map { calendar.startOfDay(LocalDate(year: year + $0 / 12, month: $0 % 12 + 1, day: 1)) }
         january = MonthNumber.of(LocalDate(year: year, month: 1, day: 1))
+    }
+
+    /// The first month start after an instant: where the periods' starts move next.
+    func nextStart(after instant: Date) -> Date {
+        for start in starts where start > instant { return start }
+        return .distantFuture
     }
 
     func month(of instant: Date) -> Int {
@@ -159,6 +177,15 @@ public struct DossierImage: Sendable, Hashable, CapturedRow {
         if feeCharging { body(.feeDossiersPaidOnline, paidOnlineAt.map { $0 <= paidBy } == true ? 1 : 0, 1) }
     }
 
+    func nextChange(onOrAfter t: Date) -> Date? {
+        guard counted else { return nil }
+        var next = earliest(nil, receivedAt, onOrAfter: t)
+        next = earliest(next, dueAt, onOrAfter: t)
+        next = earliest(next, finishedAt, onOrAfter: t)
+        next = earliest(next, apologisedAt, onOrAfter: t)
+        return earliest(next, paidOnlineAt, onOrAfter: t)
+    }
+
     func addPendingFigures(at t: Date, periods: [Period], into sums: inout FigureSums, unit: Int32) {
         guard counted, receivedAt <= t else { return }
         let done = done(at: t)
@@ -219,6 +246,8 @@ public struct DocumentImage: Sendable, Hashable, CapturedRow {
 
     /// Registered after T: no figure yet.
     func addPendingFigures(at t: Date, periods: [Period], into sums: inout FigureSums, unit: Int32) {}
+
+    func nextChange(onOrAfter t: Date) -> Date? { normal ? earliest(nil, registeredAt, onOrAfter: t) : nil }
 }
 
 /// A feedback (`received_at` is its date).
@@ -252,6 +281,11 @@ public struct FeedbackImage: Sendable, Hashable, CapturedRow {
             // Settled open feedback is past its deadline: late.
             SettledPiece(indicator: .feedbackOnTime, month: month, numerator: resolvedAt.map { $0 < lateFrom } == true ? 1 : 0, denominator: 1),
         ]
+    }
+
+    func nextChange(onOrAfter t: Date) -> Date? {
+        let next = earliest(earliest(nil, receivedAt, onOrAfter: t), resolvedAt, onOrAfter: t)
+        return earliest(next, lateFrom, onOrAfter: t)
     }
 
     func addPendingFigures(at t: Date, periods: [Period], into sums: inout FigureSums, unit: Int32) {
@@ -297,6 +331,8 @@ public struct PaymentImage: Sendable, Hashable, CapturedRow {
 
     /// Paid after T: no figure yet.
     func addPendingFigures(at t: Date, periods: [Period], into sums: inout FigureSums, unit: Int32) {}
+
+    func nextChange(onOrAfter t: Date) -> Date? { earliest(nil, paidAt, onOrAfter: t) }
 }
 
 /// Own-unit sums of one evaluation, in flat arrays (no hashing on the hot path): per unit,

@@ -29,11 +29,17 @@ public struct InputState: Sendable {
     /// the distinct `online_services_used`; counts in `numerator`).
     private var onlineReceived: [PaidKey: Counts] = [:]
     /// Procedures with online payment deployed (procedures.online_payment_enabled).
-    public var onlinePaymentProcedures: Set<String>
+    public var onlinePaymentProcedures: Set<String> {
+        didSet { if onlinePaymentProcedures != oldValue { settledChanged() } }
+    }
     /// Non-internal procedures with service_level `full` or `partial` (`online_services_used`).
-    public var onlineServiceProcedures: Set<String> = []
+    public var onlineServiceProcedures: Set<String> = [] {
+        didSet { if onlineServiceProcedures != oldValue { settledChanged() } }
+    }
     /// Non-internal procedures with has_fee (`fee_procedures_paid_online`).
-    public var feeProcedures: Set<String> = []
+    public var feeProcedures: Set<String> = [] {
+        didSet { if feeProcedures != oldValue { settledChanged() } }
+    }
     /// The settled part of the last evaluation, valid until a settled sum changes.
     private var cache: SettledCache?
     /// The last evaluation's sums and the figures built from them: a pass whose sums come out the
@@ -41,6 +47,15 @@ public struct InputState: Sendable {
     private var lastFigures: LastFigures?
     /// Whether the last `figures()` returned exactly what the one before it did (only T moved).
     public private(set) var figuresUnchanged = false
+    /// The quiet horizon: before this instant no figure can move unless a row or a procedure set
+    /// changes, since every pending row's next threshold (received, due, finished, apologised, paid,
+    /// late, registered) and the next month start (where the periods move) lie at or after it.
+    /// Within it a refresh neither scans the open set (≈ 70 k rows at province scale) to settle
+    /// rows nor evaluates it: nothing can settle and the last figures stand. `.distantPast`: not
+    /// known since the last move of T settled rows (the next `figures()` computes it).
+    public private(set) var quietUntil: Date = .distantPast
+    /// Whether a row, a sum or a procedure set changed since the last `figures()`.
+    private var changedSinceFigures = true
     /// What went wrong while applying changes (a row removed that was never added): the state no
     /// longer matches the tables; the caller rebuilds it from scratch.
     public private(set) var inconsistencies: [String] = []
@@ -79,7 +94,7 @@ public struct InputState: Sendable {
         guard month >= firstMonth else { return }
         let key = PaidKey(unit: units.index(unitID), procedure: procedures.index(procedureCode), month: Int32(month))
         paid[key, default: Counts()].add(payments, online)
-        cache = nil
+        settledChanged()
     }
 
     /// Adds settled dossiers in D received through `online` at one unit for one procedure in one month.
@@ -89,7 +104,13 @@ public struct InputState: Sendable {
         var counts = onlineReceived[key, default: Counts()]
         counts.add(dossiers, 0)
         onlineReceived[key] = counts.isZero ? nil : counts
+        settledChanged()
+    }
+
+    /// The settled sums or what they are read with changed: the settled part is evaluated again.
+    private mutating func settledChanged() {
         cache = nil
+        changedSinceFigures = true
     }
 
     /// A settled dossier's part in `online_services_used` (its other figures are `SettledPiece`s).
@@ -117,6 +138,9 @@ public struct InputState: Sendable {
             _ = units.index(row.unitID)
             let count = self[keyPath: pending][row, default: 0] + sign
             self[keyPath: pending][row] = count == 0 ? nil : count
+            changedSinceFigures = true
+            // An added row's thresholds bound the horizon (a removed one's can only be conservative).
+            if let next = row.nextChange(onOrAfter: asOf), next < quietUntil { quietUntil = next }
         } else {
             let unit = units.index(row.unitID)
             for piece in row.settledPieces(months: months) { add(piece, unit: unit, sign: sign) }
@@ -131,7 +155,7 @@ public struct InputState: Sendable {
         // only what remains after the batch is checked (`figures`).
         counts.add(sign * piece.numerator, sign * piece.denominator)
         settled[key] = counts.isZero ? nil : counts
-        cache = nil
+        settledChanged()
     }
 
     private mutating func addPaid(_ payment: PaymentImage, sign: Int) {
@@ -141,7 +165,7 @@ public struct InputState: Sendable {
         var counts = paid[key, default: Counts()]
         counts.add(sign, payment.online ? sign : 0)
         paid[key] = counts.isZero ? nil : counts
-        cache = nil
+        settledChanged()
     }
 
     /// Drops every payment figure (to load the payments again from scratch, when dossiers moved
@@ -151,7 +175,7 @@ public struct InputState: Sendable {
         settled = settled.filter { $0.key.indicator != payments }
         paid = [:]
         pendingPayments = [:]
-        cache = nil
+        settledChanged()
     }
 
     private mutating func note(_ problem: String) {
@@ -167,11 +191,14 @@ public struct InputState: Sendable {
     }
 
     /// Moves T forward: pending rows whose figures no longer move become settled sums; at a new
-    /// year the months before it are dropped.
+    /// year the months before it are dropped. Within the quiet horizon only T moves (no row can
+    /// settle before its next threshold, and the horizon ends at the next month start).
     public mutating func advance(to t: Date) throws(Rewind) {
         guard t >= asOf else { throw Rewind(from: asOf, to: t) }
-        let year = calendar.periods(asOf: t)[0]
         asOf = t
+        if t < quietUntil { return }
+        quietUntil = .distantPast
+        let year = calendar.periods(asOf: t)[0]
         if year.start != yearStart {
             yearStart = year.start
             firstMonth = MonthNumber.of(year.startDate)
@@ -179,7 +206,7 @@ public struct InputState: Sendable {
             settled = settled.filter { Int($0.key.month) >= firstMonth }
             paid = paid.filter { Int($0.key.month) >= firstMonth }
             onlineReceived = onlineReceived.filter { Int($0.key.month) >= firstMonth }
-            cache = nil
+            settledChanged()
         }
         let settlingDossiers = openDossiers.filter { !$0.key.isPending(at: t, yearStart: yearStart) }
         settle(\.openDossiers)
@@ -207,6 +234,10 @@ public struct InputState: Sendable {
     /// The figures as of the state's T, per own unit: what `KPIInputs` takes from the large
     /// tables (tallies of their indicators, paid procedures, overdue dossiers).
     public mutating func figures() -> FigureComparison.Figures {
+        if !changedSinceFigures, asOf < quietUntil, let last = lastFigures {
+            figuresUnchanged = true
+            return last.figures
+        }
         let periods = calendar.periods(asOf: asOf)
         let startMonths = periods.map { MonthNumber.of($0.startDate) }
         if cache == nil || cache!.startMonths != startMonths || cache!.unitCount != units.count {
@@ -222,8 +253,10 @@ public struct InputState: Sendable {
         var sums = cache!.sums
         let t = asOf
         var negative = 0
+        var quiet = months.nextStart(after: t)
         func addPending<Row: CapturedRow>(_ rows: [Row: Int]) {
             for (row, count) in rows {
+                if let next = row.nextChange(onOrAfter: t), next < quiet { quiet = next }
                 guard count > 0 else {
                     negative += 1
                     continue
@@ -237,6 +270,8 @@ public struct InputState: Sendable {
         addPending(pendingDocuments)
         addPending(pendingPayments)
         if negative > 0 { note("\(negative) rows were removed from the open set without having been in it") }
+        quietUntil = quiet
+        changedSinceFigures = false
         let uses = cache!.uses + pendingUses(periods: periods)
         if let last = lastFigures, last.startMonths == startMonths, last.unitCount == units.count, last.sums == sums,
             last.figures.paidProcedures == cache!.paid, last.figures.procedureUses == uses
