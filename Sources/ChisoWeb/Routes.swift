@@ -89,8 +89,9 @@ public enum Routes {
         }
     }
 
-    /// `/api/v1/snapshot`: the JSON document, its members encoded once per refresh; gzipped once
-    /// per snapshot and staleness; `If-None-Match` answered with 304.
+    /// `/api/v1/snapshot`: the JSON document, its members encoded at the first request of a
+    /// snapshot's figures (`JSONMembers`); gzipped once per snapshot and staleness; `If-None-Match`
+    /// answered with 304.
     static func addSnapshotJSON<Context: RequestContext>(to router: Router<Context>, store: SnapshotStore) {
         let gzipped = GzipCache()
         router.get("/api/v1/snapshot") { request, _ in
@@ -115,7 +116,7 @@ public enum Routes {
                     {
                         var whole = opening
                         whole.writeImmutableBuffer(published.jsonTimes)
-                        whole.writeImmutableBuffer(published.jsonMembers)
+                        whole.writeImmutableBuffer(published.json.once)
                         return whole
                     })
             {

@@ -15,9 +15,11 @@ public struct PublishedSnapshot: Sendable {
     public let metricsText: ByteBuffer
     /// `chiso_snapshot_as_of_timestamp_seconds`, after the figures.
     public let metricsTimestamp: ByteBuffer
-    /// The JSON document's members (`SnapshotJSON.members`): the handler puts the live `stale` flag
-    /// and then `jsonTimes` first.
-    public let jsonMembers: ByteBuffer
+    /// The JSON document's members (`SnapshotJSON.members`), encoded at their first request: the
+    /// handler puts the live `stale` flag and then `jsonTimes` first.
+    let json: JSONMembers
+    /// The members as served plain (encoded once, then kept with the snapshot).
+    public var jsonMembers: ByteBuffer { json.kept }
     /// `"as_of":…,"refreshed_at":…,` (`SnapshotJSON.times`).
     public let jsonTimes: ByteBuffer
     /// The root's pages (both languages, every period), rendered once; unit pages are rendered on demand.
@@ -42,14 +44,14 @@ public struct PublishedSnapshot: Sendable {
     public var carriedOver: Bool { figuresTag != etag }
 
     init(
-        snapshot: Snapshot, metricsText: ByteBuffer, jsonMembers: ByteBuffer, stampedPages: [PageRequest: StampedPage]?,
+        snapshot: Snapshot, metricsText: ByteBuffer, json: JSONMembers, stampedPages: [PageRequest: StampedPage]?,
         pages: [PageRequest: ByteBuffer]?, history: TrendHistory, alerts: AlertSummary?, layout: SiteLayout,
         exposition: ExpositionSummary?, figuresTag: String?
     ) {
         self.snapshot = snapshot
         self.metricsText = metricsText
         self.metricsTimestamp = ByteBuffer(string: PrometheusText.timestamp(snapshot))
-        self.jsonMembers = jsonMembers
+        self.json = json
         self.jsonTimes = ByteBuffer(string: SnapshotJSON.times(snapshot))
         self.stampedPages = stampedPages
         self.pages =
@@ -73,9 +75,38 @@ public struct PublishedSnapshot: Sendable {
     public func restamped(_ later: Snapshot, history: TrendHistory, alerts: AlertSummary?) -> PublishedSnapshot? {
         guard let stampedPages, later.saysTheSame(as: snapshot), history == self.history, alerts == self.alerts else { return nil }
         return PublishedSnapshot(
-            snapshot: later, metricsText: metricsText, jsonMembers: jsonMembers, stampedPages: stampedPages, pages: nil,
+            snapshot: later, metricsText: metricsText, json: json, stampedPages: stampedPages, pages: nil,
             history: history, alerts: alerts, layout: layout, exposition: exposition, figuresTag: figuresTag)
     }
+}
+
+/// The JSON document's members of one snapshot's figures, encoded when first asked for rather than
+/// at every refresh: at province scale they are ~47 MB and half a second of encoding, for a
+/// document many deployments never read (the page and Prometheus are what they use). A plain
+/// request keeps them (its client will ask again); the gzip body is made from them once per
+/// snapshot (`GzipCache`) and is what is kept then. Shared by the snapshots `restamped` from this
+/// one: the members hold no instant.
+final class JSONMembers: Sendable {
+    private let snapshot: Snapshot
+    private let plain = Mutex<ByteBuffer?>(nil)
+
+    init(_ snapshot: Snapshot) { self.snapshot = snapshot }
+
+    /// The members, kept once made (concurrent first requests wait for one encoding).
+    var kept: ByteBuffer {
+        plain.withLock { plain in
+            if let plain { return plain }
+            let made = ByteBuffer(bytes: SnapshotJSON.members(snapshot))
+            plain = made
+            return made
+        }
+    }
+
+    /// The members for one use: the kept ones, or encoded and not kept.
+    var once: ByteBuffer { plain.withLock { $0 } ?? ByteBuffer(bytes: SnapshotJSON.members(snapshot)) }
+
+    /// Whether the plain members are held (for the tests: a gzip client alone never makes them stay).
+    var isKept: Bool { plain.withLock { $0 != nil } }
 }
 
 /// How many series `/metrics` exports and down to which level (`wantedDepth` deeper: the cap cut it).
@@ -170,7 +201,7 @@ extension PublishedSnapshot {
         }
         let exposition = PrometheusText.render(snapshot, scope: scope)
         self.init(
-            snapshot: snapshot, metricsText: ByteBuffer(string: exposition.text), jsonMembers: ByteBuffer(bytes: SnapshotJSON.members(snapshot)),
+            snapshot: snapshot, metricsText: ByteBuffer(string: exposition.text), json: JSONMembers(snapshot),
             stampedPages: stamped, pages: pages, history: history, alerts: alerts, layout: layout,
             exposition: ExpositionSummary(series: exposition.series, depth: exposition.depth, wantedDepth: exposition.wantedDepth),
             figuresTag: nil)

@@ -33,6 +33,20 @@ import Testing
         #expect(!page.contains("10:00"), "no trace of the first instant")
     }
 
+    /// The JSON members are encoded when first asked for, not at every refresh; a gzip body is
+    /// made from them without keeping them, a plain read keeps them; both say the same.
+    @Test func theJSONMembersAreEncodedOnDemandAndKeptOnlyWhenServedPlain() throws {
+        let published = PublishedSnapshot(rendering: PageFixture.snapshot(), history: PageFixture.history())
+        #expect(!published.json.isKept)
+        let once = published.json.once
+        #expect(!published.json.isKept)
+        #expect(once == ByteBuffer(bytes: SnapshotJSON.members(PageFixture.snapshot())))
+        #expect(published.jsonMembers == once)
+        #expect(published.json.isKept)
+        let carried = try #require(published.restamped(PageFixture.snapshot(at: Self.later), history: PageFixture.history(), alerts: nil))
+        #expect(carried.json.isKept, "the snapshots that say the same share them")
+    }
+
     @Test func restampedSharesTheFiguresAndMovesTheInstants() throws {
         let first = PublishedSnapshot(rendering: PageFixture.snapshot(), history: PageFixture.history())
         let second = PageFixture.snapshot(at: Self.later)
@@ -40,7 +54,7 @@ import Testing
         #expect(carried.carriedOver && !first.carriedOver)
         #expect(carried.snapshot.asOf == Self.later)
         #expect(carried.etag != first.etag)
-        #expect(carried.metricsText == first.metricsText && carried.jsonMembers == first.jsonMembers)
+        #expect(carried.metricsText == first.metricsText && carried.json === first.json)
         let fresh = PublishedSnapshot(rendering: second, history: PageFixture.history())
         #expect(carried.pages == fresh.pages, "every root page as rendered from the later snapshot")
         #expect(carried.metricsTimestamp == fresh.metricsTimestamp)
