@@ -127,6 +127,12 @@ import Testing
         _ = state.figures()
         #expect(state.inconsistencies.count == 2)
         #expect(state.inconsistencies.contains("1 rows were removed from the open set without having been in it"))
+        // Once the settled sums are kept, a change follows them one by one: still found (with B,
+        // still held −1 times, said again).
+        state.apply(dossier: Self.dossier("C", received: "2026-06-03T08:00:00+07:00", due: nil, finished: "2026-06-04T08:00:00+07:00"), sign: -1)
+        _ = state.figures()
+        #expect(state.inconsistencies.count == 4)
+        #expect(state.inconsistencies.filter { $0.hasSuffix("sums fell below zero: rows were removed that had not been added") }.count == 2)
     }
 
     /// 766's 3.6: a finished dossier of a fee-charging procedure whose first online payment is

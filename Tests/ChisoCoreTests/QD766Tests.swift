@@ -210,6 +210,13 @@ import Testing
                 "qd766.public_content_full",
             ])
         #expect(actions.map(\.gain) == actions.map(\.gain).sorted(by: >))
+        // Equal gains keep the table's order (the sort's key is an integer made from the gain).
+        let order = Dictionary(uniqueKeysWithValues: QD766Table.builtIn.indicators.enumerated().map { ($1.id, $0) })
+        let neighbours = Array(zip(actions, actions.dropFirst()))
+        #expect(neighbours.contains { $0.gain == $1.gain }, "the fixture has ties")
+        for (first, second) in neighbours where first.gain == second.gain {
+            #expect(order[first.id]! < order[second.id]!, "\(first.id) before \(second.id)")
+        }
     }
 
     @Test func aThresholdLeverThatCannotReachTheThresholdAloneStopsShort() {

@@ -30,18 +30,21 @@ public struct InputState: Sendable {
     private var onlineReceived: [PaidKey: Counts] = [:]
     /// Procedures with online payment deployed (procedures.online_payment_enabled).
     public var onlinePaymentProcedures: Set<String> {
-        didSet { if onlinePaymentProcedures != oldValue { settledChanged() } }
+        didSet { if onlinePaymentProcedures != oldValue { proceduresChanged() } }
     }
     /// Non-internal procedures with service_level `full` or `partial` (`online_services_used`).
     public var onlineServiceProcedures: Set<String> = [] {
-        didSet { if onlineServiceProcedures != oldValue { settledChanged() } }
+        didSet { if onlineServiceProcedures != oldValue { proceduresChanged() } }
     }
     /// Non-internal procedures with has_fee (`fee_procedures_paid_online`).
     public var feeProcedures: Set<String> = [] {
-        didSet { if feeProcedures != oldValue { settledChanged() } }
+        didSet { if feeProcedures != oldValue { proceduresChanged() } }
     }
-    /// The settled part of the last evaluation, valid until a settled sum changes.
+    /// The settled part of the last evaluation: its sums follow each settled change, its
+    /// procedures are found again when a payment or online-dossier bucket changes.
     private var cache: SettledCache?
+    /// Settled sums that went below zero during the current batch (checked by `figures()`).
+    private var dipped: Set<SettledKey> = []
     /// The last evaluation's sums and the figures built from them: a pass whose sums come out the
     /// same returns those figures without building them again (68 k tallies at province scale).
     private var lastFigures: LastFigures?
@@ -94,7 +97,7 @@ public struct InputState: Sendable {
         guard month >= firstMonth else { return }
         let key = PaidKey(unit: units.index(unitID), procedure: procedures.index(procedureCode), month: Int32(month))
         paid[key, default: Counts()].add(payments, online)
-        settledChanged()
+        proceduresChanged()
     }
 
     /// Adds settled dossiers in D received through `online` at one unit for one procedure in one month.
@@ -104,12 +107,19 @@ public struct InputState: Sendable {
         var counts = onlineReceived[key, default: Counts()]
         counts.add(dossiers, 0)
         onlineReceived[key] = counts.isZero ? nil : counts
-        settledChanged()
+        proceduresChanged()
     }
 
-    /// The settled sums or what they are read with changed: the settled part is evaluated again.
+    /// The settled sums changed other than one by one: the settled part is evaluated again.
     private mutating func settledChanged() {
         cache = nil
+        changedSinceFigures = true
+    }
+
+    /// A payment or online-dossier bucket, or a procedure set, changed: the paid procedures and
+    /// procedure uses are found again (not the sums).
+    private mutating func proceduresChanged() {
+        cache?.proceduresStale = true
         changedSinceFigures = true
     }
 
@@ -155,7 +165,11 @@ public struct InputState: Sendable {
         // only what remains after the batch is checked (`figures`).
         counts.add(sign * piece.numerator, sign * piece.denominator)
         settled[key] = counts.isZero ? nil : counts
-        settledChanged()
+        if counts.numerator < 0 || counts.denominator < 0 { dipped.insert(key) }
+        changedSinceFigures = true
+        // The evaluation's settled sums follow the change rather than being summed again from
+        // every bucket (a new unit makes `figures()` sum them again anyway).
+        if Int(unit) < cache?.unitCount ?? 0 { cache!.add(piece, unit: unit, sign: sign) }
     }
 
     private mutating func addPaid(_ payment: PaymentImage, sign: Int) {
@@ -165,7 +179,7 @@ public struct InputState: Sendable {
         var counts = paid[key, default: Counts()]
         counts.add(sign, payment.online ? sign : 0)
         paid[key] = counts.isZero ? nil : counts
-        settledChanged()
+        proceduresChanged()
     }
 
     /// Drops every payment figure (to load the payments again from scratch, when dossiers moved
@@ -240,16 +254,25 @@ public struct InputState: Sendable {
         }
         let periods = calendar.periods(asOf: asOf)
         let startMonths = periods.map { MonthNumber.of($0.startDate) }
+        var below = 0
         if cache == nil || cache!.startMonths != startMonths || cache!.unitCount != units.count {
-            var below = 0
             for (_, counts) in settled where counts.numerator < 0 || counts.denominator < 0 { below += 1 }
             for (_, counts) in paid where counts.numerator < 0 || counts.denominator < 0 { below += 1 }
-            if below > 0 { note("\(below) sums fell below zero: rows were removed that had not been added") }
             cache = SettledCache(
                 startMonths: startMonths, unitCount: units.count, sums: settledSums(startMonths: startMonths),
                 paid: paidProcedures(startMonths: startMonths, periods: periods),
                 uses: settledUses(startMonths: startMonths, periods: periods))
+        } else {
+            for key in dipped where settled[key].map({ $0.numerator < 0 || $0.denominator < 0 }) == true { below += 1 }
+            if cache!.proceduresStale {
+                for (_, counts) in paid where counts.numerator < 0 || counts.denominator < 0 { below += 1 }
+                cache!.paid = paidProcedures(startMonths: startMonths, periods: periods)
+                cache!.uses = settledUses(startMonths: startMonths, periods: periods)
+                cache!.proceduresStale = false
+            }
         }
+        dipped.removeAll()
+        if below > 0 { note("\(below) sums fell below zero: rows were removed that had not been added") }
         var sums = cache!.sums
         let t = asOf
         var negative = 0
@@ -422,6 +445,15 @@ struct SettledCache: Sendable {
     var sums: FigureSums
     var paid: [PaidProcedure]
     var uses: [ProcedureUse]
+    /// `paid` and `uses` no longer match the buckets.
+    var proceduresStale = false
+
+    /// One settled change, as `settledSums` would have counted it.
+    mutating func add(_ piece: SettledPiece, unit: Int32, sign: Int) {
+        for (p, start) in startMonths.enumerated() where piece.month >= start {
+            sums.add(unit, p, piece.indicator, sign * piece.numerator, sign * piece.denominator)
+        }
+    }
 }
 
 /// Names by small integers (units and procedures: the keys of the sums stay 4 bytes each).
