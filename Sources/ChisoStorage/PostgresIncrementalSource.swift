@@ -227,14 +227,14 @@ public final class PostgresIncrementalSource: KPISource {
     // MARK: Changes
 
     /// Applies every logged change since the remembered snapshot; returns how many rows were applied. A dossier
-    /// whose unit or procedure changed (or a payment whose dossier is gone) moves payments the
-    /// log cannot follow: the payments are then loaded again from scratch.
+    /// whose unit or procedure changed takes its payments along (`movePayments`); a payment whose
+    /// dossier is gone cannot be followed: the payments are then loaded again from scratch.
     private func applyChanges(_ connection: PostgresConnection, to state: inout InputState) async throws -> Int {
         var applied = 0
         // The batch's dossier images, summed in the database like a load (settled ones by unit,
         // month and indicator, with their signs; pending ones whole): 10^5 changed rows are not
         // decoded one by one. A dossier whose images name two units or procedures moved its payments.
-        var reloadPayments = false
+        var reloadPayments = false, anyMoved = false
         let batch = try await connection.query(
             """
             SELECT coalesce(sum(images), 0)::bigint, coalesce(bool_or(moved), false)
@@ -243,27 +243,34 @@ public final class PostgresIncrementalSource: KPISource {
             """, logger: logger)
         for try await (count, moved) in batch.decode((Int, Bool).self) {
             applied += count
-            reloadPayments = moved
+            anyMoved = moved
         }
         if applied > 0 {
             try await loadDossiers(
                 connection, into: &state, from: "(SELECT * FROM chiso_dossier_changes c WHERE \(Self.sincePrevious))")
         }
+        let moves = anyMoved ? try await movedDossiers(connection) : [:]
         let payments = try await connection.query(
             """
-            SELECT c.sign, c.id, d.unit_id, d.procedure_code, c.paid_at, c.method
+            SELECT c.sign, c.id, c.dossier_code, d.unit_id, d.procedure_code, c.paid_at, c.method
             FROM chiso_payment_changes c LEFT JOIN dossiers d ON d.code = c.dossier_code
             WHERE \(unescaped: Self.sincePrevious)
             """, logger: logger)
         var paymentChanges: [(Int, PaymentImage)] = []
-        for try await (sign, id, unit, procedure, paidAt, method) in payments.decode((Int, String, String?, String?, Date, String).self) {
+        for try await (sign, id, dossier, unit, procedure, paidAt, method) in payments.decode(
+            (Int, String, String, String?, String?, Date, String).self)
+        {
             guard let unit, let procedure else {
                 reloadPayments = true
                 continue
             }
-            paymentChanges.append((sign, PaymentImage(id: id, unitID: unit, procedureCode: procedure, paidAt: paidAt, method: method)))
+            // A moved dossier's payment images undo what the state holds under its former unit
+            // and procedure (`movePayments` then moves its payments as they are now).
+            let key = moves[dossier] ?? (unit: unit, procedure: procedure)
+            paymentChanges.append((sign, PaymentImage(id: id, unitID: key.unit, procedureCode: key.procedure, paidAt: paidAt, method: method)))
         }
         applied += paymentChanges.count
+        if !moves.isEmpty && !reloadPayments { paymentChanges += try await movePayments(connection, moves: moves) }
         if reloadPayments {
             state.clearPayments()
             try await loadPayments(connection, into: &state)
@@ -287,6 +294,45 @@ public final class PostgresIncrementalSource: KPISource {
         }
         applied += try await applyFeedbackChanges(connection, to: &state)
         return applied
+    }
+
+    /// The dossiers of the batch that moved to another unit or procedure, each with the unit and
+    /// procedure it had at the previous snapshot: of a dossier's images, summed by unit and
+    /// procedure, the pair left at −1 is where it was, the pair at +1 where it is (a dossier
+    /// inserted or deleted in the batch, or moved and back, has not both, and moved nothing).
+    private func movedDossiers(_ connection: PostgresConnection) async throws -> [String: (unit: String, procedure: String)] {
+        let rows = try await connection.query(
+            """
+            SELECT code, unit_id, procedure_code, net FROM (
+                SELECT c.code, c.unit_id, c.procedure_code, sum(c.sign)::bigint AS net, count(*) OVER (PARTITION BY c.code) AS pairs
+                FROM chiso_dossier_changes c WHERE \(unescaped: Self.sincePrevious) GROUP BY 1, 2, 3) AS per_pair
+            WHERE pairs > 1 AND net <> 0
+            """, logger: logger)
+        var was: [String: (unit: String, procedure: String)] = [:], moved: Set<String> = []
+        for try await (code, unit, procedure, net) in rows.decode((String, String, String, Int).self) {
+            if net < 0 { was[code] = (unit, procedure) } else { moved.insert(code) }
+        }
+        return was.filter { moved.contains($0.key) }
+    }
+
+    /// The payments of moved dossiers as they are now: each off its dossier's former unit and
+    /// procedure, onto its current ones (with the batch's own images of them, applied under the
+    /// former ones, this takes off exactly what the state held and puts on what is there now).
+    private func movePayments(
+        _ connection: PostgresConnection, moves: [String: (unit: String, procedure: String)]
+    ) async throws -> [(Int, PaymentImage)] {
+        let rows = try await connection.query(
+            """
+            SELECT p.id, p.dossier_code, d.unit_id, d.procedure_code, p.paid_at, p.method
+            FROM payments p JOIN dossiers d ON d.code = p.dossier_code WHERE p.dossier_code = ANY(\(Array(moves.keys)))
+            """, logger: logger)
+        var out: [(Int, PaymentImage)] = []
+        for try await (id, dossier, unit, procedure, paidAt, method) in rows.decode((String, String, String, String, Date, String).self) {
+            guard let was = moves[dossier] else { continue }
+            out.append((-1, PaymentImage(id: id, unitID: was.unit, procedureCode: was.procedure, paidAt: paidAt, method: method)))
+            out.append((1, PaymentImage(id: id, unitID: unit, procedureCode: procedure, paidAt: paidAt, method: method)))
+        }
+        return out
     }
 
     /// The logged feedback changes, each with the deadline of its receiving day.

@@ -47,8 +47,9 @@ import Testing
                         passes.append(try #require(incremental.lastPass))
                     }
                 }
-                // Loaded from scratch at the start and for the periodic checks only (a key move reloads
-                // just the payments); the checks found the kept state equal to the fresh one.
+                // Loaded from scratch at the start and for the periodic checks only (a key move moves
+                // its dossier's payments; a payment of a deleted dossier reloads just the payments);
+                // the checks found the kept state equal to the fresh one.
                 #expect(passes.first?.reason == "start")
                 let later = passes.dropFirst()
                 #expect(later.allSatisfy { $0.kind == .incremental || $0.reason == "periodic check" }, "\(later.map { $0.reason ?? "-" })")

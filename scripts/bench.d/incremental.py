@@ -5,7 +5,7 @@ with a fixed T and a 1 s refresh interval, reads its own "refreshed" log lines (
   - the first refresh (loads the state from scratch),
   - refreshes with nothing changed (median),
   - the refresh after 5 000 and after 50 000 changed dossiers (flag flips and finishes),
-  - the refresh after 500 key moves (a dossier's unit changes: its payments are reloaded),
+  - the refresh after 500 key moves (a dossier's unit changes: its payments move along),
   - the refresh after 100 changed dossiers of one commune (its pages and the province's rewritten),
   - for each of these, the page files written (and left alone, their figures unchanged) and the time,
   - serve's RSS and high-water mark after at least 10 refreshes,
@@ -130,7 +130,7 @@ try:
     kind, seconds, read, changes, _, files = after("""
       UPDATE dossiers SET unit_id = 'lam-dong/c001/d2'
       WHERE code IN (SELECT code FROM dossiers WHERE unit_id <> 'lam-dong/c001/d2' ORDER BY md5(code || 'k') LIMIT 500);""")
-    print(f"  serve, refresh after 500 key moves (payments reloaded): {seconds:.3f} s (read {read:.3f} s; {kind}, {changes:,} log rows); "
+    print(f"  serve, refresh after 500 key moves (their payments moved): {seconds:.3f} s (read {read:.3f} s; {kind}, {changes:,} log rows); "
           f"{files_text(files)}")
     while not passes.empty():
         passes.get()
