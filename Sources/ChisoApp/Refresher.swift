@@ -128,6 +128,7 @@ public struct Refresher<C: Clock>: Service where C.Duration == Duration {
                     "results": "\(snapshot.results.count)", "seconds": "\(elapsed.seconds)",
                     "kind": "\(made.pass?.kind.rawValue ?? "-")", "changes": "\(made.pass?.changes ?? 0)",
                     "read_seconds": "\(made.readSeconds)", "evaluate_seconds": "\(made.evaluateSeconds)", "evaluated": "\(made.evaluated)",
+                    "units_evaluated": "\(made.unitsEvaluated.map(String.init) ?? "-")",
                     "history_seconds": "\(evaluated.duration(to: historyDone).seconds)",
                     "render_seconds": "\(historyDone.duration(to: rendered).seconds)", "carried_over": "\(published.carriedOver)",
                 ])

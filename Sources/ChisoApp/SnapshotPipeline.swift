@@ -16,6 +16,8 @@ public struct SnapshotPipeline: Sendable {
         /// False when the last evaluation was reused: the inputs were the same and so was
         /// everything else the evaluation reads of T.
         public var evaluated = true
+        /// The units whose results were made anew (the others' were the last pass's; nil: not evaluated).
+        public var unitsEvaluated: Int?
     }
 
     public let source: any KPISource
@@ -49,28 +51,33 @@ public struct SnapshotPipeline: Sendable {
         let day = calendar.localDate(of: instant)
         let manualRecorded = inputs.manualValues.reduce(0) { $0 + ($1.recordedAt <= instant ? 1 : 0) }
         let evaluator = self.evaluator
-        let reusable = memo.last.withLock { last -> Snapshot? in
-            guard inputs.pass?.sameInputs == true, let last, last.day == day, last.manualRecorded == manualRecorded,
+        let (reusable, carry) = memo.last.withLock { last -> (Snapshot?, EvaluationCarry?) in
+            guard let last else { return (nil, nil) }
+            guard inputs.pass?.sameInputs == true, last.day == day, last.manualRecorded == manualRecorded,
                 last.catalogue == evaluator.catalogue, last.qd766 == evaluator.qd766,
                 last.timeZone == evaluator.calendar.timeZone
-            else { return nil }
-            return last.snapshot
+            else { return (nil, last.carry) }
+            return (last.snapshot, last.carry)
         }
         var snapshot: Snapshot
+        var next = carry
         if let reusable {
             snapshot = reusable
             snapshot.asOf = instant
             snapshot.refreshedAt = refreshedAt()
         } else {
-            snapshot = evaluator.evaluate(inputs, asOf: instant, refreshedAt: refreshedAt())
+            // Units whose figures did not change keep the last pass's results (the carry checks
+            // the tree, periods, manual rows and tables itself).
+            (snapshot, next) = evaluator.evaluate(inputs, asOf: instant, refreshedAt: refreshedAt(), reusing: carry)
         }
         let last = EvaluationMemo.Last(
             snapshot: snapshot, day: day, manualRecorded: manualRecorded, catalogue: evaluator.catalogue, qd766: evaluator.qd766,
-            timeZone: evaluator.calendar.timeZone)
+            timeZone: evaluator.calendar.timeZone, carry: next)
         memo.last.withLock { $0 = last }
         return Outcome(
             snapshot: snapshot, readSeconds: started.duration(to: read).seconds,
-            evaluateSeconds: read.duration(to: clock.now).seconds, pass: inputs.pass, evaluated: reusable == nil)
+            evaluateSeconds: read.duration(to: clock.now).seconds, pass: inputs.pass, evaluated: reusable == nil,
+            unitsEvaluated: reusable == nil ? next?.unitsEvaluated : nil)
     }
 }
 
@@ -85,6 +92,8 @@ public final class EvaluationMemo: Sendable {
         var catalogue: Catalogue
         var qd766: QD766Table?
         var timeZone: TimeZone
+        /// What the evaluation that made `snapshot` leaves for the next one.
+        var carry: EvaluationCarry?
     }
 
     let last = Mutex<Last?>(nil)

@@ -20,12 +20,28 @@ public struct Evaluator: Sendable {
     /// `manualRecordedBy`: the last recording instant of manual rows taken (default T: rows recorded
     /// after T do not exist yet; a past month's publication takes those entered since).
     public func evaluate(_ inputs: KPIInputs, asOf: Date, refreshedAt: Date, manualRecordedBy: Date? = nil) -> Snapshot {
+        evaluate(inputs, asOf: asOf, refreshedAt: refreshedAt, manualRecordedBy: manualRecordedBy, reusing: nil).snapshot
+    }
+
+    /// The same evaluation, copying from `carry` (the previous pass's) the results and estimates
+    /// of every unit whose subtree figures did not change; returns what the next pass can reuse.
+    public func evaluate(
+        _ inputs: KPIInputs, asOf: Date, refreshedAt: Date, manualRecordedBy: Date? = nil, reusing carry: EvaluationCarry?
+    ) -> (snapshot: Snapshot, carry: EvaluationCarry) {
         let tree = UnitTree(inputs.units)
         let periods = calendar.periods(asOf: asOf)
         let today = calendar.localDate(of: asOf)
         let rolled = rolledTallies(inputs, periods: periods, tree: tree)
-        let manual = ManualPicker(values: inputs.manualValues, asOf: manualRecordedBy ?? asOf)
-        let results = indicatorResults(rolled: rolled, manual: manual, tree: tree, periods: periods)
+        let recordedBy = manualRecordedBy ?? asOf
+        let manual = ManualPicker(values: inputs.manualValues, asOf: recordedBy)
+        let manualRows = inputs.manualValues.filter { $0.recordedAt <= recordedBy }
+        let previous = carry.flatMap { carry in
+            carry.units == tree.units && carry.periods == periods && carry.manualRows == manualRows && carry.catalogue == catalogue
+                && carry.qd766 == qd766 ? carry : nil
+        }
+        let unchanged = tree.units.indices.map { index in previous?.hasSameFigures(rolled, unit: index) ?? false }
+        let (results, resultStarts) = indicatorResults(
+            rolled: rolled, manual: manual, tree: tree, periods: periods, copying: previous.map { ($0, unchanged) })
 
         let overdue = inputs.openTasks
             .filter { $0.dueDate < today }
@@ -55,14 +71,24 @@ public struct Evaluator: Sendable {
         }
         if let qd766 {
             snapshot.qd766Table = qd766
-            snapshot.qd766 = estimates(qd766, rolled: rolled, manual: manual, tree: tree, periods: periods)
+            snapshot.qd766 = estimates(qd766, rolled: rolled, manual: manual, tree: tree, periods: periods, copying: previous.map { ($0, unchanged) })
         }
-        return snapshot
+        let next = EvaluationCarry(
+            units: tree.units, periods: periods, manualRows: manualRows, catalogue: catalogue, qd766: qd766, rolled: rolled,
+            resultStarts: resultStarts, results: results, estimates: snapshot.qd766,
+            unitsEvaluated: unchanged.reduce(0) { $0 + ($1 ? 0 : 1) })
+        return (snapshot, next)
     }
 
-    /// Every catalogue indicator of every unit and period: unit by unit in tree order, then period, then catalogue order.
-    private func indicatorResults(rolled: [[[Tally]]], manual: ManualPicker, tree: UnitTree, periods: [Period]) -> [IndicatorResult] {
+    /// Every catalogue indicator of every unit and period: unit by unit in tree order, then period,
+    /// then catalogue order; and where each unit's results start (one more offset: the end). A
+    /// unit `copying` marks unchanged has its results copied from the previous pass.
+    private func indicatorResults(
+        rolled: [[[Tally]]], manual: ManualPicker, tree: UnitTree, periods: [Period], copying: (EvaluationCarry, [Bool])?
+    ) -> ([IndicatorResult], [Int]) {
         var results: [IndicatorResult] = []
+        var starts: [Int] = []
+        starts.reserveCapacity(tree.units.count + 1)
         results.reserveCapacity(tree.units.count * periods.count * catalogue.indicators.count)
         // What each definition needs, found once rather than once per unit and period.
         let definitions = catalogue.indicators.map { definition in
@@ -73,6 +99,11 @@ public struct Evaluator: Sendable {
         }
 
         for (index, unit) in tree.units.enumerated() {
+            starts.append(results.count)
+            if let (previous, unchanged) = copying, unchanged[index] {
+                results.append(contentsOf: previous.results[previous.resultStarts[index]..<previous.resultStarts[index + 1]])
+                continue
+            }
             for (periodIndex, period) in periods.enumerated() {
                 for (definition, computed, margin) in definitions {
                     let tally: Tally
@@ -89,15 +120,22 @@ public struct Evaluator: Sendable {
                 }
             }
         }
-        return results
+        starts.append(results.count)
+        return (results, starts)
     }
 
     /// The QĐ 766 estimate of every unit and period, in the order of `results` (unit, then period).
-    private func estimates(_ table: QD766Table, rolled: [[[Tally]]], manual: ManualPicker, tree: UnitTree, periods: [Period]) -> [QD766Result] {
+    private func estimates(
+        _ table: QD766Table, rolled: [[[Tally]]], manual: ManualPicker, tree: UnitTree, periods: [Period], copying: (EvaluationCarry, [Bool])?
+    ) -> [QD766Result] {
         let estimator = QD766Estimator(table: table)
         var out: [QD766Result] = []
         out.reserveCapacity(tree.units.count * periods.count)
         for (index, unit) in tree.units.enumerated() {
+            if let (previous, unchanged) = copying, unchanged[index], previous.estimates.count == tree.units.count * periods.count {
+                out.append(contentsOf: previous.estimates[(index * periods.count)..<((index + 1) * periods.count)])
+                continue
+            }
             for (periodIndex, period) in periods.enumerated() {
                 out.append(
                     estimator.estimate(
@@ -120,8 +158,9 @@ public struct Evaluator: Sendable {
     /// Per period, per computed indicator (by ordinal): subtree tallies for every unit
     /// (index-aligned with tree.units). Arrays, not dictionaries: a province reads them 10^5 times.
     private func rolledTallies(_ inputs: KPIInputs, periods: [Period], tree: UnitTree) -> [[[Tally]]] {
+        let procedures = ProcedureSets(inputs, periods: periods, tree: tree)
         var rolled: [[[Tally]]] = []
-        for period in periods {
+        for (periodIndex, period) in periods.enumerated() {
             var byIndicator = [[Tally]](repeating: [], count: ComputedIndicator.allCases.count)
             for indicator in ComputedIndicator.allCases {
                 switch indicator.rollup {
@@ -129,49 +168,108 @@ public struct Evaluator: Sendable {
                     let own = tree.units.map { inputs.tallies[TallyKey(unitID: $0.id, period: period.kind, indicator: indicator)] ?? Tally() }
                     byIndicator[indicator.ordinal] = tree.rollUp(own: own, combine: { $0 += $1 })
                 case .distinctProcedures:
-                    byIndicator[indicator.ordinal] = distinctProcedureTallies(inputs.paidProcedures, period: period.kind, tree: tree)
+                    // `procedures_paid_online`: distinct procedures over the subtree, so a procedure
+                    // paid at two departments counts once for their commune.
+                    let paid = tree.rollUp(own: procedures.paid[periodIndex]) { $0.formUnion($1) }
+                    let online = tree.rollUp(own: procedures.paidOnline[periodIndex]) { $0.formUnion($1) }
+                    byIndicator[indicator.ordinal] = zip(online, paid).map { Tally(numerator: Decimal($0.count), denominator: Decimal($1.count)) }
                 case .catalogue:
                     byIndicator[indicator.ordinal] = tree.units.map { _ in inputs.catalogueTallies[indicator] ?? Tally() }
                 case .proceduresInUse:
-                    byIndicator[indicator.ordinal] = proceduresInUse(
-                        inputs.procedureUses, indicator: indicator, period: period.kind, of: inputs.catalogueTallies[indicator]?.denominator ?? 0,
-                        tree: tree)
+                    // The procedures used anywhere in the subtree, counted once, out of the catalogue's
+                    // procedures of that kind.
+                    let total = inputs.catalogueTallies[indicator]?.denominator ?? 0
+                    let own = procedures.used[indicator]?[periodIndex] ?? procedures.empty
+                    byIndicator[indicator.ordinal] = tree.rollUp(own: own) { $0.formUnion($1) }.map {
+                        Tally(numerator: Decimal($0.count), denominator: total)
+                    }
                 }
             }
             rolled.append(byIndicator)
         }
         return rolled
     }
+}
 
-    /// `procedures_paid_online`: distinct procedures over the subtree, so a procedure paid at two
-    /// departments counts once for their commune.
-    private func distinctProcedureTallies(_ rows: [PaidProcedure], period: PeriodKind, tree: UnitTree) -> [Tally] {
-        // procedure code -> paid online somewhere in the set
-        var own = [[String: Bool]](repeating: [:], count: tree.units.count)
-        for row in rows where row.period == period {
-            guard let index = tree.indexByID[row.unitID] else { continue }
-            own[index][row.procedureCode] = (own[index][row.procedureCode] ?? false) || row.paidOnline
+/// Each unit's own procedures of one evaluation's rows, per period: paid, paid online, and in use
+/// (per `.proceduresInUse` indicator), as bit sets over the procedures numbered once, so that the
+/// distinct counts over a subtree are unions of words rather than of sets of strings. The rows
+/// (~10^5 at province scale) are read once, each unit and code looked up once.
+struct ProcedureSets {
+    /// Per period index, per unit index.
+    var paid: [[ProcedureSet]], paidOnline: [[ProcedureSet]]
+    var used: [ComputedIndicator: [[ProcedureSet]]] = [:]
+    /// A set per unit, each empty.
+    let empty: [ProcedureSet]
+
+    init(_ inputs: KPIInputs, periods: [Period], tree: UnitTree) {
+        var number: [String: Int] = [:]
+        for row in inputs.paidProcedures where number[row.procedureCode] == nil { number[row.procedureCode] = number.count }
+        for row in inputs.procedureUses where number[row.procedureCode] == nil { number[row.procedureCode] = number.count }
+        var periodIndex: [PeriodKind: Int] = [:]
+        for (index, period) in periods.enumerated() where periodIndex[period.kind] == nil { periodIndex[period.kind] = index }
+        empty = [ProcedureSet](repeating: ProcedureSet(capacity: number.count), count: tree.units.count)
+        let perPeriod = [[ProcedureSet]](repeating: empty, count: periods.count)
+        paid = perPeriod
+        paidOnline = perPeriod
+        for row in inputs.paidProcedures {
+            guard let p = periodIndex[row.period], let unit = tree.indexByID[row.unitID], let code = number[row.procedureCode] else { continue }
+            paid[p][unit].insert(code)
+            if row.paidOnline { paidOnline[p][unit].insert(code) }
         }
-        let merged = tree.rollUp(own: own) { parent, child in
-            parent.merge(child) { $0 || $1 }
-        }
-        return merged.map { set in
-            Tally(numerator: Decimal(set.values.filter { $0 }.count), denominator: Decimal(set.count))
+        for row in inputs.procedureUses {
+            guard let p = periodIndex[row.period], let unit = tree.indexByID[row.unitID], let code = number[row.procedureCode] else { continue }
+            used[row.indicator, default: perPeriod][p][unit].insert(code)
         }
     }
+}
 
-    /// A `.proceduresInUse` figure: the procedures used anywhere in the subtree, counted once, out
-    /// of the catalogue's procedures of that kind.
-    private func proceduresInUse(
-        _ rows: [ProcedureUse], indicator: ComputedIndicator, period: PeriodKind, of total: Decimal, tree: UnitTree
-    )
-        -> [Tally]
-    {
-        var own = [Set<String>](repeating: [], count: tree.units.count)
-        for row in rows where row.indicator == indicator && row.period == period {
-            if let index = tree.indexByID[row.unitID] { own[index].insert(row.procedureCode) }
+/// A set of numbered procedures, one bit each.
+struct ProcedureSet {
+    private var words: [UInt64]
+
+    init(capacity: Int) { words = [UInt64](repeating: 0, count: (capacity + 63) / 64) }
+
+    mutating func insert(_ member: Int) { words[member / 64] |= 1 << UInt64(member % 64) }
+
+    mutating func formUnion(_ other: ProcedureSet) {
+        for index in words.indices { words[index] |= other.words[index] }
+    }
+
+    var count: Int { words.reduce(0) { $0 + $1.nonzeroBitCount } }
+}
+
+/// What one evaluation leaves for the next: a unit whose subtree figures (every period and
+/// computed indicator) are the ones it had, under the same tree, periods, manual rows, catalogue
+/// and QĐ 766 table, has the same results and estimates, since they depend on nothing else; they
+/// are copied rather than made again. A province's refresh after a few dossiers changes the
+/// figures of 2 or 3 of its 869 units (the dossier's unit and those above it).
+public struct EvaluationCarry: Sendable {
+    let units: [Unit]
+    let periods: [Period]
+    /// The manual rows taken (recorded by T), in the inputs' order.
+    let manualRows: [ManualValue]
+    let catalogue: Catalogue
+    let qd766: QD766Table?
+    /// `rolledTallies`: per period, per computed indicator, per unit index.
+    let rolled: [[[Tally]]]
+    /// Where each unit's results start in `results`, and where the last one's end.
+    let resultStarts: [Int]
+    let results: [IndicatorResult]
+    /// Unit by unit, then period (empty: not estimated).
+    let estimates: [QD766Result]
+    /// The units whose results the pass that left this made anew (the others were copied).
+    public let unitsEvaluated: Int
+
+    /// Whether the unit at `index` has the same figures in `rolled` as in this pass's.
+    func hasSameFigures(_ rolled: [[[Tally]]], unit index: Int) -> Bool {
+        guard rolled.count == self.rolled.count else { return false }
+        for (period, byIndicator) in rolled.enumerated() {
+            let before = self.rolled[period]
+            guard byIndicator.count == before.count else { return false }
+            for (indicator, tallies) in byIndicator.enumerated() where tallies[index] != before[indicator][index] { return false }
         }
-        return tree.rollUp(own: own) { $0.formUnion($1) }.map { Tally(numerator: Decimal($0.count), denominator: total) }
+        return true
     }
 }
 
