@@ -89,7 +89,8 @@ let package = Package(
             // Static -> ../../static: the stylesheet and templates live at the top level.
             exclude: ["Static/mail"],
             resources: [
-                .embedInCode("Static/chiso.css"), .embedInCode("Static/status.mustache"), .embedInCode("Static/qd766.mustache"),
+                .embedInCode("Static/chiso.css"), .embedInCode("Static/status.mustache"), .embedInCode("Static/status-row.mustache"),
+                .embedInCode("Static/qd766.mustache"),
                 .embedInCode("Static/report.mustache"),
             ],
             swiftSettings: strict

@@ -170,7 +170,7 @@ public struct Refresher<C: Clock>: Service where C.Duration == Duration {
         let alerts = current.alerts
         let published =
             current.published?.restamped(snapshot, history: trend, alerts: alerts)
-            ?? PublishedSnapshot(rendering: snapshot, history: trend, alerts: alerts, scope: metricsScope)
+            ?? PublishedSnapshot(rendering: snapshot, history: trend, alerts: alerts, scope: metricsScope, previous: current.published)
         if let exposition = published.exposition, exposition.depth < exposition.wantedDepth, cappedAt.exchange(exposition) != exposition {
             logger.error(
                 "metrics: units down to level \(exposition.wantedDepth) would pass metrics_max_series \(metricsScope.maxSeries); exporting down to level \(exposition.depth) (\(exposition.series) series)"

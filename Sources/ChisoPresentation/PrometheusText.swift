@@ -22,7 +22,12 @@ public enum PrometheusText {
     }
 
     /// The units `scope` allows, within its series cap (`Exposition` says what was left out).
-    public static func render(_ snapshot: Snapshot, scope: MetricsScope) -> Exposition {
+    /// `previous`: the last render of the same scope, its snapshot and its text; the units whose
+    /// figures are the same in both have their lines copied from that text rather than written
+    /// again (a province's refresh after a few dossiers changes 2 or 3 of its 125 exported units).
+    public static func render(
+        _ snapshot: Snapshot, scope: MetricsScope, previous: (snapshot: Snapshot, pieces: MetricsPieces, text: UnsafeRawBufferPointer)? = nil
+    ) -> Exposition {
         let depths = MetricsScope.depths(snapshot.units)
         let deepest = depths.values.max() ?? 0
         let wanted = scope.limit(rootKind: snapshot.units.first { $0.parentID == nil }?.kind).map { min($0, deepest) } ?? deepest
@@ -34,7 +39,8 @@ public enum PrometheusText {
         }
         // Every unit (a commune's default): no filtering.
         let units = limit >= deepest ? nil : Set(depths.filter { $0.value <= limit }.keys)
-        return Exposition(text: render(snapshot, units: units), series: series, depth: limit, wantedDepth: wanted, deepest: deepest)
+        let (bytes, pieces) = render(snapshot, units: units, previous: previous)
+        return Exposition(bytes: bytes, series: series, depth: limit, wantedDepth: wanted, deepest: deepest, pieces: pieces)
     }
 
     /// How many samples the units down to `limit` make.
@@ -51,34 +57,136 @@ public enum PrometheusText {
     }
 
     static func render(_ snapshot: Snapshot, units: Set<String>?) -> String {
-        var out = ""
-        let results = units.map { units in snapshot.results.filter { units.contains($0.unitID) } } ?? snapshot.results
-        let exported = units.map { units in snapshot.units.filter { units.contains($0.id) } } ?? snapshot.units
-        out.reserveCapacity(results.count * 4 * 110 + 4096)
-        let definitions = Dictionary(snapshot.catalogue.indicators.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        String(decoding: render(snapshot, units: units, previous: nil).0, as: UTF8.self)
+    }
 
-        header(MetricName.indicatorRatio, into: &out)
+    /// The families, one unit's lines after another's within each; the lines of a unit whose
+    /// figures are `previous`'s are copied from its text.
+    static func render(
+        _ snapshot: Snapshot, units: Set<String>?, previous: (snapshot: Snapshot, pieces: MetricsPieces, text: UnsafeRawBufferPointer)?
+    ) -> ([UInt8], MetricsPieces) {
+        let exported = units.map { units in snapshot.units.filter { units.contains($0.id) } } ?? snapshot.units
+        let shortIDs = snapshot.qd766Table.map { table in
+            Dictionary(table.indicators.map { ($0.id, escape($0.shortID)) }, uniquingKeysWith: { a, _ in a })
+        }
+        let parts = unitParts(snapshot, exported: exported, previous: previous.map { ($0.snapshot, $0.pieces) }, shortIDs: shortIDs ?? [:])
+
+        var out: [UInt8] = []
+        out.reserveCapacity(previous?.text.count ?? (snapshot.results.count * 4 * 110 + 4096))
+        var ranges = [[Range<Int>]](repeating: [], count: exported.count)
+        func unitFamily(_ family: MetricName.Family, _ position: Int) {
+            append(header(family), to: &out)
+            for index in exported.indices {
+                let start = out.count
+                switch parts[index] {
+                case .written(let lines): append(lines[position], to: &out)
+                case .copied(let ranges):
+                    if let text = previous?.text { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: text[ranges[position]])) }
+                }
+                ranges[index].append(start..<out.count)
+            }
+        }
+        unitFamily(MetricName.indicatorRatio, 0)
+        unitFamily(MetricName.indicatorNumerator, 1)
+        unitFamily(MetricName.indicatorDenominator, 2)
+        unitFamily(MetricName.indicatorMet, 3)
+        append(catalogueLines(snapshot), to: &out)
+        unitFamily(MetricName.tasksOverdue, 4)
+        unitFamily(MetricName.dossiersOverdue, 5)
+        if let table = snapshot.qd766Table {
+            unitFamily(MetricName.qd766Score, 6)
+            unitFamily(MetricName.qd766GroupScore, 7)
+            unitFamily(MetricName.qd766Points, 8)
+            unitFamily(MetricName.qd766EstimateGap, 9)
+            var lines = header(MetricName.qd766MaxPoints)
+            for indicator in table.indicators {
+                sample(MetricName.qd766MaxPoints.name, "indicator=\"\(shortIDs?[indicator.id] ?? "")\"", number(indicator.max), into: &lines)
+            }
+            append(lines, to: &out)
+        }
+        return (out, MetricsPieces(units: exported.map(\.id), ranges: ranges))
+    }
+
+    /// A unit's lines of each per-unit family: written now, or where the previous text has them.
+    enum UnitPart {
+        case written([String])
+        case copied([Range<Int>])
+    }
+
+    /// Each exported unit's part: copied when its figures (results, estimates, overdue counts) are
+    /// the previous render's, under the same QĐ 766 table (its names are in the labels).
+    static func unitParts(
+        _ snapshot: Snapshot, exported: [ChisoCore.Unit], previous: (snapshot: Snapshot, pieces: MetricsPieces)?, shortIDs: [String: String]
+    ) -> [UnitPart] {
+        let qd766Ranges = MetricsPieces.qd766Ranges(snapshot.qd766)
+        let reusable = previous.flatMap { previous in previous.snapshot.qd766Table == snapshot.qd766Table ? previous : nil }
+        let previousIndex = reusable.map { previous in
+            Dictionary(previous.pieces.units.enumerated().map { ($0.element, $0.offset) }, uniquingKeysWith: { a, _ in a })
+        }
+        let previousQD766 = reusable.map { MetricsPieces.qd766Ranges($0.snapshot.qd766) }
+        return exported.map { unit in
+            let results = snapshot.results(of: unit.id)
+            let estimates = qd766Ranges[unit.id].map { snapshot.qd766[$0] } ?? []
+            let tasks = snapshot.tasksOverdueByUnit[unit.id] ?? 0
+            let dossiers = snapshot.dossiersOverdueByUnit[unit.id] ?? 0
+            if let previous = reusable, let at = previousIndex?[unit.id], previous.snapshot.results(of: unit.id) == results,
+                (previousQD766?[unit.id].map { previous.snapshot.qd766[$0] } ?? []) == estimates,
+                previous.snapshot.tasksOverdueByUnit[unit.id] ?? 0 == tasks, previous.snapshot.dossiersOverdueByUnit[unit.id] ?? 0 == dossiers
+            {
+                return .copied(previous.pieces.ranges[at])
+            }
+            return .written(unitLines(unit: unit.id, results: results, estimates: estimates, tasks: tasks, dossiers: dossiers, shortIDs: shortIDs))
+        }
+    }
+
+    private static func append(_ text: String, to out: inout [UInt8]) {
+        var text = text
+        text.withUTF8 { out.append(contentsOf: $0) }
+    }
+
+    /// One unit's lines of each per-unit family, in the order `render` writes the families.
+    static func unitLines(
+        unit: String, results: ArraySlice<IndicatorResult>, estimates: ArraySlice<QD766Result>, tasks: Int, dossiers: Int,
+        shortIDs: [String: String]
+    ) -> [String] {
+        var ratio = "", numerator = "", denominator = "", met = ""
         for result in results {
-            guard let value = result.value else { continue }
-            sample(MetricName.indicatorRatio.name, labels(result), number(value), into: &out)
+            let labels = labels(result)
+            if let value = result.value { sample(MetricName.indicatorRatio.name, labels, number(value), into: &ratio) }
+            sample(MetricName.indicatorNumerator.name, labels, number(result.tally.numerator), into: &numerator)
+            sample(MetricName.indicatorDenominator.name, labels, number(result.tally.denominator), into: &denominator)
+            if result.status != .noData { sample(MetricName.indicatorMet.name, labels, result.status == .met ? "1" : "0", into: &met) }
         }
-        header(MetricName.indicatorNumerator, into: &out)
-        for result in results {
-            sample(MetricName.indicatorNumerator.name, labels(result), number(result.tally.numerator), into: &out)
+        var tasksLine = "", dossiersLine = ""
+        sample(MetricName.tasksOverdue.name, "unit=\"\(escape(unit))\"", String(tasks), into: &tasksLine)
+        sample(MetricName.dossiersOverdue.name, "unit=\"\(escape(unit))\"", String(dossiers), into: &dossiersLine)
+        var score = "", groups = "", points = "", gaps = ""
+        for result in estimates {
+            let place = "unit=\"\(escape(result.unitID))\",period=\"\(result.period.rawValue)\""
+            sample(MetricName.qd766Score.name, place, number(result.score), into: &score)
+            for group in result.groups {
+                sample(MetricName.qd766GroupScore.name, place + ",group=\"\(escape(group.group))\"", number(group.score), into: &groups)
+            }
+            for entry in result.indicators {
+                sample(
+                    MetricName.qd766Points.name, "indicator=\"\(shortIDs[entry.id] ?? escape(entry.id))\"," + place, number(entry.points),
+                    into: &points)
+            }
+            for group in result.groups {
+                guard let gap = group.gap else { continue }
+                sample(MetricName.qd766EstimateGap.name, place + ",group=\"\(escape(group.group))\"", number(gap), into: &gaps)
+            }
         }
-        header(MetricName.indicatorDenominator, into: &out)
-        for result in results {
-            sample(MetricName.indicatorDenominator.name, labels(result), number(result.tally.denominator), into: &out)
-        }
-        header(MetricName.indicatorMet, into: &out)
-        for result in results where result.status != .noData {
-            sample(MetricName.indicatorMet.name, labels(result), result.status == .met ? "1" : "0", into: &out)
-        }
-        header(MetricName.indicatorTargetRatio, into: &out)
-        for definition in snapshot.catalogue.indicators where definitions[definition.id] != nil {
+        return [ratio, numerator, denominator, met, tasksLine, dossiersLine, score, groups, points, gaps]
+    }
+
+    /// The catalogue's families: each indicator's target and its place in the plan.
+    static func catalogueLines(_ snapshot: Snapshot) -> String {
+        var out = header(MetricName.indicatorTargetRatio)
+        for definition in snapshot.catalogue.indicators {
             sample(MetricName.indicatorTargetRatio.name, "indicator=\"\(escape(definition.id))\"", number(definition.target), into: &out)
         }
-        header(MetricName.indicatorInfo, into: &out)
+        out += header(MetricName.indicatorInfo)
         for group in snapshot.catalogue.grouped() {
             for definition in group.indicators {
                 let labels =
@@ -86,55 +194,13 @@ public enum PrometheusText {
                 sample(MetricName.indicatorInfo.name, labels, "1", into: &out)
             }
         }
-        header(MetricName.tasksOverdue, into: &out)
-        for unit in exported {
-            sample(MetricName.tasksOverdue.name, "unit=\"\(escape(unit.id))\"", String(snapshot.tasksOverdueByUnit[unit.id] ?? 0), into: &out)
-        }
-        header(MetricName.dossiersOverdue, into: &out)
-        for unit in exported {
-            sample(MetricName.dossiersOverdue.name, "unit=\"\(escape(unit.id))\"", String(snapshot.dossiersOverdueByUnit[unit.id] ?? 0), into: &out)
-        }
-        renderQD766(snapshot, units: units, into: &out)
         return out
     }
 
-    /// The QĐ 766 families (`qd766.md`): score, group scores, points per sub-indicator (its id
-    /// without `qd766.`), and the maxima.
-    static func renderQD766(_ snapshot: Snapshot, units: Set<String>?, into out: inout String) {
-        guard let table = snapshot.qd766Table else { return }
-        let results = units.map { units in snapshot.qd766.filter { units.contains($0.unitID) } } ?? snapshot.qd766
-        let shortIDs = Dictionary(table.indicators.map { ($0.id, escape($0.shortID)) }, uniquingKeysWith: { a, _ in a })
-        func place(_ result: QD766Result) -> String { "unit=\"\(escape(result.unitID))\",period=\"\(result.period.rawValue)\"" }
-        header(MetricName.qd766Score, into: &out)
-        for result in results { sample(MetricName.qd766Score.name, place(result), number(result.score), into: &out) }
-        header(MetricName.qd766GroupScore, into: &out)
-        for result in results {
-            let labels = place(result)
-            for group in result.groups {
-                sample(MetricName.qd766GroupScore.name, labels + ",group=\"\(escape(group.group))\"", number(group.score), into: &out)
-            }
-        }
-        header(MetricName.qd766Points, into: &out)
-        for result in results {
-            let labels = place(result)
-            for entry in result.indicators {
-                sample(
-                    MetricName.qd766Points.name, "indicator=\"\(shortIDs[entry.id] ?? escape(entry.id))\"," + labels, number(entry.points), into: &out
-                )
-            }
-        }
-        header(MetricName.qd766EstimateGap, into: &out)
-        for result in results {
-            let labels = place(result)
-            for group in result.groups {
-                guard let gap = group.gap else { continue }
-                sample(MetricName.qd766EstimateGap.name, labels + ",group=\"\(escape(group.group))\"", number(gap), into: &out)
-            }
-        }
-        header(MetricName.qd766MaxPoints, into: &out)
-        for indicator in table.indicators {
-            sample(MetricName.qd766MaxPoints.name, "indicator=\"\(shortIDs[indicator.id] ?? "")\"", number(indicator.max), into: &out)
-        }
+    static func header(_ family: MetricName.Family) -> String {
+        var out = ""
+        header(family, into: &out)
+        return out
     }
 
     public static func header(_ family: MetricName.Family, into out: inout String) {
@@ -178,66 +244,4 @@ public enum PrometheusText {
     static func number(_ value: Decimal) -> String {
         NSDecimalNumber(decimal: value).description(withLocale: nil)
     }
-}
-
-/// Which units `/metrics` exports. A province has 869 units × 42 indicators × 3 periods: ~3 × 10⁵
-/// series, more than a Prometheus should scrape every minute; its communes are what a dashboard
-/// shows. `depth`: `.auto` (under a province root, the province and its communes; under any
-/// other root, every unit), `.all`, or `.levels(n)` (the roots and n levels below). `maxSeries`:
-/// the cap; a depth that would exceed it is reduced until it fits (and the log says so).
-public struct MetricsScope: Sendable, Equatable {
-    public enum Depth: Sendable, Equatable {
-        case auto, all
-        case levels(Int)
-    }
-
-    public var depth: Depth
-    public var maxSeries: Int
-
-    public static let defaultMaxSeries = 100_000
-
-    public init(depth: Depth = .auto, maxSeries: Int = MetricsScope.defaultMaxSeries) {
-        self.depth = depth
-        self.maxSeries = maxSeries
-    }
-
-    /// The deepest level exported (0: the roots), nil for every unit.
-    func limit(rootKind: String?) -> Int? {
-        switch depth {
-        case .all: nil
-        case .levels(let levels): levels
-        case .auto: rootKind == "province" ? 1 : nil
-        }
-    }
-
-    /// Each unit's depth below its root (0 for a root).
-    static func depths(_ units: [ChisoCore.Unit]) -> [String: Int] {
-        let parents = Dictionary(units.map { ($0.id, $0.parentID) }, uniquingKeysWith: { a, _ in a })
-        var depths: [String: Int] = [:]
-        for unit in units {
-            var depth = 0
-            var current = unit.parentID
-            while let parent = current, depth <= units.count, parents[parent] != nil {
-                depth += 1
-                current = parents[parent] ?? nil
-            }
-            depths[unit.id] = depth
-        }
-        return depths
-    }
-}
-
-/// What `/metrics` exports of a snapshot: the text, how many series, and how deep it went.
-public struct Exposition: Sendable {
-    /// The figures' families; the snapshot's timestamp is `PrometheusText.timestamp`.
-    public var text: String
-    public var series: Int
-    /// The deepest level exported.
-    public var depth: Int
-    /// The level the scope asked for (deeper than `depth` when the cap cut it).
-    public var wantedDepth: Int
-    /// The deepest level of the tree.
-    public var deepest: Int
-
-    public var wasCapped: Bool { depth < wantedDepth }
 }

@@ -196,7 +196,7 @@ public enum Routes {
             headers[.eTag] = etag
             headers[.lastModified] = published.lastModified
             if matches(request.headers[.ifNoneMatch], etag) { return Response(status: .notModified, headers: headers) }
-            if staleness == nil, unit == nil, let page = published.pages[pageRequest] {
+            if staleness == nil, let page = published.page(pageRequest) {
                 return Self.page(page, etag: etag, snapshot: published.etag, request: request, headers: headers, cache: gzipped)
             }
             // Rendered on demand (a unit's page, or any page with the stale banner), and kept for

@@ -22,10 +22,11 @@ public struct PublishedSnapshot: Sendable {
     public var jsonMembers: ByteBuffer { json.kept }
     /// `"as_of":…,"refreshed_at":…,` (`SnapshotJSON.times`).
     public let jsonTimes: ByteBuffer
-    /// The root's pages (both languages, every period), rendered once; unit pages are rendered on demand.
-    public let pages: [PageRequest: ByteBuffer]
-    /// The same pages with their instants open (nil when a page could not be marked: rendered anew each time).
-    let stampedPages: [PageRequest: StampedPage]?
+    /// The root's pages (both languages, every period) of these figures with their instants open,
+    /// each rendered when first asked for; shared by the snapshots `restamped` from this one.
+    let rootPages: RootPages
+    /// The root's pages with this snapshot's instants filled in, kept once made.
+    private let filledPages = FilledPages()
     /// The trend lines the pages were drawn with (kept to re-render with a stale banner or for a unit).
     public let history: TrendHistory
     public let layout: SiteLayout
@@ -37,6 +38,8 @@ public struct PublishedSnapshot: Sendable {
     public let lastModified: String
     /// What `/metrics` exports of it (nil when made from given text).
     public let exposition: ExpositionSummary?
+    /// Where each exported unit's lines are in `metricsText` (the next render copies the unchanged ones).
+    let metricsPieces: MetricsPieces?
     /// The `etag` of the snapshot whose figures these answers were rendered from: its own, or
     /// the one they were carried over from (`restamped`). Equal tags, equal figures.
     public let figuresTag: String
@@ -44,18 +47,16 @@ public struct PublishedSnapshot: Sendable {
     public var carriedOver: Bool { figuresTag != etag }
 
     init(
-        snapshot: Snapshot, metricsText: ByteBuffer, json: JSONMembers, stampedPages: [PageRequest: StampedPage]?,
-        pages: [PageRequest: ByteBuffer]?, history: TrendHistory, alerts: AlertSummary?, layout: SiteLayout,
-        exposition: ExpositionSummary?, figuresTag: String?
+        snapshot: Snapshot, metricsText: ByteBuffer, json: JSONMembers, rootPages: RootPages, history: TrendHistory,
+        alerts: AlertSummary?, layout: SiteLayout, exposition: ExpositionSummary?, metricsPieces: MetricsPieces?, figuresTag: String?
     ) {
+        self.metricsPieces = metricsPieces
         self.snapshot = snapshot
         self.metricsText = metricsText
         self.metricsTimestamp = ByteBuffer(string: PrometheusText.timestamp(snapshot))
         self.json = json
         self.jsonTimes = ByteBuffer(string: SnapshotJSON.times(snapshot))
-        self.stampedPages = stampedPages
-        self.pages =
-            pages ?? (stampedPages ?? [:]).mapValues { $0.filled(asOf: snapshot.asOf, refreshedAt: snapshot.refreshedAt) }
+        self.rootPages = rootPages
         self.history = history
         self.alerts = alerts
         self.layout = layout
@@ -64,19 +65,84 @@ public struct PublishedSnapshot: Sendable {
         self.etag = etag
         self.figuresTag = figuresTag ?? etag
         self.lastModified = Routes.httpDate(snapshot.refreshedAt)
+        // What `GET /` answers, ready before the snapshot is published (the other five root pages
+        // are read far less: each is made at its first request, ~0.1 s at province scale).
+        _ = statusPage
+    }
+
+    /// One of the root's pages (nil for a unit's page: those are rendered on demand by the routes).
+    public func page(_ request: PageRequest) -> ByteBuffer? {
+        guard request.unitID == nil else { return nil }
+        let (snapshot, pages) = (self.snapshot, rootPages)
+        return filledPages.page(request) {
+            if let stamped = pages.stamped(request) { return stamped.filled(asOf: snapshot.asOf, refreshedAt: snapshot.refreshedAt) }
+            // A page whose text holds a marker character: rendered whole for this snapshot.
+            let html =
+                (try? StatusPage.render(
+                    snapshot, history: pages.history, request: request, links: .query, layout: pages.layout, alerts: pages.alerts)) ?? ""
+            return ByteBuffer(string: html)
+        }
     }
 
     /// The Vietnamese year page (what `GET /` answers).
-    public var statusPage: ByteBuffer { pages[PageRequest()] ?? ByteBuffer() }
+    public var statusPage: ByteBuffer { page(PageRequest()) ?? ByteBuffer() }
 
     /// This snapshot's answers for `later`, which says the same (`Snapshot.saysTheSame`) with the
     /// same trend lines and alert problems: the figures' parts are shared, the instants made anew.
-    /// Nil when it does not say the same, or a page could not be marked.
+    /// Nil when it does not say the same.
     public func restamped(_ later: Snapshot, history: TrendHistory, alerts: AlertSummary?) -> PublishedSnapshot? {
-        guard let stampedPages, later.saysTheSame(as: snapshot), history == self.history, alerts == self.alerts else { return nil }
+        guard later.saysTheSame(as: snapshot), history == self.history, alerts == self.alerts else { return nil }
         return PublishedSnapshot(
-            snapshot: later, metricsText: metricsText, json: json, stampedPages: stampedPages, pages: nil,
-            history: history, alerts: alerts, layout: layout, exposition: exposition, figuresTag: figuresTag)
+            snapshot: later, metricsText: metricsText, json: json, rootPages: rootPages, history: history, alerts: alerts, layout: layout,
+            exposition: exposition, metricsPieces: metricsPieces, figuresTag: figuresTag)
+    }
+}
+
+/// The root's six pages of one snapshot's figures, with their instants open (`StampedPage`),
+/// rendered at their first request rather than at every refresh: at province scale each is ~0.1 s
+/// of the template, and most deployments read `/` and little else. Concurrent first requests wait
+/// for one rendering. Nil for a page that could not be marked (its text holds a marker character).
+final class RootPages: Sendable {
+    let snapshot: Snapshot
+    let history: TrendHistory
+    let layout: SiteLayout
+    let alerts: AlertSummary?
+    private let made = Mutex<[PageRequest: StampedPage?]>([:])
+
+    init(snapshot: Snapshot, history: TrendHistory, layout: SiteLayout, alerts: AlertSummary?) {
+        self.snapshot = snapshot
+        self.history = history
+        self.layout = layout
+        self.alerts = alerts
+    }
+
+    func stamped(_ request: PageRequest) -> StampedPage? {
+        made.withLock { made in
+            if let page = made[request] { return page }
+            // The root always exists in a snapshot that has units; an empty tree renders an empty page.
+            let page =
+                (try? StatusPage.renderStamped(snapshot, history: history, request: request, links: .query, layout: layout, alerts: alerts))
+                ?? nil
+            made[request] = page
+            return page
+        }
+    }
+
+    /// The pages rendered so far (for the tests).
+    var renderedCount: Int { made.withLock { $0.count } }
+}
+
+/// One snapshot's root pages with its instants filled in, kept once made (a fill copies a page).
+final class FilledPages: Sendable {
+    private let pages = Mutex<[PageRequest: ByteBuffer]>([:])
+
+    func page(_ request: PageRequest, make: () -> ByteBuffer) -> ByteBuffer {
+        pages.withLock { pages in
+            if let page = pages[request] { return page }
+            let page = make()
+            pages[request] = page
+            return page
+        }
     }
 }
 
@@ -175,35 +241,27 @@ public final class SnapshotStore: Sendable {
 }
 
 extension PublishedSnapshot {
-    /// Renders every answer of a snapshot once.
+    /// Renders every answer of a snapshot once (`GET /` and `/metrics` at once, the rest when
+    /// first asked for). `previous`: the snapshot published before, whose `/metrics` lines of the
+    /// units with unchanged figures are copied.
     public init(
-        rendering snapshot: Snapshot, history: TrendHistory = TrendHistory(), alerts: AlertSummary? = nil, scope: MetricsScope = MetricsScope()
+        rendering snapshot: Snapshot, history: TrendHistory = TrendHistory(), alerts: AlertSummary? = nil, scope: MetricsScope = MetricsScope(),
+        previous: PublishedSnapshot? = nil
     ) {
         let layout = SiteLayout(units: snapshot.units)
-        var stamped: [PageRequest: StampedPage]? = [:]
-        var pages: [PageRequest: ByteBuffer] = [:]
-        for language in [Format.Language.vi, .en] {
-            for period in PeriodKind.allCases {
-                let request = PageRequest(language: language, period: period)
-                // The root always exists in a snapshot that has units; an empty tree renders an empty page.
-                if let page = try? StatusPage.renderStamped(
-                    snapshot, history: history, request: request, links: .query, layout: layout, alerts: alerts)
-                {
-                    stamped?[request] = page
-                    pages[request] = page.filled(asOf: snapshot.asOf, refreshedAt: snapshot.refreshedAt)
-                } else {
-                    stamped = nil
-                    let html =
-                        (try? StatusPage.render(snapshot, history: history, request: request, links: .query, layout: layout, alerts: alerts)) ?? ""
-                    pages[request] = ByteBuffer(string: html)
-                }
+        let exposition: Exposition
+        if let previous, let pieces = previous.metricsPieces {
+            exposition = previous.metricsText.withUnsafeReadableBytes { text in
+                PrometheusText.render(snapshot, scope: scope, previous: (previous.snapshot, pieces, text))
             }
+        } else {
+            exposition = PrometheusText.render(snapshot, scope: scope)
         }
-        let exposition = PrometheusText.render(snapshot, scope: scope)
         self.init(
-            snapshot: snapshot, metricsText: ByteBuffer(string: exposition.text), json: JSONMembers(snapshot),
-            stampedPages: stamped, pages: pages, history: history, alerts: alerts, layout: layout,
+            snapshot: snapshot, metricsText: ByteBuffer(bytes: exposition.bytes), json: JSONMembers(snapshot),
+            rootPages: RootPages(snapshot: snapshot, history: history, layout: layout, alerts: alerts), history: history, alerts: alerts,
+            layout: layout,
             exposition: ExpositionSummary(series: exposition.series, depth: exposition.depth, wantedDepth: exposition.wantedDepth),
-            figuresTag: nil)
+            metricsPieces: exposition.pieces, figuresTag: nil)
     }
 }

@@ -3,6 +3,7 @@ import ChisoPresentation
 import Foundation
 import Mustache
 import NIOCore
+import Synchronization
 
 /// Renders the status page from `static/status.mustache` (compiled in) and a `StatusPageView`.
 /// The template escapes every `{{value}}`; the only unescaped insertions are the stylesheet and
@@ -31,10 +32,31 @@ public enum StatusPage {
     ) throws -> String {
         let view = try StatusPageModel.build(
             snapshot, history: history, request: request, links: links, staleness: staleness, layout: layout, alerts: alerts)
-        // What the template sees: the stylesheet, and the view.
-        let document: [String: Any] = ["css": style, "page": MustacheEncoder.tree(view)]
-        return template.render(document)
+        return template.render(document(view))
     }
+
+    /// What the template sees: the stylesheet, and the view, its unit tables' rows as HTML
+    /// (`rowTemplate`, through `rows`): rendered once for a row's figures and kept. A province's
+    /// page is ~90 % unit-table rows (124 communes × 40 indicators), and after a few dossiers all
+    /// but one or two of them are the rows of the last refresh, in this page and the others.
+    static func document(_ view: StatusPageView) -> [String: Any] {
+        var bare = view
+        for index in bare.unitTables.indices { bare.unitTables[index].rows = [] }
+        var page = MustacheEncoder.tree(bare) as? [String: Any] ?? [:]
+        if var tables = page["unitTables"] as? [[String: Any]], tables.count == view.unitTables.count {
+            for (index, table) in view.unitTables.enumerated() {
+                tables[index]["rows"] = table.rows.map { row in rows.html(row) { rowTemplate.render(MustacheEncoder.tree(row)) } }
+            }
+            page["unitTables"] = tables
+        }
+        return ["css": style, "page": page]
+    }
+
+    /// One row of a unit table (`static/status-row.mustache`), inserted as it is: the row
+    /// template escapes every value, as the page's does.
+    static let rowTemplate = document(PackageResources.status_row_mustache, file: "status-row.mustache")
+    /// The rows rendered lately, by their figures.
+    static let rows = RenderedRows()
 
     /// One page of a snapshot with its two instants left open (`StampedPage`); nil when the page's
     /// own text holds a marker character, so that the marks cannot be found for sure (the caller then
@@ -48,7 +70,7 @@ public enum StatusPage {
         view.asOf = StampedPage.Slot.asOf.mark
         view.generatedAt = StampedPage.Slot.refreshedAt.mark
         view.printHeader = StatusPageModel.printHeader(heading: view.heading, labels: view.labels, asOfCSS: StampedPage.Slot.asOfCSS.mark)
-        let html = template.render(["css": style, "page": MustacheEncoder.tree(view)] as [String: Any])
+        let html = template.render(document(view))
         return StampedPage(html: html, language: request.language, timeZone: snapshot.timeZone)
     }
 
@@ -68,6 +90,52 @@ public enum StatusPage {
             <p class="stale" role="status">\(message)</p></body></html>
             """
     }
+}
+
+/// Unit-table rows as rendered, by their view (names, links, figures): a row is a pure function
+/// of it. Two generations, so that what the last refreshes rendered stays and older rows go: when
+/// the current one holds `capacity` bytes of HTML it becomes the previous one (a row found there
+/// moves back). Rendering happens outside the lock.
+final class RenderedRows: Sendable {
+    private struct Generations {
+        var current: [StatusPageView.UnitTableRow: String] = [:]
+        var previous: [StatusPageView.UnitTableRow: String] = [:]
+        var currentBytes = 0
+    }
+
+    /// Bytes of HTML per generation: a province's root pages (12 variants, ~0.35 MB of rows each) and some.
+    let capacity: Int
+    private let generations = Mutex(Generations())
+
+    init(capacity: Int = 8 << 20) { self.capacity = capacity }
+
+    func html(_ row: StatusPageView.UnitTableRow, render: () -> String) -> String {
+        let kept: String? = generations.withLock { state in
+            if let html = state.current[row] { return html }
+            guard let html = state.previous[row] else { return nil }
+            Self.keep(html, for: row, in: &state, capacity: capacity)
+            return html
+        }
+        if let kept { return kept }
+        let html = render()
+        generations.withLock { Self.keep(html, for: row, in: &$0, capacity: capacity) }
+        return html
+    }
+
+    private static func keep(_ html: String, for row: StatusPageView.UnitTableRow, in state: inout Generations, capacity: Int) {
+        if state.currentBytes >= capacity {
+            state.previous = state.current
+            state.current = [:]
+            state.currentBytes = 0
+        }
+        if state.current.updateValue(html, forKey: row) == nil { state.currentBytes += html.utf8.count }
+    }
+
+    /// Forgets every row (for the tests: a page rendered from nothing).
+    func removeAll() { generations.withLock { $0 = Generations() } }
+
+    /// How many rows are kept.
+    var count: Int { generations.withLock { $0.current.count + $0.previous.count } }
 }
 
 /// A rendered page whose instants are filled in per snapshot: "Cập nhật lúc …" (the figures' T),

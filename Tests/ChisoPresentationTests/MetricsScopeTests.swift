@@ -7,7 +7,7 @@ import Testing
 /// default, a commune every unit; a cap cuts the depth to what fits, and says so.
 @Suite struct MetricsScopeTests {
     /// A province with two communes, each with two departments.
-    static func province(rootKind: String = "province") -> Snapshot {
+    static func province(rootKind: String = "province", tallies: [TallyKey: Tally] = [:], overdue: [String: Int] = [:]) -> Snapshot {
         let calendar = PlanCalendar(timeZone: TimeZone(identifier: "Asia/Ho_Chi_Minh")!)
         let asOf = calendar.parseInstant("2026-06-15T10:00:00+07:00")!
         var units = [Unit(id: "tinh", parentID: nil, name: "Tỉnh", kind: rootKind)]
@@ -15,7 +15,9 @@ import Testing
             units.append(Unit(id: commune, parentID: "tinh", name: commune, kind: "commune"))
             for office in ["vp", "kt"] { units.append(Unit(id: "\(commune)/\(office)", parentID: commune, name: office, kind: "department")) }
         }
-        let inputs = KPIInputs(units: units)
+        var inputs = KPIInputs(units: units)
+        inputs.tallies = tallies
+        inputs.overdueDossiers = overdue
         return Evaluator(catalogue: .builtIn, calendar: calendar).evaluate(inputs, asOf: asOf, refreshedAt: asOf)
     }
 
@@ -52,5 +54,34 @@ import Testing
         #expect(capped.depth == 1 && capped.wantedDepth == 2 && capped.wasCapped && capped.series == communes)
         let tiny = PrometheusText.render(Self.province(), scope: MetricsScope(depth: .all, maxSeries: 1))
         #expect(tiny.depth == 0, "never less than the roots")
+    }
+
+    /// A render that copies the unchanged units' lines from the previous text writes what a render
+    /// from scratch writes: after a change in one department (its commune and the province move),
+    /// an overdue count, a unit no longer exported, and under another scope.
+    @Test func copyingTheUnchangedUnitsLinesWritesWhatARenderFromScratchWrites() {
+        let first = Self.province()
+        let changes: [Snapshot] = [
+            Self.province(tallies: [TallyKey(unitID: "xa-a/vp", period: .month, indicator: .dossiersOnTime): Tally(numerator: 2, denominator: 3)]),
+            Self.province(overdue: ["xa-b": 4]),
+            Self.province(rootKind: "commune"),
+            first,
+        ]
+        for scope in [MetricsScope(), MetricsScope(depth: .all)] {
+            let before = PrometheusText.render(first, scope: scope)
+            for later in changes {
+                let fresh = PrometheusText.render(later, scope: scope)
+                let copied = before.bytes.withUnsafeBytes { text in
+                    PrometheusText.render(later, scope: scope, previous: (first, before.pieces, text))
+                }
+                #expect(copied.text == fresh.text)
+                #expect(copied.series == fresh.series)
+                // And again from the copy (its pieces point into its own text).
+                let twice = copied.bytes.withUnsafeBytes { text in
+                    PrometheusText.render(first, scope: scope, previous: (later, copied.pieces, text))
+                }
+                #expect(twice.text == before.text)
+            }
+        }
     }
 }

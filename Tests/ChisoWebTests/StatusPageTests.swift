@@ -1,6 +1,7 @@
 import ChisoCore
 import ChisoPresentation
 import Foundation
+import Mustache
 import Testing
 
 @testable import ChisoWeb
@@ -335,5 +336,38 @@ enum PageFixture {
         // Tasks without a plan item: no empty "Mục KH:" label on a phone.
         #expect(html.contains("<tr><td>Việc 1</td><td></td>"), "no label on an empty plan item")
         #expect(!html.contains("data-label=\"Mục KH\"></td>") && !html.contains("data-label=\"Theo dõi\"></td>"))
+    }
+
+    /// The unit tables' rows are rendered once per figures and kept (`RenderedRows`): a page made
+    /// from kept rows is byte for byte the page made from none, and a changed figure is a new row.
+    @Test func keptRowsMakeThePageRowsRenderedAnewMake() throws {
+        let cold = RenderedRows(capacity: 1 << 20)
+        let view = try StatusPageModel.build(
+            PageFixture.snapshot(), history: PageFixture.history(), request: PageRequest(), links: .query, staleness: nil, layout: nil, alerts: nil)
+        let rows = view.unitTables.flatMap(\.rows)
+        #expect(rows.count >= 2, "the fixture's two departments")
+        for row in rows {
+            let fresh = StatusPage.rowTemplate.render(MustacheEncoder.tree(row))
+            #expect(cold.html(row) { fresh } == fresh)
+            #expect(cold.html(row) { "rendered again" } == fresh, "kept")
+            #expect(fresh.hasPrefix("<tr><th scope=\"row\"><a href=") && fresh.hasSuffix("</tr>"))
+        }
+        let page = try StatusPage.render(PageFixture.snapshot(), history: PageFixture.history())
+        StatusPage.rows.removeAll()
+        #expect(try StatusPage.render(PageFixture.snapshot(), history: PageFixture.history()) == page)
+        #expect(StatusPage.rows.count > 0)
+        #expect(page.contains(#"<tr><th scope="row"><a href="?unit=bac-binh%2Fkt">Phòng Kinh tế</a></th>"#))
+        // One figure more: its row is another row, rendered with it.
+        var other = rows[0]
+        other.cells[0].text = "99,9 %"
+        #expect(cold.html(other) { StatusPage.rowTemplate.render(MustacheEncoder.tree(other)) }.contains("99,9 %"))
+        // A full generation moves to the previous one; a third generation forgets the first.
+        let tiny = RenderedRows(capacity: 1)
+        _ = tiny.html(rows[0]) { "a" }
+        _ = tiny.html(rows[1]) { "b" }
+        #expect(tiny.html(rows[0]) { "again" } == "a", "found in the previous generation")
+        _ = tiny.html(other) { "c" }
+        _ = tiny.html(rows[0]) { "d" }
+        #expect(tiny.html(rows[1]) { "forgotten" } == "forgotten")
     }
 }

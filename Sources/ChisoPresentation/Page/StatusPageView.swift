@@ -37,7 +37,7 @@ public struct StatusPageView: Sendable, Encodable {
         public var cards: [Card]
         public var met: String, total: String
     }
-    public struct Cell: Sendable, Encodable {
+    public struct Cell: Sendable, Hashable, Encodable {
         public var text: String; public var mark: String; public var statusClass: String; public var statusLabel: String
     }
     public struct Column: Sendable, Encodable { public var short: String; public var name: String }
@@ -49,7 +49,7 @@ public struct StatusPageView: Sendable, Encodable {
         /// The first table also has the overdue-task column.
         public var withTasks: Bool
     }
-    public struct UnitTableRow: Sendable, Encodable {
+    public struct UnitTableRow: Sendable, Hashable, Encodable {
         public var name: String, href: String
         /// The unit's overdue tasks, in the first table only.
         public var tasksCell: String?
