@@ -74,6 +74,26 @@ import Testing
         #expect((document["indicators"] as? [Any])?.count == (whole["indicators"] as? [Any])?.count)
     }
 
+    /// A snapshot rendered after another copies the `/metrics` lines of the units whose figures
+    /// did not change from the other's text: the bytes are those of a render from nothing, and so
+    /// are those of the next render, copied from the copy.
+    @Test func metricsRenderedAfterAnotherSnapshotAreTheMetricsRenderedAnew() throws {
+        let first = PublishedSnapshot(rendering: PageFixture.snapshot(), history: PageFixture.history())
+        var inputs = KPIInputs(units: PageFixture.units)
+        inputs.tallies[TallyKey(unitID: "bac-binh/kt", period: .month, indicator: .dossiersOnTime)] = Tally(numerator: 2, denominator: 3)
+        let other = Evaluator(catalogue: .builtIn, calendar: PageFixture.calendar).evaluate(inputs, asOf: Self.later, refreshedAt: Self.later)
+        let copied = PublishedSnapshot(rendering: other, history: PageFixture.history(), previous: first)
+        #expect(copied.metricsText == PublishedSnapshot(rendering: other, history: PageFixture.history()).metricsText)
+        #expect(Self.text(copied.metricsText) != Self.text(first.metricsText))
+        let back = PublishedSnapshot(rendering: PageFixture.snapshot(), history: PageFixture.history(), previous: copied)
+        #expect(back.metricsText == first.metricsText)
+        #expect(back.exposition == first.exposition)
+        // The same figures later: every unit's lines copied.
+        let same = PublishedSnapshot(rendering: PageFixture.snapshot(at: Self.later), history: PageFixture.history(), previous: first)
+        #expect(same.metricsText == first.metricsText)
+        #expect(same.metricsPieces?.units == first.metricsPieces?.units)
+    }
+
     @Test func anotherFigureDayTrendOrAlertIsRenderedAnew() throws {
         let first = PublishedSnapshot(rendering: PageFixture.snapshot(), history: PageFixture.history())
         let same = PageFixture.snapshot(at: Self.later)
