@@ -58,10 +58,15 @@ public struct Snapshot: Sendable {
     public private(set) var resultRanges: [String: Range<Int>]
     /// The QĐ 766 estimate, unit by unit in tree order, then period (empty: not estimated).
     public var qd766: [QD766Result] = [] {
-        didSet { qd766Index = Dictionary(qd766.enumerated().map { ("\($0.element.unitID)|\($0.element.period.rawValue)", $0.offset) }) { a, _ in a } }
+        didSet {
+            qd766Index = Dictionary(qd766.enumerated().map { ("\($0.element.unitID)|\($0.element.period.rawValue)", $0.offset) }) { a, _ in a }
+            qd766Ranges = Self.ranges(of: qd766, unit: \.unitID)
+        }
     }
     /// Where each unit's and period's estimate sits in `qd766` (pages look one up each).
     private var qd766Index: [String: Int] = [:]
+    /// Where each unit's estimates sit in `qd766` (contiguous, like its results).
+    private var qd766Ranges: [String: Range<Int>] = [:]
     /// The table the estimate was scored with (names, maxima, bands).
     public var qd766Table: QD766Table?
     /// Plan tasks due in each period, per own lead unit and appendix section, in unit, period and
@@ -83,14 +88,14 @@ public struct Snapshot: Sendable {
         self.overdueTasks = overdueTasks
         self.tasksOverdueByUnit = tasksOverdueByUnit
         self.dossiersOverdueByUnit = dossiersOverdueByUnit
-        self.resultRanges = Self.ranges(of: results)
+        self.resultRanges = Self.ranges(of: results, unit: \.unitID)
     }
 
-    static func ranges(of results: [IndicatorResult]) -> [String: Range<Int>] {
+    static func ranges<Element>(of results: [Element], unit: KeyPath<Element, String>) -> [String: Range<Int>] {
         var ranges: [String: Range<Int>] = [:]
         var start = 0
-        for index in results.indices where index + 1 == results.count || results[index + 1].unitID != results[index].unitID {
-            let unit = results[index].unitID
+        for index in results.indices where index + 1 == results.count || results[index + 1][keyPath: unit] != results[index][keyPath: unit] {
+            let unit = results[index][keyPath: unit]
             // Contiguous by construction (the evaluator emits unit by unit); a unit seen twice keeps the first run.
             if ranges[unit] == nil { ranges[unit] = start..<(index + 1) }
             start = index + 1
@@ -122,6 +127,12 @@ public struct Snapshot: Sendable {
             && tasksOverdueByUnit == other.tasksOverdueByUnit && dossiersOverdueByUnit == other.dossiersOverdueByUnit
             && units == other.units && catalogue == other.catalogue
             && qd766 == other.qd766 && qd766Table == other.qd766Table && planTasks == other.planTasks
+    }
+
+    /// One unit's QĐ 766 estimates (every period; empty: not estimated).
+    public func qd766(of unit: String) -> ArraySlice<QD766Result> {
+        guard let range = qd766Ranges[unit] else { return [] }
+        return qd766[range]
     }
 
     /// One unit's QĐ 766 estimate for a period.

@@ -73,15 +73,4 @@ public struct Exposition: Sendable {
 public struct MetricsPieces: Sendable {
     public var units: [String] = []
     var ranges: [[Range<Int>]] = []
-
-    /// Where each unit's estimates are in a snapshot's `qd766` (unit by unit, then period).
-    static func qd766Ranges(_ results: [QD766Result]) -> [String: Range<Int>] {
-        var ranges: [String: Range<Int>] = [:]
-        var start = 0
-        for index in results.indices where index + 1 == results.count || results[index + 1].unitID != results[index].unitID {
-            if ranges[results[index].unitID] == nil { ranges[results[index].unitID] = start..<(index + 1) }
-            start = index + 1
-        }
-        return ranges
-    }
 }

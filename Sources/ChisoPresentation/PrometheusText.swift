@@ -118,19 +118,17 @@ public enum PrometheusText {
     static func unitParts(
         _ snapshot: Snapshot, exported: [ChisoCore.Unit], previous: (snapshot: Snapshot, pieces: MetricsPieces)?, shortIDs: [String: String]
     ) -> [UnitPart] {
-        let qd766Ranges = MetricsPieces.qd766Ranges(snapshot.qd766)
         let reusable = previous.flatMap { previous in previous.snapshot.qd766Table == snapshot.qd766Table ? previous : nil }
         let previousIndex = reusable.map { previous in
             Dictionary(previous.pieces.units.enumerated().map { ($0.element, $0.offset) }, uniquingKeysWith: { a, _ in a })
         }
-        let previousQD766 = reusable.map { MetricsPieces.qd766Ranges($0.snapshot.qd766) }
         return exported.map { unit in
             let results = snapshot.results(of: unit.id)
-            let estimates = qd766Ranges[unit.id].map { snapshot.qd766[$0] } ?? []
+            let estimates = snapshot.qd766(of: unit.id)
             let tasks = snapshot.tasksOverdueByUnit[unit.id] ?? 0
             let dossiers = snapshot.dossiersOverdueByUnit[unit.id] ?? 0
             if let previous = reusable, let at = previousIndex?[unit.id], previous.snapshot.results(of: unit.id) == results,
-                (previousQD766?[unit.id].map { previous.snapshot.qd766[$0] } ?? []) == estimates,
+                previous.snapshot.qd766(of: unit.id) == estimates,
                 previous.snapshot.tasksOverdueByUnit[unit.id] ?? 0 == tasks, previous.snapshot.dossiersOverdueByUnit[unit.id] ?? 0 == dossiers
             {
                 return .copied(previous.pieces.ranges[at])

@@ -6,8 +6,9 @@ import NIOCore
 import Synchronization
 
 /// Renders the status page from `static/status.mustache` (compiled in) and a `StatusPageView`.
-/// The template escapes every `{{value}}`; the only unescaped insertions are the stylesheet and
-/// the CSS-escaped print header, both produced by chiso itself.
+/// The template escapes every `{{value}}`; the only unescaped insertions are the stylesheet, the
+/// CSS-escaped print header and the unit tables' rows (rendered by `status-row.mustache`, which
+/// escapes every value in the same way), all produced by chiso itself.
 public enum StatusPage {
     /// The page's stylesheet, `static/chiso.css`, inlined so the page works opened from disk or attached to a mail.
     static let style = String(decoding: PackageResources.chiso_css, as: UTF8.self)
