@@ -73,6 +73,7 @@ let package = Package(
                 .embedInCode("Migrations/V008__late_official.sql"),
                 .embedInCode("Migrations/V009__paid_online.sql"),
                 .embedInCode("Migrations/V010__definer_search_path.sql"),
+                .embedInCode("Migrations/V011__dossier_key_moves.sql"),
             ],
             swiftSettings: strict
         ),

@@ -40,6 +40,7 @@ public struct Migration: Sendable {
         Migration(version: 9, name: "paid_online", sql: String(decoding: PackageResources.V009__paid_online_sql, as: UTF8.self)),
         Migration(
             version: 10, name: "definer_search_path", sql: String(decoding: PackageResources.V010__definer_search_path_sql, as: UTF8.self)),
+        Migration(version: 11, name: "dossier_key_moves", sql: String(decoding: PackageResources.V011__dossier_key_moves_sql, as: UTF8.self)),
     ]
 }
 

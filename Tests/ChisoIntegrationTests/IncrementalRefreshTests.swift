@@ -129,6 +129,62 @@ import Testing
         }
     }
 
+    /// A refresh pairs a batch's images by dossier (to move payments along) only when the capture
+    /// saw a key move or a deletion (V011): an update of flags alone says nothing; an update of the
+    /// unit, an upsert changing the procedure and a deletion and insertion in one statement (the
+    /// foreign key lets the payments stay) each say so, and their payments follow their dossier.
+    @Test func keyMovesAreSeenByTheCaptureAndTakeTheirPaymentsAlong() async throws {
+        try await TestDatabase.withSchema(fixture: "commune") { client, schema, _ in
+            let full = PostgresKPISource(client: client, schema: schema, logger: TestDatabase.logger)
+            let incremental = PostgresIncrementalSource(client: client, schema: schema, logger: TestDatabase.logger)
+            let t = Self.instants[0]
+            func keyRows() async throws -> Int {
+                let rows = try await client.query(
+                    "SELECT count(*) FROM \(unescaped: schema.rawValue).chiso_table_changes WHERE table_name = 'dossiers:keys'",
+                    logger: TestDatabase.logger)
+                for try await count in rows.decode(Int.self) { return count }
+                return -1
+            }
+            _ = try await incremental.loadInputs(asOf: t, calendar: Self.calendar)
+            let columns = """
+                code, procedure_code, unit_id, channel, status, received_at, due_at, finished_at, received_at_center, digitised,
+                reused_data, e_result, synced_national, apologised_at, chiso_paid_online_at
+                """
+            let steps: [(statement: PostgresQuery, logsKeys: Bool)] = [
+                ("UPDATE dossiers SET digitised = NOT digitised, channel = 'postal' WHERE code IN ('D12', 'D01')", false),
+                ("UPDATE dossiers SET unit_id = unit_id WHERE code = 'D12'", false),
+                ("UPDATE dossiers SET unit_id = 'bac-binh/vp' WHERE code = 'D12'", true),
+                (
+                    """
+                    INSERT INTO dossiers (code, procedure_code, unit_id, channel, status, received_at)
+                    VALUES ('D12', 'P1', 'bac-binh/vp', 'online', 'processing', '2026-06-01 00:00+07')
+                    ON CONFLICT (code) DO UPDATE SET procedure_code = 'P2'
+                    """, true
+                ),
+                (
+                    """
+                    WITH gone AS (DELETE FROM dossiers WHERE code = 'D01' RETURNING *)
+                    INSERT INTO dossiers (\(unescaped: columns))
+                    SELECT code, procedure_code, 'bac-binh/vp', channel, status, received_at, due_at, finished_at, received_at_center,
+                           digitised, reused_data, e_result, synced_national, apologised_at, chiso_paid_online_at FROM gone
+                    """, true
+                ),
+            ]
+            for (index, step) in steps.enumerated() {
+                let before = try await keyRows()
+                try await Self.run([step.statement], client: client, schema: schema)
+                #expect((try await keyRows() > before) == step.logsKeys, "step \(index)")
+                let kept = try await incremental.loadInputs(asOf: t, calendar: Self.calendar)
+                #expect(incremental.lastPass?.kind == .incremental, "step \(index)")
+                #expect(Self.differences(kept, try await full.loadInputs(asOf: t, calendar: Self.calendar)).isEmpty, "step \(index)")
+            }
+            // The payments moved with D12 and D01: none left under the unit they were paid at.
+            let kept = try await incremental.loadInputs(asOf: t, calendar: Self.calendar)
+            #expect(kept.tallies[TallyKey(unitID: "bac-binh/tthc", period: .year, indicator: .paymentsOnlineNational)] == nil)
+            #expect(kept.tallies[TallyKey(unitID: "bac-binh/vp", period: .year, indicator: .paymentsOnlineNational)] != nil)
+        }
+    }
+
     @Test func aTruncateOrAProcedureChangeLoadsFromScratch() async throws {
         try await TestDatabase.withSchema(fixture: "commune") { client, schema, _ in
             let full = PostgresKPISource(client: client, schema: schema, logger: TestDatabase.logger)
