@@ -31,7 +31,14 @@ public struct Evaluator: Sendable {
         let tree = UnitTree(inputs.units)
         let periods = calendar.periods(asOf: asOf)
         let today = calendar.localDate(of: asOf)
-        let rolled = rolledTallies(inputs, periods: periods, tree: tree)
+        // The procedure sets are the last pass's when their rows are (a province pass after a few
+        // dossiers: the same arrays, found equal at once; building them reads ~10^5 rows).
+        let procedures =
+            carry.flatMap { carry in
+                carry.units == tree.units && carry.periods == periods && carry.paidProcedures == inputs.paidProcedures
+                    && carry.procedureUses == inputs.procedureUses ? carry.procedureSets : nil
+            } ?? ProcedureSets(inputs, periods: periods, tree: tree)
+        let rolled = rolledTallies(inputs, periods: periods, tree: tree, procedures: procedures)
         let recordedBy = manualRecordedBy ?? asOf
         let manual = ManualPicker(values: inputs.manualValues, asOf: recordedBy)
         let manualRows = inputs.manualValues.filter { $0.recordedAt <= recordedBy }
@@ -75,6 +82,7 @@ public struct Evaluator: Sendable {
         }
         let next = EvaluationCarry(
             units: tree.units, periods: periods, manualRows: manualRows, catalogue: catalogue, qd766: qd766, rolled: rolled,
+            paidProcedures: inputs.paidProcedures, procedureUses: inputs.procedureUses, procedureSets: procedures,
             resultStarts: resultStarts, results: results, estimates: snapshot.qd766,
             unitsEvaluated: unchanged.reduce(0) { $0 + ($1 ? 0 : 1) })
         return (snapshot, next)
@@ -157,8 +165,7 @@ public struct Evaluator: Sendable {
 
     /// Per period, per computed indicator (by ordinal): subtree tallies for every unit
     /// (index-aligned with tree.units). Arrays, not dictionaries: a province reads them 10^5 times.
-    private func rolledTallies(_ inputs: KPIInputs, periods: [Period], tree: UnitTree) -> [[[Tally]]] {
-        let procedures = ProcedureSets(inputs, periods: periods, tree: tree)
+    private func rolledTallies(_ inputs: KPIInputs, periods: [Period], tree: UnitTree, procedures: ProcedureSets) -> [[[Tally]]] {
         var rolled: [[[Tally]]] = []
         for (periodIndex, period) in periods.enumerated() {
             var byIndicator = [[Tally]](repeating: [], count: ComputedIndicator.allCases.count)
@@ -253,6 +260,10 @@ public struct EvaluationCarry: Sendable {
     let qd766: QD766Table?
     /// `rolledTallies`: per period, per computed indicator, per unit index.
     let rolled: [[[Tally]]]
+    /// The rows the procedure sets were made of, and the sets (under `units` and `periods`).
+    let paidProcedures: [PaidProcedure]
+    let procedureUses: [ProcedureUse]
+    let procedureSets: ProcedureSets
     /// Where each unit's results start in `results`, and where the last one's end.
     let resultStarts: [Int]
     let results: [IndicatorResult]
