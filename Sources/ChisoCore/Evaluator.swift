@@ -31,14 +31,9 @@ public struct Evaluator: Sendable {
         let tree = UnitTree(inputs.units)
         let periods = calendar.periods(asOf: asOf)
         let today = calendar.localDate(of: asOf)
-        // The procedure sets are the last pass's when their rows are (a province pass after a few
-        // dossiers: the same arrays, found equal at once; building them reads ~10^5 rows).
-        let procedures =
-            carry.flatMap { carry in
-                carry.units == tree.units && carry.periods == periods && carry.paidProcedures == inputs.paidProcedures
-                    && carry.procedureUses == inputs.procedureUses ? carry.procedureSets : nil
-            } ?? ProcedureSets(inputs, periods: periods, tree: tree)
-        let rolled = rolledTallies(inputs, periods: periods, tree: tree, procedures: procedures)
+        let sameTree = carry.flatMap { $0.units == tree.units && $0.periods == periods ? $0 : nil }
+        let procedures = ProcedureSets(inputs, periods: periods, tree: tree, last: sameTree)
+        let (rolled, own) = rolledTallies(inputs, periods: periods, tree: tree, procedures: procedures, last: sameTree)
         let recordedBy = manualRecordedBy ?? asOf
         let manual = ManualPicker(values: inputs.manualValues, asOf: recordedBy)
         let manualRows = inputs.manualValues.filter { $0.recordedAt <= recordedBy }
@@ -81,7 +76,7 @@ public struct Evaluator: Sendable {
             snapshot.qd766 = estimates(qd766, rolled: rolled, manual: manual, tree: tree, periods: periods, copying: previous.map { ($0, unchanged) })
         }
         let next = EvaluationCarry(
-            units: tree.units, periods: periods, manualRows: manualRows, catalogue: catalogue, qd766: qd766, rolled: rolled,
+            units: tree.units, periods: periods, manualRows: manualRows, catalogue: catalogue, qd766: qd766, rolled: rolled, own: own,
             paidProcedures: inputs.paidProcedures, procedureUses: inputs.procedureUses, procedureSets: procedures,
             resultStarts: resultStarts, results: results, estimates: snapshot.qd766,
             unitsEvaluated: unchanged.reduce(0) { $0 + ($1 ? 0 : 1) })
@@ -165,15 +160,30 @@ public struct Evaluator: Sendable {
 
     /// Per period, per computed indicator (by ordinal): subtree tallies for every unit
     /// (index-aligned with tree.units). Arrays, not dictionaries: a province reads them 10^5 times.
-    private func rolledTallies(_ inputs: KPIInputs, periods: [Period], tree: UnitTree, procedures: ProcedureSets) -> [[[Tally]]] {
+    /// Also the units' own tallies of the `.sum` indicators (same shape; empty for the others):
+    /// with `last` (the previous pass's, same units and periods), a sum whose own tallies changed
+    /// at a few units is rolled again along their lineages only (`UnitTree.rollUp(own:changed:…)`).
+    private func rolledTallies(
+        _ inputs: KPIInputs, periods: [Period], tree: UnitTree, procedures: ProcedureSets, last: EvaluationCarry?
+    ) -> (rolled: [[[Tally]]], own: [[[Tally]]]) {
         var rolled: [[[Tally]]] = []
+        var owns: [[[Tally]]] = []
         for (periodIndex, period) in periods.enumerated() {
             var byIndicator = [[Tally]](repeating: [], count: ComputedIndicator.allCases.count)
+            var ownByIndicator = byIndicator
             for indicator in ComputedIndicator.allCases {
                 switch indicator.rollup {
                 case .sum:
                     let own = tree.units.map { inputs.tallies[TallyKey(unitID: $0.id, period: period.kind, indicator: indicator)] ?? Tally() }
-                    byIndicator[indicator.ordinal] = tree.rollUp(own: own, combine: { $0 += $1 })
+                    ownByIndicator[indicator.ordinal] = own
+                    if let last, last.own[periodIndex][indicator.ordinal].count == own.count {
+                        let before = last.own[periodIndex][indicator.ordinal]
+                        let changed = own.indices.filter { own[$0] != before[$0] }
+                        byIndicator[indicator.ordinal] = tree.rollUp(
+                            own: own, changed: changed, last: last.rolled[periodIndex][indicator.ordinal], combine: { $0 += $1 })
+                    } else {
+                        byIndicator[indicator.ordinal] = tree.rollUp(own: own, combine: { $0 += $1 })
+                    }
                 case .distinctProcedures:
                     // `procedures_paid_online`: distinct procedures over the subtree, so a procedure
                     // paid at two departments counts once for their commune.
@@ -193,94 +203,9 @@ public struct Evaluator: Sendable {
                 }
             }
             rolled.append(byIndicator)
+            owns.append(ownByIndicator)
         }
-        return rolled
-    }
-}
-
-/// Each unit's own procedures of one evaluation's rows, per period: paid, paid online, and in use
-/// (per `.proceduresInUse` indicator), as bit sets over the procedures numbered once, so that the
-/// distinct counts over a subtree are unions of words rather than of sets of strings. The rows
-/// (~10^5 at province scale) are read once, each unit and code looked up once.
-struct ProcedureSets {
-    /// Per period index, per unit index.
-    var paid: [[ProcedureSet]], paidOnline: [[ProcedureSet]]
-    var used: [ComputedIndicator: [[ProcedureSet]]] = [:]
-    /// A set per unit, each empty.
-    let empty: [ProcedureSet]
-
-    init(_ inputs: KPIInputs, periods: [Period], tree: UnitTree) {
-        var number: [String: Int] = [:]
-        for row in inputs.paidProcedures where number[row.procedureCode] == nil { number[row.procedureCode] = number.count }
-        for row in inputs.procedureUses where number[row.procedureCode] == nil { number[row.procedureCode] = number.count }
-        var periodIndex: [PeriodKind: Int] = [:]
-        for (index, period) in periods.enumerated() where periodIndex[period.kind] == nil { periodIndex[period.kind] = index }
-        empty = [ProcedureSet](repeating: ProcedureSet(capacity: number.count), count: tree.units.count)
-        let perPeriod = [[ProcedureSet]](repeating: empty, count: periods.count)
-        paid = perPeriod
-        paidOnline = perPeriod
-        for row in inputs.paidProcedures {
-            guard let p = periodIndex[row.period], let unit = tree.indexByID[row.unitID], let code = number[row.procedureCode] else { continue }
-            paid[p][unit].insert(code)
-            if row.paidOnline { paidOnline[p][unit].insert(code) }
-        }
-        for row in inputs.procedureUses {
-            guard let p = periodIndex[row.period], let unit = tree.indexByID[row.unitID], let code = number[row.procedureCode] else { continue }
-            used[row.indicator, default: perPeriod][p][unit].insert(code)
-        }
-    }
-}
-
-/// A set of numbered procedures, one bit each.
-struct ProcedureSet {
-    private var words: [UInt64]
-
-    init(capacity: Int) { words = [UInt64](repeating: 0, count: (capacity + 63) / 64) }
-
-    mutating func insert(_ member: Int) { words[member / 64] |= 1 << UInt64(member % 64) }
-
-    mutating func formUnion(_ other: ProcedureSet) {
-        for index in words.indices { words[index] |= other.words[index] }
-    }
-
-    var count: Int { words.reduce(0) { $0 + $1.nonzeroBitCount } }
-}
-
-/// What one evaluation leaves for the next: a unit whose subtree figures (every period and
-/// computed indicator) are the ones it had, under the same tree, periods, manual rows, catalogue
-/// and QĐ 766 table, has the same results and estimates, since they depend on nothing else; they
-/// are copied rather than made again. A province's refresh after a few dossiers changes the
-/// figures of 2 or 3 of its 869 units (the dossier's unit and those above it).
-public struct EvaluationCarry: Sendable {
-    let units: [Unit]
-    let periods: [Period]
-    /// The manual rows taken (recorded by T), in the inputs' order.
-    let manualRows: [ManualValue]
-    let catalogue: Catalogue
-    let qd766: QD766Table?
-    /// `rolledTallies`: per period, per computed indicator, per unit index.
-    let rolled: [[[Tally]]]
-    /// The rows the procedure sets were made of, and the sets (under `units` and `periods`).
-    let paidProcedures: [PaidProcedure]
-    let procedureUses: [ProcedureUse]
-    let procedureSets: ProcedureSets
-    /// Where each unit's results start in `results`, and where the last one's end.
-    let resultStarts: [Int]
-    let results: [IndicatorResult]
-    /// Unit by unit, then period (empty: not estimated).
-    let estimates: [QD766Result]
-    /// The units whose results the pass that left this made anew (the others were copied).
-    public let unitsEvaluated: Int
-
-    /// Whether the unit at `index` has the same figures in `rolled` as in this pass's.
-    func hasSameFigures(_ rolled: [[[Tally]]], unit index: Int) -> Bool {
-        guard rolled.count == self.rolled.count else { return false }
-        for (period, byIndicator) in rolled.enumerated() {
-            let before = self.rolled[period]
-            guard byIndicator.count == before.count else { return false }
-            for (indicator, tallies) in byIndicator.enumerated() where tallies[index] != before[indicator][index] { return false }
-        }
-        return true
+        return (rolled, owns)
     }
 }
 

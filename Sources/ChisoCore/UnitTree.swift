@@ -28,6 +28,8 @@ public struct UnitTree: Sendable {
     public let indexByID: [String: Int]
     /// Depth of each unit (roots are 0).
     public let depth: [Int]
+    /// The indices of each unit's children, ascending.
+    public let children: [[Int]]
 
     public init(_ input: [Unit]) {
         let byID = Dictionary(input.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
@@ -56,6 +58,9 @@ public struct UnitTree: Sendable {
         self.units = ordered
         self.parentIndex = parents
         self.depth = depths
+        var childIndices = [[Int]](repeating: [], count: ordered.count)
+        for (index, parent) in parents.enumerated() { if let parent { childIndices[parent].append(index) } }
+        self.children = childIndices
         self.indexByID = Dictionary(uniqueKeysWithValues: ordered.enumerated().map { ($0.element.id, $0.offset) })
     }
 
@@ -69,6 +74,27 @@ public struct UnitTree: Sendable {
         var result = own
         for index in units.indices.reversed() {
             if let parent = parentIndex[index] { combine(&result[parent], result[index]) }
+        }
+        return result
+    }
+
+    /// The same fold, given its result for other own values (`last`) and the units whose own
+    /// value differs from those (`changed`): only their lineages are folded again, each unit from
+    /// its own value and its children's results in the order `rollUp(own:combine:)` takes them, so
+    /// the result is that fold's, value for value. Many changed units: the whole fold.
+    public func rollUp<Value>(own: [Value], changed: [Int], last: [Value], combine: (inout Value, Value) -> Void) -> [Value] {
+        guard last.count == own.count, changed.count * 8 < units.count else { return rollUp(own: own, combine: combine) }
+        var dirty = Set<Int>()
+        for index in changed {
+            var current: Int? = index
+            while let at = current, dirty.insert(at).inserted { current = parentIndex[at] }
+        }
+        var result = last
+        // Descendants before ancestors (a child's index is greater than its parent's).
+        for index in dirty.sorted(by: >) {
+            var value = own[index]
+            for child in children[index].reversed() { combine(&value, result[child]) }
+            result[index] = value
         }
         return result
     }
