@@ -25,6 +25,31 @@ import Testing
         #expect(ComputedIndicator.allCases.map(\.ordinal) == Array(0..<ComputedIndicator.allCases.count))
     }
 
+    /// The open set's uses of online procedures come out each once and in the same order while
+    /// they stay the same, however the open dossiers holding them changed: the evaluation keeps its
+    /// procedure sets for equal uses (`ProcedureSets`), and a dictionary's order is not theirs.
+    @Test func openUsesKeepTheirOrderWhenTheOpenSetChangesAroundThem() {
+        var state = InputState(asOf: Self.at("2026-06-15T10:00:00+07:00"), calendar: Self.calendar)
+        state.onlineServiceProcedures = ["P1"]
+        let open = (0..<300).map { index in
+            Self.dossier("A\(index)", received: "2026-06-1\(index % 5)T08:00:00+07:00", due: "2026-06-20T17:00:00+07:00", unit: "u\(index % 40)")
+        }
+        for dossier in open { state.apply(dossier: dossier, sign: 1) }
+        let before = state.figures().procedureUses
+        #expect(Set(before).count == before.count)
+        #expect(before.count == 40 * 3)  // 40 units, the month, quarter and year
+        for (index, dossier) in open.enumerated() where index % 3 == 0 {
+            var flipped = dossier
+            flipped.digitised.toggle()
+            state.apply(dossier: dossier, sign: -1)
+            state.apply(dossier: flipped, sign: 1)
+        }
+        for index in 0..<100 {
+            state.apply(dossier: Self.dossier("B\(index)", received: "2026-06-12T08:00:00+07:00", due: nil, unit: "u\(index % 40)"), sign: 1)
+        }
+        #expect(state.figures().procedureUses == before)
+    }
+
     @Test func anOpenDossierTurnsLateAsTPassesItsDueTimeWithNoChange() throws {
         var state = InputState(asOf: Self.at("2026-06-15T10:00:00+07:00"), calendar: Self.calendar)
         state.apply(dossier: Self.dossier("A", received: "2026-06-10T08:00:00+07:00", due: "2026-06-15T17:00:00+07:00"), sign: 1)

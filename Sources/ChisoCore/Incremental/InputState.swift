@@ -335,19 +335,21 @@ public struct InputState: Sendable {
         return figures
     }
 
-    /// Open dossiers received through `online` by T: their procedure is in use in the periods they were received in.
+    /// Open dossiers received through `online` by T: their procedure is in use in the periods they
+    /// were received in. Each use once, in a fixed order: the open set's own order changes as rows
+    /// come and go, and equal uses in the same order let the evaluation keep its procedure sets.
     private func pendingUses(periods: [Period]) -> [ProcedureUse] {
-        var out: [ProcedureUse] = []
+        var out: Set<ProcedureUse> = []
         for (dossier, count) in openDossiers
         where count > 0 && dossier.counted && dossier.online && dossier.receivedAt <= asOf && dossier.receivedAt >= yearStart
             && onlineServiceProcedures.contains(dossier.procedureCode)
         {
             for period in periods where dossier.receivedAt >= period.start {
-                out.append(
+                out.insert(
                     ProcedureUse(unitID: dossier.unitID, period: period.kind, procedureCode: dossier.procedureCode, indicator: .onlineServicesUsed))
             }
         }
-        return out
+        return out.sorted { ($0.unitID, $0.procedureCode, $0.period.rawValue) < ($1.unitID, $1.procedureCode, $1.period.rawValue) }
     }
 
     /// The settled part of the `.proceduresInUse` figures: per unit and procedure, the latest month
