@@ -176,7 +176,9 @@ public final class PostgresIncrementalSource: KPISource {
         }
         var inputs = session.small
         inputs.pass = pass
-        inputs.tallies.merge(figures.tallies) { $0 + $1 }
+        // The few small-table tallies go into a copy of the large tables' (~7 × 10^4 at province
+        // scale), not those into a new dictionary, hashed again one by one.
+        inputs.tallies = figures.tallies.merging(session.small.tallies) { $0 + $1 }
         inputs.paidProcedures = figures.paidProcedures
         inputs.procedureUses = figures.procedureUses
         inputs.overdueDossiers = figures.overdueDossiers
