@@ -336,20 +336,36 @@ public struct InputState: Sendable {
     }
 
     /// Open dossiers received through `online` by T: their procedure is in use in the periods they
-    /// were received in. Each use once, in a fixed order: the open set's own order changes as rows
-    /// come and go, and equal uses in the same order let the evaluation keep its procedure sets.
+    /// were received in. Each use once, in a fixed order (unit as interned, procedure code, period):
+    /// the open set's own order changes as rows come and go, and equal uses in the same order let
+    /// the evaluation keep its procedure sets. Keys are integers: sorting 10^4 uses by their strings
+    /// cost more than the sets it spared.
     private func pendingUses(periods: [Period]) -> [ProcedureUse] {
-        var out: Set<ProcedureUse> = []
+        var numbers: [String: Int] = [:]
+        var keys: Set<Int> = []
         for (dossier, count) in openDossiers
         where count > 0 && dossier.counted && dossier.online && dossier.receivedAt <= asOf && dossier.receivedAt >= yearStart
             && onlineServiceProcedures.contains(dossier.procedureCode)
         {
-            for period in periods where dossier.receivedAt >= period.start {
-                out.insert(
-                    ProcedureUse(unitID: dossier.unitID, period: period.kind, procedureCode: dossier.procedureCode, indicator: .onlineServicesUsed))
+            guard let unit = units.existingIndex(dossier.unitID) else { continue }
+            let code: Int
+            if let known = numbers[dossier.procedureCode] {
+                code = known
+            } else {
+                code = numbers.count
+                numbers[dossier.procedureCode] = code
+            }
+            for (p, period) in periods.enumerated() where dossier.receivedAt >= period.start {
+                keys.insert(Int(unit) << 36 | code << 4 | p)
             }
         }
-        return out.sorted { ($0.unitID, $0.procedureCode, $0.period.rawValue) < ($1.unitID, $1.procedureCode, $1.period.rawValue) }
+        let codes = numbers.keys.sorted()
+        var rank = [Int](repeating: 0, count: codes.count)
+        for (order, code) in codes.enumerated() { rank[numbers[code]!] = order }
+        let ordered = keys.map { (unit: $0 >> 36, code: rank[($0 >> 4) & 0xFFFF_FFFF], period: $0 & 15) }.sorted { $0 < $1 }
+        return ordered.map {
+            ProcedureUse(unitID: units.names[$0.unit], period: periods[$0.period].kind, procedureCode: codes[$0.code], indicator: .onlineServicesUsed)
+        }
     }
 
     /// The settled part of the `.proceduresInUse` figures: per unit and procedure, the latest month
