@@ -108,6 +108,18 @@ import Glibc
                 "SELECT count(*)::text FROM \(schema.rawValue).dossiers d JOIN \(schema.rawValue).payments p ON p.dossier_code = d.code AND p.id = 'LOADER-PAID' WHERE d.chiso_paid_online_at IS NOT NULL"
             )
             #expect(kept == "1")
+            // A key move by the writer is noted through V011's trigger, in chiso's log it cannot read.
+            let keys = "SELECT count(*)::text FROM \(schema.rawValue).chiso_table_changes WHERE table_name = 'dossiers:keys'"
+            let keysBefore = try await Self.text(client, keys)
+            let units = "(SELECT max(id) FROM \(schema.rawValue).units)"
+            let moved = try await Self.psql(
+                [
+                    "-c",
+                    "UPDATE \(schema.rawValue).dossiers SET unit_id = \(units) WHERE code = (SELECT min(code) FROM \(schema.rawValue).dossiers WHERE unit_id <> \(units))",
+                ], user: "chiso_test_loader")
+            #expect(moved.status == 0, "\(moved.stderr)")
+            let keysAfter = try await Self.text(client, keys)
+            #expect(Int(keysAfter ?? "") == Int(keysBefore ?? "").map { $0 + 1 }, "\(keysBefore ?? "-") -> \(keysAfter ?? "-")")
         }
     }
 
