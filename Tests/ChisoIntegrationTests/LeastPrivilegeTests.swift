@@ -115,7 +115,8 @@ import Glibc
             let moved = try await Self.psql(
                 [
                     "-c",
-                    "UPDATE \(schema.rawValue).dossiers SET unit_id = \(units) WHERE code = (SELECT min(code) FROM \(schema.rawValue).dossiers WHERE unit_id <> \(units))",
+                    "UPDATE \(schema.rawValue).dossiers SET unit_id = \(units) "
+                        + "WHERE code = (SELECT min(code) FROM \(schema.rawValue).dossiers WHERE unit_id <> \(units))",
                 ], user: "chiso_test_loader")
             #expect(moved.status == 0, "\(moved.stderr)")
             let keysAfter = try await Self.text(client, keys)
