@@ -37,9 +37,8 @@ public struct Evaluator: Sendable {
         let recordedBy = manualRecordedBy ?? asOf
         let manual = ManualPicker(values: inputs.manualValues, asOf: recordedBy)
         let manualRows = inputs.manualValues.filter { $0.recordedAt <= recordedBy }
-        let previous = carry.flatMap { carry in
-            carry.units == tree.units && carry.periods == periods && carry.manualRows == manualRows && carry.catalogue == catalogue
-                && carry.qd766 == qd766 ? carry : nil
+        let previous = sameTree.flatMap { carry in
+            carry.manualRows == manualRows && carry.catalogue == catalogue && carry.qd766 == qd766 ? carry : nil
         }
         let unchanged = tree.units.indices.map { index in previous?.hasSameFigures(rolled, unit: index) ?? false }
         let (results, resultStarts) = indicatorResults(
