@@ -129,6 +129,8 @@ public struct Refresher<C: Clock>: Service where C.Duration == Duration {
                     "kind": "\(made.pass?.kind.rawValue ?? "-")", "changes": "\(made.pass?.changes ?? 0)",
                     "read_seconds": "\(made.readSeconds)", "evaluate_seconds": "\(made.evaluateSeconds)", "evaluated": "\(made.evaluated)",
                     "units_evaluated": "\(made.unitsEvaluated.map(String.init) ?? "-")",
+                    "results_made": "\(made.resultsMade.map(String.init) ?? "-")",
+                    "estimates_made": "\(made.estimatesMade.map(String.init) ?? "-")",
                     "history_seconds": "\(evaluated.duration(to: historyDone).seconds)",
                     "render_seconds": "\(historyDone.duration(to: rendered).seconds)", "carried_over": "\(published.carriedOver)",
                 ])

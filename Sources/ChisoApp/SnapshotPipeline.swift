@@ -18,6 +18,9 @@ public struct SnapshotPipeline: Sendable {
         public var evaluated = true
         /// The units whose results were made anew (the others' were the last pass's; nil: not evaluated).
         public var unitsEvaluated: Int?
+        /// Of their results and QĐ 766 estimates, how many were made anew (nil: not evaluated).
+        public var resultsMade: Int?
+        public var estimatesMade: Int?
     }
 
     public let source: any KPISource
@@ -77,7 +80,8 @@ public struct SnapshotPipeline: Sendable {
         return Outcome(
             snapshot: snapshot, readSeconds: started.duration(to: read).seconds,
             evaluateSeconds: read.duration(to: clock.now).seconds, pass: inputs.pass, evaluated: reusable == nil,
-            unitsEvaluated: reusable == nil ? next?.unitsEvaluated : nil)
+            unitsEvaluated: reusable == nil ? next?.unitsEvaluated : nil, resultsMade: reusable == nil ? next?.resultsMade : nil,
+            estimatesMade: reusable == nil ? next?.estimatesMade : nil)
     }
 }
 

@@ -25,15 +25,23 @@ public struct EvaluationCarry: Sendable {
     let estimates: [QD766Result]
     /// The units whose results the pass that left this made anew (the others were copied).
     public let unitsEvaluated: Int
+    /// Of those units' results and estimates, how many were made anew (the others were copied:
+    /// their tally, or their unit's figures in that period, were the ones they had).
+    public let resultsMade: Int
+    public let estimatesMade: Int
 
     /// Whether the unit at `index` has the same figures in `rolled` as in this pass's.
     func hasSameFigures(_ rolled: [[[Tally]]], unit index: Int) -> Bool {
         guard rolled.count == self.rolled.count else { return false }
-        for (period, byIndicator) in rolled.enumerated() {
-            let before = self.rolled[period]
-            guard byIndicator.count == before.count else { return false }
-            for (indicator, tallies) in byIndicator.enumerated() where tallies[index] != before[indicator][index] { return false }
-        }
+        return rolled.indices.allSatisfy { hasSameFigures(rolled, unit: index, period: $0) }
+    }
+
+    /// Whether the unit at `index` has the same figures in `rolled` as in this pass's in one period.
+    func hasSameFigures(_ rolled: [[[Tally]]], unit index: Int, period: Int) -> Bool {
+        guard period < self.rolled.count else { return false }
+        let (now, before) = (rolled[period], self.rolled[period])
+        guard now.count == before.count else { return false }
+        for (indicator, tallies) in now.enumerated() where tallies[index] != before[indicator][index] { return false }
         return true
     }
 }

@@ -41,7 +41,7 @@ public struct Evaluator: Sendable {
             carry.manualRows == manualRows && carry.catalogue == catalogue && carry.qd766 == qd766 ? carry : nil
         }
         let unchanged = tree.units.indices.map { index in previous?.hasSameFigures(rolled, unit: index) ?? false }
-        let (results, resultStarts) = indicatorResults(
+        let (results, resultStarts, resultsMade) = indicatorResults(
             rolled: rolled, manual: manual, tree: tree, periods: periods, copying: previous.map { ($0, unchanged) })
 
         let overdue = inputs.openTasks
@@ -70,24 +70,27 @@ public struct Evaluator: Sendable {
         snapshot.planTasks = inputs.planTasks.sorted {
             ($0.unitID, $0.period.rawValue, $0.section) < ($1.unitID, $1.period.rawValue, $1.section)
         }
+        var estimatesMade = 0
         if let qd766 {
             snapshot.qd766Table = qd766
-            snapshot.qd766 = estimates(qd766, rolled: rolled, manual: manual, tree: tree, periods: periods, copying: previous.map { ($0, unchanged) })
+            (snapshot.qd766, estimatesMade) = estimates(
+                qd766, rolled: rolled, manual: manual, tree: tree, periods: periods, copying: previous.map { ($0, unchanged) })
         }
         let next = EvaluationCarry(
             units: tree.units, periods: periods, manualRows: manualRows, catalogue: catalogue, qd766: qd766, rolled: rolled, own: own,
             paidProcedures: inputs.paidProcedures, procedureUses: inputs.procedureUses, procedureSets: procedures,
             resultStarts: resultStarts, results: results, estimates: snapshot.qd766,
-            unitsEvaluated: unchanged.reduce(0) { $0 + ($1 ? 0 : 1) })
+            unitsEvaluated: unchanged.reduce(0) { $0 + ($1 ? 0 : 1) }, resultsMade: resultsMade, estimatesMade: estimatesMade)
         return (snapshot, next)
     }
 
     /// Every catalogue indicator of every unit and period: unit by unit in tree order, then period,
-    /// then catalogue order; and where each unit's results start (one more offset: the end). A
-    /// unit `copying` marks unchanged has its results copied from the previous pass.
+    /// then catalogue order; where each unit's results start (one more offset: the end); and how
+    /// many were made anew. A unit `copying` marks unchanged has its results copied from the
+    /// previous pass, and so has each result of another unit whose tally did not change.
     private func indicatorResults(
         rolled: [[[Tally]]], manual: ManualPicker, tree: UnitTree, periods: [Period], copying: (EvaluationCarry, [Bool])?
-    ) -> ([IndicatorResult], [Int]) {
+    ) -> (results: [IndicatorResult], starts: [Int], made: Int) {
         var results: [IndicatorResult] = []
         var starts: [Int] = []
         starts.reserveCapacity(tree.units.count + 1)
@@ -100,12 +103,18 @@ public struct Evaluator: Sendable {
             )
         }
 
+        var made = 0
         for (index, unit) in tree.units.enumerated() {
             starts.append(results.count)
             if let (previous, unchanged) = copying, unchanged[index] {
                 results.append(contentsOf: previous.results[previous.resultStarts[index]..<previous.resultStarts[index + 1]])
                 continue
             }
+            // A changed unit's results sit where they sat last time (same definitions, periods and
+            // skips): one whose tally is the one it had (or a manual one: same rows) is copied.
+            let previous = copying?.0
+            var position = previous?.resultStarts[index]
+            defer { if let position, let previous { precondition(position == previous.resultStarts[index + 1]) } }
             for (periodIndex, period) in periods.enumerated() {
                 for (definition, computed, margin) in definitions {
                     let tally: Tally
@@ -114,31 +123,53 @@ public struct Evaluator: Sendable {
                         guard let indicator = computed else { continue }
                         if indicator.rollup == .catalogue && !tree.isRoot(index) { continue }
                         tally = rolled[periodIndex][indicator.ordinal][index]
+                        if let previous, let at = position {
+                            position = at + 1
+                            if previous.rolled[periodIndex][indicator.ordinal][index] == tally {
+                                results.append(previous.results[at])
+                                continue
+                            }
+                        }
                     case .manual:
+                        if let previous, let at = position {
+                            position = at + 1
+                            results.append(previous.results[at])
+                            continue
+                        }
                         tally = manual.pick(indicator: definition.id, unitID: unit.id, period: period) ?? Tally()
                     }
+                    made += 1
                     let status = IndicatorStatus.of(tally, comparator: definition.comparator, target: definition.target, margin: margin)
                     results.append(IndicatorResult(indicator: definition.id, unitID: unit.id, period: period.kind, tally: tally, status: status))
                 }
             }
         }
         starts.append(results.count)
-        return (results, starts)
+        return (results, starts, made)
     }
 
-    /// The QĐ 766 estimate of every unit and period, in the order of `results` (unit, then period).
+    /// The QĐ 766 estimate of every unit and period, in the order of `results` (unit, then period),
+    /// and how many were made anew: one whose unit has the figures it had in that period (every
+    /// computed indicator; the manual rows are the same) is copied from the previous pass.
     private func estimates(
         _ table: QD766Table, rolled: [[[Tally]]], manual: ManualPicker, tree: UnitTree, periods: [Period], copying: (EvaluationCarry, [Bool])?
-    ) -> [QD766Result] {
+    ) -> (estimates: [QD766Result], made: Int) {
         let estimator = QD766Estimator(table: table)
         var out: [QD766Result] = []
         out.reserveCapacity(tree.units.count * periods.count)
+        let previous = copying.flatMap { $0.0.estimates.count == tree.units.count * periods.count ? $0 : nil }
+        var made = 0
         for (index, unit) in tree.units.enumerated() {
-            if let (previous, unchanged) = copying, unchanged[index], previous.estimates.count == tree.units.count * periods.count {
+            if let (previous, unchanged) = previous, unchanged[index] {
                 out.append(contentsOf: previous.estimates[(index * periods.count)..<((index + 1) * periods.count)])
                 continue
             }
             for (periodIndex, period) in periods.enumerated() {
+                if let (previous, _) = previous, previous.hasSameFigures(rolled, unit: index, period: periodIndex) {
+                    out.append(previous.estimates[index * periods.count + periodIndex])
+                    continue
+                }
+                made += 1
                 out.append(
                     estimator.estimate(
                         unitID: unit.id, period: period.kind, figure: { rolled[periodIndex][$0.ordinal][index] },
@@ -154,7 +185,7 @@ public struct Evaluator: Sendable {
                         }))
             }
         }
-        return out
+        return (out, made)
     }
 
     /// Per period, per computed indicator (by ordinal): subtree tallies for every unit

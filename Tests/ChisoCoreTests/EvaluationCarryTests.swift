@@ -96,8 +96,13 @@ import Testing
         #expect(first.carry.unitsEvaluated == Self.units.count)
         inputs.tallies[TallyKey(unitID: "p/c1/d0", period: .month, indicator: .dossiersOnTime)] = Tally(numerator: 1, denominator: 2)
         let second = Self.evaluator.evaluate(inputs, asOf: asOf, refreshedAt: asOf, reusing: first.carry)
-        // The department, its commune and the province.
+        // The department, its commune and the province; of their results and estimates only the
+        // month's on-time figure and month estimate were made again (their other tallies are the same).
         #expect(second.carry.unitsEvaluated == 3)
+        #expect(first.carry.resultsMade == first.snapshot.results.count)
+        #expect(first.carry.estimatesMade == first.snapshot.qd766.count)
+        #expect(second.carry.resultsMade == 3)
+        #expect(second.carry.estimatesMade == 3)
         #expect(second.snapshot.result("dossiers_on_time", unit: "p", period: .month)?.tally == Tally(numerator: 1, denominator: 2))
         // A manual row recorded by T: every unit again (a province-wide row is inherited).
         inputs.manualValues.append(
