@@ -284,6 +284,57 @@ import Testing
         #expect(kept.inconsistencies.isEmpty)
     }
 
+    /// The open set's part of the figures is kept between passes and moved row by row (a row
+    /// that comes adds its figures as of T, one that goes takes them off, the online procedures in
+    /// use follow): with T standing still, after every batch of open rows coming and going, the
+    /// figures are those of a state built afresh from the rows there are, procedure uses included.
+    @Test func theOpenPartFollowsRowsThatComeAndGo() {
+        var random = Xorshift(seed: 0x0BE2_2026)
+        let t = Self.at("2026-06-15T10:00:00+07:00")
+        func dossier(_ n: Int) -> DossierImage {
+            // Received before T (in the month, or earlier in the quarter) or after it; due or
+            // late; open, finished after T, or late with the apology after T; online or not.
+            let received = t.addingTimeInterval(Double(random.next(below: 60 * 24) - 50 * 24) * 3_600)
+            let due = received.addingTimeInterval(Double(random.next(below: 20 * 24)) * 3_600)
+            let finished = random.next(below: 3) == 0 ? t.addingTimeInterval(Double(1 + random.next(below: 48)) * 3_600) : nil
+            return DossierImage(
+                code: "A\(n)", unitID: "u\(random.next(below: 5))", procedureCode: "P\(random.next(below: 3))",
+                status: finished == nil ? "processing" : "finished", receivedAt: received, dueAt: due, finishedAt: finished,
+                apologisedAt: nil, online: random.next(below: 2) == 0, receivedAtCenter: random.next(below: 2) == 0,
+                digitised: random.next(below: 2) == 0, reusedData: false, eResult: true, syncedNational: false,
+                fullService: random.next(below: 2) == 0, requiresResultDocument: true, feeCharging: random.next(below: 2) == 0,
+                paidOnlineAt: random.next(below: 4) == 0 ? t.addingTimeInterval(3_600) : nil)
+        }
+        func fresh(_ rows: [DossierImage]) -> InputState {
+            var state = InputState(asOf: t, calendar: Self.calendar)
+            state.onlineServiceProcedures = ["P0", "P1"]
+            for row in rows { state.apply(dossier: row, sign: 1) }
+            return state
+        }
+        var rows = (0..<60).map(dossier)
+        var kept = fresh(rows)
+        _ = kept.figures()
+        var next = 60
+        for round in 0..<40 {
+            for _ in 0..<(1 + random.next(below: 4)) {
+                if random.next(below: 2) == 0, !rows.isEmpty {
+                    kept.apply(dossier: rows.remove(at: random.next(below: rows.count)), sign: -1)
+                } else {
+                    let added = dossier(next)
+                    next += 1
+                    rows.append(added)
+                    kept.apply(dossier: added, sign: 1)
+                }
+            }
+            var expected = fresh(rows)
+            let (incremental, full) = (kept.figures(), expected.figures())
+            #expect(FigureComparison.differences(incremental: incremental, full: full).isEmpty, "round \(round)")
+            #expect(Set(incremental.procedureUses) == Set(full.procedureUses), "round \(round)")
+            #expect(incremental.overdueDossiers == full.overdueDossiers, "round \(round)")
+        }
+        #expect(kept.inconsistencies.isEmpty)
+    }
+
     /// An advance within the horizon leaves the open set as it is; past a threshold it settles.
     @Test func theQuietHorizonEndsAtTheNextThresholdOrMonthStart() throws {
         var state = InputState(asOf: Self.at("2026-06-30T10:00:00+07:00"), calendar: Self.calendar)

@@ -15,8 +15,8 @@ protocol CapturedRow: Hashable, Sendable {
     func isPending(at t: Date, yearStart: Date) -> Bool
     /// The figures of a settled row, by local month of its own unit.
     func settledPieces(months: MonthIndex) -> [SettledPiece]
-    /// Adds a pending row's figures as of T to each period.
-    func addPendingFigures(at t: Date, periods: [Period], into sums: inout FigureSums, unit: Int32)
+    /// Adds a pending row's figures as of T to each period, `times` times (-1 takes them off).
+    func addPendingFigures(at t: Date, periods: [Period], into sums: inout FigureSums, unit: Int32, times: Int)
     /// The earliest instant at or after T where the row's figures or its pending state may change
     /// with no change of the row (every instant `isPending` and `addPendingFigures` compare T
     /// with); nil if none. Early is safe (it only costs an evaluation), late is not.
@@ -186,26 +186,33 @@ public struct DossierImage: Sendable, Hashable, CapturedRow {
         return earliest(next, paidOnlineAt, onOrAfter: t)
     }
 
-    func addPendingFigures(at t: Date, periods: [Period], into sums: inout FigureSums, unit: Int32) {
+    func addPendingFigures(at t: Date, periods: [Period], into sums: inout FigureSums, unit: Int32, times: Int) {
         guard counted, receivedAt <= t else { return }
         let done = done(at: t)
         let onTime = done ? finishedOnTime : (dueAt.map { $0 >= t } ?? true)
         let apologised = apologisedAt.map { $0 <= t } ?? false
-        if !done, let dueAt, dueAt < t { sums.overdue[Int(unit)] += 1 }
+        if !done, let dueAt, dueAt < t { sums.overdue[Int(unit)] += times }
         for (p, period) in periods.enumerated() {
             let received = receivedAt >= period.start
             let finishedInPeriod = done && finishedAt! >= period.start
             if received || !done || finishedInPeriod {
-                sums.add(unit, p, .dossiersOnTime, onTime ? 1 : 0, 1)
-                sums.add(unit, p, .lateDossiersApologised, !onTime && apologised ? 1 : 0, onTime ? 0 : 1)
+                sums.add(unit, p, .dossiersOnTime, onTime ? times : 0, times)
+                sums.add(unit, p, .lateDossiersApologised, !onTime && apologised ? times : 0, onTime ? 0 : times)
             }
             if finishedInPeriod && requiresResultDocument {
-                sums.add(unit, p, .resultsDigitised, eResult ? 1 : 0, 1)
+                sums.add(unit, p, .resultsDigitised, eResult ? times : 0, times)
             }
             if received {
-                forEachReceivedFigure(paidBy: t) { sums.add(unit, p, $0, $1, $2) }
+                forEachReceivedFigure(paidBy: t) { sums.add(unit, p, $0, $1 * times, $2 * times) }
             }
         }
+    }
+
+    /// The procedure this dossier puts in use (`online_services_used`) in each period, as of T:
+    /// an online dossier received by T in the year, of a procedure in `onlineServices`.
+    func pendingUsePeriods(at t: Date, yearStart: Date, periods: [Period], onlineServices: Set<String>) -> [Int] {
+        guard counted, online, receivedAt <= t, receivedAt >= yearStart, onlineServices.contains(procedureCode) else { return [] }
+        return periods.indices.filter { receivedAt >= periods[$0].start }
     }
 }
 
@@ -245,7 +252,7 @@ public struct DocumentImage: Sendable, Hashable, CapturedRow {
     }
 
     /// Registered after T: no figure yet.
-    func addPendingFigures(at t: Date, periods: [Period], into sums: inout FigureSums, unit: Int32) {}
+    func addPendingFigures(at t: Date, periods: [Period], into sums: inout FigureSums, unit: Int32, times: Int) {}
 
     func nextChange(onOrAfter t: Date) -> Date? { normal ? earliest(nil, registeredAt, onOrAfter: t) : nil }
 }
@@ -288,14 +295,14 @@ public struct FeedbackImage: Sendable, Hashable, CapturedRow {
         return earliest(next, lateFrom, onOrAfter: t)
     }
 
-    func addPendingFigures(at t: Date, periods: [Period], into sums: inout FigureSums, unit: Int32) {
+    func addPendingFigures(at t: Date, periods: [Period], into sums: inout FigureSums, unit: Int32, times: Int) {
         guard receivedAt <= t else { return }
         let resolved = resolvedAt.flatMap { $0 <= t ? $0 : nil }
         let handled = resultPublished && resolved != nil
         let onTime = resolved.map { $0 < lateFrom } ?? (t < lateFrom)
         for (p, period) in periods.enumerated() where receivedAt >= period.start {
-            sums.add(unit, p, .feedbackHandledPublished, handled ? 1 : 0, 1)
-            sums.add(unit, p, .feedbackOnTime, onTime ? 1 : 0, 1)
+            sums.add(unit, p, .feedbackHandledPublished, handled ? times : 0, times)
+            sums.add(unit, p, .feedbackOnTime, onTime ? times : 0, times)
         }
     }
 }
@@ -330,7 +337,7 @@ public struct PaymentImage: Sendable, Hashable, CapturedRow {
     }
 
     /// Paid after T: no figure yet.
-    func addPendingFigures(at t: Date, periods: [Period], into sums: inout FigureSums, unit: Int32) {}
+    func addPendingFigures(at t: Date, periods: [Period], into sums: inout FigureSums, unit: Int32, times: Int) {}
 
     func nextChange(onOrAfter t: Date) -> Date? { earliest(nil, paidAt, onOrAfter: t) }
 }
@@ -357,5 +364,15 @@ struct FigureSums: Equatable {
         let index = (Int(unit) * Self.periodCount + period) * Self.indicators.count + indicator.ordinal
         numerators[index] += numerator
         denominators[index] += denominator
+    }
+
+    /// Adds another evaluation's sums of the same units, element by element.
+    mutating func add(_ other: FigureSums) {
+        precondition(other.numerators.count == numerators.count && other.overdue.count == overdue.count)
+        for index in numerators.indices {
+            numerators[index] += other.numerators[index]
+            denominators[index] += other.denominators[index]
+        }
+        for index in overdue.indices { overdue[index] += other.overdue[index] }
     }
 }

@@ -34,7 +34,12 @@ public struct InputState: Sendable {
     }
     /// Non-internal procedures with service_level `full` or `partial` (`online_services_used`).
     public var onlineServiceProcedures: Set<String> = [] {
-        didSet { if onlineServiceProcedures != oldValue { proceduresChanged() } }
+        didSet {
+            if onlineServiceProcedures != oldValue {
+                proceduresChanged()
+                openPart = nil  // the open dossiers' uses count these procedures
+            }
+        }
     }
     /// Non-internal procedures with has_fee (`fee_procedures_paid_online`).
     public var feeProcedures: Set<String> = [] {
@@ -48,6 +53,12 @@ public struct InputState: Sendable {
     /// The last evaluation's sums and the figures built from them: a pass whose sums come out the
     /// same returns those figures without building them again (68 k tallies at province scale).
     private var lastFigures: LastFigures?
+    /// The open set's part of the figures as of T, kept between passes and moved row by row as
+    /// pending rows come and go, rather than every pending row (≈ 7 × 10^4 at province scale,
+    /// 0.09 s of a pass) evaluated again at each `figures()`. Made again when T reaches its
+    /// horizon (a row's threshold or the next month start), when T crosses the quiet horizon (rows
+    /// settle), and when the units or the online services change. nil: made by the next `figures()`.
+    private var openPart: OpenPart?
     /// Whether the last `figures()` returned exactly what the one before it did (only T moved).
     public private(set) var figuresUnchanged = false
     /// The quiet horizon: before this instant no figure can move unless a row or a procedure set
@@ -145,12 +156,14 @@ public struct InputState: Sendable {
 
     private mutating func apply<Row: CapturedRow>(_ row: Row, sign: Int, pending: WritableKeyPath<InputState, [Row: Int]>) {
         if row.isPending(at: asOf, yearStart: yearStart) {
-            _ = units.index(row.unitID)
-            let count = self[keyPath: pending][row, default: 0] + sign
+            let unit = units.index(row.unitID)
+            let before = self[keyPath: pending][row, default: 0]
+            let count = before + sign
             self[keyPath: pending][row] = count == 0 ? nil : count
             changedSinceFigures = true
             // An added row's thresholds bound the horizon (a removed one's can only be conservative).
             if let next = row.nextChange(onOrAfter: asOf), next < quietUntil { quietUntil = next }
+            if openPart != nil { moveOpenPart(row, unit: unit, sign: sign, before: before, after: count) }
         } else {
             let unit = units.index(row.unitID)
             for piece in row.settledPieces(months: months) { add(piece, unit: unit, sign: sign) }
@@ -189,6 +202,7 @@ public struct InputState: Sendable {
         settled = settled.filter { $0.key.indicator != payments }
         paid = [:]
         pendingPayments = [:]
+        openPart = nil
         settledChanged()
     }
 
@@ -212,6 +226,7 @@ public struct InputState: Sendable {
         asOf = t
         if t < quietUntil { return }
         quietUntil = .distantPast
+        openPart = nil
         let year = calendar.periods(asOf: t)[0]
         if year.start != yearStart {
             yearStart = year.start
@@ -274,28 +289,12 @@ public struct InputState: Sendable {
         dipped.removeAll()
         if below > 0 { note("\(below) sums fell below zero: rows were removed that had not been added") }
         var sums = cache!.sums
-        let t = asOf
-        var negative = 0
-        var quiet = months.nextStart(after: t)
-        func addPending<Row: CapturedRow>(_ rows: [Row: Int]) {
-            for (row, count) in rows {
-                if let next = row.nextChange(onOrAfter: t), next < quiet { quiet = next }
-                guard count > 0 else {
-                    negative += 1
-                    continue
-                }
-                let unit = units.existingIndex(row.unitID)!
-                for _ in 0..<count { row.addPendingFigures(at: t, periods: periods, into: &sums, unit: unit) }
-            }
-        }
-        addPending(openDossiers)
-        addPending(pendingFeedback)
-        addPending(pendingDocuments)
-        addPending(pendingPayments)
-        if negative > 0 { note("\(negative) rows were removed from the open set without having been in it") }
-        quietUntil = quiet
+        let open = currentOpenPart(periods: periods, startMonths: startMonths)
+        sums.add(open.sums)
+        if open.negativeRows > 0 { note("\(open.negativeRows) rows were removed from the open set without having been in it") }
+        quietUntil = open.quiet
         changedSinceFigures = false
-        let uses = cache!.uses + pendingUses(periods: periods)
+        let uses = cache!.uses + (open.orderedUses ?? [])
         if let last = lastFigures, last.startMonths == startMonths, last.unitCount == units.count, last.sums == sums,
             last.figures.paidProcedures == cache!.paid, last.figures.procedureUses == uses
         {
@@ -335,36 +334,76 @@ public struct InputState: Sendable {
         return figures
     }
 
-    /// Open dossiers received through `online` by T: their procedure is in use in the periods they
-    /// were received in. Each use once, in a fixed order (unit as interned, procedure code, period):
-    /// the open set's own order changes as rows come and go, and equal uses in the same order let
-    /// the evaluation keep its procedure sets. Keys are integers: sorting 10^4 uses by their strings
-    /// cost more than the sets it spared.
-    private func pendingUses(periods: [Period]) -> [ProcedureUse] {
-        var numbers: [String: Int] = [:]
-        var keys: Set<Int> = []
-        for (dossier, count) in openDossiers
-        where count > 0 && dossier.counted && dossier.online && dossier.receivedAt <= asOf && dossier.receivedAt >= yearStart
-            && onlineServiceProcedures.contains(dossier.procedureCode)
-        {
-            guard let unit = units.existingIndex(dossier.unitID) else { continue }
-            let code: Int
-            if let known = numbers[dossier.procedureCode] {
-                code = known
-            } else {
-                code = numbers.count
-                numbers[dossier.procedureCode] = code
-            }
-            for (p, period) in periods.enumerated() where dossier.receivedAt >= period.start {
-                keys.insert(Int(unit) << 36 | code << 4 | p)
+    /// The open set's part as of T: the kept one while T is before its horizon under the same
+    /// periods and units, else made from every pending row.
+    private mutating func currentOpenPart(periods: [Period], startMonths: [Int]) -> OpenPart {
+        if var part = openPart, part.startMonths == startMonths, part.unitCount == units.count, asOf < part.quiet {
+            openPart = nil  // `part` alone holds its arrays while they change
+            if part.orderedUses == nil { part.orderedUses = orderedUses(part.uses, periods: part.periods) }
+            openPart = part
+            return part
+        }
+        let t = asOf
+        var part = OpenPart(periods: periods, startMonths: startMonths, unitCount: units.count, quiet: months.nextStart(after: t))
+        func addPending<Row: CapturedRow>(_ rows: [Row: Int]) {
+            for (row, count) in rows {
+                if let next = row.nextChange(onOrAfter: t), next < part.quiet { part.quiet = next }
+                guard count > 0 else {
+                    part.negativeRows += 1
+                    continue
+                }
+                row.addPendingFigures(at: t, periods: periods, into: &part.sums, unit: units.existingIndex(row.unitID)!, times: count)
             }
         }
-        let codes = numbers.keys.sorted()
-        var rank = [Int](repeating: 0, count: codes.count)
-        for (order, code) in codes.enumerated() { rank[numbers[code]!] = order }
-        let ordered = keys.map { (unit: $0 >> 36, code: rank[($0 >> 4) & 0xFFFF_FFFF], period: $0 & 15) }.sorted { $0 < $1 }
-        return ordered.map {
-            ProcedureUse(unitID: units.names[$0.unit], period: periods[$0.period].kind, procedureCode: codes[$0.code], indicator: .onlineServicesUsed)
+        addPending(openDossiers)
+        addPending(pendingFeedback)
+        addPending(pendingDocuments)
+        addPending(pendingPayments)
+        for (dossier, count) in openDossiers where count > 0 {
+            let used = dossier.pendingUsePeriods(at: t, yearStart: yearStart, periods: periods, onlineServices: onlineServiceProcedures)
+            guard !used.isEmpty, let unit = units.existingIndex(dossier.unitID) else { continue }
+            let procedure = procedures.index(dossier.procedureCode)
+            for p in used { part.uses[OpenPart.useKey(unit: unit, procedure: procedure, period: p), default: 0] += count }
+        }
+        part.orderedUses = orderedUses(part.uses, periods: periods)
+        openPart = part
+        return part
+    }
+
+    /// A pending row came (`sign` 1) or went (-1), its count in the open set going from `before`
+    /// to `after`: its figures as of T are added to (taken off) the kept open part.
+    private mutating func moveOpenPart<Row: CapturedRow>(_ row: Row, unit: Int32, sign: Int, before: Int, after: Int) {
+        guard var part = openPart else { return }
+        openPart = nil  // `part` alone holds its arrays while they change
+        guard part.unitCount == units.count else { return }  // a new unit: made again
+        row.addPendingFigures(at: asOf, periods: part.periods, into: &part.sums, unit: unit, times: sign)
+        if let next = row.nextChange(onOrAfter: asOf), next < part.quiet { part.quiet = next }
+        part.negativeRows += (after < 0 ? 1 : 0) - (before < 0 ? 1 : 0)
+        if let dossier = row as? DossierImage {
+            let used = dossier.pendingUsePeriods(at: asOf, yearStart: yearStart, periods: part.periods, onlineServices: onlineServiceProcedures)
+            if !used.isEmpty {
+                let procedure = procedures.index(dossier.procedureCode)
+                for p in used {
+                    let key = OpenPart.useKey(unit: unit, procedure: procedure, period: p)
+                    let count = part.uses[key, default: 0] + sign
+                    // The uses are listed again only when one appears or disappears.
+                    if count == 0 || count == sign { part.orderedUses = nil }
+                    part.uses[key] = count == 0 ? nil : count
+                }
+            }
+        }
+        openPart = part
+    }
+
+    /// The open dossiers' procedure uses, each once, in a fixed order (unit and procedure as
+    /// interned, then period): the open set's own order changes as rows come and go, and equal uses
+    /// in the same order let the evaluation keep its procedure sets. Only uses held by a positive
+    /// count of rows are listed (as the rows with a positive count are evaluated).
+    private func orderedUses(_ uses: [Int: Int], periods: [Period]) -> [ProcedureUse] {
+        uses.compactMap { $0.value > 0 ? $0.key : nil }.sorted().map { key in
+            let (unit, procedure, period) = OpenPart.parts(of: key)
+            return ProcedureUse(
+                unitID: units.names[unit], period: periods[period].kind, procedureCode: procedures.names[procedure], indicator: .onlineServicesUsed)
         }
     }
 
@@ -458,6 +497,37 @@ struct PaidKey: Hashable, Sendable {
 struct UnitProcedure: Hashable, Sendable {
     var unit: Int32
     var procedure: Int32
+}
+
+/// The open set's part of the figures as of the state's T (`InputState.openPart`).
+struct OpenPart: Sendable {
+    /// The periods of T (the same for every T before `quiet`, which is at most the next month start).
+    var periods: [Period]
+    var startMonths: [Int]
+    var unitCount: Int
+    /// The pending rows' figures, those with a positive count in the open set, that many times.
+    var sums: FigureSums
+    /// The earliest threshold at or after T of any pending row, or the next month start: before
+    /// it the rows' figures stand.
+    var quiet: Date
+    /// Rows held with a count below zero (removed without having been added): an inconsistency.
+    var negativeRows = 0
+    /// Open dossiers' procedure uses (`useKey`) and how many rows make each.
+    var uses: [Int: Int] = [:]
+    /// `uses` listed in order (`InputState.orderedUses`); nil once a use appeared or disappeared.
+    var orderedUses: [ProcedureUse]?
+
+    init(periods: [Period], startMonths: [Int], unitCount: Int, quiet: Date) {
+        self.periods = periods
+        self.startMonths = startMonths
+        self.unitCount = unitCount
+        self.sums = FigureSums(units: unitCount)
+        self.quiet = quiet
+    }
+
+    /// Unit, procedure and period index in one integer that sorts by them in that order.
+    static func useKey(unit: Int32, procedure: Int32, period: Int) -> Int { Int(unit) << 36 | Int(procedure) << 4 | period }
+    static func parts(of key: Int) -> (unit: Int, procedure: Int, period: Int) { (key >> 36, (key >> 4) & 0xFFFF_FFFF, key & 15) }
 }
 
 struct LastFigures: Sendable {
