@@ -170,6 +170,9 @@ public struct Evaluator: Sendable {
                     continue
                 }
                 made += 1
+                // The last pass's estimate of this unit and period (same table and manual rows):
+                // its sub-indicators whose counts did not move are kept, not scored again.
+                let before = previous.map { $0.0.estimates[index * periods.count + periodIndex] }
                 out.append(
                     estimator.estimate(
                         unitID: unit.id, period: period.kind, figure: { rolled[periodIndex][$0.ordinal][index] },
@@ -182,7 +185,7 @@ public struct Evaluator: Sendable {
                                 current = inherited ? tree.parentIndex[at] : nil
                             }
                             return nil
-                        }))
+                        }, previous: before))
             }
         }
         return (out, made)

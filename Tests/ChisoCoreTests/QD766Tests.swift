@@ -295,6 +295,46 @@ import Testing
                 ])
         }
     }
+
+    // MARK: An estimate made from the previous one
+
+    /// An estimate given the last pass's (same table and manual rows, other figures) keeps the
+    /// sub-indicators whose counts did not move and scores the others: it must say exactly what
+    /// an estimate made afresh says, entries, groups, total, band and actions, whichever figures
+    /// moved (3.3's own counts, the sync ratio it is multiplied by, a figure a manual row replaces).
+    @Test(arguments: [1, 2, 3, 4, 5, 6] as [UInt64])
+    func anEstimateFromThePreviousOneIsTheOneMadeAfresh(seed: UInt64) {
+        var random = LinearCongruential(state: seed)
+        let estimator = QD766Estimator(table: Self.table)
+        let computed = Self.table.indicators.compactMap { indicator -> ComputedIndicator? in
+            if case .figure(let figure) = indicator.source { return figure }
+            return nil
+        }
+        func tally(_ random: inout LinearCongruential) -> Tally {
+            let denominator = Int.random(in: 0...12, using: &random)
+            return Tally(numerator: Decimal(Int.random(in: 0...denominator, using: &random)), denominator: Decimal(denominator))
+        }
+        var figures = Dictionary(uniqueKeysWithValues: computed.map { ($0, tally(&random)) })
+        // Manual rows: some sub-indicators of each kind, one of them replacing a computed figure;
+        // one inherited from the unit above.
+        var rows: [String: QD766Estimator.ManualFigure] = [:]
+        for indicator in Self.table.indicators where Int.random(in: 0..<3, using: &random) == 0 {
+            rows[indicator.id] = (tally(&random), Bool.random(using: &random) ? "tinh/xa" : "tinh")
+        }
+        let manual = { (id: String, _: Bool) in rows[id] }
+        var previous = estimator.estimate(unitID: "tinh/xa", period: .month, figure: { figures[$0]! }, manual: manual)
+        for _ in 0..<40 {
+            // One to three figures move; now and then none (everything kept).
+            for _ in 0..<Int.random(in: 0...3, using: &random) { figures[computed.randomElement(using: &random)!] = tally(&random) }
+            let fresh = estimator.estimate(unitID: "tinh/xa", period: .month, figure: { figures[$0]! }, manual: manual)
+            let next = estimator.estimate(unitID: "tinh/xa", period: .month, figure: { figures[$0]! }, manual: manual, previous: previous)
+            #expect(zip(next.indicators, fresh.indicators).first { $0 != $1 }.map { "\($0) instead of \($1)" } == nil)
+            #expect(next.groups == fresh.groups)
+            #expect(next.score == fresh.score && next.band == fresh.band)
+            #expect(next.actions == fresh.actions)
+            previous = next
+        }
+    }
 }
 
 /// The working days QĐ 766 counts feedback deadlines in, by hand on the 2026 calendar.

@@ -160,14 +160,46 @@ public struct QD766Estimator: Sendable {
 
     /// `figure`: the unit's subtree tally of a computed figure in the period; `manual`: the row
     /// in force for a sub-indicator id at the unit (`inherited`: or its nearest ancestor).
+    ///
+    /// `previous`: the same unit's estimate for the same period under the same table and the same
+    /// manual rows (the last pass's), whose figures may differ. A sub-indicator whose inputs are the
+    /// ones it had (a manual one; a computed one with the same counts, and the same ratio to
+    /// multiply by) keeps its entry, and its action, rather than being scored again: a province's
+    /// pass after flags flipped in every commune moves one or two of the 21 in each estimate.
     public func estimate(
-        unitID: String, period: PeriodKind, figure: (ComputedIndicator) -> Tally, manual: (_ id: String, _ inherited: Bool) -> ManualFigure?
+        unitID: String, period: PeriodKind, figure: (ComputedIndicator) -> Tally, manual: (_ id: String, _ inherited: Bool) -> ManualFigure?,
+        previous: QD766Result? = nil
     ) -> QD766Result {
         var entries: [QD766Entry] = []
         entries.reserveCapacity(table.indicators.count)
+        let previous = previous.flatMap { $0.indicators.count == table.indicators.count ? $0 : nil }
+        // The positions whose entry is the previous estimate's.
+        var kept = [Bool](repeating: false, count: table.indicators.count)
         // chiso's own ratio of each computed sub-indicator, manual row or not (for the estimate's gap).
         var own: [String: Fraction] = [:]
-        for indicator in table.indicators {
+        for (position, indicator) in table.indicators.enumerated() {
+            if let before = previous?.indicators[position], before.id == indicator.id {
+                switch indicator.source {
+                case .manual:
+                    // Nothing but the manual rows, which are the ones it had.
+                    entries.append(before)
+                    kept[position] = true
+                    continue
+                case .figure(let computed):
+                    let tally = figure(computed)
+                    let times = indicator.times.flatMap { id in table.indicators.firstIndex { $0.id == id } }
+                    if before.source == .computed, tally.numerator == before.numerator, tally.denominator == before.denominator,
+                        indicator.times == nil || times.map({ kept[$0] }) == true
+                    {
+                        // The same counts (and the same ratio to multiply by): the same entry, and
+                        // the same own ratio (no manual row replaced it: the rows are the same).
+                        own[indicator.id] = before.ratio
+                        entries.append(before)
+                        kept[position] = true
+                        continue
+                    }
+                }
+            }
             var entry = QD766Entry(
                 id: indicator.id, group: indicator.group, numerator: 0, denominator: 0, ratio: nil, points: 0, max: indicator.max,
                 source: .computed, inheritedFrom: nil)
@@ -203,7 +235,12 @@ public struct QD766Estimator: Sendable {
             entry.points = QD766Rules.points(entry.ratio, for: indicator)
             entries.append(entry)
         }
-        let groups = table.groups.map { group in
+        let groups = table.groups.enumerated().map { (index, group) in
+            if let previous, index < previous.groups.count, previous.groups[index].group == group.id,
+                table.indicators.indices.allSatisfy({ kept[$0] || table.indicators[$0].group != group.id })
+            {
+                return previous.groups[index]
+            }
             let members = entries.filter { $0.group == group.id }
             var score = QD766GroupScore(group: group.id, score: members.reduce(Decimal(0)) { $0 + $1.points }, max: group.max)
             if members.contains(where: { $0.computedPoints != nil }) {
@@ -214,16 +251,27 @@ public struct QD766Estimator: Sendable {
         let score = groups.reduce(Decimal(0)) { $0 + $1.score }
         var result = QD766Result(
             unitID: unitID, period: period, score: score, band: table.band(for: score)?.id ?? "", groups: groups, indicators: entries)
-        result.actions = actions(entries)
+        result.actions = actions(entries, keeping: previous.map { ($0.actions, kept) })
         return result
     }
 
     /// The sub-indicators short of their maximum, most points to win first, each with the amount
     /// of work the rule asks (`QD766Action`). A computed figure with no data (nothing received in
     /// the period) asks for nothing the commune can do, and is left out.
-    func actions(_ entries: [QD766Entry]) -> [QD766Action] {
+    ///
+    /// `keeping`: the previous estimate's actions, and which entries are the previous estimate's:
+    /// such an entry's action is the one it had (its inputs are that entry and, for 3.3, the
+    /// entry it is multiplied by, kept as well).
+    func actions(_ entries: [QD766Entry], keeping previous: (actions: [QD766Action], kept: [Bool])? = nil) -> [QD766Action] {
         var out: [QD766Action] = []
-        for (indicator, entry) in zip(table.indicators, entries) where entry.points < indicator.max {
+        for (position, (indicator, entry)) in zip(table.indicators, entries).enumerated() {
+            if let previous, previous.kept[position],
+                indicator.times.flatMap({ id in table.indicators.firstIndex { $0.id == id } }).map({ previous.kept[$0] }) ?? true
+            {
+                if let action = previous.actions.first(where: { $0.id == entry.id }) { out.append(action) }
+                continue
+            }
+            guard entry.points < indicator.max else { continue }
             guard entry.ratio != nil else {
                 if entry.source == .manual { out.append(QD766Action(id: entry.id, gain: indicator.max - entry.points, amount: nil)) }
                 continue
