@@ -99,6 +99,7 @@ public struct InputState: Sendable {
 
     /// Adds settled rows' figures, summed per own unit and month.
     public mutating func addSettled(unitID: String, month: Int, indicator: ComputedIndicator, numerator: Int, denominator: Int) {
+        guard numerator != 0 || denominator != 0 else { return }  // nothing to add (nor a unit to name)
         add(SettledPiece(indicator: indicator, month: month, numerator: numerator, denominator: denominator), unit: units.index(unitID), sign: 1)
     }
 
@@ -171,7 +172,9 @@ public struct InputState: Sendable {
     }
 
     private mutating func add(_ piece: SettledPiece, unit: Int32, sign: Int) {
-        guard piece.month >= firstMonth else { return }
+        // A zero piece changes no sum: a batch's images summed by the database mostly cancel
+        // (a flag flip's −1 and +1 images differ in one column of the ten a row adds to).
+        guard piece.month >= firstMonth, piece.numerator != 0 || piece.denominator != 0 else { return }
         let key = SettledKey(unit: unit, month: Int32(piece.month), indicator: Int16(piece.indicator.ordinal))
         var counts = settled[key, default: Counts()]
         // A sum may dip below zero within a batch (a row's removal applied before its addition);
