@@ -69,7 +69,7 @@ public enum PrometheusText {
         let shortIDs = snapshot.qd766Table.map { table in
             Dictionary(table.indicators.map { ($0.id, escape($0.shortID)) }, uniquingKeysWith: { a, _ in a })
         }
-        let parts = unitParts(snapshot, exported: exported, previous: previous.map { ($0.snapshot, $0.pieces) }, shortIDs: shortIDs ?? [:])
+        let parts = unitParts(snapshot, exported: exported, previous: previous, shortIDs: shortIDs ?? [:])
 
         var out: [UInt8] = []
         out.reserveCapacity(previous?.text.count ?? (snapshot.results.count * 4 * 110 + 4096))
@@ -79,7 +79,7 @@ public enum PrometheusText {
             for index in exported.indices {
                 let start = out.count
                 switch parts[index] {
-                case .written(let lines): append(lines[position], to: &out)
+                case .written(let lines): out.append(contentsOf: lines[position])
                 case .copied(let ranges):
                     if let text = previous?.text { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: text[ranges[position]])) }
                 }
@@ -107,16 +107,21 @@ public enum PrometheusText {
         return (out, MetricsPieces(units: exported.map(\.id), ranges: ranges))
     }
 
-    /// A unit's lines of each per-unit family: written now, or where the previous text has them.
+    /// A unit's lines of each per-unit family: written now (some lines copied from the previous
+    /// text), or, all of them, where the previous text has them.
     enum UnitPart {
-        case written([String])
+        case written([[UInt8]])
         case copied([Range<Int>])
     }
 
     /// Each exported unit's part: copied when its figures (results, estimates, overdue counts) are
-    /// the previous render's, under the same QĐ 766 table (its names are in the labels).
+    /// the previous render's, under the same QĐ 766 table (its names are in the labels); else
+    /// written, each line of a result or estimate figure that is the previous render's copied
+    /// from its text (a province's refresh after flags flipped in every commune changes ~3 of a
+    /// unit's ~90 results, and a few points of its estimates).
     static func unitParts(
-        _ snapshot: Snapshot, exported: [ChisoCore.Unit], previous: (snapshot: Snapshot, pieces: MetricsPieces)?, shortIDs: [String: String]
+        _ snapshot: Snapshot, exported: [ChisoCore.Unit], previous: (snapshot: Snapshot, pieces: MetricsPieces, text: UnsafeRawBufferPointer)?,
+        shortIDs: [String: String]
     ) -> [UnitPart] {
         let reusable = previous.flatMap { previous in previous.snapshot.qd766Table == snapshot.qd766Table ? previous : nil }
         let previousIndex = reusable.map { previous in
@@ -133,7 +138,14 @@ public enum PrometheusText {
             {
                 return .copied(previous.pieces.ranges[at])
             }
-            return .written(unitLines(unit: unit.id, results: results, estimates: estimates, tasks: tasks, dossiers: dossiers, shortIDs: shortIDs))
+            let before = reusable.flatMap { previous -> PreviousLines? in
+                guard let at = previousIndex?[unit.id] else { return nil }
+                return PreviousLines(
+                    results: previous.snapshot.results(of: unit.id), estimates: previous.snapshot.qd766(of: unit.id),
+                    ranges: previous.pieces.ranges[at], text: previous.text)
+            }
+            return .written(
+                unitLines(unit: unit.id, results: results, estimates: estimates, tasks: tasks, dossiers: dossiers, shortIDs: shortIDs, previous: before))
         }
     }
 
@@ -142,40 +154,144 @@ public enum PrometheusText {
         text.withUTF8 { out.append(contentsOf: $0) }
     }
 
-    /// One unit's lines of each per-unit family, in the order `render` writes the families.
+    /// A unit's figures in the previous render and its lines there: each family's range cut into
+    /// lines, so that a result or estimate figure that did not change is copied rather than written.
+    struct PreviousLines {
+        var results: ArraySlice<IndicatorResult>
+        var estimates: ArraySlice<QD766Result>
+        var ranges: [Range<Int>]
+        var text: UnsafeRawBufferPointer
+
+        /// The lines (with their line feeds) of family `position`.
+        func lines(_ position: Int) -> [Range<Int>] {
+            guard position < ranges.count else { return [] }
+            var out: [Range<Int>] = []
+            var start = ranges[position].lowerBound
+            for index in ranges[position] where text[index] == UInt8(ascii: "\n") {
+                out.append(start..<(index + 1))
+                start = index + 1
+            }
+            return out
+        }
+    }
+
+    /// One unit's lines of each per-unit family, in the order `render` writes the families. With
+    /// `previous`, a line whose figure is the one it had there is copied from the previous text:
+    /// a result's lines when the result is equal (same indicator, period, tally and status); an
+    /// estimate's score, group, points and gap lines when that number (and its labels) is equal.
+    /// The previous lines are matched to figures by the same rules that wrote them (a ratio line
+    /// for a result with a value, a met line for one with data, a gap line for a group with a gap);
+    /// when the counts do not add up nothing is copied.
     static func unitLines(
         unit: String, results: ArraySlice<IndicatorResult>, estimates: ArraySlice<QD766Result>, tasks: Int, dossiers: Int,
-        shortIDs: [String: String]
-    ) -> [String] {
-        var ratio = "", numerator = "", denominator = "", met = ""
-        for result in results {
+        shortIDs: [String: String], previous: PreviousLines? = nil
+    ) -> [[UInt8]] {
+        var families = [[UInt8]](repeating: [], count: 10)
+        var line = ""
+        func write(_ family: Int, _ name: String, _ labels: String, _ value: String) {
+            line.removeAll(keepingCapacity: true)
+            sample(name, labels, value, into: &line)
+            append(line, to: &families[family])
+        }
+        func copy(_ family: Int, _ range: Range<Int>, from text: UnsafeRawBufferPointer) {
+            families[family].append(contentsOf: UnsafeRawBufferPointer(rebasing: text[range]))
+        }
+
+        // The results: aligned with the previous ones when they are the same indicators and periods.
+        let before = previous.flatMap { previous -> (ratio: [Range<Int>], numerator: [Range<Int>], denominator: [Range<Int>], met: [Range<Int>])? in
+            let (old, new) = (previous.results, results)
+            guard old.count == new.count,
+                zip(old, new).allSatisfy({ $0.indicator == $1.indicator && $0.period == $1.period && $0.unitID == $1.unitID })
+            else { return nil }
+            let lines = (previous.lines(0), previous.lines(1), previous.lines(2), previous.lines(3))
+            guard lines.0.count == old.count(where: { $0.value != nil }), lines.1.count == old.count, lines.2.count == old.count,
+                lines.3.count == old.count(where: { $0.status != .noData })
+            else { return nil }
+            return lines
+        }
+        var (ratioAt, metAt) = (0, 0)
+        for (offset, result) in results.enumerated() {
+            if let before, let previous {
+                let old = previous.results[previous.results.startIndex + offset]
+                defer {
+                    if old.value != nil { ratioAt += 1 }
+                    if old.status != .noData { metAt += 1 }
+                }
+                if old == result {
+                    if result.value != nil { copy(0, before.ratio[ratioAt], from: previous.text) }
+                    copy(1, before.numerator[offset], from: previous.text)
+                    copy(2, before.denominator[offset], from: previous.text)
+                    if result.status != .noData { copy(3, before.met[metAt], from: previous.text) }
+                    continue
+                }
+            }
             let labels = labels(result)
-            if let value = result.value { sample(MetricName.indicatorRatio.name, labels, number(value), into: &ratio) }
-            sample(MetricName.indicatorNumerator.name, labels, number(result.tally.numerator), into: &numerator)
-            sample(MetricName.indicatorDenominator.name, labels, number(result.tally.denominator), into: &denominator)
-            if result.status != .noData { sample(MetricName.indicatorMet.name, labels, result.status == .met ? "1" : "0", into: &met) }
+            if let value = result.value { write(0, MetricName.indicatorRatio.name, labels, number(value)) }
+            write(1, MetricName.indicatorNumerator.name, labels, number(result.tally.numerator))
+            write(2, MetricName.indicatorDenominator.name, labels, number(result.tally.denominator))
+            if result.status != .noData { write(3, MetricName.indicatorMet.name, labels, result.status == .met ? "1" : "0") }
         }
-        var tasksLine = "", dossiersLine = ""
-        sample(MetricName.tasksOverdue.name, "unit=\"\(escape(unit))\"", String(tasks), into: &tasksLine)
-        sample(MetricName.dossiersOverdue.name, "unit=\"\(escape(unit))\"", String(dossiers), into: &dossiersLine)
-        var score = "", groups = "", points = "", gaps = ""
-        for result in estimates {
+        write(4, MetricName.tasksOverdue.name, "unit=\"\(escape(unit))\"", String(tasks))
+        write(5, MetricName.dossiersOverdue.name, "unit=\"\(escape(unit))\"", String(dossiers))
+
+        // The estimates: aligned when they are the same units, periods and shapes (groups and entries).
+        let earlier = previous.flatMap { previous -> (score: [Range<Int>], groups: [Range<Int>], points: [Range<Int>], gaps: [Range<Int>])? in
+            let (old, new) = (previous.estimates, estimates)
+            guard old.count == new.count,
+                zip(old, new).allSatisfy({
+                    $0.unitID == $1.unitID && $0.period == $1.period && $0.groups.map(\.group) == $1.groups.map(\.group)
+                        && $0.indicators.map(\.id) == $1.indicators.map(\.id)
+                })
+            else { return nil }
+            let lines = (previous.lines(6), previous.lines(7), previous.lines(8), previous.lines(9))
+            guard lines.0.count == old.count, lines.1.count == old.reduce(0, { $0 + $1.groups.count }),
+                lines.2.count == old.reduce(0, { $0 + $1.indicators.count }),
+                lines.3.count == old.reduce(0, { $0 + $1.groups.count(where: { $0.gap != nil }) })
+            else { return nil }
+            return lines
+        }
+        var (groupAt, pointAt, gapAt) = (0, 0, 0)
+        for (offset, result) in estimates.enumerated() {
+            let old = earlier != nil ? previous.map { $0.estimates[$0.estimates.startIndex + offset] } : nil
             let place = "unit=\"\(escape(result.unitID))\",period=\"\(result.period.rawValue)\""
-            sample(MetricName.qd766Score.name, place, number(result.score), into: &score)
-            for group in result.groups {
-                sample(MetricName.qd766GroupScore.name, place + ",group=\"\(escape(group.group))\"", number(group.score), into: &groups)
+            if let old, let earlier, let text = previous?.text, old.score == result.score {
+                copy(6, earlier.score[offset], from: text)
+            } else {
+                write(6, MetricName.qd766Score.name, place, number(result.score))
             }
-            for entry in result.indicators {
-                sample(
-                    MetricName.qd766Points.name, "indicator=\"\(shortIDs[entry.id] ?? escape(entry.id))\"," + place, number(entry.points),
-                    into: &points)
+            for (index, group) in result.groups.enumerated() {
+                if let old, let earlier, let text = previous?.text, old.groups[index].score == group.score {
+                    copy(7, earlier.groups[groupAt + index], from: text)
+                } else {
+                    write(7, MetricName.qd766GroupScore.name, place + ",group=\"\(escape(group.group))\"", number(group.score))
+                }
             }
-            for group in result.groups {
+            for (index, entry) in result.indicators.enumerated() {
+                if let old, let earlier, let text = previous?.text, old.indicators[index].points == entry.points {
+                    copy(8, earlier.points[pointAt + index], from: text)
+                } else {
+                    write(
+                        8, MetricName.qd766Points.name, "indicator=\"\(shortIDs[entry.id] ?? escape(entry.id))\"," + place, number(entry.points))
+                }
+            }
+            var oldGapAt = gapAt
+            for (index, group) in result.groups.enumerated() {
+                let oldGap = old?.groups[index].gap
+                defer { if oldGap != nil { oldGapAt += 1 } }
                 guard let gap = group.gap else { continue }
-                sample(MetricName.qd766EstimateGap.name, place + ",group=\"\(escape(group.group))\"", number(gap), into: &gaps)
+                if let oldGap, let earlier, let text = previous?.text, oldGap == gap {
+                    copy(9, earlier.gaps[oldGapAt], from: text)
+                } else {
+                    write(9, MetricName.qd766EstimateGap.name, place + ",group=\"\(escape(group.group))\"", number(gap))
+                }
+            }
+            if let old {
+                groupAt += old.groups.count
+                pointAt += old.indicators.count
+                gapAt = oldGapAt
             }
         }
-        return [ratio, numerator, denominator, met, tasksLine, dossiersLine, score, groups, points, gaps]
+        return families
     }
 
     /// The catalogue's families: each indicator's target and its place in the plan.

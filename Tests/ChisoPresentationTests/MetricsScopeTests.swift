@@ -84,4 +84,64 @@ import Testing
             }
         }
     }
+
+    /// A render after figures moved in some of a unit's results copies the others' lines from the
+    /// previous text, and an estimate's unchanged numbers too: it writes what a render from
+    /// scratch writes, through random batches that turn figures on and off (a ratio and a met
+    /// line come and go with the data), move QĐ 766 points and the gap a manual row makes, and
+    /// chain each render on the one before (its pieces point into its own text).
+    @Test(arguments: [1, 2, 3, 4] as [UInt64])
+    func copyingUnchangedLinesOfAChangedUnitWritesWhatARenderFromScratchWrites(seed: UInt64) {
+        var random = SplitMix(state: seed)
+        let calendar = PlanCalendar(timeZone: TimeZone(identifier: "Asia/Ho_Chi_Minh")!)
+        let asOf = calendar.parseInstant("2026-06-15T10:00:00+07:00")!
+        let base = Self.province()
+        var inputs = KPIInputs(units: base.units)
+        // Published figures replace 4.2 and 2.1 at the first commune: its MDSH and TDGQ groups
+        // have a gap each (two gap lines in one estimate).
+        inputs.manualValues = [("qd766.digitised", 1), ("qd766.on_time", 2)].map { indicator, numerator in
+            ManualValue(
+                indicator: indicator, unitID: "xa-a", periodEnd: calendar.localDate(of: asOf), numerator: Decimal(numerator), denominator: 3,
+                recordedAt: asOf.addingTimeInterval(-3_600))
+        }
+        let indicators = ComputedIndicator.allCases.filter { $0.rollup == .sum }
+        func change() {
+            let key = TallyKey(
+                unitID: base.units[Int(random.next() % UInt64(base.units.count))].id, period: PeriodKind.allCases[Int(random.next() % 3)],
+                indicator: indicators[Int(random.next() % UInt64(indicators.count))])
+            let denominator = Int(random.next() % 6)
+            inputs.tallies[key] = denominator == 0 ? nil : Tally(numerator: Decimal(Int(random.next() % UInt64(denominator + 1))), denominator: Decimal(denominator))
+        }
+        let evaluator = Evaluator(catalogue: .builtIn, calendar: calendar)
+        for _ in 0..<40 { change() }
+        for scope in [MetricsScope(), MetricsScope(depth: .all)] {
+            var snapshot = evaluator.evaluate(inputs, asOf: asOf, refreshedAt: asOf)
+            var exposition = PrometheusText.render(snapshot, scope: scope)
+            for step in 0..<30 {
+                for _ in 0..<(1 + Int(random.next() % 3)) { change() }
+                if random.next() % 4 == 0 { inputs.overdueDossiers["xa-b"] = Int(random.next() % 3) }
+                let later = evaluator.evaluate(inputs, asOf: asOf, refreshedAt: asOf)
+                let fresh = PrometheusText.render(later, scope: scope)
+                let copied = exposition.bytes.withUnsafeBytes { text in
+                    PrometheusText.render(later, scope: scope, previous: (snapshot, exposition.pieces, text))
+                }
+                #expect(copied.text == fresh.text, "step \(step)")
+                #expect(copied.series == fresh.series)
+                (snapshot, exposition) = (later, copied)
+            }
+            #expect(exposition.text.contains("chiso_qd766_estimate_gap{"), "the gap lines were there to copy")
+        }
+    }
+}
+
+/// SplitMix64: the same seed, the same batches.
+private struct SplitMix {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
 }
