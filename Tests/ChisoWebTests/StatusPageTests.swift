@@ -370,4 +370,34 @@ enum PageFixture {
         _ = tiny.html(rows[0]) { "d" }
         #expect(tiny.html(rows[1]) { "forgotten" } == "forgotten")
     }
+
+    /// The page writes unit-table rows with `StatusPage.rowHTML`, not through the template engine:
+    /// its text is the row template's, byte for byte, for the fixture's rows (Vietnamese and
+    /// English, with and without the tasks column) and for rows whose every value needs escaping,
+    /// an empty tasks cell and no cells at all.
+    @Test func theRowWrittenDirectlyIsTheRowTemplatesText() throws {
+        var rows: [StatusPageView.UnitTableRow] = []
+        for language in [Format.Language.vi, .en] {
+            var request = PageRequest()
+            request.language = language
+            let view = try StatusPageModel.build(
+                PageFixture.snapshot(), history: PageFixture.history(), request: request, links: .query, staleness: nil, layout: nil, alerts: nil)
+            rows += view.unitTables.flatMap(\.rows)
+        }
+        #expect(rows.contains { $0.tasksCell != nil } && rows.contains { $0.tasksCell == nil }, "both kinds of table")
+        let hostile = #"<b>"Xã" & 'Phòng'</b> ≥ 90 %"#
+        var cell = try #require(rows.first { !$0.cells.isEmpty }?.cells.first)
+        (cell.text, cell.mark, cell.statusClass, cell.statusLabel) = (hostile, "▲" + hostile, "s-" + hostile, hostile)
+        var row = rows[0]
+        (row.name, row.href, row.tasksCell, row.cells) = (hostile, "?unit=" + hostile, hostile, [cell, cell])
+        rows.append(row)
+        (row.name, row.href, row.tasksCell, row.cells) = ("", "", "", [])
+        rows.append(row)
+        (row.name, row.href, row.tasksCell, row.cells) = ("Xã", "?unit=xa", nil, [])
+        rows.append(row)
+        for row in rows {
+            #expect(StatusPage.rowHTML(row) == StatusPage.rowTemplate.render(MustacheEncoder.tree(row)))
+        }
+        #expect(!StatusPage.rowHTML(rows[rows.count - 3]).contains("<b>"), "escaped")
+    }
 }
