@@ -66,7 +66,7 @@ public struct Evaluator: Sendable {
             units: tree.units, results: results, overdueTasks: overdue,
             tasksOverdueByUnit: Dictionary(uniqueKeysWithValues: zip(tree.units.map(\.id), tasksByUnit)),
             dossiersOverdueByUnit: Dictionary(uniqueKeysWithValues: zip(tree.units.map(\.id), dossiersByUnit)),
-            dueSoonTasks: dueSoon)
+            dueSoonTasks: dueSoon, resultStarts: resultStarts)
         snapshot.planTasks = inputs.planTasks.sorted {
             ($0.unitID, $0.period.rawValue, $0.section) < ($1.unitID, $1.period.rawValue, $1.section)
         }

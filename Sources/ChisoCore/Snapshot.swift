@@ -78,6 +78,20 @@ public struct Snapshot: Sendable {
         results: [IndicatorResult], overdueTasks: [OverdueTaskEntry],
         tasksOverdueByUnit: [String: Int], dossiersOverdueByUnit: [String: Int], dueSoonTasks: [DueSoonTaskEntry] = []
     ) {
+        self.init(
+            asOf: asOf, refreshedAt: refreshedAt, timeZone: timeZone, catalogue: catalogue, units: units, results: results,
+            overdueTasks: overdueTasks, tasksOverdueByUnit: tasksOverdueByUnit, dossiersOverdueByUnit: dossiersOverdueByUnit,
+            dueSoonTasks: dueSoonTasks, resultStarts: nil)
+    }
+
+    /// `resultStarts`: where each unit's results start in `results`, in `units` order, and where
+    /// the last one's end (the evaluator knows them): the ranges are taken from them rather than
+    /// found by comparing every result's unit with the next one's (10^5 at province scale).
+    init(
+        asOf: Date, refreshedAt: Date, timeZone: TimeZone, catalogue: Catalogue, units: [Unit],
+        results: [IndicatorResult], overdueTasks: [OverdueTaskEntry],
+        tasksOverdueByUnit: [String: Int], dossiersOverdueByUnit: [String: Int], dueSoonTasks: [DueSoonTaskEntry], resultStarts: [Int]?
+    ) {
         self.dueSoonTasks = dueSoonTasks
         self.asOf = asOf
         self.refreshedAt = refreshedAt
@@ -88,7 +102,16 @@ public struct Snapshot: Sendable {
         self.overdueTasks = overdueTasks
         self.tasksOverdueByUnit = tasksOverdueByUnit
         self.dossiersOverdueByUnit = dossiersOverdueByUnit
-        self.resultRanges = Self.ranges(of: results, unit: \.unitID)
+        if let starts = resultStarts, starts.count == units.count + 1, starts.last == results.count {
+            var ranges: [String: Range<Int>] = [:]
+            ranges.reserveCapacity(units.count)
+            for (index, unit) in units.enumerated() where starts[index] < starts[index + 1] && ranges[unit.id] == nil {
+                ranges[unit.id] = starts[index]..<starts[index + 1]
+            }
+            self.resultRanges = ranges
+        } else {
+            self.resultRanges = Self.ranges(of: results, unit: \.unitID)
+        }
     }
 
     static func ranges<Element>(of results: [Element], unit: KeyPath<Element, String>) -> [String: Range<Int>] {
