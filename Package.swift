@@ -128,7 +128,7 @@ let package = Package(
         .executableTarget(
             name: "chiso", dependencies: ["ChisoApp", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: strict),
         .testTarget(name: "ChisoCoreTests", dependencies: ["ChisoCore"], swiftSettings: strict),
-        .testTarget(name: "ChisoPresentationTests", dependencies: ["ChisoCore", "ChisoPresentation"], swiftSettings: strict),
+        .testTarget(name: "ChisoPresentationTests", dependencies: ["ChisoCore", "ChisoPresentation", "ChisoImport"], swiftSettings: strict),
         .testTarget(
             name: "ChisoWebTests",
             dependencies: ["ChisoCore", "ChisoPresentation", "ChisoWeb", .product(name: "Mustache", package: "swift-mustache")], swiftSettings: strict

@@ -1,4 +1,5 @@
 import ChisoCore
+import ChisoImport
 import ChisoPresentation
 import Foundation
 import Testing
@@ -92,7 +93,7 @@ import Testing
     /// chain each render on the one before (its pieces point into its own text).
     @Test(arguments: [1, 2, 3, 4] as [UInt64])
     func copyingUnchangedLinesOfAChangedUnitWritesWhatARenderFromScratchWrites(seed: UInt64) {
-        var random = SplitMix(state: seed)
+        var random = SplitMix64(seed: seed)
         let calendar = PlanCalendar(timeZone: TimeZone(identifier: "Asia/Ho_Chi_Minh")!)
         let asOf = calendar.parseInstant("2026-06-15T10:00:00+07:00")!
         let base = Self.province()
@@ -107,10 +108,10 @@ import Testing
         let indicators = ComputedIndicator.allCases.filter { $0.rollup == .sum }
         func change() {
             let key = TallyKey(
-                unitID: base.units[Int(random.next() % UInt64(base.units.count))].id, period: PeriodKind.allCases[Int(random.next() % 3)],
-                indicator: indicators[Int(random.next() % UInt64(indicators.count))])
-            let denominator = Int(random.next() % 6)
-            inputs.tallies[key] = denominator == 0 ? nil : Tally(numerator: Decimal(Int(random.next() % UInt64(denominator + 1))), denominator: Decimal(denominator))
+                unitID: base.units[random.int(base.units.count)].id, period: PeriodKind.allCases[random.int(3)],
+                indicator: indicators[random.int(indicators.count)])
+            let denominator = random.int(6)
+            inputs.tallies[key] = denominator == 0 ? nil : Tally(numerator: Decimal(random.int(denominator + 1)), denominator: Decimal(denominator))
         }
         let evaluator = Evaluator(catalogue: .builtIn, calendar: calendar)
         for _ in 0..<40 { change() }
@@ -118,8 +119,8 @@ import Testing
             var snapshot = evaluator.evaluate(inputs, asOf: asOf, refreshedAt: asOf)
             var exposition = PrometheusText.render(snapshot, scope: scope)
             for step in 0..<30 {
-                for _ in 0..<(1 + Int(random.next() % 3)) { change() }
-                if random.next() % 4 == 0 { inputs.overdueDossiers["xa-b"] = Int(random.next() % 3) }
+                for _ in 0..<(1 + random.int(3)) { change() }
+                if random.int(4) == 0 { inputs.overdueDossiers["xa-b"] = random.int(3) }
                 let later = evaluator.evaluate(inputs, asOf: asOf, refreshedAt: asOf)
                 let fresh = PrometheusText.render(later, scope: scope)
                 let copied = exposition.bytes.withUnsafeBytes { text in
@@ -131,17 +132,5 @@ import Testing
             }
             #expect(exposition.text.contains("chiso_qd766_estimate_gap{"), "the gap lines were there to copy")
         }
-    }
-}
-
-/// SplitMix64: the same seed, the same batches.
-private struct SplitMix {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
