@@ -132,17 +132,16 @@ public enum PrometheusText {
             let estimates = snapshot.qd766(of: unit.id)
             let tasks = snapshot.tasksOverdueByUnit[unit.id] ?? 0
             let dossiers = snapshot.dossiersOverdueByUnit[unit.id] ?? 0
-            if let previous = reusable, let at = previousIndex?[unit.id], previous.snapshot.results(of: unit.id) == results,
-                previous.snapshot.qd766(of: unit.id) == estimates,
-                previous.snapshot.tasksOverdueByUnit[unit.id] ?? 0 == tasks, previous.snapshot.dossiersOverdueByUnit[unit.id] ?? 0 == dossiers
-            {
-                return .copied(previous.pieces.ranges[at])
-            }
             let before = reusable.flatMap { previous -> PreviousLines? in
                 guard let at = previousIndex?[unit.id] else { return nil }
                 return PreviousLines(
                     results: previous.snapshot.results(of: unit.id), estimates: previous.snapshot.qd766(of: unit.id),
                     ranges: previous.pieces.ranges[at], text: previous.text)
+            }
+            if let before, let previous = reusable, before.results == results, before.estimates == estimates,
+                previous.snapshot.tasksOverdueByUnit[unit.id] ?? 0 == tasks, previous.snapshot.dossiersOverdueByUnit[unit.id] ?? 0 == dossiers
+            {
+                return .copied(before.ranges)
             }
             return .written(
                 unitLines(unit: unit.id, results: results, estimates: estimates, tasks: tasks, dossiers: dossiers, shortIDs: shortIDs, previous: before))

@@ -259,15 +259,13 @@ public struct QD766Estimator: Sendable {
     /// of work the rule asks (`QD766Action`). A computed figure with no data (nothing received in
     /// the period) asks for nothing the commune can do, and is left out.
     ///
-    /// `keeping`: the previous estimate's actions, and which entries are the previous estimate's:
-    /// such an entry's action is the one it had (its inputs are that entry and, for 3.3, the
-    /// entry it is multiplied by, kept as well).
+    /// `keeping`: the previous estimate's actions, and which entries are the previous estimate's
+    /// with everything they depend on (`estimate` keeps 3.3 only with the entry it is multiplied
+    /// by): such an entry's action is the one it had.
     func actions(_ entries: [QD766Entry], keeping previous: (actions: [QD766Action], kept: [Bool])? = nil) -> [QD766Action] {
         var out: [QD766Action] = []
         for (position, (indicator, entry)) in zip(table.indicators, entries).enumerated() {
-            if let previous, previous.kept[position],
-                indicator.times.flatMap({ id in table.indicators.firstIndex { $0.id == id } }).map({ previous.kept[$0] }) ?? true
-            {
+            if let previous, previous.kept[position] {
                 if let action = previous.actions.first(where: { $0.id == entry.id }) { out.append(action) }
                 continue
             }
