@@ -32,9 +32,11 @@ public struct TallyKey: Sendable, Hashable {
 
 /// One procedure with online payment deployed that had a payment in a period at a unit.
 public struct PaidProcedure: Sendable, Hashable {
+    // The strings first, the one-byte fields after them: 34 bytes, not 41 with padding (10^5 of
+    // these at province scale).
     public var unitID: String
-    public var period: PeriodKind
     public var procedureCode: String
+    public var period: PeriodKind
     /// Whether one of those payments went through `national_portal` or `provincial_gateway`.
     public var paidOnline: Bool
 
@@ -51,9 +53,10 @@ public struct PaidProcedure: Sendable, Hashable {
 /// fee-charging procedure (`fee_procedures_paid_online`). Storage lists only procedures of the
 /// figure's kind (not internal; the service level or the fee), so each one counts.
 public struct ProcedureUse: Sendable, Hashable {
+    // The strings first (as in `PaidProcedure`): a 40-byte stride, not 48.
     public var unitID: String
-    public var period: PeriodKind
     public var procedureCode: String
+    public var period: PeriodKind
     public var indicator: ComputedIndicator
 
     public init(unitID: String, period: PeriodKind, procedureCode: String, indicator: ComputedIndicator) {

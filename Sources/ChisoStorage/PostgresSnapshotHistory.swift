@@ -13,12 +13,16 @@ public struct PostgresSnapshotHistory: SnapshotHistory {
     /// With replicas: the lease this instance's writes must hold (nil from the provider: not the
     /// leader, nothing is written). No provider: a single instance, no check.
     public let fence: (@Sendable () -> LeaseFence?)?
+    /// Values written by one INSERT (8 192: ~0.7 MB bound at most).
+    public let valuesPerStatement: Int
 
     public init(
         client: any ConnectionSource, schema: SchemaName, statementTimeout: Duration = .seconds(60), logger: Logger,
-        fence: (@Sendable () -> LeaseFence?)? = nil
+        fence: (@Sendable () -> LeaseFence?)? = nil, valuesPerStatement: Int = 8192
     ) {
+        precondition(valuesPerStatement > 0)
         self.fence = fence
+        self.valuesPerStatement = valuesPerStatement
         self.client = client
         self.schema = schema
         self.statementTimeout = statementTimeout
@@ -28,12 +32,6 @@ public struct PostgresSnapshotHistory: SnapshotHistory {
     public func append(_ snapshot: Snapshot) async throws {
         let day = PlanCalendar(timeZone: snapshot.timeZone).localDate(of: snapshot.asOf).description
         let results = snapshot.results
-        let indicators = results.map(\.indicator)
-        let units = results.map(\.unitID)
-        let periods = results.map(\.period.rawValue)
-        // PostgresNIO has no numeric[] encoder: decimals travel as text and are cast in SQL.
-        let numerators = results.map { "\($0.tally.numerator)" }
-        let denominators = results.map { "\($0.tally.denominator)" }
         let fence = try currentFence()
         try await client.withChisoTransaction(schema: schema, statementTimeout: statementTimeout, logger: logger) { connection in
             if let fence { try await PostgresLeaderLease.assertHeld(fence, on: connection, logger: logger) }
@@ -43,12 +41,23 @@ public struct PostgresSnapshotHistory: SnapshotHistory {
                 INSERT INTO chiso_snapshots (local_day, as_of, refreshed_at)
                 VALUES (\(day)::date, \(snapshot.asOf), \(snapshot.refreshedAt))
                 """, logger: logger)
-            try await connection.query(
-                """
-                INSERT INTO chiso_snapshot_values (local_day, indicator, unit_id, period, numerator, denominator)
-                SELECT \(day)::date, * FROM unnest(\(indicators)::text[], \(units)::text[], \(periods)::text[],
-                                                   \(numerators)::text[]::numeric[], \(denominators)::text[]::numeric[])
-                """, logger: logger)
+            // In chunks: a connection keeps the capacity its largest message needed, and one
+            // INSERT of a province's ~10^5 values binds ~8 MB that would stay allocated.
+            for start in stride(from: results.startIndex, to: results.endIndex, by: valuesPerStatement) {
+                let chunk = results[start..<min(start + valuesPerStatement, results.endIndex)]
+                let indicators = chunk.map(\.indicator)
+                let units = chunk.map(\.unitID)
+                let periods = chunk.map(\.period.rawValue)
+                // PostgresNIO has no numeric[] encoder: decimals travel as text and are cast in SQL.
+                let numerators = chunk.map { "\($0.tally.numerator)" }
+                let denominators = chunk.map { "\($0.tally.denominator)" }
+                try await connection.query(
+                    """
+                    INSERT INTO chiso_snapshot_values (local_day, indicator, unit_id, period, numerator, denominator)
+                    SELECT \(day)::date, * FROM unnest(\(indicators)::text[], \(units)::text[], \(periods)::text[],
+                                                       \(numerators)::text[]::numeric[], \(denominators)::text[]::numeric[])
+                    """, logger: logger)
+            }
         }
     }
 

@@ -269,7 +269,8 @@ import Testing
     @Test func historyKeepsOneSnapshotPerLocalDay() async throws {
         try await TestDatabase.withSchema(fixture: "commune") { client, schema, settings in
             let source = PostgresKPISource(client: client, schema: schema, logger: TestDatabase.logger)
-            let history = PostgresSnapshotHistory(client: client, schema: schema, logger: TestDatabase.logger)
+            // Written 7 values a statement: the results' last, partial chunk is written too.
+            let history = PostgresSnapshotHistory(client: client, schema: schema, logger: TestDatabase.logger, valuesPerStatement: 7)
             let evaluator = Evaluator(catalogue: .builtIn, calendar: settings.calendar)
             let inputs = try await source.loadInputs(asOf: fixtureAsOf, calendar: settings.calendar)
             let morning = evaluator.evaluate(inputs, asOf: fixtureAsOf, refreshedAt: fixtureAsOf)
@@ -277,6 +278,7 @@ import Testing
             let later = fixtureAsOf.addingTimeInterval(3600)
             try await history.append(evaluator.evaluate(inputs, asOf: later, refreshedAt: later))
             #expect(try await TestDatabase.count("chiso_snapshots", client: client, schema: schema) == 1)
+            #expect(morning.results.count % 7 != 0 && morning.results.count > 14)
             #expect(try await TestDatabase.count("chiso_snapshot_values", client: client, schema: schema) == morning.results.count)
             let rows = try await client.query(
                 PostgresQuery(
