@@ -424,6 +424,27 @@ public final class PostgresIncrementalSource: KPISource {
             requiresResultDocument: flags & 128 != 0, feeCharging: flags & 256 != 0, paidOnlineAt: paidOnlineAt)
     }
 
+    /// A settled group's sums (`loadDossiers`), in the order it reads them. A group whose sums are
+    /// all zero is not sent: a batch's −1 and +1 images of a dossier whose flags changed cancel
+    /// in its online-received group and in most of its settled columns (the planner computes each
+    /// aggregate once for the select list and the HAVING clause).
+    static let settledSums = [
+        "coalesce(sum(d.sign), 0)",
+        "coalesce(sum(d.sign) FILTER (WHERE d.finished_at > d.due_at), 0)",
+        "coalesce(sum(d.sign) FILTER (WHERE d.finished_at > d.due_at AND d.apologised_at IS NOT NULL), 0)",
+        "coalesce(sum(d.sign) FILTER (WHERE pr.requires_result_document), 0)",
+        "coalesce(sum(d.sign) FILTER (WHERE pr.requires_result_document AND d.e_result), 0)",
+        "coalesce(sum(d.sign) FILTER (WHERE d.synced_national), 0)",
+        "coalesce(sum(d.sign) FILTER (WHERE d.received_at_center), 0)",
+        "coalesce(sum(d.sign) FILTER (WHERE d.digitised), 0)",
+        "coalesce(sum(d.sign) FILTER (WHERE d.reused_data), 0)",
+        "coalesce(sum(d.sign) FILTER (WHERE pr.service_level = 'full'), 0)",
+        "coalesce(sum(d.sign) FILTER (WHERE pr.service_level = 'full' AND d.channel = 'online'), 0)",
+        "coalesce(sum(d.sign) FILTER (WHERE d.channel = 'online'), 0)",
+        "coalesce(sum(d.sign) FILTER (WHERE pr.has_fee), 0)",
+        "coalesce(sum(d.sign) FILTER (WHERE pr.has_fee AND d.paid_online_at IS NOT NULL), 0)",
+    ]
+
     /// The table's rows (a load), or the batch's images with their signs (`from`: constant text, a
     /// relation with the dossier columns and `sign`).
     private func loadDossiers(
@@ -436,25 +457,13 @@ public final class PostgresIncrementalSource: KPISource {
         let settled = try await connection.query(
             """
             SELECT d.unit_id, width_bucket(d.finished_at, \(starts)), width_bucket(d.received_at, \(starts)),
-                   coalesce(sum(d.sign), 0),
-                   coalesce(sum(d.sign) FILTER (WHERE d.finished_at > d.due_at), 0),
-                   coalesce(sum(d.sign) FILTER (WHERE d.finished_at > d.due_at AND d.apologised_at IS NOT NULL), 0),
-                   coalesce(sum(d.sign) FILTER (WHERE pr.requires_result_document), 0),
-                   coalesce(sum(d.sign) FILTER (WHERE pr.requires_result_document AND d.e_result), 0),
-                   coalesce(sum(d.sign) FILTER (WHERE d.synced_national), 0),
-                   coalesce(sum(d.sign) FILTER (WHERE d.received_at_center), 0),
-                   coalesce(sum(d.sign) FILTER (WHERE d.digitised), 0),
-                   coalesce(sum(d.sign) FILTER (WHERE d.reused_data), 0),
-                   coalesce(sum(d.sign) FILTER (WHERE pr.service_level = 'full'), 0),
-                   coalesce(sum(d.sign) FILTER (WHERE pr.service_level = 'full' AND d.channel = 'online'), 0),
-                   coalesce(sum(d.sign) FILTER (WHERE d.channel = 'online'), 0),
-                   coalesce(sum(d.sign) FILTER (WHERE pr.has_fee), 0),
-                   coalesce(sum(d.sign) FILTER (WHERE pr.has_fee AND d.paid_online_at IS NOT NULL), 0)
+                   \(unescaped: Self.settledSums.joined(separator: ",\n       "))
             FROM \(unescaped: source) AS d JOIN procedures pr ON pr.code = d.procedure_code
             WHERE d.status = 'finished' AND d.finished_at <= \(t) AND d.finished_at >= \(yearStart)
               AND NOT coalesce(d.finished_at > d.due_at AND d.apologised_at > \(t), false)
               AND NOT coalesce(pr.has_fee AND d.paid_online_at > \(t) AND d.received_at >= \(yearStart), false)
             GROUP BY 1, 2, 3
+            HAVING \(unescaped: Self.settledSums.map { "\($0) <> 0" }.joined(separator: " OR "))
             """, logger: logger)
         for try await row in settled.decode((String, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int).self) {
             let (unit, finished, received, count, late, apologised) = (row.0, january + row.1 - 1, january + row.2 - 1, row.3, row.4, row.5)
@@ -504,6 +513,7 @@ public final class PostgresIncrementalSource: KPISource {
               AND NOT coalesce(pr.has_fee AND d.paid_online_at > \(t) AND d.received_at >= \(yearStart), false)
               AND d.channel = 'online' AND d.received_at >= \(yearStart)
             GROUP BY 1, 2, 3
+            HAVING coalesce(sum(d.sign), 0) <> 0
             """, logger: logger)
         for try await (unit, procedure, bucket, count) in online.decode((String, String, Int, Int).self) {
             state.addOnlineReceived(unitID: unit, procedureCode: procedure, month: january + bucket - 1, dossiers: count)
