@@ -201,13 +201,25 @@ public struct Evaluator: Sendable {
     ) -> (rolled: [[[Tally]]], own: [[[Tally]]]) {
         var rolled: [[[Tally]]] = []
         var owns: [[[Tally]]] = []
+        // The large tables' tallies by row: each unit's row found once, not a key per tally; the
+        // dictionary is then asked only for the indicators it holds (the small tables').
+        let large = inputs.largeTableTallies
+        let largeRows = large.map { large in tree.units.map { large.row(of: $0.id) } } ?? []
+        let inDictionary = large == nil ? Set(ComputedIndicator.allCases) : Set(inputs.tallies.keys.lazy.map(\.indicator))
         for (periodIndex, period) in periods.enumerated() {
+            let largePeriod = large?.periodIndex(of: period.kind)
             var byIndicator = [[Tally]](repeating: [], count: ComputedIndicator.allCases.count)
             var ownByIndicator = byIndicator
             for indicator in ComputedIndicator.allCases {
                 switch indicator.rollup {
                 case .sum:
-                    let own = tree.units.map { inputs.tallies[TallyKey(unitID: $0.id, period: period.kind, indicator: indicator)] ?? Tally() }
+                    let own = tree.units.indices.map { index -> Tally in
+                        let kept = largePeriod.flatMap { p in largeRows[index].flatMap { large!.tally(row: $0, period: p, indicator: indicator) } }
+                        guard inDictionary.contains(indicator),
+                            let listed = inputs.tallies[TallyKey(unitID: tree.units[index].id, period: period.kind, indicator: indicator)]
+                        else { return kept ?? Tally() }
+                        return kept.map { $0 + listed } ?? listed
+                    }
                     ownByIndicator[indicator.ordinal] = own
                     if let last, last.own[periodIndex][indicator.ordinal].count == own.count {
                         let before = last.own[periodIndex][indicator.ordinal]

@@ -161,6 +161,9 @@ public struct KPIInputs: Sendable {
     public var units: [Unit]
     /// Own-unit tallies of the `.sum` indicators; a missing key is a 0/0 tally.
     public var tallies: [TallyKey: Tally]
+    /// More own-unit tallies, added to `tallies`: the large tables' as the incremental state
+    /// holds them (arrays by unit: no dictionary of ~7 × 10^4 keys made and copied per pass).
+    public var largeTableTallies: OwnTallies?
     public var paidProcedures: [PaidProcedure]
     /// Procedures used per own unit and period, for the `.proceduresInUse` figures (their
     /// denominators are in `catalogueTallies`).
@@ -189,6 +192,14 @@ public struct KPIInputs: Sendable {
         self.manualValues = manualValues
         self.openTasks = openTasks
         self.overdueDossiers = overdueDossiers
+    }
+}
+
+extension KPIInputs {
+    /// `tallies` and `largeTableTallies` in one dictionary (comparisons and tests).
+    public var allTallies: [TallyKey: Tally] {
+        guard let large = largeTableTallies else { return tallies }
+        return large.dictionary.merging(tallies) { $0 + $1 }
     }
 }
 

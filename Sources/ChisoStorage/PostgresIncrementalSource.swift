@@ -167,7 +167,7 @@ public final class PostgresIncrementalSource: KPISource {
     private func finish(_ session: inout Session, pass: Pass, snapshot: String) -> (Session, KPIInputs, Pass) {
         session.recent.append((Date(), snapshot))
         if session.recent.count > 1000 { session.recent.removeFirst(session.recent.count - 1000) }
-        let figures = session.state.figures()
+        let figures = session.state.evaluationFigures()
         var pass = pass
         pass.sameInputs = pass.kind == .incremental && !session.smallRead && session.state.figuresUnchanged
         if pass.sameInputs, var inputs = session.lastInputs {
@@ -176,9 +176,9 @@ public final class PostgresIncrementalSource: KPISource {
         }
         var inputs = session.small
         inputs.pass = pass
-        // The few small-table tallies go into a copy of the large tables' (~7 × 10^4 at province
-        // scale), not those into a new dictionary, hashed again one by one.
-        inputs.tallies = figures.tallies.merging(session.small.tallies) { $0 + $1 }
+        // The large tables' tallies stay arrays by unit (~7 × 10^4 at province scale), beside the
+        // few small-table ones: neither is copied into the other.
+        inputs.largeTableTallies = figures.tallies
         inputs.paidProcedures = figures.paidProcedures
         inputs.procedureUses = figures.procedureUses
         inputs.overdueDossiers = figures.overdueDossiers

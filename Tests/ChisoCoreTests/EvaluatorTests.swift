@@ -118,4 +118,39 @@ import Testing
         #expect(snapshot.results.count == expectedCount)
         #expect(snapshot.results.allSatisfy { $0.status == .noData })
     }
+    /// The incremental source hands the large tables' tallies over as arrays by unit
+    /// (`largeTableTallies`) beside the small tables' dictionary: the same results and estimates
+    /// as every tally in the dictionary, including a unit with tallies in both, a unit in the
+    /// state but not in the tree, and a tree unit the state has never seen.
+    @Test func tallyArraysBesideTheDictionaryEvaluateAsTheDictionaryAlone() throws {
+        var state = InputState(asOf: asOf, calendar: calendar)
+        let months = calendar.periods(asOf: asOf).map(\.startDate)
+        var random = LinearCongruential(state: 11)
+        for (index, unit) in ["p/a/x", "p/a", "p", "gone"].enumerated() {
+            for indicator in [ComputedIndicator.dossiersOnTime, .documentsSigned, .feedbackOnTime, .paymentsOnlineNational] {
+                let denominator = 1 + Int(random.next() % 9)
+                let month = 12 * months[0].year + months[0].month - 1 + Int(random.next() % 6)
+                state.addSettled(
+                    unitID: unit, month: month, indicator: indicator, numerator: Int(random.next() % UInt64(denominator + 1)),
+                    denominator: denominator + index)
+            }
+        }
+        // This month's, at a unit the small tables also have a figure of (below).
+        state.addSettled(unitID: "p/a/x", month: 12 * 2026 + 5, indicator: .dossiersOnTime, numerator: 3, denominator: 4)
+        let figures = state.evaluationFigures()
+        #expect(figures.tallies[TallyKey(unitID: "p/a/x", period: .month, indicator: .dossiersOnTime)] == Tally(numerator: 3, denominator: 4))
+        var split = KPIInputs(units: units)
+        split.largeTableTallies = figures.tallies
+        // A small-table figure, and one at a unit the arrays also hold for the same indicator.
+        split.tallies[TallyKey(unitID: "p/a", period: .year, indicator: .planTasksOnTime)] = Tally(numerator: 2, denominator: 3)
+        split.tallies[TallyKey(unitID: "p/a/x", period: .month, indicator: .dossiersOnTime)] = Tally(numerator: 1, denominator: 1)
+        var whole = KPIInputs(units: units)
+        whole.tallies = split.allTallies
+        #expect(whole.tallies.count > 20)
+        #expect(whole.tallies[TallyKey(unitID: "p/a/x", period: .month, indicator: .dossiersOnTime)] == Tally(numerator: 4, denominator: 5))
+        let (a, b) = (evaluate(split), evaluate(whole))
+        #expect(a.results == b.results)
+        #expect(a.qd766 == b.qd766)
+        #expect(a.results.contains { $0.unitID == "p/b" })
+    }
 }

@@ -48,10 +48,10 @@ public struct InputState: Sendable {
     /// The settled part of the last evaluation: its sums follow each settled change, its
     /// procedures are found again when a payment or online-dossier bucket changes.
     private var cache: SettledCache?
-    /// Settled sums that went below zero during the current batch (checked by `figures()`).
+    /// Settled sums that went below zero during the current batch (checked by `evaluationFigures()`).
     private var dipped: Set<SettledKey> = []
-    /// The last evaluation's sums and the figures built from them: a pass whose sums come out the
-    /// same returns those figures without building them again (68 k tallies at province scale).
+    /// The last evaluation's sums and the figures made from them: a pass whose sums and procedures
+    /// come out the same returns those figures (and says so: `figuresUnchanged`).
     private var lastFigures: LastFigures?
     /// The open set's part of the figures as of T, kept between passes and moved row by row as
     /// pending rows come and go, rather than every pending row (≈ 7 × 10^4 at province scale,
@@ -263,9 +263,21 @@ public struct InputState: Sendable {
 
     // MARK: Evaluation
 
-    /// The figures as of the state's T, per own unit: what `KPIInputs` takes from the large
-    /// tables (tallies of their indicators, paid procedures, overdue dossiers).
+    /// The figures as of the state's T, per own unit, keyed for comparison (`FigureComparison`:
+    /// the periodic check and the tests); `evaluationFigures()` is the same without the keying.
     public mutating func figures() -> FigureComparison.Figures {
+        let figures = evaluationFigures()
+        return (figures.tallies.dictionary, figures.paidProcedures, figures.procedureUses, figures.overdueDossiers)
+    }
+
+    /// What `KPIInputs` takes from the large tables, as of the state's T: tallies of their
+    /// indicators (arrays by unit), paid procedures, procedure uses, overdue dossiers.
+    public typealias EvaluationFigures = (
+        tallies: OwnTallies, paidProcedures: [PaidProcedure], procedureUses: [ProcedureUse], overdueDossiers: [String: Int]
+    )
+
+    /// The figures as of the state's T, per own unit (see `EvaluationFigures`).
+    public mutating func evaluationFigures() -> EvaluationFigures {
         if !changedSinceFigures, asOf < quietUntil, let last = lastFigures {
             figuresUnchanged = true
             return last.figures
@@ -310,30 +322,7 @@ public struct InputState: Sendable {
         }
         figuresUnchanged = false
 
-        // The tallies of the units whose sums moved are made again; the others' are the last
-        // pass's (a province's pass after a few dossiers: 3 of 869 units, of ~4 × 10^4 tallies).
-        let indicators = FigureSums.indicators
-        let block = FigureSums.periodCount * indicators.count
-        let previous = lastFigures.flatMap { $0.startMonths == startMonths && $0.unitCount == units.count ? $0 : nil }
-        var tallies = previous?.figures.tallies ?? [:]
-        for unit in 0..<units.count {
-            let own = (unit * block)..<((unit + 1) * block)
-            if let previous, sums.numerators[own] == previous.sums.numerators[own], sums.denominators[own] == previous.sums.denominators[own] {
-                continue
-            }
-            for (p, period) in periods.enumerated() {
-                for (i, indicator) in indicators.enumerated() {
-                    let index = (unit * FigureSums.periodCount + p) * indicators.count + i
-                    let numerator = sums.numerators[index], denominator = sums.denominators[index]
-                    let key = TallyKey(unitID: units.names[unit], period: period.kind, indicator: indicator)
-                    if numerator != 0 || denominator != 0 {
-                        tallies[key] = Tally(numerator: Decimal(numerator), denominator: Decimal(denominator))
-                    } else if previous != nil {
-                        tallies[key] = nil
-                    }
-                }
-            }
-        }
+        let tallies = OwnTallies(unitIDs: units.names, rows: units.rows, periods: periods.map(\.kind), sums: sums)
         var overdue: [String: Int] = [:]
         for (unit, count) in sums.overdue.enumerated() where count > 0 { overdue[units.names[unit]] = count }
         let figures = (tallies: tallies, paidProcedures: cache!.paid, procedureUses: uses, overdueDossiers: overdue)
@@ -561,7 +550,7 @@ struct LastFigures: Sendable {
     var startMonths: [Int]
     var unitCount: Int
     var sums: FigureSums
-    var figures: FigureComparison.Figures
+    var figures: InputState.EvaluationFigures
 }
 
 struct SettledCache: Sendable {
@@ -596,4 +585,6 @@ struct Interner: Sendable {
     }
 
     func existingIndex(_ name: String) -> Int32? { indices[name] }
+    /// Each name's index.
+    var rows: [String: Int32] { indices }
 }
