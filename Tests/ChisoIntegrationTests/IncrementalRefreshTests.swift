@@ -207,6 +207,42 @@ import Testing
         }
     }
 
+    /// A pass that fails before it applies changes gives the kept state back: the next pass is
+    /// incremental and takes the same changes. One that fails while applying them leaves no state
+    /// (it was changed in place, partly): the next loads from scratch. The failures are real: a
+    /// statement waiting on a lock another session holds, cut by `statement_timeout`; on the table
+    /// change log (read before any change is applied), then on the payment log (read after the
+    /// batch's dossier images were applied).
+    @Test func aFailedPassGivesTheStateBackOrDropsItByWhereItFailed() async throws {
+        try await TestDatabase.withSchema(fixture: "commune") { client, schema, _ in
+            let t = Self.instants[0]
+            let full = PostgresKPISource(client: client, schema: schema, logger: TestDatabase.logger)
+            let incremental = PostgresIncrementalSource(client: client, schema: schema, statementTimeout: .seconds(2), logger: TestDatabase.logger)
+            _ = try await incremental.loadInputs(asOf: t, calendar: Self.calendar)
+            for (locked, next) in [("chiso_table_changes", RefreshPass.Kind.incremental), ("chiso_payment_changes", .full)] {
+                try await Self.run(["UPDATE dossiers SET digitised = NOT digitised WHERE code = 'D12'"], client: client, schema: schema)
+                try await client.withConnection { holder in
+                    try await holder.query("BEGIN", logger: TestDatabase.logger)
+                    try await holder.query(
+                        PostgresQuery(unsafeSQL: #"LOCK TABLE "\#(schema.rawValue)".\#(locked) IN ACCESS EXCLUSIVE MODE"#), logger: TestDatabase.logger)
+                    await #expect(throws: (any Error).self, "a pass waiting on \(locked)") {
+                        _ = try await incremental.loadInputs(asOf: t, calendar: Self.calendar)
+                    }
+                    try await holder.query("ROLLBACK", logger: TestDatabase.logger)
+                }
+                let kept = try await incremental.loadInputs(asOf: t, calendar: Self.calendar)
+                let pass = try #require(incremental.lastPass)
+                #expect(pass.kind == next, "after a pass that failed on \(locked)")
+                if next == .incremental {
+                    #expect(pass.changes == 2, "the flip's two images, taken by the pass after the failed one")
+                } else {
+                    #expect(pass.reason == "start")
+                }
+                #expect(Self.differences(kept, try await full.loadInputs(asOf: t, calendar: Self.calendar)).isEmpty)
+            }
+        }
+    }
+
     /// The leader trims what every pass has taken and raises the horizon; an instance whose last
     /// pass is older than the horizon cannot apply the log and loads from scratch. (Which rows a
     /// trim reaches depends on the cluster-wide oldest transaction, so the test checks the rule,
