@@ -488,19 +488,23 @@ public final class PostgresIncrementalSource: KPISource {
             GROUP BY 1, 2, 3
             HAVING \(unescaped: Self.settledSums.map { "\($0) <> 0" }.joined(separator: " OR "))
             """, logger: logger)
-        for try await row in settled.decode((String, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int).self) {
-            let (unit, finished, received, count, late, apologised) = (row.0, january + row.1 - 1, january + row.2 - 1, row.3, row.4, row.5)
+        for try await row in settled {
+            var cells = RowCells(row, table: "dossiers")
+            let unit = try cells.next(String.self), finishedBucket = try cells.next(Int.self), receivedBucket = try cells.next(Int.self)
+            var sums = (0..<14).map { _ in 0 }
+            for index in sums.indices { sums[index] = try cells.next(Int.self) }
+            let (finished, received, count, late, apologised) = (january + finishedBucket - 1, january + receivedBucket - 1, sums[0], sums[1], sums[2])
             state.addSettled(unitID: unit, month: finished, indicator: .dossiersOnTime, numerator: count - late, denominator: count)
             state.addSettled(unitID: unit, month: finished, indicator: .lateDossiersApologised, numerator: apologised, denominator: late)
-            state.addSettled(unitID: unit, month: finished, indicator: .resultsDigitised, numerator: row.7, denominator: row.6)
-            guard row.2 >= 1 else { continue }  // received before the year
-            state.addSettled(unitID: unit, month: received, indicator: .dossiersSyncedNational, numerator: row.8, denominator: count)
-            state.addSettled(unitID: unit, month: received, indicator: .dossiersReceivedAtCenter, numerator: row.9, denominator: count)
-            state.addSettled(unitID: unit, month: received, indicator: .dossiersDigitised, numerator: row.10, denominator: count)
-            state.addSettled(unitID: unit, month: received, indicator: .dossiersDataReused, numerator: row.11, denominator: count)
-            state.addSettled(unitID: unit, month: received, indicator: .dossiersFullOnline, numerator: row.13, denominator: row.12)
-            state.addSettled(unitID: unit, month: received, indicator: .dossiersReceivedOnline, numerator: row.14, denominator: count)
-            state.addSettled(unitID: unit, month: received, indicator: .feeDossiersPaidOnline, numerator: row.16, denominator: row.15)
+            state.addSettled(unitID: unit, month: finished, indicator: .resultsDigitised, numerator: sums[4], denominator: sums[3])
+            guard receivedBucket >= 1 else { continue }  // received before the year
+            state.addSettled(unitID: unit, month: received, indicator: .dossiersSyncedNational, numerator: sums[5], denominator: count)
+            state.addSettled(unitID: unit, month: received, indicator: .dossiersReceivedAtCenter, numerator: sums[6], denominator: count)
+            state.addSettled(unitID: unit, month: received, indicator: .dossiersDigitised, numerator: sums[7], denominator: count)
+            state.addSettled(unitID: unit, month: received, indicator: .dossiersDataReused, numerator: sums[8], denominator: count)
+            state.addSettled(unitID: unit, month: received, indicator: .dossiersFullOnline, numerator: sums[10], denominator: sums[9])
+            state.addSettled(unitID: unit, month: received, indicator: .dossiersReceivedOnline, numerator: sums[11], denominator: count)
+            state.addSettled(unitID: unit, month: received, indicator: .feeDossiersPaidOnline, numerator: sums[13], denominator: sums[12])
         }
         try await loadOnlineReceived(connection, into: &state, from: source)
         // Pending: still processing, finished after T, late with the apology stamped after T, or
@@ -517,8 +521,15 @@ public final class PostgresIncrementalSource: KPISource {
                OR (d.status = 'finished' AND d.finished_at >= \(yearStart) AND d.finished_at <= \(t)
                    AND pr.has_fee AND d.paid_online_at > \(t) AND d.received_at >= \(yearStart))
             """, logger: logger)
-        for try await row in pending.decode((String, String, String, String, Date, Date?, Date?, Date?, Int, Int, Date?).self) {
-            state.apply(dossier: Self.dossier(row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8, paidOnlineAt: row.10), sign: row.9)
+        for try await row in pending {
+            var cells = RowCells(row, table: "dossiers")
+            let dossier = try Self.dossier(
+                cells.next(String.self), cells.next(String.self), cells.next(String.self), cells.next(String.self), cells.next(Date.self),
+                cells.next(Date?.self), cells.next(Date?.self), cells.next(Date?.self), cells.next(Int.self))
+            let sign = try cells.next(Int.self)
+            var withPayment = dossier
+            withPayment.paidOnlineAt = try cells.next(Date?.self)
+            state.apply(dossier: withPayment, sign: sign)
         }
     }
 
@@ -538,7 +549,9 @@ public final class PostgresIncrementalSource: KPISource {
             GROUP BY 1, 2, 3
             HAVING coalesce(sum(d.sign), 0) <> 0
             """, logger: logger)
-        for try await (unit, procedure, bucket, count) in online.decode((String, String, Int, Int).self) {
+        for try await row in online {
+            var cells = RowCells(row, table: "dossiers")
+            let (unit, procedure, bucket, count) = try (cells.next(String.self), cells.next(String.self), cells.next(Int.self), cells.next(Int.self))
             state.addOnlineReceived(unitID: unit, procedureCode: procedure, month: january + bucket - 1, dossiers: count)
         }
     }
