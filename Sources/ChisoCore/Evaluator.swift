@@ -214,7 +214,10 @@ public struct Evaluator: Sendable {
                 switch indicator.rollup {
                 case .sum:
                     let own = tree.units.indices.map { index -> Tally in
-                        let kept = largePeriod.flatMap { p in largeRows[index].flatMap { large!.tally(row: $0, period: p, indicator: indicator) } }
+                        var kept: Tally?
+                        if let large, let largePeriod, let row = largeRows[index] {
+                            kept = large.tally(row: row, period: largePeriod, indicator: indicator)
+                        }
                         guard inDictionary.contains(indicator),
                             let listed = inputs.tallies[TallyKey(unitID: tree.units[index].id, period: period.kind, indicator: indicator)]
                         else { return kept ?? Tally() }

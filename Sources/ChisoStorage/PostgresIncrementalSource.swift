@@ -118,7 +118,7 @@ public final class PostgresIncrementalSource: KPISource {
             if let untouched = handoff.take() {
                 session.withLock { kept in if kept == nil { kept = untouched } }
             } else if incremental {
-                logger.notice("refresh: the kept state is dropped (the pass failed while applying changes); the next loads from scratch")
+                logger.notice("refresh: the kept state is dropped (the pass failed after it began changing it); the next loads from scratch")
             }
             throw error
         }
@@ -491,8 +491,7 @@ public final class PostgresIncrementalSource: KPISource {
         for try await row in settled {
             var cells = RowCells(row, table: "dossiers")
             let unit = try cells.next(String.self), finishedBucket = try cells.next(Int.self), receivedBucket = try cells.next(Int.self)
-            var sums = (0..<14).map { _ in 0 }
-            for index in sums.indices { sums[index] = try cells.next(Int.self) }
+            let sums = try Self.settledSums.map { _ in try cells.next(Int.self) }
             let (finished, received, count, late, apologised) = (january + finishedBucket - 1, january + receivedBucket - 1, sums[0], sums[1], sums[2])
             state.addSettled(unitID: unit, month: finished, indicator: .dossiersOnTime, numerator: count - late, denominator: count)
             state.addSettled(unitID: unit, month: finished, indicator: .lateDossiersApologised, numerator: apologised, denominator: late)
@@ -523,13 +522,12 @@ public final class PostgresIncrementalSource: KPISource {
             """, logger: logger)
         for try await row in pending {
             var cells = RowCells(row, table: "dossiers")
-            let dossier = try Self.dossier(
-                cells.next(String.self), cells.next(String.self), cells.next(String.self), cells.next(String.self), cells.next(Date.self),
-                cells.next(Date?.self), cells.next(Date?.self), cells.next(Date?.self), cells.next(Int.self))
-            let sign = try cells.next(Int.self)
-            var withPayment = dossier
-            withPayment.paidOnlineAt = try cells.next(Date?.self)
-            state.apply(dossier: withPayment, sign: sign)
+            let (code, unit, procedure, status) = try (cells.next(String.self), cells.next(String.self), cells.next(String.self), cells.next(String.self))
+            let (receivedAt, dueAt, finishedAt, apologisedAt) = try (cells.next(Date.self), cells.next(Date?.self), cells.next(Date?.self), cells.next(Date?.self))
+            let (flags, sign, paidOnlineAt) = try (cells.next(Int.self), cells.next(Int.self), cells.next(Date?.self))
+            state.apply(
+                dossier: Self.dossier(code, unit, procedure, status, receivedAt, dueAt, finishedAt, apologisedAt, flags, paidOnlineAt: paidOnlineAt),
+                sign: sign)
         }
     }
 
