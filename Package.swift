@@ -91,6 +91,8 @@ let package = Package(
             exclude: ["Static/mail"],
             resources: [
                 .embedInCode("Static/chiso.css"), .embedInCode("Static/status.mustache"), .embedInCode("Static/status-row.mustache"),
+                .embedInCode("Static/status-card.mustache"), .embedInCode("Static/status-attention-line.mustache"),
+                .embedInCode("Static/status-unit-block.mustache"), .embedInCode("Static/status-task-row.mustache"),
                 .embedInCode("Static/qd766.mustache"),
                 .embedInCode("Static/report.mustache"),
             ],

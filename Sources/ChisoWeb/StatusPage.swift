@@ -36,13 +36,18 @@ public enum StatusPage {
         return template.render(document(view))
     }
 
-    /// What the template sees: the stylesheet, and the view, its unit tables' rows as HTML
-    /// (`rowTemplate`, through `rows`): rendered once for a row's figures and kept. A province's
-    /// page is ~90 % unit-table rows (124 communes × 40 indicators), and after a few dossiers all
-    /// but one or two of them are the rows of the last refresh, in this page and the others.
+    /// What the template sees: the stylesheet, and the view with its repeated parts as HTML
+    /// (`PageFragments.swift`): the cards, attention lines, unit-table rows, unit blocks and task
+    /// rows are written directly, each the text of its own template in `static/`, and inserted as
+    /// they are; the template engine fills in the rest of the page. A unit-table row is kept once
+    /// rendered (`rows`): a province's page is ~90 % such rows (124 communes × 40 indicators), and
+    /// after a few dossiers all but one or two are the rows of the last refresh.
     static func document(_ view: StatusPageView) -> [String: Any] {
         var bare = view
         for index in bare.unitTables.indices { bare.unitTables[index].rows = [] }
+        for index in bare.sections.indices { bare.sections[index].cards = [] }
+        bare.attention.lines = []
+        (bare.unitBlocks, bare.overdueTasks, bare.dueSoonTasks) = ([], [], [])
         var page = MustacheEncoder.tree(bare) as? [String: Any] ?? [:]
         if var tables = page["unitTables"] as? [[String: Any]], tables.count == view.unitTables.count {
             for (index, table) in view.unitTables.enumerated() {
@@ -50,48 +55,22 @@ public enum StatusPage {
             }
             page["unitTables"] = tables
         }
+        if var sections = page["sections"] as? [[String: Any]], sections.count == view.sections.count {
+            for (index, section) in view.sections.enumerated() {
+                sections[index]["cards"] = section.cards.map { cardHTML($0, labels: view.labels) }
+            }
+            page["sections"] = sections
+        }
+        if var attention = page["attention"] as? [String: Any] {
+            attention["lines"] = view.attention.lines.map { attentionLineHTML($0, labels: view.labels) }
+            page["attention"] = attention
+        }
+        page["unitBlocks"] = view.unitBlocks.map(unitBlockHTML)
+        page["overdueTasks"] = view.overdueTasks.map { taskRowHTML($0, days: .overdue, labels: view.labels) }
+        page["dueSoonTasks"] = view.dueSoonTasks.map { taskRowHTML($0, days: .left, labels: view.labels) }
         return ["css": style, "page": page]
     }
 
-    /// One row of a unit table (`static/status-row.mustache`), inserted as it is: the row
-    /// template escapes every value, as the page's does. The page renders rows with `rowHTML`,
-    /// the same text written directly; this template is what it is checked against, byte for byte.
-    static let rowTemplate = document(PackageResources.status_row_mustache, file: "status-row.mustache")
-
-    /// `rowTemplate`'s text for a row, written without the template engine: a province's refresh
-    /// renders ~125 rows of ~40 cells for `GET /` and its page files ~10^4, and swift-mustache
-    /// looks each value up by name through dynamic casts (a third of the page files' time, measured
-    /// with perf). Every value is escaped as the template escapes it (`PageHTML.escape`).
-    static func rowHTML(_ row: StatusPageView.UnitTableRow) -> String {
-        var out = ""
-        out.reserveCapacity(96 + row.cells.count * 120)
-        out += #"<tr><th scope="row"><a href=""#
-        out += PageHTML.escape(row.href)
-        out += #"">"#
-        out += PageHTML.escape(row.name)
-        out += "</a></th>"
-        if let tasks = row.tasksCell {
-            out += #"<td class="n">"#
-            out += PageHTML.escape(tasks)
-            out += "</td>"
-        }
-        for cell in row.cells {
-            let label = PageHTML.escape(cell.statusLabel)
-            out += #"<td class="n "#
-            out += PageHTML.escape(cell.statusClass)
-            out += #"" title=""#
-            out += label
-            out += #"">"#
-            out += PageHTML.escape(cell.mark)
-            out += " "
-            out += PageHTML.escape(cell.text)
-            out += #"<span class="sr"> ("#
-            out += label
-            out += ")</span></td>"
-        }
-        out += "</tr>"
-        return out
-    }
     /// The rows rendered lately, by their figures.
     static let rows = RenderedRows()
 

@@ -400,4 +400,96 @@ enum PageFixture {
         }
         #expect(!StatusPage.rowHTML(rows[rows.count - 3]).contains("<b>"), "escaped")
     }
+
+    /// The cards, attention lines, unit blocks and task rows are written directly too
+    /// (`PageFragments.swift`): each is its template's text, byte for byte, for the fixture's
+    /// views in both languages and for variants that switch every optional part on and off and put
+    /// text needing escapes in every value and label.
+    @Test func everyPartWrittenDirectlyIsItsTemplatesText() throws {
+        let hostile = #"<b>"Xã" & 'Phòng'</b> ≥ 90 %"#
+        func context(_ item: some Encodable, labels: PageLabels, _ extra: [String: Any] = [:]) -> [String: Any] {
+            var tree = MustacheEncoder.tree(item) as? [String: Any] ?? [:]
+            tree["labels"] = MustacheEncoder.tree(labels)
+            tree.merge(extra) { $1 }
+            return tree
+        }
+        var hostileLabels = PageLabels.vi
+        (hostileLabels.target, hostileLabels.gap, hostileLabels.counts, hostileLabels.manual) = (hostile, hostile + "1", hostile + "2", hostile + "3")
+        (hostileLabels.lead, hostileLabels.projection, hostileLabels.planRef, hostileLabels.monitoring) = (hostile + "4", hostile + "5", hostile, hostile)
+        (hostileLabels.due, hostileLabels.daysOverdue, hostileLabels.daysLeft) = (hostile + "6", hostile + "7", hostile + "8")
+        var compared = (cards: 0, lines: 0, blocks: 0, tasks: 0)
+        for language in [Format.Language.vi, .en] {
+            var request = PageRequest()
+            request.language = language
+            let view = try StatusPageModel.build(
+                PageFixture.snapshot(), history: PageFixture.history(), request: request, links: .query, staleness: nil, layout: nil, alerts: nil)
+            for labels in [view.labels, hostileLabels] {
+                // Cards: as built, then with every optional part off, then every value hostile.
+                var cards = view.sections.flatMap(\.cards)
+                #expect(cards.contains { $0.spark?.hasLine == true && $0.projection != nil && $0.gap != nil && $0.counts != nil })
+                var card = try #require(cards.first { $0.spark != nil && $0.projection != nil })
+                (card.gap, card.counts, card.lead, card.spark, card.projection) = (nil, nil, nil, nil, nil)
+                cards.append(card)
+                card = try #require(cards.first { $0.spark != nil && $0.projection != nil })
+                (card.id, card.planRef, card.name, card.value, card.target) = (hostile, hostile, hostile, hostile, hostile)
+                (card.gap, card.counts, card.statusClass, card.statusLabel, card.manual, card.lead) = (hostile, "", hostile, hostile, true, hostile)
+                card.spark?.hasLine.toggle()
+                card.spark?.points = hostile
+                card.spark?.description = hostile
+                card.spark?.firstLabel = hostile
+                card.projection?.requirement = hostile
+                card.projection?.projectedStatusClass = hostile
+                cards.append(card)
+                for card in cards {
+                    #expect(StatusPage.cardHTML(card, labels: labels) == StatusPage.cardTemplate.render(context(card, labels: labels)))
+                    compared.cards += 1
+                }
+                #expect(!StatusPage.cardHTML(card, labels: labels).contains("<b>"), "escaped")
+
+                var lines = view.attention.lines
+                var line = try #require(lines.first)
+                (line.ref, line.figure, line.action, line.lead, line.leadHref) = (hostile, hostile, hostile, hostile, hostile)
+                (line.statusClass, line.badge, line.title, line.href) = (hostile, hostile, hostile, hostile)
+                lines.append(line)
+                line.leadHref = nil
+                lines.append(line)
+                (line.ref, line.figure, line.action, line.lead) = (nil, nil, nil, nil)
+                lines.append(line)
+                for line in lines {
+                    #expect(StatusPage.attentionLineHTML(line, labels: labels) == StatusPage.attentionLineTemplate.render(context(line, labels: labels)))
+                    compared.lines += 1
+                }
+
+                var blocks = view.unitBlocks
+                var block = try #require(blocks.first)
+                (block.name, block.href, block.counts, block.overdue, block.statusClass) = (hostile, hostile, hostile, hostile, hostile)
+                var figure = try #require(blocks.flatMap(\.worst).first)
+                (figure.name, figure.text, figure.mark, figure.statusClass, figure.statusLabel) = (hostile, hostile, hostile, hostile, hostile)
+                block.worst = [figure, figure]
+                blocks.append(block)
+                block.worst = []
+                blocks.append(block)
+                for block in blocks {
+                    #expect(StatusPage.unitBlockHTML(block) == StatusPage.unitBlockTemplate.render(context(block, labels: labels)))
+                    compared.blocks += 1
+                }
+
+                var tasks = view.overdueTasks + view.dueSoonTasks
+                var task = try #require(tasks.first)
+                (task.title, task.planRef, task.lead, task.monitoring, task.due, task.days) = (hostile, hostile, hostile, hostile, hostile, hostile)
+                tasks.append(task)
+                (task.planRef, task.monitoring) = (nil, nil)
+                tasks.append(task)
+                for task in tasks {
+                    for days in [StatusPage.TaskDays.overdue, .left] {
+                        let reference = StatusPage.taskRowTemplate.render(
+                            context(task, labels: labels, ["daysClass": days.cssClass, "daysLabel": days.label(labels)]))
+                        #expect(StatusPage.taskRowHTML(task, days: days, labels: labels) == reference)
+                        compared.tasks += 1
+                    }
+                }
+            }
+        }
+        #expect(compared.cards >= 40 && compared.lines >= 8 && compared.blocks >= 8 && compared.tasks >= 16, "\(compared)")
+    }
 }
