@@ -8,21 +8,43 @@ import Synchronization
 /// on every scrape would cost more than serving it.
 enum ContentCoding {
     /// Whether `Accept-Encoding` allows gzip (RFC 9110: a `gzip`, `x-gzip` or `*` coding whose
-    /// q-value is not 0; an explicit `gzip;q=0` wins over `*`).
+    /// q-value is not 0; an explicit `gzip;q=0` wins over `*`). Read byte by byte: it runs on every
+    /// request, and Foundation's trimming (through NSString) was 30 % of serving a page from
+    /// memory (perf, province `/` with gzip).
     static func acceptsGzip(_ header: String?) -> Bool {
-        guard let header else { return false }
-        var star: Bool?
-        for item in header.split(separator: ",") {
-            let parts = item.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-            guard let coding = parts.first else { continue }
-            let zero = parts.dropFirst().contains { parameter in
-                let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-                return pair.count == 2 && pair[0] == "q" && (Double(pair[1]) ?? 1) == 0
+        guard var header else { return false }
+        return header.withUTF8 { bytes in
+            var star: Bool?
+            for item in bytes.split(separator: UInt8(ascii: ",")) {
+                let parts = item.split(separator: UInt8(ascii: ";"))
+                guard let coding = parts.first.map(trimmed) else { continue }
+                let zero = parts.dropFirst().contains { parameter in
+                    let pair = parameter.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
+                    guard pair.count == 2, equalsIgnoringCase(trimmed(pair[0]), "q") else { return false }
+                    return (Double(String(decoding: trimmed(pair[1]), as: UTF8.self)) ?? 1) == 0
+                }
+                if equalsIgnoringCase(coding, "gzip") || equalsIgnoringCase(coding, "x-gzip") { return !zero }
+                if equalsIgnoringCase(coding, "*") { star = !zero }
             }
-            if coding == "gzip" || coding == "x-gzip" { return !zero }
-            if coding == "*" { star = !zero }
+            return star ?? false
         }
-        return star ?? false
+    }
+
+    /// `bytes` without the spaces and tabs around it (HTTP's optional whitespace).
+    private static func trimmed(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> Slice<UnsafeBufferPointer<UInt8>> {
+        let space: (UInt8) -> Bool = { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+        guard let first = bytes.firstIndex(where: { !space($0) }), let last = bytes.lastIndex(where: { !space($0) }) else {
+            return bytes[bytes.startIndex..<bytes.startIndex]
+        }
+        return bytes[first...last]
+    }
+
+    /// Whether `bytes` spell `word` (lowercase ASCII) in any case.
+    private static func equalsIgnoringCase(_ bytes: Slice<UnsafeBufferPointer<UInt8>>, _ word: StaticString) -> Bool {
+        guard bytes.count == word.utf8CodeUnitCount else { return false }
+        return zip(bytes, UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)).allSatisfy { byte, letter in
+            (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte) == letter
+        }
     }
 
     /// The gzip member of `buffer` (nil if zlib fails: the identity body is served instead).

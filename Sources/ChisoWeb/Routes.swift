@@ -56,6 +56,8 @@ public enum Routes {
         }
     }
 
+    static let metricsHeaders: HTTPFields = [.contentType: metricsContentType, .cacheControl: "no-store", .vary: "Accept-Encoding"]
+
     /// `/metrics`: the snapshot's families, rendered once per refresh, then the daemon's own.
     static func addMetrics<Context: RequestContext>(
         to router: Router<Context>, store: SnapshotStore, operationalMetrics: @escaping @Sendable () -> [UInt8]
@@ -64,12 +66,12 @@ public enum Routes {
         router.get("/metrics") { request, _ in
             let state = store.current
             let operational = operationalMetrics()
-            var headers: HTTPFields = [.contentType: metricsContentType, .cacheControl: "no-store", .vary: "Accept-Encoding"]
+            var headers = Self.metricsHeaders
             let figures = state.published?.metricsText ?? ByteBuffer()
             let timestamp = state.published?.metricsTimestamp ?? ByteBuffer()
             // The daemon's own families change once a refresh or so: the gzipped whole is kept
             // for as long as they stay the same.
-            if ContentCoding.acceptsGzip(request.headers[.acceptEncoding]),
+            if ContentCoding.acceptsGzip(request.headers.combined(.acceptEncoding)),
                 let body = gzipped.body(
                     snapshot: state.published?.etag ?? "none", key: fingerprint(operational),
                     {
@@ -108,9 +110,9 @@ public enum Routes {
                 .contentType: "application/json; charset=utf-8", .cacheControl: "no-cache", .eTag: etag, .vary: "Accept-Encoding",
                 .lastModified: published.lastModified,
             ]
-            if matches(request.headers[.ifNoneMatch], etag) { return Response(status: .notModified, headers: headers) }
+            if matches(request.headers.combined(.ifNoneMatch), etag) { return Response(status: .notModified, headers: headers) }
             let opening = ByteBuffer(string: SnapshotJSON.opening(stale: stale))
-            if ContentCoding.acceptsGzip(request.headers[.acceptEncoding]),
+            if ContentCoding.acceptsGzip(request.headers.combined(.acceptEncoding)),
                 let body = gzipped.body(
                     snapshot: published.etag, key: etag,
                     {
@@ -138,18 +140,29 @@ public enum Routes {
     /// The ETag of the gzipped representation: another representation, another tag (RFC 9110).
     static func gzipTag(_ etag: String) -> String { etag.hasSuffix("\"") ? String(etag.dropLast()) + "-gz\"" : etag + "-gz" }
 
-    /// The page, gzipped when the client allows it (kept per page of the snapshot).
+    /// The page, gzipped when the client allows it (kept per page of the snapshot), with its ETag.
     static func page(
         _ page: ByteBuffer, etag: String, snapshot: String, request: Request, headers: HTTPFields, cache: GzipCache
     ) -> Response {
         var headers = headers
-        if ContentCoding.acceptsGzip(request.headers[.acceptEncoding]), let body = cache.body(snapshot: snapshot, key: etag, { page }) {
-            headers[.contentEncoding] = "gzip"
-            headers[.eTag] = gzipTag(etag)
+        if ContentCoding.acceptsGzip(request.headers.combined(.acceptEncoding)), let body = cache.body(snapshot: snapshot, key: etag, { page }) {
+            headers.append(HTTPField(name: .contentEncoding, value: "gzip"))
+            headers.append(HTTPField(name: .eTag, value: gzipTag(etag)))
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
         }
+        headers.append(HTTPField(name: .eTag, value: etag))
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: page))
     }
+
+    /// The headers every page answer starts from (made once: `HTTPFields` checks each field as it is added).
+    static let pageHeaders: HTTPFields = [
+        .contentType: "text/html; charset=utf-8",
+        .cacheControl: "no-cache",
+        .contentSecurityPolicy: Self.contentSecurityPolicy,
+        .xContentTypeOptions: "nosniff",
+        .referrerPolicy: "no-referrer",
+        .vary: "Accept-Encoding",
+    ]
 
     /// `/`: the status page in both languages, every period, every unit; validators and the stale banner.
     static func addPages<Context: RequestContext>(
@@ -160,22 +173,17 @@ public enum Routes {
         router.get("/") { request, _ in
             let state = store.current
             let query = request.uri.queryParameters
-            var headers: HTTPFields = [
-                .contentType: "text/html; charset=utf-8",
-                .cacheControl: "no-cache",
-                .contentSecurityPolicy: Self.contentSecurityPolicy,
-                .xContentTypeOptions: "nosniff",
-                .referrerPolicy: "no-referrer",
-                .vary: "Accept-Encoding",
-            ]
+            // Most requests carry no query: nothing to look up then.
+            func parameter(_ name: String) -> String? { query.isEmpty ? nil : query.get(name) }
+            var headers = Self.pageHeaders
             let english: Bool
-            switch query.get("lang") {
+            switch parameter("lang") {
             case nil, "vi": english = false
             case "en": english = true
             default: return plain(.badRequest, "lang must be vi or en\n", headers)
             }
             let period: PeriodKind
-            if let text = query.get("period") {
+            if let text = parameter("period") {
                 guard let kind = PeriodKind(rawValue: text) else { return plain(.badRequest, "period must be year, quarter or month\n", headers) }
                 period = kind
             } else {
@@ -187,15 +195,16 @@ public enum Routes {
                     status: .ok, headers: headers,
                     body: .init(byteBuffer: ByteBuffer(string: StatusPage.waiting(english: english, lastError: state.lastError != nil))))
             }
-            let unit = query.get("unit").flatMap { $0 == published.snapshot.units.first?.id ? nil : $0 }
+            let unit = parameter("unit").flatMap { $0 == published.snapshot.units.first?.id ? nil : $0 }
             let pageRequest = PageRequest(language: english ? .en : .vi, period: period, unitID: unit)
             let staleness = Routes.staleness(state, staleAfter: staleAfter, now: time.now())
             // Validators: the snapshot, the page and whether it carries the stale banner.
-            let variant = "\(english ? "en" : "vi")-\(period.rawValue)-\(staleness == nil ? "f" : "s")"
-            let etag = "\"\(published.etag)-\(variant)\(unit.map { "-" + (published.layout.slugs[$0] ?? "x") } ?? "")\""
-            headers[.eTag] = etag
-            headers[.lastModified] = published.lastModified
-            if matches(request.headers[.ifNoneMatch], etag) { return Response(status: .notModified, headers: headers) }
+            let etag = published.pageTag(pageRequest, stale: staleness != nil)
+            headers.append(HTTPField(name: .lastModified, value: published.lastModified))
+            if matches(request.headers.combined(.ifNoneMatch), etag) {
+                headers.append(HTTPField(name: .eTag, value: etag))
+                return Response(status: .notModified, headers: headers)
+            }
             if staleness == nil, let page = published.page(pageRequest) {
                 return Self.page(page, etag: etag, snapshot: published.etag, request: request, headers: headers, cache: gzipped)
             }
@@ -214,7 +223,6 @@ public enum Routes {
                 rendered.keep(page, for: key)
                 return Self.page(page, etag: etag, snapshot: published.etag, request: request, headers: headers, cache: gzipped)
             } catch {
-                headers[.eTag] = nil
                 return plain(.notFound, english ? "unknown unit\n" : "không có đơn vị này\n", headers)
             }
         }
@@ -379,5 +387,19 @@ struct MethodNotAllowed<Context: RequestContext>: RouterMiddleware {
         if status == .methodNotAllowed { headers[.contentType] = "text/plain; charset=utf-8" }
         let body = status == .methodNotAllowed ? ByteBuffer(string: "method not allowed: use GET or HEAD\n") : ByteBuffer()
         return Response(status: status, headers: headers, body: .init(byteBuffer: body))
+    }
+}
+
+extension HTTPFields {
+    /// A request field's lines joined with ", ", as `subscript` joins them, without building the
+    /// list when there is one line (read on every request: `subscript`'s lazy join showed in perf).
+    func combined(_ name: HTTPField.Name) -> String? {
+        var first: String?
+        var others: [String] = []
+        for field in self where field.name == name {
+            if first == nil { first = field.value } else { others.append(field.value) }
+        }
+        guard let first, !others.isEmpty else { return first }
+        return ([first] + others).joined(separator: ", ")
     }
 }

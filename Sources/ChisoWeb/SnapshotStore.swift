@@ -9,7 +9,11 @@ import Synchronization
 /// Each answer is kept in two parts: what the figures make (rendered when they change) and the
 /// snapshot's instants (made for every snapshot). `restamped(_:)` carries the first part over to
 /// a snapshot that says the same at a later instant, the common case at night or in a quiet commune.
-public struct PublishedSnapshot: Sendable {
+///
+/// A class: every request reads the store's state, and a copy of it is then one reference, not
+/// the ~30 that the snapshot's parts hold (perf: copying and releasing them was ~12 % of serving
+/// `GET /` from memory).
+public final class PublishedSnapshot: Sendable {
     public let snapshot: Snapshot
     /// The figures' families of `/metrics`.
     public let metricsText: ByteBuffer
@@ -43,6 +47,8 @@ public struct PublishedSnapshot: Sendable {
     /// The `etag` of the snapshot whose figures these answers were rendered from: its own, or
     /// the one they were carried over from (`restamped`). Equal tags, equal figures.
     public let figuresTag: String
+    /// The root pages' `ETag`s (`pageTag`).
+    private let rootTags: [RootTag: String]
     /// Whether this snapshot's answers were carried over from an earlier one.
     public var carriedOver: Bool { figuresTag != etag }
 
@@ -65,6 +71,16 @@ public struct PublishedSnapshot: Sendable {
         self.etag = etag
         self.figuresTag = figuresTag ?? etag
         self.lastModified = Routes.httpDate(snapshot.refreshedAt)
+        var tags: [RootTag: String] = [:]
+        for language in [Format.Language.vi, .en] {
+            for period in PeriodKind.allCases {
+                for stale in [false, true] {
+                    let request = PageRequest(language: language, period: period, unitID: nil)
+                    tags[RootTag(language: language, period: period, stale: stale)] = Self.pageTag(etag: etag, request, stale: stale, slug: nil)
+                }
+            }
+        }
+        self.rootTags = tags
         // What `GET /` answers, ready before the snapshot is published (the other five root pages
         // are read far less: each is made at its first request, ~0.1 s at province scale).
         _ = statusPage
@@ -82,6 +98,23 @@ public struct PublishedSnapshot: Sendable {
                     snapshot, history: pages.history, request: request, links: .query, layout: pages.layout, alerts: pages.alerts)) ?? ""
             return ByteBuffer(string: html)
         }
+    }
+
+    /// A page's `ETag`: the snapshot, the page and whether it carries the stale banner. The root's
+    /// are made once (`rootTags`), as they are asked for on every request.
+    func pageTag(_ request: PageRequest, stale: Bool) -> String {
+        if request.unitID == nil, let tag = rootTags[RootTag(language: request.language, period: request.period, stale: stale)] { return tag }
+        return Self.pageTag(etag: etag, request, stale: stale, slug: request.unitID.map { layout.slugs[$0] ?? "x" })
+    }
+
+    static func pageTag(etag: String, _ request: PageRequest, stale: Bool, slug: String?) -> String {
+        "\"\(etag)-\(request.language == .en ? "en" : "vi")-\(request.period.rawValue)-\(stale ? "s" : "f")\(slug.map { "-" + $0 } ?? "")\""
+    }
+
+    struct RootTag: Hashable, Sendable {
+        var language: Format.Language
+        var period: PeriodKind
+        var stale: Bool
     }
 
     /// The Vietnamese year page (what `GET /` answers).
@@ -244,7 +277,7 @@ extension PublishedSnapshot {
     /// Renders every answer of a snapshot once (`GET /` and `/metrics` at once, the rest when
     /// first asked for). `previous`: the snapshot published before, whose `/metrics` lines of the
     /// units with unchanged figures are copied.
-    public init(
+    public convenience init(
         rendering snapshot: Snapshot, history: TrendHistory = TrendHistory(), alerts: AlertSummary? = nil, scope: MetricsScope = MetricsScope(),
         previous: PublishedSnapshot? = nil
     ) {
