@@ -21,9 +21,31 @@ struct ProcedureSets {
     }
 
     init(_ inputs: KPIInputs, periods: [Period], tree: UnitTree) {
+        // A unit × procedure's rows come one after the other (one per period), so each lookup
+        // remembers the last name it found: a third of the dictionary look-ups.
         var number: [String: Int] = [:]
-        for row in inputs.paidProcedures where number[row.procedureCode] == nil { number[row.procedureCode] = number.count }
-        for row in inputs.procedureUses where number[row.procedureCode] == nil { number[row.procedureCode] = number.count }
+        var lastCode: (code: String, number: Int)?
+        func numbered(_ code: String) -> Int {
+            if let lastCode, lastCode.code == code { return lastCode.number }
+            let found: Int
+            if let known = number[code] {
+                found = known
+            } else {
+                found = number.count
+                number[code] = found
+            }
+            lastCode = (code, found)
+            return found
+        }
+        var lastUnit: (id: String, index: Int?)?
+        func unitIndex(_ id: String) -> Int? {
+            if let lastUnit, lastUnit.id == id { return lastUnit.index }
+            let index = tree.indexByID[id]
+            lastUnit = (id, index)
+            return index
+        }
+        for row in inputs.paidProcedures { _ = numbered(row.procedureCode) }
+        for row in inputs.procedureUses { _ = numbered(row.procedureCode) }
         var periodIndex: [PeriodKind: Int] = [:]
         for (index, period) in periods.enumerated() where periodIndex[period.kind] == nil { periodIndex[period.kind] = index }
         empty = [ProcedureSet](repeating: ProcedureSet(capacity: number.count), count: tree.units.count)
@@ -31,13 +53,14 @@ struct ProcedureSets {
         paid = perPeriod
         paidOnline = perPeriod
         for row in inputs.paidProcedures {
-            guard let p = periodIndex[row.period], let unit = tree.indexByID[row.unitID], let code = number[row.procedureCode] else { continue }
+            guard let p = periodIndex[row.period], let unit = unitIndex(row.unitID) else { continue }
+            let code = numbered(row.procedureCode)
             paid[p][unit].insert(code)
             if row.paidOnline { paidOnline[p][unit].insert(code) }
         }
         for row in inputs.procedureUses {
-            guard let p = periodIndex[row.period], let unit = tree.indexByID[row.unitID], let code = number[row.procedureCode] else { continue }
-            used[row.indicator, default: perPeriod][p][unit].insert(code)
+            guard let p = periodIndex[row.period], let unit = unitIndex(row.unitID) else { continue }
+            used[row.indicator, default: perPeriod][p][unit].insert(numbered(row.procedureCode))
         }
     }
 }

@@ -158,6 +158,22 @@ import Testing
         _ = state.figures()
         #expect(state.inconsistencies.count == 4)
         #expect(state.inconsistencies.filter { $0.hasSuffix("sums fell below zero: rows were removed that had not been added") }.count == 2)
+        // A payment removed that was never added, once the procedures are kept: its payment bucket
+        // and its settled sum are below zero (2); one removed and added again in the same batch,
+        // dipping below zero on the way, is not counted.
+        func payment(_ id: String, _ paid: String) -> PaymentImage {
+            PaymentImage(id: id, unitID: "v", procedureCode: "P1", paidAt: Self.at(paid), method: "national_portal")
+        }
+        state.apply(payment: payment("Q", "2026-06-05T08:00:00+07:00"), sign: 1)
+        _ = state.figures()
+        let before = state.inconsistencies.filter { $0.hasSuffix("sums fell below zero: rows were removed that had not been added") }
+        state.apply(payment: payment("P", "2026-05-05T08:00:00+07:00"), sign: -1)
+        state.apply(payment: payment("R", "2026-04-05T08:00:00+07:00"), sign: -1)
+        state.apply(payment: payment("R", "2026-04-05T08:00:00+07:00"), sign: 1)
+        _ = state.figures()
+        let after = state.inconsistencies.filter { $0.hasSuffix("sums fell below zero: rows were removed that had not been added") }
+        #expect(after.count == before.count + 1)
+        #expect(after.last == "2 sums fell below zero: rows were removed that had not been added")
     }
 
     /// 766's 3.6: a finished dossier of a fee-charging procedure whose first online payment is

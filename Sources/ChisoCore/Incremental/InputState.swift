@@ -59,6 +59,8 @@ public struct InputState: Sendable {
     private var lastBucketMonth: Int32 = 0
     /// Settled sums that went below zero during the current batch (checked by `evaluationFigures()`).
     private var dipped: Set<SettledKey> = []
+    /// Payment buckets that went below zero during the current batch (checked in the same way).
+    private var dippedPayments: Set<PaidKey> = []
     /// The last evaluation's sums and the figures made from them: a pass whose sums and procedures
     /// come out the same returns those figures (and says so: `figuresUnchanged`).
     private var lastFigures: LastFigures?
@@ -118,7 +120,7 @@ public struct InputState: Sendable {
         guard month >= firstMonth else { return }
         let key = PaidKey(unit: units.index(unitID), procedure: procedures.index(procedureCode), month: Int32(month))
         paid[key, default: Counts()].add(payments, online)
-        bucketChanged(key)
+        bucketChanged(key, payments: paid[key])
     }
 
     /// Adds settled dossiers in D received through `online` at one unit for one procedure in one month.
@@ -144,9 +146,11 @@ public struct InputState: Sendable {
         changedSinceFigures = true
     }
 
-    /// A payment or online-dossier bucket changed: its pair's latest months are found again.
-    private mutating func bucketChanged(_ key: PaidKey) {
+    /// A payment or online-dossier bucket changed: its pair's latest months are found again (and
+    /// a payment bucket gone below zero is checked once the batch is applied, as `dipped`).
+    private mutating func bucketChanged(_ key: PaidKey, payments: Counts? = nil) {
         if latest != nil { changedPairs.insert(UnitProcedure(unit: key.unit, procedure: key.procedure)) }
+        if let payments, payments.numerator < 0 || payments.denominator < 0 { dippedPayments.insert(key) }
         lastBucketMonth = max(lastBucketMonth, key.month)
         proceduresChanged()
     }
@@ -211,7 +215,7 @@ public struct InputState: Sendable {
         var counts = paid[key, default: Counts()]
         counts.add(sign, payment.online ? sign : 0)
         paid[key] = counts.isZero ? nil : counts
-        bucketChanged(key)
+        bucketChanged(key, payments: counts)
     }
 
     /// Drops every payment figure (to load the payments again from scratch, when dossiers moved
@@ -313,12 +317,7 @@ public struct InputState: Sendable {
         } else {
             for key in dipped where settled[key].map({ $0.numerator < 0 || $0.denominator < 0 }) == true { below += 1 }
             if cache!.proceduresStale {
-                for pair in changedPairs {
-                    for month in firstMonth...max(firstMonth, Int(lastBucketMonth)) {
-                        let key = PaidKey(unit: pair.unit, procedure: pair.procedure, month: Int32(month))
-                        if let counts = paid[key], counts.numerator < 0 || counts.denominator < 0 { below += 1 }
-                    }
-                }
+                for key in dippedPayments where paid[key].map({ $0.numerator < 0 || $0.denominator < 0 }) == true { below += 1 }
                 updateLatestMonths()
                 cache!.paid = paidProcedures(startMonths: startMonths, periods: periods)
                 cache!.uses = settledUses(startMonths: startMonths, periods: periods)
@@ -326,6 +325,7 @@ public struct InputState: Sendable {
             }
         }
         dipped.removeAll()
+        dippedPayments.removeAll()
         if below > 0 { note("\(below) sums fell below zero: rows were removed that had not been added") }
         var sums = cache!.sums
         let open = currentOpenPart(periods: periods, startMonths: startMonths)
