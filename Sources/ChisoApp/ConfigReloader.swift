@@ -146,10 +146,10 @@ public struct ConfigReloader: Service {
 
 /// Whether the last reload was taken, and when one last was (Prometheus' own names and meanings).
 public final class ReloadMetrics: Sendable {
-    private let successful: Gauge
-    private let lastSuccess: Gauge
+    private let successful: OperationalRegistry.Gauge
+    private let lastSuccess: OperationalRegistry.Gauge
 
-    init(registry: PrometheusCollectorRegistry, startedAt: Date) {
+    init(registry: OperationalRegistry, startedAt: Date) {
         successful = registry.makeGauge(
             descriptor: OperationalMetrics.descriptor(MetricName.configLastReloadSuccessful, metric: "config_last_reload", unit: "successful"))
         lastSuccess = registry.makeGauge(

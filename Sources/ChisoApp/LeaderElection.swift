@@ -81,10 +81,10 @@ public struct LeaderElection<C: Clock>: Service where C.Duration == Duration {
     public let renewEvery: Duration
     public let clock: C
     public let logger: Logger
-    let gauge: Gauge
+    let gauge: OperationalRegistry.Gauge
 
     public init(
-        lease: PostgresLeaderLease, leadership: Leadership, registry: PrometheusCollectorRegistry, ttl: Duration = .seconds(10),
+        lease: PostgresLeaderLease, leadership: Leadership, registry: OperationalRegistry, ttl: Duration = .seconds(10),
         renewEvery: Duration = .seconds(3), clock: C, logger: Logger
     ) {
         self.lease = lease

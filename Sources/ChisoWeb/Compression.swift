@@ -69,13 +69,3 @@ final class GzipCache: Sendable {
         }
     }
 }
-
-/// FNV-1a of a few kilobytes (the daemon's own metrics): which gzipped `/metrics` is current.
-func fingerprint(_ bytes: [UInt8]) -> String {
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in bytes {
-        hash ^= UInt64(byte)
-        hash &*= 0x100_0000_01b3
-    }
-    return String(hash, radix: 16)
-}

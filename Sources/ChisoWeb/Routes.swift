@@ -16,11 +16,11 @@ public enum Routes {
         "default-src 'none'", "style-src 'unsafe-inline'", "img-src 'self' data:", "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'",
     ].joined(separator: "; ")
 
-    /// - Parameter operationalMetrics: the registry's families (refresh health, build info), rendered per request.
+    /// - Parameter operationalMetrics: the registry's families (refresh health, build info) and their version (rendered again when it changes).
     public static func add<Context: RequestContext>(
         to router: Router<Context>,
         store: SnapshotStore,
-        operationalMetrics: @escaping @Sendable () -> [UInt8],
+        operationalMetrics: @escaping @Sendable () -> (bytes: [UInt8], version: UInt64),
         staleAfter: Duration = .seconds(180),
         time: EvaluationClock = EvaluationClock(),
         role: (@Sendable () -> String)? = nil,
@@ -60,20 +60,20 @@ public enum Routes {
 
     /// `/metrics`: the snapshot's families, rendered once per refresh, then the daemon's own.
     static func addMetrics<Context: RequestContext>(
-        to router: Router<Context>, store: SnapshotStore, operationalMetrics: @escaping @Sendable () -> [UInt8]
+        to router: Router<Context>, store: SnapshotStore, operationalMetrics: @escaping @Sendable () -> (bytes: [UInt8], version: UInt64)
     ) {
         let gzipped = GzipCache()
         router.get("/metrics") { request, _ in
             let state = store.current
-            let operational = operationalMetrics()
+            let (operational, version) = operationalMetrics()
             var headers = Self.metricsHeaders
             let figures = state.published?.metricsText ?? ByteBuffer()
             let timestamp = state.published?.metricsTimestamp ?? ByteBuffer()
             // The daemon's own families change once a refresh or so: the gzipped whole is kept
-            // for as long as they stay the same.
+            // for as long as they stay the same (their version: the count of their changes).
             if ContentCoding.acceptsGzip(request.headers.combined(.acceptEncoding)),
                 let body = gzipped.body(
-                    snapshot: state.published?.etag ?? "none", key: fingerprint(operational),
+                    snapshot: state.published?.etag ?? "none", key: String(version),
                     {
                         var whole = ByteBuffer()
                         whole.reserveCapacity(figures.readableBytes + timestamp.readableBytes + operational.count)

@@ -191,7 +191,7 @@ final class MailSink: Sendable {
             #expect(bad.subject == "[chiso] Tổ <x> & \"y\"  X-Injected: yes: 1 nhiệm vụ quá hạn")
             // The unit with no address anywhere is recorded, counted, not dropped.
             #expect(try await Self.count(client, schema, where: "unit_id = 'lonely' AND status = 'undeliverable'") == 1)
-            let text = String(decoding: metrics.render(), as: UTF8.self)
+            let text = String(decoding: metrics.render().bytes, as: UTF8.self)
             #expect(text.contains(#"chiso_alerts_sent_total{kind="mail"} 4"#))
             #expect(text.contains(#"chiso_alerts_sent_total{kind="webhook"} 4"#))
             #expect(text.contains("chiso_alerts_undeliverable 1"))
@@ -317,7 +317,7 @@ final class MailSink: Sendable {
             #expect(try await Self.count(client, schema, where: "status = 'failed' AND attempts = 3") == 4)
             #expect(await service.pass(at: Self.monday.addingTimeInterval(3600)).failed.isEmpty, "failed for good: no more attempts")
             #expect(sink.mails.isEmpty)
-            #expect(String(decoding: metrics.render(), as: UTF8.self).contains(#"chiso_alerts_failed_total{kind="mail"} 12"#))
+            #expect(String(decoding: metrics.render().bytes, as: UTF8.self).contains(#"chiso_alerts_failed_total{kind="mail"} 12"#))
             let summary = try await service.outbox.summary(now: Self.monday, calendar: Self.calendar)
             #expect(summary.problems.filter { $0.status == .failed }.count == 4)
         }

@@ -72,7 +72,7 @@ import Testing
             ] {
                 #expect(body.contains("\n\(name){") || body.contains("\n\(name) "), "\(name) is missing")
             }
-            #expect(body.contains("chiso_source_up 1"))
+            #expect(body.contains("\nchiso_source_up 1"))
             #expect(body.contains(#"chiso_indicator_ratio{indicator="documents_signed",unit="bac-binh",period="year"} 0.7"#))
             try promtool(body)
         }

@@ -110,13 +110,13 @@ import Testing
         #expect(state.published?.etag == first.etag)
         #expect(state.lastRefreshSucceeded == false)
         #expect(state.consecutiveFailures == 2)
-        let text = String(decoding: metrics.render(), as: UTF8.self)
+        let text = String(decoding: metrics.render().bytes, as: UTF8.self)
         #expect(text.contains("chiso_refresh_failures_total 2"))
-        #expect(text.contains("chiso_source_up 0"))
+        #expect(text.contains("\nchiso_source_up 0"))
         failing.set(false)
         #expect(await refresher.refreshOnce())
         #expect(store.current.lastRefreshSucceeded && store.current.consecutiveFailures == 0)
-        #expect(String(decoding: metrics.render(), as: UTF8.self).contains("chiso_source_up 1"))
+        #expect(String(decoding: metrics.render().bytes, as: UTF8.self).contains("\nchiso_source_up 1"))
     }
 
     @Test func aSourceThatNeverAnswersIsCutOffAtTheDeadline() async {
