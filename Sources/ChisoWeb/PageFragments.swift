@@ -20,25 +20,17 @@ extension StatusPage {
     static func rowHTML(_ row: StatusPageView.UnitTableRow) -> String {
         var out = ""
         out.reserveCapacity(96 + row.cells.count * 120)
-        out += #"<tr><th scope="row"><a href=""#
-        out += PageHTML.escape(row.href)
-        out += #"">"#
+        wrap(#"<tr><th scope="row"><a href=""#, row.href, #"">"#, into: &out)
         out += PageHTML.escape(row.name)
         out += "</a></th>"
         if let tasks = row.tasksCell {
-            out += #"<td class="n">"#
-            out += PageHTML.escape(tasks)
-            out += "</td>"
+            wrap(#"<td class="n">"#, tasks, "</td>", into: &out)
         }
         for cell in row.cells {
             let label = PageHTML.escape(cell.statusLabel)
-            out += #"<td class="n "#
-            out += PageHTML.escape(cell.statusClass)
-            out += #"" title=""#
+            wrap(#"<td class="n "#, cell.statusClass, #"" title=""#, into: &out)
             out += label
-            out += #"">"#
-            out += PageHTML.escape(cell.mark)
-            out += " "
+            wrap(#"">"#, cell.mark, " ", into: &out)
             out += PageHTML.escape(cell.text)
             out += #"<span class="sr"> ("#
             out += label
@@ -57,19 +49,13 @@ extension StatusPage {
         out.reserveCapacity(1_200)
         out += #"<article class="card "#
         out += status
-        out += #"" id="chi-tieu-"#
-        out += PageHTML.escape(card.id)
-        out += "\">\n<h3><span class=\"ref\">"
+        wrap(#"" id="chi-tieu-"#, card.id, "\">\n<h3><span class=\"ref\">", into: &out)
         out += PageHTML.escape(card.planRef)
-        out += "</span> "
-        out += PageHTML.escape(card.name)
-        out += "</h3>\n<div class=\"row\"><p class=\"value\">"
+        wrap("</span> ", card.name, "</h3>\n<div class=\"row\"><p class=\"value\">", into: &out)
         out += PageHTML.escape(card.value)
         out += #"</p><span class="badge "#
         out += status
-        out += #"">"#
-        out += PageHTML.escape(card.statusLabel)
-        out += "</span></div>\n<dl>\n"
+        wrap(#"">"#, card.statusLabel, "</span></div>\n<dl>\n", into: &out)
         term(labels.target, PageHTML.escape(card.target), into: &out)
         out += "\n"
         if let gap = card.gap { term(labels.gap, PageHTML.escape(gap), into: &out) }
@@ -82,38 +68,26 @@ extension StatusPage {
         out += "\n</dl>\n"
         if let spark = card.spark {
             let targetY = PageHTML.escape(spark.targetY)
-            out += #"<svg class="spark" viewBox="0 0 120 32" preserveAspectRatio="none" role="img" aria-label=""#
-            out += PageHTML.escape(spark.description)
-            out += #""><line x1="2" x2="118" y1=""#
+            out += #"<svg class="spark" viewBox="0 0 120 32" preserveAspectRatio="none" role="img""#
+            wrap(#" aria-label=""#, spark.description, #""><line x1="2" x2="118" y1=""#, into: &out)
             out += targetY
             out += #"" y2=""#
             out += targetY
             out += #""/>"#
             if spark.hasLine {
-                out += #"<polyline points=""#
-                out += PageHTML.escape(spark.points)
-                out += #""/>"#
+                wrap(#"<polyline points=""#, spark.points, #""/>"#, into: &out)
             }
-            out += #"<circle cx=""#
-            out += PageHTML.escape(spark.lastX)
-            out += #"" cy=""#
+            wrap(#"<circle cx=""#, spark.lastX, #"" cy=""#, into: &out)
             out += PageHTML.escape(spark.lastY)
-            out += "\" r=\"1.8\"/></svg>\n<p class=\"spark-scale\" aria-hidden=\"true\"><span>"
-            out += PageHTML.escape(spark.firstLabel)
-            out += #"</span><span class="t">"#
+            out += "\" r=\"1.8\"/></svg>\n"
+            wrap(#"<p class="spark-scale" aria-hidden="true"><span>"#, spark.firstLabel, #"</span><span class="t">"#, into: &out)
             out += PageHTML.escape(spark.targetLabel)
-            out += "</span><span>"
-            out += PageHTML.escape(spark.lastLabel)
-            out += "</span></p>\n"
+            wrap("</span><span>", spark.lastLabel, "</span></p>\n", into: &out)
         }
         if let projection = card.projection {
-            out += #"<p class="proj">"#
-            out += PageHTML.escape(labels.projection)
-            out += #": <strong class=""#
+            wrap(#"<p class="proj">"#, labels.projection, #": <strong class=""#, into: &out)
             out += PageHTML.escape(projection.projectedStatusClass)
-            out += #"">"#
-            out += PageHTML.escape(projection.projected)
-            out += "</strong>. "
+            wrap(#"">"#, projection.projected, "</strong>. ", into: &out)
             out += PageHTML.escape(projection.requirement)
             out += ".</p>\n"
         }
@@ -144,36 +118,24 @@ extension StatusPage {
         out += status
         out += #""><span class="badge "#
         out += status
-        out += #"">"#
-        out += PageHTML.escape(line.badge)
-        out += #"</span> <a class="what" href=""#
+        wrap(#"">"#, line.badge, #"</span> <a class="what" href=""#, into: &out)
         out += PageHTML.escape(line.href)
         out += #"">"#
         if let ref = line.ref {
-            out += #"<span class="ref">"#
-            out += PageHTML.escape(ref)
-            out += "</span> "
+            wrap(#"<span class="ref">"#, ref, "</span> ", into: &out)
         }
         out += PageHTML.escape(line.title)
         out += "</a>"
         if let figure = line.figure {
-            out += #" <span class="fig">("#
-            out += PageHTML.escape(figure)
-            out += ")</span>"
+            wrap(#" <span class="fig">("#, figure, ")</span>", into: &out)
         }
         if let action = line.action {
-            out += #"<span class="act">"#
-            out += PageHTML.escape(action)
-            out += "</span>"
+            wrap(#"<span class="act">"#, action, "</span>", into: &out)
         }
         if let lead = line.lead {
-            out += #"<span class="lead">"#
-            out += PageHTML.escape(labels.lead)
-            out += ": "
+            wrap(#"<span class="lead">"#, labels.lead, ": ", into: &out)
             if let href = line.leadHref {
-                out += #"<a href=""#
-                out += PageHTML.escape(href)
-                out += #"">"#
+                wrap(#"<a href=""#, href, #"">"#, into: &out)
                 out += PageHTML.escape(lead)
                 out += "</a>"
             } else {
@@ -191,31 +153,19 @@ extension StatusPage {
     static func unitBlockHTML(_ block: StatusPageView.UnitBlock) -> String {
         var out = ""
         out.reserveCapacity(300 + block.worst.count * 160)
-        out += #"<li class=""#
-        out += PageHTML.escape(block.statusClass)
-        out += #""><a href=""#
+        wrap(#"<li class=""#, block.statusClass, #""><a href=""#, into: &out)
         out += PageHTML.escape(block.href)
-        out += #"">"#
-        out += PageHTML.escape(block.name)
-        out += #"</a> <span class="muted">"#
+        wrap(#"">"#, block.name, #"</a> <span class="muted">"#, into: &out)
         out += PageHTML.escape(block.counts)
         out += "</span>"
         for figure in block.worst {
-            out += #"<span class="bf "#
-            out += PageHTML.escape(figure.statusClass)
-            out += #"">"#
+            wrap(#"<span class="bf "#, figure.statusClass, #"">"#, into: &out)
             out += PageHTML.escape(figure.mark)
-            out += " "
-            out += PageHTML.escape(figure.name)
-            out += ": "
+            wrap(" ", figure.name, ": ", into: &out)
             out += PageHTML.escape(figure.text)
-            out += #"<span class="sr"> ("#
-            out += PageHTML.escape(figure.statusLabel)
-            out += ")</span></span>"
+            wrap(#"<span class="sr"> ("#, figure.statusLabel, ")</span></span>", into: &out)
         }
-        out += #"<span class="muted od">"#
-        out += PageHTML.escape(block.overdue)
-        out += "</span></li>"
+        wrap(#"<span class="muted od">"#, block.overdue, "</span></li>", into: &out)
         return out
     }
 
@@ -232,41 +182,36 @@ extension StatusPage {
     static func taskRowHTML(_ row: StatusPageView.TaskRow, days: TaskDays, labels: PageLabels) -> String {
         var out = ""
         out.reserveCapacity(400)
-        out += "<tr><td>"
-        out += PageHTML.escape(row.title)
-        out += "</td><td"
-        if let planRef = row.planRef {
-            out += #" data-label=""#
-            out += PageHTML.escape(labels.planRef)
-            out += #"">"#
-            out += PageHTML.escape(planRef)
-        } else {
-            out += ">"
-        }
-        out += #"</td><td data-label=""#
-        out += PageHTML.escape(labels.lead)
-        out += #"">"#
-        out += PageHTML.escape(row.lead)
-        out += "</td><td"
-        if let monitoring = row.monitoring {
-            out += #" data-label=""#
-            out += PageHTML.escape(labels.monitoring)
-            out += #"">"#
-            out += PageHTML.escape(monitoring)
-        } else {
-            out += ">"
-        }
-        out += #"</td><td class="n" data-label=""#
-        out += PageHTML.escape(labels.due)
-        out += #"">"#
-        out += PageHTML.escape(row.due)
-        out += #"</td><td class=""#
-        out += days.cssClass
-        out += #"" data-label=""#
-        out += PageHTML.escape(days.label(labels))
-        out += #"">"#
-        out += PageHTML.escape(row.days)
-        out += "</td></tr>"
+        wrap("<tr><td>", row.title, "</td>", into: &out)
+        taskCell(row.planRef, label: labels.planRef, into: &out)
+        taskCell(row.lead, label: labels.lead, into: &out)
+        taskCell(row.monitoring, label: labels.monitoring, into: &out)
+        taskCell(row.due, label: labels.due, cssClass: "n", into: &out)
+        taskCell(row.days, label: days.label(labels), cssClass: days.cssClass, into: &out)
+        out += "</tr>"
         return out
+    }
+
+    /// `<td class="…" data-label="label">value</td>`; a cell without a value has no label (a phone
+    /// shows no empty "Mục KH:").
+    private static func taskCell(_ value: String?, label: String, cssClass: String? = nil, into out: inout String) {
+        out += "<td"
+        if let cssClass {
+            wrap(#" class=""#, cssClass, #"""#, into: &out)
+        }
+        if let value {
+            wrap(#" data-label=""#, label, #"">"#, into: &out)
+            out += PageHTML.escape(value)
+        } else {
+            out += ">"
+        }
+        out += "</td>"
+    }
+
+    /// `open`, then `value` escaped, then `close`.
+    private static func wrap(_ open: String, _ value: String, _ close: String, into out: inout String) {
+        out += open
+        out += PageHTML.escape(value)
+        out += close
     }
 }

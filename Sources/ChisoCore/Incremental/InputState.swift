@@ -504,7 +504,8 @@ public struct InputState: Sendable {
             for (p, start) in startMonths.enumerated() where Int(months.paid) >= start {
                 out.append(
                     PaidProcedure(
-                        unitID: units.names[Int(pair.unit)], period: periods[p].kind, procedureCode: code, paidOnline: Int(months.paidOnline) >= start))
+                        unitID: units.names[Int(pair.unit)], period: periods[p].kind, procedureCode: code,
+                        paidOnline: Int(months.paidOnline) >= start))
             }
         }
         return out
