@@ -47,8 +47,8 @@ public final class PublishedSnapshot: Sendable {
     /// The `etag` of the snapshot whose figures these answers were rendered from: its own, or
     /// the one they were carried over from (`restamped`). Equal tags, equal figures.
     public let figuresTag: String
-    /// The root pages' `ETag`s (`pageTag`).
-    private let rootTags: [RootTag: String]
+    /// The root pages' `ETag`s without and with the stale banner (`pageTag`).
+    private let rootTags: [PageRequest: (fresh: String, stale: String)]
     /// Whether this snapshot's answers were carried over from an earlier one.
     public var carriedOver: Bool { figuresTag != etag }
 
@@ -71,13 +71,11 @@ public final class PublishedSnapshot: Sendable {
         self.etag = etag
         self.figuresTag = figuresTag ?? etag
         self.lastModified = Routes.httpDate(snapshot.refreshedAt)
-        var tags: [RootTag: String] = [:]
+        var tags: [PageRequest: (fresh: String, stale: String)] = [:]
         for language in [Format.Language.vi, .en] {
             for period in PeriodKind.allCases {
-                for stale in [false, true] {
-                    let request = PageRequest(language: language, period: period, unitID: nil)
-                    tags[RootTag(language: language, period: period, stale: stale)] = Self.pageTag(etag: etag, request, stale: stale, slug: nil)
-                }
+                let request = PageRequest(language: language, period: period, unitID: nil)
+                tags[request] = (Self.pageTag(etag: etag, request, stale: false, slug: nil), Self.pageTag(etag: etag, request, stale: true, slug: nil))
             }
         }
         self.rootTags = tags
@@ -103,18 +101,12 @@ public final class PublishedSnapshot: Sendable {
     /// A page's `ETag`: the snapshot, the page and whether it carries the stale banner. The root's
     /// are made once (`rootTags`), as they are asked for on every request.
     func pageTag(_ request: PageRequest, stale: Bool) -> String {
-        if request.unitID == nil, let tag = rootTags[RootTag(language: request.language, period: request.period, stale: stale)] { return tag }
+        if let tags = rootTags[request] { return stale ? tags.stale : tags.fresh }
         return Self.pageTag(etag: etag, request, stale: stale, slug: request.unitID.map { layout.slugs[$0] ?? "x" })
     }
 
     static func pageTag(etag: String, _ request: PageRequest, stale: Bool, slug: String?) -> String {
         "\"\(etag)-\(request.language == .en ? "en" : "vi")-\(request.period.rawValue)-\(stale ? "s" : "f")\(slug.map { "-" + $0 } ?? "")\""
-    }
-
-    struct RootTag: Hashable, Sendable {
-        var language: Format.Language
-        var period: PeriodKind
-        var stale: Bool
     }
 
     /// The Vietnamese year page (what `GET /` answers).
