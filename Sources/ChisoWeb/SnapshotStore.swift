@@ -274,19 +274,24 @@ extension PublishedSnapshot {
         previous: PublishedSnapshot? = nil
     ) {
         let layout = SiteLayout(units: snapshot.units)
-        let exposition: Exposition
-        if let previous, let pieces = previous.metricsPieces {
-            exposition = previous.metricsText.withUnsafeReadableBytes { text in
-                PrometheusText.render(snapshot, scope: scope, previous: (previous.snapshot, pieces, text))
-            }
-        } else {
-            exposition = PrometheusText.render(snapshot, scope: scope)
-        }
+        // `/metrics` and the root pages at once (a province's: ~0.04 and ~0.02 s).
+        let (exposition, rootPages) = Concurrently.both(
+            { () -> (Exposition, ByteBuffer) in
+                let exposition: Exposition
+                if let previous, let pieces = previous.metricsPieces {
+                    exposition = previous.metricsText.withUnsafeReadableBytes { text in
+                        PrometheusText.render(snapshot, scope: scope, previous: (previous.snapshot, pieces, text))
+                    }
+                } else {
+                    exposition = PrometheusText.render(snapshot, scope: scope)
+                }
+                return (exposition, ByteBuffer(bytes: exposition.bytes))
+            }, { RootPages(snapshot: snapshot, history: history, layout: layout, alerts: alerts) })
         self.init(
-            snapshot: snapshot, metricsText: ByteBuffer(bytes: exposition.bytes), json: JSONMembers(snapshot),
-            rootPages: RootPages(snapshot: snapshot, history: history, layout: layout, alerts: alerts), history: history, alerts: alerts,
+            snapshot: snapshot, metricsText: exposition.1, json: JSONMembers(snapshot),
+            rootPages: rootPages, history: history, alerts: alerts,
             layout: layout,
-            exposition: ExpositionSummary(series: exposition.series, depth: exposition.depth, wantedDepth: exposition.wantedDepth),
-            metricsPieces: exposition.pieces, figuresTag: nil)
+            exposition: ExpositionSummary(series: exposition.0.series, depth: exposition.0.depth, wantedDepth: exposition.0.wantedDepth),
+            metricsPieces: exposition.0.pieces, figuresTag: nil)
     }
 }

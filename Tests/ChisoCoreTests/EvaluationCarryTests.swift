@@ -4,7 +4,8 @@ import Testing
 
 /// An evaluation that copies unchanged units from the previous pass (`EvaluationCarry`) says
 /// exactly what a fresh evaluation of the same inputs says: random batches of changed tallies,
-/// procedures, manual rows, units and instants (over a month boundary), figure by figure.
+/// procedures, manual rows, units and instants (over a month boundary), figure by figure; the
+/// one made in pieces of units on several threads as the one made in one.
 @Suite struct EvaluationCarryTests {
     static let zone = TimeZone(identifier: "Asia/Ho_Chi_Minh")!
     static let calendar = PlanCalendar(timeZone: zone)
@@ -73,8 +74,13 @@ import Testing
             for _ in 0..<Int.random(in: 0...2, using: &random) { Self.change(&inputs, asOf: asOf, random: &random) }
             // Now and then T crosses midnight (on the 30th: into July, a new month and quarter).
             if Int.random(in: 0..<5, using: &random) == 0 { asOf = asOf.addingTimeInterval(Double(Int.random(in: 1...30, using: &random) * 3_600)) }
-            let (carried, next) = Self.evaluator.evaluate(inputs, asOf: asOf, refreshedAt: asOf, reusing: carry)
-            let fresh = Self.evaluator.evaluate(inputs, asOf: asOf, refreshedAt: asOf)
+            // In pieces of units on several threads (boundaries inside communes), against one piece.
+            var inPieces = Self.evaluator
+            inPieces.pieces = 3
+            var whole = Self.evaluator
+            whole.pieces = 1
+            let (carried, next) = inPieces.evaluate(inputs, asOf: asOf, refreshedAt: asOf, reusing: carry)
+            let fresh = whole.evaluate(inputs, asOf: asOf, refreshedAt: asOf)
             // Figure by figure: the first difference, if any, is what the failure shows.
             #expect(carried.results.count == fresh.results.count)
             #expect(zip(carried.results, fresh.results).first { $0 != $1 }.map { "\($0) instead of \($1)" } == nil)

@@ -1,0 +1,35 @@
+import Foundation
+import Synchronization
+
+/// Independent pieces of one pass's CPU work on the machine's cores, while the database is idle
+/// (a province's results and estimates, `/metrics` and the root pages). Not tasks: the pieces are
+/// synchronous and short (tens of milliseconds), and the caller waits for all of them.
+public enum Concurrently {
+    /// `work` for every element, on as many threads as the machine gives (one element: on this
+    /// one), the outputs in the elements' order. Each output has its own slot.
+    public static func map<Element: Sendable, Output: Sendable>(_ elements: [Element], _ work: @Sendable (Element) -> Output) -> [Output] {
+        if elements.count == 1 { return [work(elements[0])] }
+        let slots = Mutex<[Output?]>(Array(repeating: nil, count: elements.count))
+        DispatchQueue.concurrentPerform(iterations: elements.count) { index in
+            let output = work(elements[index])
+            slots.withLock { $0[index] = output }
+        }
+        return slots.withLock { $0.map { $0! } }
+    }
+
+    /// `first` and `second` at once.
+    public static func both<A: Sendable, B: Sendable>(_ first: @Sendable () -> A, _ second: @Sendable () -> B) -> (A, B) {
+        let a = Mutex<A?>(nil)
+        let b = Mutex<B?>(nil)
+        DispatchQueue.concurrentPerform(iterations: 2) { index in
+            if index == 0 {
+                let made = first()
+                a.withLock { $0 = made }
+            } else {
+                let made = second()
+                b.withLock { $0 = made }
+            }
+        }
+        return (a.withLock { $0! }, b.withLock { $0! })
+    }
+}
