@@ -36,6 +36,8 @@ public final class PostgresIncrementalSource: KPISource {
     public let workingDays: WorkingDays
 
     private let session = Mutex<Session?>(nil)
+    /// Set when a second connection could not read through a pass's snapshot (`loadDossiers`).
+    private let sideReadsRefused = Atomic<Bool>(false)
     private let last = Mutex<Pass?>(nil)
 
     public init(
@@ -141,7 +143,8 @@ public final class PostgresIncrementalSource: KPISource {
                 // The state's only reference from here: changed in place, dropped if this pass fails.
                 var state = kept.state
                 kept.state = InputState(asOf: state.asOf, calendar: state.calendar)
-                let changes = try await applyChanges(connection, to: &state, keysMayHaveMoved: tables.contains(Self.keyMoves))
+                let changes = try await applyChanges(
+                    connection, to: &state, keysMayHaveMoved: tables.contains(Self.keyMoves), previous: known.snapshot)
                 do { try state.advance(to: t) } catch { reason = "T went back from \(error.from) to \(error.to)" }
                 if reason == nil, !state.inconsistencies.isEmpty {
                     reason = "the kept state no longer matches the tables (\(state.inconsistencies.joined(separator: "; ")))"
@@ -256,7 +259,9 @@ public final class PostgresIncrementalSource: KPISource {
     /// Applies every logged change since the remembered snapshot; returns how many rows were applied. A dossier
     /// whose unit or procedure changed takes its payments along (`movePayments`); a payment whose
     /// dossier is gone cannot be followed: the payments are then loaded again from scratch.
-    private func applyChanges(_ connection: PostgresConnection, to state: inout InputState, keysMayHaveMoved: Bool) async throws -> Int {
+    private func applyChanges(
+        _ connection: PostgresConnection, to state: inout InputState, keysMayHaveMoved: Bool, previous: String
+    ) async throws -> Int {
         var applied = 0
         // The batch's dossier images, summed in the database like a load (settled ones by unit,
         // month and indicator, with their signs; pending ones whole): 10^5 changed rows are not
@@ -276,8 +281,10 @@ public final class PostgresIncrementalSource: KPISource {
             anyMoved = moved
         }
         if applied > 0 {
+            let side = try await sideReads(connection, previous: previous)
             try await withBatchPlans(connection) {
-                try await loadDossiers(connection, into: &state, from: "(SELECT * FROM chiso_dossier_changes c WHERE \(Self.sincePrevious))")
+                try await loadDossiers(
+                    connection, into: &state, from: "(SELECT * FROM chiso_dossier_changes c WHERE \(Self.sincePrevious))", alongside: side)
             }
         }
         let moves = anyMoved ? try await movedDossiers(connection) : [:]
@@ -330,6 +337,35 @@ public final class PostgresIncrementalSource: KPISource {
     /// What the capture logs in `chiso_table_changes` when a dossier's key may have moved (V011).
     static let keyMoves = "dossiers:keys"
 
+    /// A second connection for a pass: the pass's snapshot, exported, and the previous pass's.
+    struct SideReads: Sendable {
+        var exported: ExportedSnapshot
+        var previous: String
+    }
+
+    /// Exports the pass's snapshot for a second connection (nil: PostgreSQL's answer is not an
+    /// identifier, or a second connection failed before).
+    private func sideReads(_ connection: PostgresConnection, previous: String) async throws -> SideReads? {
+        if sideReadsRefused.load(ordering: .relaxed) { return nil }
+        for try await (identifier, ) in try await connection.query("SELECT pg_export_snapshot()", logger: logger).decode((String,).self) {
+            return ExportedSnapshot(identifier).map { SideReads(exported: $0, previous: previous) }
+        }
+        return nil
+    }
+
+    /// `body` on a second pooled connection, in a transaction reading through the pass's
+    /// snapshot, with the pass's previous snapshot and batch plans.
+    private func onSide<Result: Sendable>(
+        _ side: SideReads, _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        try await client.withChisoTransaction(
+            schema: schema, statementTimeout: statementTimeout, importing: side.exported, connectTimeout: connectTimeout, logger: logger
+        ) { connection in
+            try await self.remember(connection, snapshot: side.previous)
+            return try await self.withBatchPlans(connection) { try await body(connection) }
+        }
+    }
+
     /// Runs the statements that sum a batch of dossier images with hash joins and hash aggregates.
     /// The change log is a queue: its statistics (when it has any) describe some earlier batch,
     /// and a batch's rows are the ones past the histogram's end, so the planner takes any batch
@@ -337,7 +373,7 @@ public final class PostgresIncrementalSource: KPISource {
     /// 150 → 78 ms, online-received 108 → 54 ms, open rows 58 → 41 ms, measured). The previous
     /// settings are restored for the transaction's other statements, which look rows up by index
     /// in the large tables.
-    private func withBatchPlans(_ connection: PostgresConnection, _ body: () async throws -> Void) async throws {
+    private func withBatchPlans<Result>(_ connection: PostgresConnection, _ body: () async throws -> Result) async throws -> Result {
         var saved: (String, String)?
         for try await row in try await connection.query(
             """
@@ -345,11 +381,12 @@ public final class PostgresIncrementalSource: KPISource {
                    set_config('enable_nestloop', 'off', true), set_config('enable_sort', 'off', true)
             """, logger: logger
         ).decode((String, String, String, String).self) { saved = (row.0, row.1) }
-        try await body()
+        let result = try await body()
         if let (nestedLoops, sorts) = saved {
             try await connection.query(
                 "SELECT set_config('enable_nestloop', \(nestedLoops), true), set_config('enable_sort', \(sorts), true)", logger: logger)
         }
+        return result
     }
 
     /// The dossiers of the batch that moved to another unit or procedure, each with the unit and
@@ -469,11 +506,53 @@ public final class PostgresIncrementalSource: KPISource {
     ]
 
     /// The table's rows (a load), or the batch's images with their signs (`from`: constant text, a
-    /// relation with the dossier columns and `sign`).
+    /// relation with the dossier columns and `sign`). `alongside`: the online-received and pending
+    /// rows are read on a second connection in the same snapshot while this one sums the settled
+    /// ones (a province's batch of 10^5 images: three statements of 40–90 ms each, on two cores).
     private func loadDossiers(
         _ connection: PostgresConnection, into state: inout InputState,
-        from source: String = "(SELECT 1 AS sign, *, chiso_paid_online_at AS paid_online_at FROM dossiers)"
+        from source: String = "(SELECT 1 AS sign, *, chiso_paid_online_at AS paid_online_at FROM dossiers)", alongside side: SideReads? = nil
     ) async throws {
+        let window = DossierWindow(starts: state.monthStarts, january: state.januaryMonthNumber, asOf: state.asOf)
+        guard let side else {
+            try await settledDossiers(connection, into: &state, from: source)
+            try await onlineReceived(connection, window, from: source) { state.addOnlineReceived(unitID: $0, procedureCode: $1, month: $2, dossiers: $3) }
+            try await pendingDossiers(connection, window, from: source) { state.apply(dossier: $0, sign: $1) }
+            return
+        }
+        async let otherRows = onSide(side) { connection in
+            var online: [(String, String, Int, Int)] = [], pending: [(DossierImage, Int)] = []
+            try await self.onlineReceived(connection, window, from: source) { online.append(($0, $1, $2, $3)) }
+            try await self.pendingDossiers(connection, window, from: source) { pending.append(($0, $1)) }
+            return (online, pending)
+        }
+        try await settledDossiers(connection, into: &state, from: source)
+        do {
+            let (online, pending) = try await otherRows
+            for (unit, procedure, month, count) in online { state.addOnlineReceived(unitID: unit, procedureCode: procedure, month: month, dossiers: count) }
+            for (dossier, sign) in pending { state.apply(dossier: dossier, sign: sign) }
+        } catch {
+            // A second connection that cannot read through the snapshot (a pooler that sends it to
+            // another server, a role or pool that refuses it): the rows are read on this one, now
+            // and from then on. Nothing of them was applied.
+            try Task.checkCancellation()
+            if sideReadsRefused.exchange(true, ordering: .relaxed) == false {
+                logger.notice("refresh: reading on one connection from now on (a second one could not read through the pass's snapshot: \(DatabaseFailure.describe(error)))")
+            }
+            try await onlineReceived(connection, window, from: source) { state.addOnlineReceived(unitID: $0, procedureCode: $1, month: $2, dossiers: $3) }
+            try await pendingDossiers(connection, window, from: source) { state.apply(dossier: $0, sign: $1) }
+        }
+    }
+
+    /// What the dossier statements need of the state: the year's month starts and T.
+    struct DossierWindow: Sendable {
+        var starts: [Date]
+        var january: Int
+        var asOf: Date
+    }
+
+    /// Settled dossiers summed by unit, finishing month and receiving month.
+    private func settledDossiers(_ connection: PostgresConnection, into state: inout InputState, from source: String) async throws {
         let (starts, january) = (state.monthStarts, state.januaryMonthNumber)
         let t = state.asOf, yearStart = starts[0]
         // Settled: finished by T in the year, and not a late one whose apology is stamped after T.
@@ -505,9 +584,14 @@ public final class PostgresIncrementalSource: KPISource {
             state.addSettled(unitID: unit, month: received, indicator: .dossiersReceivedOnline, numerator: sums[11], denominator: count)
             state.addSettled(unitID: unit, month: received, indicator: .feeDossiersPaidOnline, numerator: sums[13], denominator: sums[12])
         }
-        try await loadOnlineReceived(connection, into: &state, from: source)
-        // Pending: still processing, finished after T, late with the apology stamped after T, or
-        // (3.6) of a fee-charging procedure, received in the year and paid online after T.
+    }
+
+    /// Pending: still processing, finished after T, late with the apology stamped after T, or
+    /// (3.6) of a fee-charging procedure, received in the year and paid online after T.
+    private func pendingDossiers(
+        _ connection: PostgresConnection, _ window: DossierWindow, from source: String, each: (DossierImage, Int) -> Void
+    ) async throws {
+        let t = window.asOf, yearStart = window.starts[0]
         let pending = try await connection.query(
             """
             SELECT d.code, d.unit_id, d.procedure_code, d.status, d.received_at, d.due_at, d.finished_at, d.apologised_at,
@@ -525,17 +609,17 @@ public final class PostgresIncrementalSource: KPISource {
             let (code, unit, procedure, status) = try (cells.next(String.self), cells.next(String.self), cells.next(String.self), cells.next(String.self))
             let (receivedAt, dueAt, finishedAt, apologisedAt) = try (cells.next(Date.self), cells.next(Date?.self), cells.next(Date?.self), cells.next(Date?.self))
             let (flags, sign, paidOnlineAt) = try (cells.next(Int.self), cells.next(Int.self), cells.next(Date?.self))
-            state.apply(
-                dossier: Self.dossier(code, unit, procedure, status, receivedAt, dueAt, finishedAt, apologisedAt, flags, paidOnlineAt: paidOnlineAt),
-                sign: sign)
+            each(Self.dossier(code, unit, procedure, status, receivedAt, dueAt, finishedAt, apologisedAt, flags, paidOnlineAt: paidOnlineAt), sign)
         }
     }
 
     /// Settled dossiers received through `online` in the year, per unit, procedure and month
-    /// (`online_services_used`; the same rows and signs as `loadDossiers`).
-    private func loadOnlineReceived(_ connection: PostgresConnection, into state: inout InputState, from source: String) async throws {
-        let (starts, january) = (state.monthStarts, state.januaryMonthNumber)
-        let t = state.asOf, yearStart = starts[0]
+    /// (`online_services_used`; the same rows and signs as `settledDossiers`).
+    private func onlineReceived(
+        _ connection: PostgresConnection, _ window: DossierWindow, from source: String, each: (String, String, Int, Int) -> Void
+    ) async throws {
+        let (starts, january) = (window.starts, window.january)
+        let t = window.asOf, yearStart = starts[0]
         let online = try await connection.query(
             """
             SELECT d.unit_id, d.procedure_code, width_bucket(d.received_at, \(starts)), coalesce(sum(d.sign), 0)
@@ -550,7 +634,7 @@ public final class PostgresIncrementalSource: KPISource {
         for try await row in online {
             var cells = RowCells(row, table: "dossiers")
             let (unit, procedure, bucket, count) = try (cells.next(String.self), cells.next(String.self), cells.next(Int.self), cells.next(Int.self))
-            state.addOnlineReceived(unitID: unit, procedureCode: procedure, month: january + bucket - 1, dossiers: count)
+            each(unit, procedure, january + bucket - 1, count)
         }
     }
 

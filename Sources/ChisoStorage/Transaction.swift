@@ -20,18 +20,27 @@ extension ConnectionSource {
     /// `readOnlySnapshot` makes it REPEATABLE READ, READ ONLY: one consistent view for a refresh.
     /// `commit: false` rolls back even when `body` succeeds (dry runs).
     /// `connectTimeout`: give up when no connection is had within it (nil: wait, as PostgresNIO does).
+    /// `importing`: a snapshot another REPEATABLE READ transaction exported (`pg_export_snapshot()`),
+    /// which this one (then read only too) sees the database through.
     func withChisoTransaction<Result: Sendable>(
         schema: SchemaName,
         statementTimeout: Duration?,
         readOnlySnapshot: Bool = false,
+        importing exported: ExportedSnapshot? = nil,
         commit: Bool = true,
         connectTimeout: Duration? = nil,
         logger: Logger,
         _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         try await withConnection(within: connectTimeout) { connection in
-            try await connection.query(readOnlySnapshot ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN", logger: logger)
+            try await connection.query(
+                readOnlySnapshot || exported != nil ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN", logger: logger)
             do {
+                if let exported {
+                    // Before any other statement; it takes no parameters: the identifier is checked
+                    // to be PostgreSQL's form (hexadecimal and dashes) when it is made.
+                    try await connection.query("SET TRANSACTION SNAPSHOT '\(unescaped: exported.identifier)'", logger: logger)
+                }
                 // `SET LOCAL` takes no parameters; `set_config(…, true)` is its bound-parameter form.
                 let timeout =
                     statementTimeout.map { String(max(1, $0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000)) } ?? "0"
@@ -98,4 +107,18 @@ final class LeaseFlag: Sendable {
     private let value = Mutex(false)
     var isSet: Bool { value.withLock { $0 } }
     func set() { value.withLock { $0 = true } }
+}
+
+/// The identifier of a snapshot a transaction exported (`pg_export_snapshot()`, e.g.
+/// `00000003-0000001B-1`): other transactions can read through it while that one is open.
+public struct ExportedSnapshot: Sendable, Equatable {
+    public let identifier: String
+
+    /// Nil unless `identifier` is hexadecimal digits and dashes (it is written into `SET TRANSACTION SNAPSHOT`).
+    public init?(_ identifier: String) {
+        guard !identifier.isEmpty, identifier.utf8.count <= 64,
+            identifier.utf8.allSatisfy({ (48...57).contains($0) || (65...70).contains($0) || (97...102).contains($0) || $0 == 45 })
+        else { return nil }
+        self.identifier = identifier
+    }
 }

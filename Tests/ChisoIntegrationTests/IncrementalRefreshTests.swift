@@ -62,6 +62,38 @@ import Testing
 
     /// `updated_at` is stamped when a transaction starts; a transaction that runs across a pass and
     /// commits after it must still be taken, by the next pass, exactly once.
+    /// A pass whose second connection is refused (a pooler with one server connection, say) reads
+    /// the batch on its own and says the same as a full recomputation; so do the passes after it.
+    @Test func aPassWithoutASecondConnectionReadsOnItsOwn() async throws {
+        try await TestDatabase.withSchema(fixture: "commune") { client, schema, _ in
+            let pool = OneConnectionAtATime(client: client)
+            let full = PostgresKPISource(client: client, schema: schema, logger: TestDatabase.logger)
+            let incremental = PostgresIncrementalSource(client: pool, schema: schema, fullEvery: .seconds(100 * 86_400), logger: TestDatabase.logger)
+            var random = SplitMix(seed: 7)
+            for (step, t) in Self.instants.prefix(4).enumerated() {
+                let changes = RandomChanges(asOf: t, random: &random, salt: "alone-\(step)")
+                for transaction in changes.transactions { try await Self.run(transaction, client: client, schema: schema) }
+                let kept = try await incremental.loadInputs(asOf: t, calendar: Self.calendar)
+                let fresh = try await full.loadInputs(asOf: t, calendar: Self.calendar)
+                #expect(Self.differences(kept, fresh).isEmpty, "T \(t): \(Self.differences(kept, fresh).prefix(8))")
+                if step > 0 { #expect(incremental.lastPass?.kind == .incremental) }
+            }
+            #expect(pool.refused.load(ordering: .relaxed) == 1)
+        }
+    }
+
+    /// A pass reads part of a batch on a second connection through its exported snapshot; the
+    /// identifier is written into `SET TRANSACTION SNAPSHOT` (which takes no parameters), so only
+    /// PostgreSQL's form is taken.
+    @Test func onlyASnapshotIdentifiersFormIsWrittenIntoTheStatement() {
+        #expect(ExportedSnapshot("00000003-0000001B-1")?.identifier == "00000003-0000001B-1")
+        #expect(ExportedSnapshot("0000000a-0000001b-12") != nil)
+        #expect(ExportedSnapshot("") == nil)
+        #expect(ExportedSnapshot("00000003-0000001B-1'; DROP TABLE dossiers; --") == nil)
+        #expect(ExportedSnapshot("00000003 0000001B") == nil)
+        #expect(ExportedSnapshot(String(repeating: "0", count: 65)) == nil)
+    }
+
     @Test func aLongTransactionCommittingAfterAPassIsTakenByTheNext() async throws {
         try await TestDatabase.withSchema(fixture: "commune") { client, schema, _ in
             let full = PostgresKPISource(client: client, schema: schema, logger: TestDatabase.logger)
@@ -496,5 +528,29 @@ struct RandomChanges {
                 """
             ]
         }
+    }
+}
+
+/// A pool that refuses a second connection while one is leased (counting the refusals).
+final class OneConnectionAtATime: ConnectionSource {
+    let client: PostgresClient
+    private let leased = Mutex(false)
+    let refused = Atomic(0)
+
+    init(client: PostgresClient) { self.client = client }
+
+    func withConnection<Result: Sendable>(
+        within timeout: Duration?, _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        let free = leased.withLock { held in
+            defer { held = true }
+            return !held
+        }
+        guard free else {
+            refused.add(1, ordering: .relaxed)
+            throw StorageError.noConnection(within: .zero)
+        }
+        defer { leased.withLock { $0 = false } }
+        return try await client.withConnection(within: timeout, body)
     }
 }
