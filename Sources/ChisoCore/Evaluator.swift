@@ -53,9 +53,11 @@ public struct Evaluator: Sendable {
         let copying = previous.map { ($0, unchanged) }
         // Results and estimates, unit by unit, on every core: each range of units is one piece.
         let pieces = Concurrently.map(unitRanges(tree.units.count)) { units in
-            let (results, starts, made) = indicatorResults(rolled: rolled, manual: manual, tree: tree, periods: periods, units: units, copying: copying)
+            let (results, starts, made) = indicatorResults(
+                rolled: rolled, manual: manual, tree: tree, periods: periods, units: units, copying: copying)
             let estimated = qd766.map { estimates($0, rolled: rolled, manual: manual, tree: tree, periods: periods, units: units, copying: copying) }
-            return EvaluatedUnits(results: results, starts: starts, resultsMade: made, estimates: estimated?.estimates ?? [], estimatesMade: estimated?.made ?? 0)
+            return EvaluatedUnits(
+                results: results, starts: starts, resultsMade: made, estimates: estimated?.estimates ?? [], estimatesMade: estimated?.made ?? 0)
         }
         let joined = EvaluatedUnits(joining: pieces)
         let (results, resultStarts, resultsMade) = (joined.results, joined.starts, joined.resultsMade)

@@ -516,7 +516,9 @@ public final class PostgresIncrementalSource: KPISource {
         let window = DossierWindow(starts: state.monthStarts, january: state.januaryMonthNumber, asOf: state.asOf)
         guard let side else {
             try await settledDossiers(connection, into: &state, from: source)
-            try await onlineReceived(connection, window, from: source) { state.addOnlineReceived(unitID: $0, procedureCode: $1, month: $2, dossiers: $3) }
+            try await onlineReceived(connection, window, from: source) {
+                state.addOnlineReceived(unitID: $0, procedureCode: $1, month: $2, dossiers: $3)
+            }
             try await pendingDossiers(connection, window, from: source) { state.apply(dossier: $0, sign: $1) }
             return
         }
@@ -529,7 +531,9 @@ public final class PostgresIncrementalSource: KPISource {
         try await settledDossiers(connection, into: &state, from: source)
         do {
             let (online, pending) = try await otherRows
-            for (unit, procedure, month, count) in online { state.addOnlineReceived(unitID: unit, procedureCode: procedure, month: month, dossiers: count) }
+            for (unit, procedure, month, count) in online {
+                state.addOnlineReceived(unitID: unit, procedureCode: procedure, month: month, dossiers: count)
+            }
             for (dossier, sign) in pending { state.apply(dossier: dossier, sign: sign) }
         } catch {
             // A second connection that cannot read through the snapshot (a pooler that sends it to
@@ -537,9 +541,13 @@ public final class PostgresIncrementalSource: KPISource {
             // and from then on. Nothing of them was applied.
             try Task.checkCancellation()
             if sideReadsRefused.exchange(true, ordering: .relaxed) == false {
-                logger.notice("refresh: reading on one connection from now on (a second one could not read through the pass's snapshot: \(DatabaseFailure.describe(error)))")
+                logger.notice(
+                    "refresh: reading on one connection from now on (a second one could not read through the pass's snapshot: \(DatabaseFailure.describe(error)))"
+                )
             }
-            try await onlineReceived(connection, window, from: source) { state.addOnlineReceived(unitID: $0, procedureCode: $1, month: $2, dossiers: $3) }
+            try await onlineReceived(connection, window, from: source) {
+                state.addOnlineReceived(unitID: $0, procedureCode: $1, month: $2, dossiers: $3)
+            }
             try await pendingDossiers(connection, window, from: source) { state.apply(dossier: $0, sign: $1) }
         }
     }
@@ -571,7 +579,9 @@ public final class PostgresIncrementalSource: KPISource {
             var cells = RowCells(row, table: "dossiers")
             let unit = try cells.next(String.self), finishedBucket = try cells.next(Int.self), receivedBucket = try cells.next(Int.self)
             let sums = try Self.settledSums.map { _ in try cells.next(Int.self) }
-            let (finished, received, count, late, apologised) = (january + finishedBucket - 1, january + receivedBucket - 1, sums[0], sums[1], sums[2])
+            let (finished, received, count, late, apologised) = (
+                january + finishedBucket - 1, january + receivedBucket - 1, sums[0], sums[1], sums[2]
+            )
             state.addSettled(unitID: unit, month: finished, indicator: .dossiersOnTime, numerator: count - late, denominator: count)
             state.addSettled(unitID: unit, month: finished, indicator: .lateDossiersApologised, numerator: apologised, denominator: late)
             state.addSettled(unitID: unit, month: finished, indicator: .resultsDigitised, numerator: sums[4], denominator: sums[3])
@@ -606,8 +616,12 @@ public final class PostgresIncrementalSource: KPISource {
             """, logger: logger)
         for try await row in pending {
             var cells = RowCells(row, table: "dossiers")
-            let (code, unit, procedure, status) = try (cells.next(String.self), cells.next(String.self), cells.next(String.self), cells.next(String.self))
-            let (receivedAt, dueAt, finishedAt, apologisedAt) = try (cells.next(Date.self), cells.next(Date?.self), cells.next(Date?.self), cells.next(Date?.self))
+            let (code, unit, procedure, status) = try (
+                cells.next(String.self), cells.next(String.self), cells.next(String.self), cells.next(String.self)
+            )
+            let (receivedAt, dueAt, finishedAt, apologisedAt) = try (
+                cells.next(Date.self), cells.next(Date?.self), cells.next(Date?.self), cells.next(Date?.self)
+            )
             let (flags, sign, paidOnlineAt) = try (cells.next(Int.self), cells.next(Int.self), cells.next(Date?.self))
             each(Self.dossier(code, unit, procedure, status, receivedAt, dueAt, finishedAt, apologisedAt, flags, paidOnlineAt: paidOnlineAt), sign)
         }
