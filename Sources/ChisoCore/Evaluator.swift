@@ -41,8 +41,11 @@ public struct Evaluator: Sendable {
         let periods = calendar.periods(asOf: asOf)
         let today = calendar.localDate(of: asOf)
         let sameTree = carry.flatMap { $0.units == tree.units && $0.periods == periods ? $0 : nil }
-        let procedures = ProcedureSets(inputs, periods: periods, tree: tree, last: sameTree)
-        let (rolled, own) = rolledTallies(inputs, periods: periods, tree: tree, procedures: procedures, last: sameTree)
+        // The procedure sets (~10^5 rows at province scale) while the sums are rolled up.
+        let (procedures, sums) = Concurrently.both(
+            { ProcedureSets(inputs, periods: periods, tree: tree, last: sameTree) },
+            { rolledSums(inputs, periods: periods, tree: tree, last: sameTree) })
+        let (rolled, own) = rolledTallies(inputs, periods: periods, tree: tree, procedures: procedures, sums: sums)
         let recordedBy = manualRecordedBy ?? asOf
         let manual = ManualPicker(values: inputs.manualValues, asOf: recordedBy)
         let manualRows = inputs.manualValues.filter { $0.recordedAt <= recordedBy }
@@ -212,11 +215,47 @@ public struct Evaluator: Sendable {
 
     /// Per period, per computed indicator (by ordinal): subtree tallies for every unit
     /// (index-aligned with tree.units). Arrays, not dictionaries: a province reads them 10^5 times.
-    /// Also the units' own tallies of the `.sum` indicators (same shape; empty for the others):
-    /// with `last` (the previous pass's, same units and periods), a sum whose own tallies changed
-    /// at a few units is rolled again along their lineages only (`UnitTree.rollUp(own:changed:…)`).
+    /// Also the units' own tallies of the `.sum` indicators (same shape; empty for the others).
+    /// `sums`: the `.sum` indicators' (`rolledSums`), the others' rows empty.
     private func rolledTallies(
-        _ inputs: KPIInputs, periods: [Period], tree: UnitTree, procedures: ProcedureSets, last: EvaluationCarry?
+        _ inputs: KPIInputs, periods: [Period], tree: UnitTree, procedures: ProcedureSets, sums: (rolled: [[[Tally]]], own: [[[Tally]]])
+    ) -> (rolled: [[[Tally]]], own: [[[Tally]]]) {
+        var rolled = sums.rolled
+        for periodIndex in periods.indices {
+            for indicator in ComputedIndicator.allCases {
+                switch indicator.rollup {
+                case .sum:
+                    continue
+                case .distinctProcedures:
+                    // `procedures_paid_online`: distinct procedures over the subtree, so a procedure
+                    // paid at two departments counts once for their commune.
+                    let paid = tree.rollUp(own: procedures.paid[periodIndex]) { $0.formUnion($1) }
+                    let online = tree.rollUp(own: procedures.paidOnline[periodIndex]) { $0.formUnion($1) }
+                    rolled[periodIndex][indicator.ordinal] = zip(online, paid).map {
+                        Tally(numerator: Decimal($0.count), denominator: Decimal($1.count))
+                    }
+                case .catalogue:
+                    rolled[periodIndex][indicator.ordinal] = tree.units.map { _ in inputs.catalogueTallies[indicator] ?? Tally() }
+                case .proceduresInUse:
+                    // The procedures used anywhere in the subtree, counted once, out of the catalogue's
+                    // procedures of that kind.
+                    let total = inputs.catalogueTallies[indicator]?.denominator ?? 0
+                    let own = procedures.used[indicator]?[periodIndex] ?? procedures.empty
+                    rolled[periodIndex][indicator.ordinal] = tree.rollUp(own: own) { $0.formUnion($1) }.map {
+                        Tally(numerator: Decimal($0.count), denominator: total)
+                    }
+                }
+            }
+        }
+        return (rolled, sums.own)
+    }
+
+    /// The `.sum` indicators' subtree tallies and own tallies, per period and indicator (the
+    /// other indicators' rows empty). With `last` (the previous pass's, same units and periods),
+    /// a sum whose own tallies changed at a few units is rolled again along their lineages only
+    /// (`UnitTree.rollUp(own:changed:…)`).
+    private func rolledSums(
+        _ inputs: KPIInputs, periods: [Period], tree: UnitTree, last: EvaluationCarry?
     ) -> (rolled: [[[Tally]]], own: [[[Tally]]]) {
         var rolled: [[[Tally]]] = []
         var owns: [[[Tally]]] = []
@@ -229,44 +268,25 @@ public struct Evaluator: Sendable {
             let largePeriod = large?.periodIndex(of: period.kind)
             var byIndicator = [[Tally]](repeating: [], count: ComputedIndicator.allCases.count)
             var ownByIndicator = byIndicator
-            for indicator in ComputedIndicator.allCases {
-                switch indicator.rollup {
-                case .sum:
-                    let own = tree.units.indices.map { index -> Tally in
-                        var kept: Tally?
-                        if let large, let largePeriod, let row = largeRows[index] {
-                            kept = large.tally(row: row, period: largePeriod, indicator: indicator)
-                        }
-                        guard inDictionary.contains(indicator),
-                            let listed = inputs.tallies[TallyKey(unitID: tree.units[index].id, period: period.kind, indicator: indicator)]
-                        else { return kept ?? Tally() }
-                        return kept.map { $0 + listed } ?? listed
+            for indicator in ComputedIndicator.allCases where indicator.rollup == .sum {
+                let own = tree.units.indices.map { index -> Tally in
+                    var kept: Tally?
+                    if let large, let largePeriod, let row = largeRows[index] {
+                        kept = large.tally(row: row, period: largePeriod, indicator: indicator)
                     }
-                    ownByIndicator[indicator.ordinal] = own
-                    if let last, last.own[periodIndex][indicator.ordinal].count == own.count {
-                        let before = last.own[periodIndex][indicator.ordinal]
-                        let changed = own.indices.filter { own[$0] != before[$0] }
-                        byIndicator[indicator.ordinal] = tree.rollUp(
-                            own: own, changed: changed, last: last.rolled[periodIndex][indicator.ordinal], combine: { $0 += $1 })
-                    } else {
-                        byIndicator[indicator.ordinal] = tree.rollUp(own: own, combine: { $0 += $1 })
-                    }
-                case .distinctProcedures:
-                    // `procedures_paid_online`: distinct procedures over the subtree, so a procedure
-                    // paid at two departments counts once for their commune.
-                    let paid = tree.rollUp(own: procedures.paid[periodIndex]) { $0.formUnion($1) }
-                    let online = tree.rollUp(own: procedures.paidOnline[periodIndex]) { $0.formUnion($1) }
-                    byIndicator[indicator.ordinal] = zip(online, paid).map { Tally(numerator: Decimal($0.count), denominator: Decimal($1.count)) }
-                case .catalogue:
-                    byIndicator[indicator.ordinal] = tree.units.map { _ in inputs.catalogueTallies[indicator] ?? Tally() }
-                case .proceduresInUse:
-                    // The procedures used anywhere in the subtree, counted once, out of the catalogue's
-                    // procedures of that kind.
-                    let total = inputs.catalogueTallies[indicator]?.denominator ?? 0
-                    let own = procedures.used[indicator]?[periodIndex] ?? procedures.empty
-                    byIndicator[indicator.ordinal] = tree.rollUp(own: own) { $0.formUnion($1) }.map {
-                        Tally(numerator: Decimal($0.count), denominator: total)
-                    }
+                    guard inDictionary.contains(indicator),
+                        let listed = inputs.tallies[TallyKey(unitID: tree.units[index].id, period: period.kind, indicator: indicator)]
+                    else { return kept ?? Tally() }
+                    return kept.map { $0 + listed } ?? listed
+                }
+                ownByIndicator[indicator.ordinal] = own
+                if let last, last.own[periodIndex][indicator.ordinal].count == own.count {
+                    let before = last.own[periodIndex][indicator.ordinal]
+                    let changed = own.indices.filter { own[$0] != before[$0] }
+                    byIndicator[indicator.ordinal] = tree.rollUp(
+                        own: own, changed: changed, last: last.rolled[periodIndex][indicator.ordinal], combine: { $0 += $1 })
+                } else {
+                    byIndicator[indicator.ordinal] = tree.rollUp(own: own, combine: { $0 += $1 })
                 }
             }
             rolled.append(byIndicator)
