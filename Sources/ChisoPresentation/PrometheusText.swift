@@ -127,25 +127,49 @@ public enum PrometheusText {
         let previousIndex = reusable.map { previous in
             Dictionary(previous.pieces.units.enumerated().map { ($0.element, $0.offset) }, uniquingKeysWith: { a, _ in a })
         }
-        return exported.map { unit in
-            let results = snapshot.results(of: unit.id)
-            let estimates = snapshot.qd766(of: unit.id)
-            let tasks = snapshot.tasksOverdueByUnit[unit.id] ?? 0
-            let dossiers = snapshot.dossiersOverdueByUnit[unit.id] ?? 0
-            let before = reusable.flatMap { previous -> PreviousLines? in
-                guard let at = previousIndex?[unit.id] else { return nil }
-                return PreviousLines(
-                    results: previous.snapshot.results(of: unit.id), estimates: previous.snapshot.qd766(of: unit.id),
-                    ranges: previous.pieces.ranges[at], text: previous.text)
-            }
-            if let before, let previous = reusable, before.results == results, before.estimates == estimates,
-                previous.snapshot.tasksOverdueByUnit[unit.id] ?? 0 == tasks, previous.snapshot.dossiersOverdueByUnit[unit.id] ?? 0 == dossiers
-            {
-                return .copied(before.ranges)
-            }
-            return .written(
-                unitLines(unit: unit.id, results: results, estimates: estimates, tasks: tasks, dossiers: dossiers, shortIDs: shortIDs, previous: before))
+        // The units in ranges on the machine's cores (a province's 125 exported units after flags
+        // flipped everywhere: ~0.04 s on one). The previous text is read, never written, and
+        // outlives the call.
+        let shared = PreviousRender(reusable)
+        let pieces = Self.unitRanges(exported.count)
+        return Concurrently.map(pieces) { range in
+            exported[range].map { unit in Self.unitPart(unit, snapshot: snapshot, reusable: shared.previous, at: previousIndex, shortIDs: shortIDs) }
+        }.flatMap { $0 }
+    }
+
+    /// Ranges of at least 16 exported units, up to twice the cores.
+    static func unitRanges(_ count: Int) -> [Range<Int>] {
+        let pieces = max(1, min(2 * ProcessInfo.processInfo.activeProcessorCount, count / 16))
+        return (0..<pieces).map { piece in (count * piece / pieces)..<(count * (piece + 1) / pieces) }
+    }
+
+    /// The previous render, shared by the pieces of `unitParts` for the length of the call.
+    struct PreviousRender: @unchecked Sendable {
+        let previous: (snapshot: Snapshot, pieces: MetricsPieces, text: UnsafeRawBufferPointer)?
+        init(_ previous: (snapshot: Snapshot, pieces: MetricsPieces, text: UnsafeRawBufferPointer)?) { self.previous = previous }
+    }
+
+    private static func unitPart(
+        _ unit: ChisoCore.Unit, snapshot: Snapshot, reusable: (snapshot: Snapshot, pieces: MetricsPieces, text: UnsafeRawBufferPointer)?,
+        at previousIndex: [String: Int]?, shortIDs: [String: String]
+    ) -> UnitPart {
+        let results = snapshot.results(of: unit.id)
+        let estimates = snapshot.qd766(of: unit.id)
+        let tasks = snapshot.tasksOverdueByUnit[unit.id] ?? 0
+        let dossiers = snapshot.dossiersOverdueByUnit[unit.id] ?? 0
+        let before = reusable.flatMap { previous -> PreviousLines? in
+            guard let at = previousIndex?[unit.id] else { return nil }
+            return PreviousLines(
+                results: previous.snapshot.results(of: unit.id), estimates: previous.snapshot.qd766(of: unit.id),
+                ranges: previous.pieces.ranges[at], text: previous.text)
         }
+        if let before, let previous = reusable, before.results == results, before.estimates == estimates,
+            previous.snapshot.tasksOverdueByUnit[unit.id] ?? 0 == tasks, previous.snapshot.dossiersOverdueByUnit[unit.id] ?? 0 == dossiers
+        {
+            return .copied(before.ranges)
+        }
+        return .written(
+            unitLines(unit: unit.id, results: results, estimates: estimates, tasks: tasks, dossiers: dossiers, shortIDs: shortIDs, previous: before))
     }
 
     private static func append(_ text: String, to out: inout [UInt8]) {

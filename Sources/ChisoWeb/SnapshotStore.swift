@@ -75,7 +75,9 @@ public final class PublishedSnapshot: Sendable {
         for language in [Format.Language.vi, .en] {
             for period in PeriodKind.allCases {
                 let request = PageRequest(language: language, period: period, unitID: nil)
-                tags[request] = (Self.pageTag(etag: etag, request, stale: false, slug: nil), Self.pageTag(etag: etag, request, stale: true, slug: nil))
+                tags[request] = (
+                    Self.pageTag(etag: etag, request, stale: false, slug: nil), Self.pageTag(etag: etag, request, stale: true, slug: nil)
+                )
             }
         }
         self.rootTags = tags
@@ -286,7 +288,12 @@ extension PublishedSnapshot {
                     exposition = PrometheusText.render(snapshot, scope: scope)
                 }
                 return (exposition, ByteBuffer(bytes: exposition.bytes))
-            }, { RootPages(snapshot: snapshot, history: history, layout: layout, alerts: alerts) })
+            },
+            {
+                let pages = RootPages(snapshot: snapshot, history: history, layout: layout, alerts: alerts)
+                _ = pages.stamped(PageRequest())  // `GET /`'s page, which the designated init fills in
+                return pages
+            })
         self.init(
             snapshot: snapshot, metricsText: exposition.1, json: JSONMembers(snapshot),
             rootPages: rootPages, history: history, alerts: alerts,

@@ -94,6 +94,32 @@ import Testing
         #expect(same.metricsPieces?.units == first.metricsPieces?.units)
     }
 
+    /// A tree of more units than one piece of `/metrics` holds (`PrometheusText.unitRanges`: 16
+    /// each, on the machine's cores): every family's lines unit by unit in tree order, and a render
+    /// copying from another the same bytes as one from nothing.
+    @Test func aLargeTreesMetricsAreWrittenInPiecesInTreeOrder() throws {
+        let departments = (0..<70).map { Unit(id: "bac-binh/d\($0)", parentID: "bac-binh", name: "Phòng \($0)", kind: "department") }
+        let units = PageFixture.units + departments
+        let first = PublishedSnapshot(rendering: PageFixture.snapshot(units: units), history: PageFixture.history())
+        var inputs = KPIInputs(units: units)
+        for unit in [3, 40, 69] {
+            inputs.tallies[TallyKey(unitID: "bac-binh/d\(unit)", period: .month, indicator: .dossiersOnTime)] = Tally(numerator: 1, denominator: 2)
+        }
+        let other = Evaluator(catalogue: .builtIn, calendar: PageFixture.calendar).evaluate(inputs, asOf: Self.later, refreshedAt: Self.later)
+        let fresh = PublishedSnapshot(rendering: other, history: PageFixture.history())
+        let copied = PublishedSnapshot(rendering: other, history: PageFixture.history(), previous: first)
+        #expect(copied.metricsText == fresh.metricsText)
+        for text in [Self.text(fresh.metricsText), Self.text(first.metricsText)] {
+            var order: [String] = []
+            for line in text.split(separator: "\n") where line.hasPrefix("chiso_indicator_denominator{") {
+                guard let start = line.range(of: "unit=\""), let end = line[start.upperBound...].firstIndex(of: "\"") else { continue }
+                let unit = String(line[start.upperBound..<end])
+                if order.last != unit { order.append(unit) }
+            }
+            #expect(order == other.units.map(\.id))
+        }
+    }
+
     @Test func anotherFigureDayTrendOrAlertIsRenderedAnew() throws {
         let first = PublishedSnapshot(rendering: PageFixture.snapshot(), history: PageFixture.history())
         let same = PageFixture.snapshot(at: Self.later)
