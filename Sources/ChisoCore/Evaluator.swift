@@ -12,12 +12,13 @@ public struct Evaluator: Sendable {
     public static let dueSoonDays = 7
 
     /// How many pieces (ranges of units, each on a thread of its own) the results and estimates
-    /// are made in; nil: twice the cores, of at least `unitsPerPiece` units each (a commune is
-    /// one piece). A province's pass after flags flipped in every commune makes ~7 000 results
-    /// and ~2 500 estimates: ~0.1 s on one core, while the database is idle.
+    /// are made in; nil: twice the cores, at most one per `unitsPerPiece` units evaluated anew (a
+    /// commune is one piece, and so is a province pass that changed a few communes). A
+    /// province's pass after flags flipped in every commune makes ~7 000 results and ~2 500
+    /// estimates: ~0.1 s on one core, while the database is idle.
     public var pieces: Int?
 
-    /// Below this, a range of units is not worth a thread.
+    /// Fewer units evaluated anew than this are not worth a thread.
     static let unitsPerPiece = 64
 
     public init(catalogue: Catalogue, calendar: PlanCalendar, qd766: QD766Table? = .builtIn) {
@@ -55,7 +56,8 @@ public struct Evaluator: Sendable {
         let unchanged = tree.units.indices.map { index in previous?.hasSameFigures(rolled, unit: index) ?? false }
         let copying = previous.map { ($0, unchanged) }
         // Results and estimates, unit by unit, on every core: each range of units is one piece.
-        let pieces = Concurrently.map(unitRanges(tree.units.count)) { units in
+        let changed = unchanged.reduce(0) { $0 + ($1 ? 0 : 1) }
+        let pieces = Concurrently.map(unitRanges(tree.units.count, changed: changed)) { units in
             let (results, starts, made) = indicatorResults(
                 rolled: rolled, manual: manual, tree: tree, periods: periods, units: units, copying: copying)
             let estimated = qd766.map { estimates($0, rolled: rolled, manual: manual, tree: tree, periods: periods, units: units, copying: copying) }
@@ -100,7 +102,7 @@ public struct Evaluator: Sendable {
             units: tree.units, periods: periods, manualRows: manualRows, catalogue: catalogue, qd766: qd766, rolled: rolled, own: own,
             paidProcedures: inputs.paidProcedures, procedureUses: inputs.procedureUses, procedureSets: procedures,
             resultStarts: resultStarts, results: results, estimates: snapshot.qd766,
-            unitsEvaluated: unchanged.reduce(0) { $0 + ($1 ? 0 : 1) }, resultsMade: resultsMade, estimatesMade: estimatesMade)
+            unitsEvaluated: changed, resultsMade: resultsMade, estimatesMade: estimatesMade)
         return (snapshot, next)
     }
 
@@ -322,8 +324,10 @@ struct ManualPicker {
 
 extension Evaluator {
     /// The ranges of unit indices evaluated apart: `pieces` of them, or by the machine's cores.
-    func unitRanges(_ count: Int) -> [Range<Int>] {
-        let wanted = pieces ?? min(2 * ProcessInfo.processInfo.activeProcessorCount, count / Self.unitsPerPiece)
+    /// `changed`: how many units are evaluated anew (the others copied): with few, one piece (the
+    /// pieces' results are joined in one more copy, ~8 ms at province scale).
+    func unitRanges(_ count: Int, changed: Int) -> [Range<Int>] {
+        let wanted = pieces ?? min(2 * ProcessInfo.processInfo.activeProcessorCount, changed / Self.unitsPerPiece)
         let ranges = max(1, min(wanted, count))
         return (0..<ranges).map { piece in (count * piece / ranges)..<(count * (piece + 1) / ranges) }
     }

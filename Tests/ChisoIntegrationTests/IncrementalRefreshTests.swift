@@ -30,9 +30,11 @@ import Testing
                 let holidays = WorkingDays(
                     holidays: Set(["2026-06-01", "2026-06-12", "2026-07-01", "2026-09-02", "2027-01-01"].map { LocalDate(iso: $0)! }))
                 let full = PostgresKPISource(client: client, schema: schema, workingDays: holidays, logger: TestDatabase.logger)
-                // Checked against a load from scratch (and replaced by it) every 30 days of T.
+                // Checked against a load from scratch (and replaced by it) every 30 days of T; the
+                // first seed reads every batch on one connection, the others on two (`sideReadsFrom`).
                 let incremental = PostgresIncrementalSource(
-                    client: client, schema: schema, fullEvery: .seconds(30 * 86_400), workingDays: holidays, logger: TestDatabase.logger)
+                    client: client, schema: schema, fullEvery: .seconds(30 * 86_400), workingDays: holidays, sideReadsFrom: seed == 1 ? .max : 1,
+                    logger: TestDatabase.logger)
                 var random = SplitMix(seed: seed)
                 var passes: [PostgresIncrementalSource.Pass] = []
                 for (step, t) in Self.instants.enumerated() {
@@ -68,7 +70,8 @@ import Testing
         try await TestDatabase.withSchema(fixture: "commune") { client, schema, _ in
             let pool = OneConnectionAtATime(client: client)
             let full = PostgresKPISource(client: client, schema: schema, logger: TestDatabase.logger)
-            let incremental = PostgresIncrementalSource(client: pool, schema: schema, fullEvery: .seconds(100 * 86_400), logger: TestDatabase.logger)
+            let incremental = PostgresIncrementalSource(
+                client: pool, schema: schema, fullEvery: .seconds(100 * 86_400), sideReadsFrom: 1, logger: TestDatabase.logger)
             var random = SplitMix(seed: 7)
             for (step, t) in Self.instants.prefix(4).enumerated() {
                 let changes = RandomChanges(asOf: t, random: &random, salt: "alone-\(step)")
