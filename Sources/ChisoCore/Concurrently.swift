@@ -17,6 +17,16 @@ public enum Concurrently {
         return slots.withLock { $0.map { $0! } }
     }
 
+    /// `count` indices cut into `pieces` consecutive ranges of nearly equal length (at least one
+    /// range, none empty unless `count` is 0).
+    public static func ranges(_ count: Int, pieces: Int) -> [Range<Int>] {
+        let pieces = max(1, min(pieces, count))
+        return (0..<pieces).map { piece in (count * piece / pieces)..<(count * (piece + 1) / pieces) }
+    }
+
+    /// Twice the machine's cores: enough pieces that one slower piece does not leave a core idle.
+    public static var defaultPieces: Int { 2 * ProcessInfo.processInfo.activeProcessorCount }
+
     /// `first` and `second` at once.
     public static func both<A: Sendable, B: Sendable>(_ first: @Sendable () -> A, _ second: @Sendable () -> B) -> (A, B) {
         let a = Mutex<A?>(nil)

@@ -327,9 +327,7 @@ extension Evaluator {
     /// `changed`: how many units are evaluated anew (the others copied): with few, one piece (the
     /// pieces' results are joined in one more copy, ~8 ms at province scale).
     func unitRanges(_ count: Int, changed: Int) -> [Range<Int>] {
-        let wanted = pieces ?? min(2 * ProcessInfo.processInfo.activeProcessorCount, changed / Self.unitsPerPiece)
-        let ranges = max(1, min(wanted, count))
-        return (0..<ranges).map { piece in (count * piece / ranges)..<(count * (piece + 1) / ranges) }
+        Concurrently.ranges(count, pieces: pieces ?? min(Concurrently.defaultPieces, changed / Self.unitsPerPiece))
     }
 }
 

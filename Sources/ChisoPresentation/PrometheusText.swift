@@ -131,16 +131,11 @@ public enum PrometheusText {
         // flipped everywhere: ~0.04 s on one). The previous text is read, never written, and
         // outlives the call.
         let shared = PreviousRender(reusable)
-        let pieces = Self.unitRanges(exported.count)
+        // Ranges of at least 16 exported units, up to twice the cores.
+        let pieces = Concurrently.ranges(exported.count, pieces: min(Concurrently.defaultPieces, exported.count / 16))
         return Concurrently.map(pieces) { range in
             exported[range].map { unit in Self.unitPart(unit, snapshot: snapshot, reusable: shared.previous, at: previousIndex, shortIDs: shortIDs) }
         }.flatMap { $0 }
-    }
-
-    /// Ranges of at least 16 exported units, up to twice the cores.
-    static func unitRanges(_ count: Int) -> [Range<Int>] {
-        let pieces = max(1, min(2 * ProcessInfo.processInfo.activeProcessorCount, count / 16))
-        return (0..<pieces).map { piece in (count * piece / pieces)..<(count * (piece + 1) / pieces) }
     }
 
     /// The previous render, shared by the pieces of `unitParts` for the length of the call.

@@ -520,12 +520,16 @@ public final class PostgresIncrementalSource: KPISource {
         from source: String = "(SELECT 1 AS sign, *, chiso_paid_online_at AS paid_online_at FROM dossiers)", alongside side: SideReads? = nil
     ) async throws {
         let window = DossierWindow(starts: state.monthStarts, january: state.januaryMonthNumber, asOf: state.asOf)
-        guard let side else {
-            try await settledDossiers(connection, into: &state, from: source)
+        /// The online-received and pending rows, read on this connection.
+        func readTheRestHere() async throws {
             try await onlineReceived(connection, window, from: source) {
                 state.addOnlineReceived(unitID: $0, procedureCode: $1, month: $2, dossiers: $3)
             }
             try await pendingDossiers(connection, window, from: source) { state.apply(dossier: $0, sign: $1) }
+        }
+        guard let side else {
+            try await settledDossiers(connection, into: &state, from: source)
+            try await readTheRestHere()
             return
         }
         async let otherRows = onSide(side) { connection in
@@ -551,10 +555,7 @@ public final class PostgresIncrementalSource: KPISource {
                     "refresh: reading on one connection from now on (a second one could not read through the pass's snapshot: \(DatabaseFailure.describe(error)))"
                 )
             }
-            try await onlineReceived(connection, window, from: source) {
-                state.addOnlineReceived(unitID: $0, procedureCode: $1, month: $2, dossiers: $3)
-            }
-            try await pendingDossiers(connection, window, from: source) { state.apply(dossier: $0, sign: $1) }
+            try await readTheRestHere()
         }
     }
 

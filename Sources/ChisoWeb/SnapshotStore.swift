@@ -277,7 +277,7 @@ extension PublishedSnapshot {
     ) {
         let layout = SiteLayout(units: snapshot.units)
         // `/metrics` and the root pages at once (a province's: ~0.04 and ~0.02 s).
-        let (exposition, rootPages) = Concurrently.both(
+        let ((exposition, metricsText), rootPages) = Concurrently.both(
             { () -> (Exposition, ByteBuffer) in
                 let exposition: Exposition
                 if let previous, let pieces = previous.metricsPieces {
@@ -295,10 +295,10 @@ extension PublishedSnapshot {
                 return pages
             })
         self.init(
-            snapshot: snapshot, metricsText: exposition.1, json: JSONMembers(snapshot),
+            snapshot: snapshot, metricsText: metricsText, json: JSONMembers(snapshot),
             rootPages: rootPages, history: history, alerts: alerts,
             layout: layout,
-            exposition: ExpositionSummary(series: exposition.0.series, depth: exposition.0.depth, wantedDepth: exposition.0.wantedDepth),
-            metricsPieces: exposition.0.pieces, figuresTag: nil)
+            exposition: ExpositionSummary(series: exposition.series, depth: exposition.depth, wantedDepth: exposition.wantedDepth),
+            metricsPieces: exposition.pieces, figuresTag: nil)
     }
 }
