@@ -283,7 +283,7 @@ public struct QD766Estimator: Sendable {
                 out.append(
                     QD766Action(
                         id: entry.id, gain: indicator.max - entry.points, amount: Self.ceiling(d - n),
-                        pointsEach: Self.round(indicator.max / d, places: 4)))
+                        pointsEach: Self.quotient(indicator.max, d, places: 4)))
             case .threshold(let threshold):
                 guard let factor else {
                     out.append(QD766Action(id: entry.id, gain: indicator.max - entry.points, amount: max(1, Self.ceiling(threshold * d - n))))
@@ -307,12 +307,33 @@ public struct QD766Estimator: Sendable {
         return keyed.sorted { ($0.key, $1.offset) > ($1.key, $0.offset) }.map(\.action)
     }
 
-    /// The smallest whole number at or above a value.
+    /// The smallest whole number at or above a value (a whole number, as counts are, is itself:
+    /// no decimal rounding for it).
     static func ceiling(_ value: Decimal) -> Decimal {
+        if value.exponent >= 0 { return value }
         var input = value
         var output = Decimal()
         NSDecimalRound(&output, &input, 0, .up)
         return output
+    }
+
+    /// a / b half-up to `places` decimals (at most 4; a, b ≥ 0), as `round(a / b, places:)` gives it,
+    /// in binary floating point when that cannot differ (as `QD766Rules.fastPoints`): a decimal
+    /// division and rounding cost ~3 µs, and a province's pass makes thousands of actions.
+    static func quotient(_ a: Decimal, _ b: Decimal, places: Int) -> Decimal {
+        if let fast = fastQuotient(a, b, places: places) { return fast }
+        return round(a / b, places: places)
+    }
+
+    static func fastQuotient(_ a: Decimal, _ b: Decimal, places: Int) -> Decimal? {
+        guard (0...4).contains(places) else { return nil }
+        let (x, y) = (a.fastDouble, b.fastDouble)
+        guard x.isFinite, y.isFinite, x >= 0, y > 0, x < 1e9, y < 1e9 else { return nil }
+        let scaled = x / y * [1.0, 10, 100, 1000, 10000][places]
+        let whole = scaled.rounded(.down)
+        // Within 10⁻⁶ units of the last place of a half, the exact path decides.
+        guard abs(scaled - whole - 0.5) >= 1e-6, whole < 1e12 else { return nil }
+        return Decimal.shortest(Int(scaled - whole > 0.5 ? whole + 1 : whole), places: places)
     }
 
     static func round(_ value: Decimal, places: Int) -> Decimal {
@@ -326,6 +347,17 @@ public struct QD766Estimator: Sendable {
 extension Decimal {
     /// The value as a double (for the fast paths; exact for the counts and short decimals chiso holds).
     var fastDouble: Double { NSDecimalNumber(decimal: self).doubleValue }
+
+    /// `count` units of the `places`-th decimal place, in the shortest form (0.25, not 0.2500),
+    /// as a decimal rounding leaves it.
+    static func shortest(_ count: Int, places: Int) -> Decimal {
+        var (significand, exponent) = (count, -places)
+        while exponent < 0, significand % 10 == 0 {
+            significand /= 10
+            exponent += 1
+        }
+        return Decimal(sign: significand < 0 ? .minus : .plus, exponent: exponent, significand: Decimal(significand.magnitude))
+    }
 
     /// `count` hundredths, in the shortest form (5.4, not 5.40), without a division.
     static func hundredths(_ count: Int) -> Decimal {

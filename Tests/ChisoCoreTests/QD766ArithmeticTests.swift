@@ -1,0 +1,44 @@
+import Foundation
+import Testing
+
+@testable import ChisoCore
+
+/// The binary floating-point shortcuts of the QĐ 766 arithmetic against the exact decimal path
+/// they stand in for: the same value and the same text (the JSON writes a decimal's description).
+@Suite struct QD766ArithmeticTests {
+    static func exactRound(_ value: Decimal, places: Int, _ mode: NSDecimalNumber.RoundingMode) -> Decimal {
+        var input = value
+        var output = Decimal()
+        NSDecimalRound(&output, &input, places, mode)
+        return output
+    }
+
+    /// `pointsEach` (a table maximum over a count, to 4 places), the halves included.
+    @Test func aQuotientIsTheExactlyRoundedOneInValueAndText() {
+        var fast = 0
+        let maxima = ["0.25", "0.5", "0.75", "1", "1.25", "1.4", "1.5", "2", "2.5", "3", "3.5", "6", "7.5", "10"].map { Decimal(string: $0)! }
+        for maximum in maxima {
+            for count in Array(1...3000) + [4096, 8000, 12_500, 16_000, 20_000, 40_000, 99_999, 160_000, 1_000_000, 2_500_000] {
+                let exact = QD766Estimator.round(maximum / Decimal(count), places: 4)
+                let made = QD766Estimator.quotient(maximum, Decimal(count), places: 4)
+                #expect(made == exact && made.description == exact.description, "\(maximum) / \(count): \(made) against \(exact)")
+                if QD766Estimator.fastQuotient(maximum, Decimal(count), places: 4) != nil { fast += 1 }
+            }
+        }
+        // 1 / 20 000 = 0.00005 and 0.25 / 1 000 = 0.00025: halves of the last place go the exact way (up).
+        #expect(
+            QD766Estimator.fastQuotient(1, 20_000, places: 4) == nil && QD766Estimator.fastQuotient(Decimal(string: "0.25")!, 1000, places: 4) == nil)
+        #expect(QD766Estimator.quotient(1, 20_000, places: 4) == Decimal(string: "0.0001")!)
+        #expect(QD766Estimator.quotient(Decimal(string: "0.25")!, 1000, places: 4) == Decimal(string: "0.0003")!)
+        #expect(fast > maxima.count * 2900, "the shortcut is taken for all but the halves (\(fast))")
+    }
+
+    @Test func theCeilingOfAWholeNumberIsItselfAndOfAFractionTheNextOne() {
+        for value in ["0", "7", "1200", "1e3", "-4"].map({ Decimal(string: $0)! }) {
+            let made = QD766Estimator.ceiling(value)
+            #expect(made == value && made.description == Self.exactRound(value, places: 0, .up).description)
+        }
+        #expect(QD766Estimator.ceiling(Decimal(string: "0.8")! * 37 - 3) == 27)
+        #expect(QD766Estimator.ceiling(Decimal(string: "55.56")!) == 56)
+    }
+}
