@@ -318,7 +318,9 @@ public final class PostgresIncrementalSource: KPISource {
             (Int, String, String, String?, String?, Date, String).self)
         {
             guard let unit, let procedure else {
+                // Taken all the same: the payments are loaded again (and the image counts as applied).
                 reloadPayments = true
+                applied += 1
                 continue
             }
             // A moved dossier's payment images undo what the state holds under its former unit

@@ -32,11 +32,13 @@ import Testing
                 let full = PostgresKPISource(client: client, schema: schema, workingDays: holidays, logger: TestDatabase.logger)
                 // Checked against a load from scratch (and replaced by it) every 30 days of T; the
                 // first seed reads every batch on one connection, the others on two (`sideReadsFrom`).
+                // The log is not trimmed here: what each pass took is what the log grew by.
                 let incremental = PostgresIncrementalSource(
-                    client: client, schema: schema, fullEvery: .seconds(30 * 86_400), workingDays: holidays, sideReadsFrom: seed == 1 ? .max : 1,
-                    logger: TestDatabase.logger)
+                    client: client, schema: schema, fullEvery: .seconds(30 * 86_400), trims: { false }, workingDays: holidays,
+                    sideReadsFrom: seed == 1 ? .max : 1, logger: TestDatabase.logger)
                 var random = SplitMix(seed: seed)
                 var passes: [PostgresIncrementalSource.Pass] = []
+                var logged = try await Self.loggedImages(client: client, schema: schema)
                 for (step, t) in Self.instants.enumerated() {
                     // Several batches per instant: changes between passes at the same T are applied too.
                     for batch in 0..<3 {
@@ -46,7 +48,12 @@ import Testing
                         let fresh = try await full.loadInputs(asOf: t, calendar: Self.calendar)
                         let differences = Self.differences(kept, fresh)
                         #expect(differences.isEmpty, "seed \(seed), T \(t), batch \(batch): \(differences.prefix(8))")
-                        passes.append(try #require(incremental.lastPass))
+                        let pass = try #require(incremental.lastPass)
+                        passes.append(pass)
+                        // Every image taken is counted (on two connections: in full while the second reads).
+                        let now = try await Self.loggedImages(client: client, schema: schema)
+                        if pass.reason != "start" { #expect(pass.changes == now - logged, "seed \(seed), T \(t), batch \(batch)") }
+                        logged = now
                     }
                 }
                 // Loaded from scratch at the start and for the periodic checks only (a key move moves
@@ -259,7 +266,8 @@ import Testing
                 try await client.withConnection { holder in
                     try await holder.query("BEGIN", logger: TestDatabase.logger)
                     try await holder.query(
-                        PostgresQuery(unsafeSQL: #"LOCK TABLE "\#(schema.rawValue)".\#(locked) IN ACCESS EXCLUSIVE MODE"#), logger: TestDatabase.logger)
+                        PostgresQuery(unsafeSQL: #"LOCK TABLE "\#(schema.rawValue)".\#(locked) IN ACCESS EXCLUSIVE MODE"#),
+                        logger: TestDatabase.logger)
                     await #expect(throws: (any Error).self, "a pass waiting on \(locked)") {
                         _ = try await incremental.loadInputs(asOf: t, calendar: Self.calendar)
                     }
@@ -328,6 +336,19 @@ import Testing
         if Set(kept.manualValues) != Set(fresh.manualValues) { out.append("manual values differ") }
         if kept.openTasks != fresh.openTasks { out.append("open tasks differ") }
         return out
+    }
+
+    /// The rows of the four change logs of the large tables.
+    static func loggedImages(client: PostgresClient, schema: SchemaName) async throws -> Int {
+        let rows = try await client.query(
+            """
+            SELECT (SELECT count(*) FROM \(unescaped: schema.rawValue).chiso_dossier_changes)
+                 + (SELECT count(*) FROM \(unescaped: schema.rawValue).chiso_payment_changes)
+                 + (SELECT count(*) FROM \(unescaped: schema.rawValue).chiso_document_changes)
+                 + (SELECT count(*) FROM \(unescaped: schema.rawValue).chiso_feedback_changes)
+            """, logger: TestDatabase.logger)
+        for try await count in rows.decode(Int.self) { return count }
+        return -1
     }
 
     static func run(_ statements: [PostgresQuery], client: PostgresClient, schema: SchemaName) async throws {
