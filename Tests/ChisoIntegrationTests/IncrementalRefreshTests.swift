@@ -92,6 +92,38 @@ import Testing
         }
     }
 
+    /// A second connection that fails after its rows were applied (handed over as they come) fails
+    /// the pass rather than reading them again on the first: the state was changed, partly, and is
+    /// dropped; the next pass loads from scratch and says what a full recomputation says.
+    @Test func aSecondConnectionFailingAfterItsRowsFailsThePass() async throws {
+        try await TestDatabase.withSchema(fixture: "commune") { client, schema, _ in
+            let t = Self.instants[0]
+            let pool = SecondConnectionFailsAfterItsWork(client: client)
+            let full = PostgresKPISource(client: client, schema: schema, logger: TestDatabase.logger)
+            let incremental = PostgresIncrementalSource(
+                client: pool, schema: schema, fullEvery: .seconds(100 * 86_400), sideReadsFrom: 1, logger: TestDatabase.logger)
+            _ = try await incremental.loadInputs(asOf: t, calendar: Self.calendar)
+            // Open dossiers' flags: their images are open rows, read on the second connection.
+            try await Self.run(["UPDATE dossiers SET digitised = NOT digitised WHERE status = 'processing'"], client: client, schema: schema)
+            pool.failing.store(true, ordering: .relaxed)
+            await #expect(throws: SecondConnectionFailsAfterItsWork.Failed.self) {
+                _ = try await incremental.loadInputs(asOf: t, calendar: Self.calendar)
+            }
+            #expect(pool.failed.load(ordering: .relaxed) == 1)
+            pool.failing.store(false, ordering: .relaxed)
+            let kept = try await incremental.loadInputs(asOf: t, calendar: Self.calendar)
+            #expect(incremental.lastPass?.kind == .full && incremental.lastPass?.reason == "start")
+            #expect(Self.differences(kept, try await full.loadInputs(asOf: t, calendar: Self.calendar)).isEmpty)
+            // Not taken for a refusal: the next batch is read on two connections again.
+            try await Self.run(["UPDATE dossiers SET digitised = NOT digitised WHERE status = 'processing'"], client: client, schema: schema)
+            let leases = pool.secondLeases.load(ordering: .relaxed)
+            let again = try await incremental.loadInputs(asOf: t, calendar: Self.calendar)
+            #expect(incremental.lastPass?.kind == .incremental)
+            #expect(pool.secondLeases.load(ordering: .relaxed) == leases + 1)
+            #expect(Self.differences(again, try await full.loadInputs(asOf: t, calendar: Self.calendar)).isEmpty)
+        }
+    }
+
     /// A pass reads part of a batch on a second connection through its exported snapshot; the
     /// identifier is written into `SET TRANSACTION SNAPSHOT` (which takes no parameters), so only
     /// PostgreSQL's form is taken.
@@ -556,6 +588,38 @@ struct RandomChanges {
 }
 
 /// A pool that refuses a second connection while one is leased (counting the refusals).
+/// A pool whose second connection at a time does its work and then fails (while `failing`), as a
+/// server connection lost after its last row would.
+final class SecondConnectionFailsAfterItsWork: ConnectionSource {
+    struct Failed: Error {}
+    let client: PostgresClient
+    private let held = Mutex(0)
+    let failing = Atomic(false)
+    let failed = Atomic(0)
+    let secondLeases = Atomic(0)
+
+    init(client: PostgresClient) { self.client = client }
+
+    func withConnection<Result: Sendable>(
+        within timeout: Duration?, _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        let second = held.withLock { count in
+            defer { count += 1 }
+            return count > 0
+        }
+        defer { held.withLock { $0 -= 1 } }
+        let result = try await client.withConnection(within: timeout, body)
+        if second {
+            secondLeases.add(1, ordering: .relaxed)
+            if failing.load(ordering: .relaxed) {
+                failed.add(1, ordering: .relaxed)
+                throw Failed()
+            }
+        }
+        return result
+    }
+}
+
 final class OneConnectionAtATime: ConnectionSource {
     let client: PostgresClient
     private let leased = Mutex(false)
