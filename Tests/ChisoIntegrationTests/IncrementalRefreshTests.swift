@@ -587,13 +587,25 @@ struct RandomChanges {
     }
 }
 
-/// A pool that refuses a second connection while one is leased (counting the refusals).
+/// How many connections a test pool has out at once.
+final class HeldLeases: Sendable {
+    private let count = Mutex(0)
+    /// Takes one; returns how many were out before it.
+    func take() -> Int {
+        count.withLock { held in
+            defer { held += 1 }
+            return held
+        }
+    }
+    func giveBack() { count.withLock { $0 -= 1 } }
+}
+
 /// A pool whose second connection at a time does its work and then fails (while `failing`), as a
 /// server connection lost after its last row would.
 final class SecondConnectionFailsAfterItsWork: ConnectionSource {
     struct Failed: Error {}
     let client: PostgresClient
-    private let held = Mutex(0)
+    private let leases = HeldLeases()
     let failing = Atomic(false)
     let failed = Atomic(0)
     let secondLeases = Atomic(0)
@@ -603,11 +615,8 @@ final class SecondConnectionFailsAfterItsWork: ConnectionSource {
     func withConnection<Result: Sendable>(
         within timeout: Duration?, _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
-        let second = held.withLock { count in
-            defer { count += 1 }
-            return count > 0
-        }
-        defer { held.withLock { $0 -= 1 } }
+        let second = leases.take() > 0
+        defer { leases.giveBack() }
         let result = try await client.withConnection(within: timeout, body)
         if second {
             secondLeases.add(1, ordering: .relaxed)
@@ -620,9 +629,10 @@ final class SecondConnectionFailsAfterItsWork: ConnectionSource {
     }
 }
 
+/// A pool that refuses a second connection while one is leased (counting the refusals).
 final class OneConnectionAtATime: ConnectionSource {
     let client: PostgresClient
-    private let leased = Mutex(false)
+    private let leases = HeldLeases()
     let refused = Atomic(0)
 
     init(client: PostgresClient) { self.client = client }
@@ -630,15 +640,12 @@ final class OneConnectionAtATime: ConnectionSource {
     func withConnection<Result: Sendable>(
         within timeout: Duration?, _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
-        let free = leased.withLock { held in
-            defer { held = true }
-            return !held
-        }
-        guard free else {
+        let before = leases.take()
+        defer { leases.giveBack() }
+        guard before == 0 else {
             refused.add(1, ordering: .relaxed)
             throw StorageError.noConnection(within: .zero)
         }
-        defer { leased.withLock { $0 = false } }
         return try await client.withConnection(within: timeout, body)
     }
 }
