@@ -299,11 +299,7 @@ public final class PostgresIncrementalSource: KPISource {
                     connection, into: &state, from: "(SELECT * FROM chiso_dossier_changes c WHERE \(Self.sincePrevious))", alongside: side,
                     countingImages: !keysMayHaveMoved && images >= sideReadsFrom)
             }
-            if let counted {
-                images = counted
-            } else if !keysMayHaveMoved && images >= sideReadsFrom {
-                images = try await imageCount(connection)
-            }
+            if let counted { images = counted }
         }
         applied += images
         let moves = anyMoved ? try await movedDossiers(connection) : [:]
@@ -530,7 +526,8 @@ public final class PostgresIncrementalSource: KPISource {
     /// relation with the dossier columns and `sign`). `alongside`: the online-received and pending
     /// rows are read on a second connection in the same snapshot while this one sums the settled
     /// ones (a province's batch of 10^5 images: three statements of 40–90 ms each, on two cores);
-    /// `countingImages`: this connection also counts the batch's images meanwhile (returned).
+    /// `countingImages`: the batch's images are counted too (returned; on this connection, while
+    /// the second reads).
     @discardableResult
     private func loadDossiers(
         _ connection: PostgresConnection, into state: inout InputState,
@@ -548,7 +545,7 @@ public final class PostgresIncrementalSource: KPISource {
         guard let side else {
             try await settledDossiers(connection, into: &state, from: source)
             try await readTheRestHere()
-            return nil
+            return countingImages ? try await imageCount(connection) : nil
         }
         // The second connection's rows come in chunks while this one sums the settled images, and
         // are applied as they come once those are: its decoding overlaps this connection's applying

@@ -136,7 +136,7 @@ public enum QD766Rules {
         let hundredths = x * 100
         let whole = hundredths.rounded(.down)
         if abs(hundredths - whole - 0.5) < 1e-7 { return nil }
-        return Decimal.hundredths(Int(hundredths - whole > 0.5 ? whole + 1 : whole))
+        return Decimal.shortest(Int(hundredths - whole > 0.5 ? whole + 1 : whole), places: 2)
     }
 
     /// Half-up to 2 decimals (points are never negative: half-up and half-away-from-zero agree).
@@ -357,12 +357,5 @@ extension Decimal {
             exponent += 1
         }
         return Decimal(sign: significand < 0 ? .minus : .plus, exponent: exponent, significand: Decimal(significand.magnitude))
-    }
-
-    /// `count` hundredths, in the shortest form (5.4, not 5.40), without a division.
-    static func hundredths(_ count: Int) -> Decimal {
-        if count % 100 == 0 { return Decimal(count / 100) }
-        if count % 10 == 0 { return Decimal(sign: .plus, exponent: -1, significand: Decimal(count / 10)) }
-        return Decimal(sign: .plus, exponent: -2, significand: Decimal(count))
     }
 }
