@@ -47,11 +47,20 @@ public enum PrometheusText {
     static func seriesCount(_ snapshot: Snapshot, depths: [String: Int], limit: Int) -> Int {
         // The snapshot's instant, and each catalogue indicator's target and info.
         var count = 1 + 2 * snapshot.catalogue.indicators.count
-        for result in snapshot.results where (depths[result.unitID] ?? 0) <= limit {
+        // A unit's results (and estimates) come one after the other: its depth is looked up once
+        // per run of them, not once per result (~10^5 string look-ups a province render).
+        var last: (unitID: String, exported: Bool)?
+        func exported(_ unitID: String) -> Bool {
+            if let last, last.unitID == unitID { return last.exported }
+            let exported = (depths[unitID] ?? 0) <= limit
+            last = (unitID, exported)
+            return exported
+        }
+        for result in snapshot.results where exported(result.unitID) {
             count += 2 + (result.value == nil ? 0 : 1) + (result.status == .noData ? 0 : 1)
         }
-        for result in snapshot.qd766 where (depths[result.unitID] ?? 0) <= limit {
-            count += 1 + result.groups.count + result.indicators.count + result.groups.filter { $0.estimate != nil }.count
+        for result in snapshot.qd766 where exported(result.unitID) {
+            count += 1 + result.groups.count + result.indicators.count + result.groups.reduce(0) { $0 + ($1.estimate == nil ? 0 : 1) }
         }
         return count + 2 * depths.values.filter { $0 <= limit }.count + (snapshot.qd766Table?.indicators.count ?? 0)
     }
