@@ -15,8 +15,7 @@ public struct EvaluationCarry: Sendable {
     let rolled: [[[Tally]]]
     let own: [[[Tally]]]
     /// The rows the procedure sets were made of, and the sets (under `units` and `periods`).
-    let paidProcedures: [PaidProcedure]
-    let procedureUses: [ProcedureUse]
+    let procedureRows: ProcedureRows
     let procedureSets: ProcedureSets
     /// Where each unit's results start in `results`, and where the last one's end.
     let resultStarts: [Int]

@@ -100,7 +100,7 @@ public struct Evaluator: Sendable {
         }
         let next = EvaluationCarry(
             units: tree.units, periods: periods, manualRows: manualRows, catalogue: catalogue, qd766: qd766, rolled: rolled, own: own,
-            paidProcedures: inputs.paidProcedures, procedureUses: inputs.procedureUses, procedureSets: procedures,
+            procedureRows: ProcedureRows(inputs), procedureSets: procedures,
             resultStarts: resultStarts, results: results, estimates: snapshot.qd766,
             unitsEvaluated: changed, resultsMade: resultsMade, estimatesMade: estimatesMade)
         return (snapshot, next)
@@ -117,12 +117,14 @@ public struct Evaluator: Sendable {
         var starts: [Int] = []
         starts.reserveCapacity(units.count)
         results.reserveCapacity(units.count * periods.count * catalogue.indicators.count)
-        // What each definition needs, found once rather than once per unit and period.
+        // What each definition needs, found once rather than once per unit and period, and no
+        // more: a definition's ~14 strings were retained and released at every result (~10^5 a
+        // province pass).
         let definitions = catalogue.indicators.map { definition in
-            (
-                definition, computed: definition.source == .computed ? ComputedIndicator(rawValue: definition.id) : nil,
-                margin: catalogue.margin(for: definition)
-            )
+            ResultDefinition(
+                id: definition.id, source: definition.source, comparator: definition.comparator, target: definition.target,
+                computed: definition.source == .computed ? ComputedIndicator(rawValue: definition.id) : nil,
+                margin: catalogue.margin(for: definition))
         }
 
         var made = 0
@@ -139,11 +141,11 @@ public struct Evaluator: Sendable {
             var position = previous?.resultStarts[index]
             defer { if let position, let previous { precondition(position == previous.resultStarts[index + 1]) } }
             for (periodIndex, period) in periods.enumerated() {
-                for (definition, computed, margin) in definitions {
+                for definition in definitions.indices {
                     let tally: Tally
-                    switch definition.source {
+                    switch definitions[definition].source {
                     case .computed:
-                        guard let indicator = computed else { continue }
+                        guard let indicator = definitions[definition].computed else { continue }
                         if indicator.rollup == .catalogue && !tree.isRoot(index) { continue }
                         tally = rolled[periodIndex][indicator.ordinal][index]
                         if let previous, let at = position {
@@ -159,11 +161,15 @@ public struct Evaluator: Sendable {
                             results.append(previous.results[at])
                             continue
                         }
-                        tally = manual.pick(indicator: definition.id, unitID: unit.id, period: period) ?? Tally()
+                        tally = manual.pick(indicator: definitions[definition].id, unitID: unit.id, period: period) ?? Tally()
                     }
                     made += 1
-                    let status = IndicatorStatus.of(tally, comparator: definition.comparator, target: definition.target, margin: margin)
-                    results.append(IndicatorResult(indicator: definition.id, unitID: unit.id, period: period.kind, tally: tally, status: status))
+                    let status = IndicatorStatus.of(
+                        tally, comparator: definitions[definition].comparator, target: definitions[definition].target,
+                        margin: definitions[definition].margin)
+                    results.append(
+                        IndicatorResult(
+                            indicator: definitions[definition].id, unitID: unit.id, period: period.kind, tally: tally, status: status))
                 }
             }
         }
@@ -296,6 +302,17 @@ public struct Evaluator: Sendable {
         }
         return (rolled, owns)
     }
+}
+
+/// What `Evaluator.indicatorResults` reads of a catalogue definition.
+private struct ResultDefinition {
+    var id: String
+    var source: IndicatorSource
+    var comparator: TargetComparator
+    var target: Decimal
+    /// The computed indicator of that id (nil: manual, or a computed id this build does not know).
+    var computed: ComputedIndicator?
+    var margin: Decimal
 }
 
 /// Chooses the manual figure in force for a unit and a period: the greatest `period_end` in

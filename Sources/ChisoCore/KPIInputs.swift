@@ -164,10 +164,33 @@ public struct KPIInputs: Sendable {
     /// More own-unit tallies, added to `tallies`: the large tables' as the incremental state
     /// holds them (arrays by unit: no dictionary of ~7 × 10^4 keys made and copied per pass).
     public var largeTableTallies: OwnTallies?
-    public var paidProcedures: [PaidProcedure]
+    /// Procedures paid per own unit and period (`procedures_paid_online`).
+    public var paidProcedures: [PaidProcedure] {
+        get { numberedProcedures?.paidByName ?? namedPaidProcedures }
+        set {
+            nameTheNumberedRows()
+            namedPaidProcedures = newValue
+        }
+    }
     /// Procedures used per own unit and period, for the `.proceduresInUse` figures (their
     /// denominators are in `catalogueTallies`).
-    public var procedureUses: [ProcedureUse] = []
+    public var procedureUses: [ProcedureUse] {
+        get { numberedProcedures?.usesByName ?? namedProcedureUses }
+        set {
+            nameTheNumberedRows()
+            namedProcedureUses = newValue
+        }
+    }
+    /// The same rows as the incremental state numbers them (nil: by name only). Set, they are
+    /// what `paidProcedures` and `procedureUses` read (named on each read: the evaluation reads
+    /// these); setting either of those names them for good.
+    public var numberedProcedures: NumberedProcedureRows? {
+        didSet {
+            if numberedProcedures != nil { (namedPaidProcedures, namedProcedureUses) = ([], []) }
+        }
+    }
+    private var namedPaidProcedures: [PaidProcedure]
+    private var namedProcedureUses: [ProcedureUse] = []
     /// Tallies of the `.catalogue` indicators (the procedure catalogue is shared by every root).
     public var catalogueTallies: [ComputedIndicator: Tally]
     public var manualValues: [ManualValue]
@@ -187,7 +210,7 @@ public struct KPIInputs: Sendable {
     ) {
         self.units = units
         self.tallies = tallies
-        self.paidProcedures = paidProcedures
+        self.namedPaidProcedures = paidProcedures
         self.catalogueTallies = catalogueTallies
         self.manualValues = manualValues
         self.openTasks = openTasks
@@ -196,6 +219,13 @@ public struct KPIInputs: Sendable {
 }
 
 extension KPIInputs {
+    /// The numbered rows by name, kept by name from then on.
+    private mutating func nameTheNumberedRows() {
+        guard let numbered = numberedProcedures else { return }
+        (namedPaidProcedures, namedProcedureUses) = (numbered.paidByName, numbered.usesByName)
+        numberedProcedures = nil
+    }
+
     /// `tallies` and `largeTableTallies` in one dictionary (comparisons and tests).
     public var allTallies: [TallyKey: Tally] {
         guard let large = largeTableTallies else { return tallies }

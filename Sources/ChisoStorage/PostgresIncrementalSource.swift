@@ -209,8 +209,7 @@ public final class PostgresIncrementalSource: KPISource {
         // The large tables' tallies stay arrays by unit (~7 × 10^4 at province scale), beside the
         // few small-table ones: neither is copied into the other.
         inputs.largeTableTallies = figures.tallies
-        inputs.paidProcedures = figures.paidProcedures
-        inputs.procedureUses = figures.procedureUses
+        inputs.numberedProcedures = figures.procedures
         inputs.overdueDossiers = figures.overdueDossiers
         session.lastInputs = inputs
         return (session, inputs, pass)

@@ -153,4 +153,67 @@ import Testing
         #expect(a.qd766 == b.qd766)
         #expect(a.results.contains { $0.unitID == "p/b" })
     }
+
+    /// The incremental state hands its procedure rows over numbered (`KPIInputs.numberedProcedures`):
+    /// the distinct-procedure figures made from them are the ones the same rows by name make,
+    /// including a unit the tree does not have and procedures interned in another order than the
+    /// rows come; and an evaluation carried over from numbered rows to equal ones keeps its figures.
+    @Test func numberedProcedureRowsEvaluateAsTheSameRowsByName() throws {
+        var state = InputState(asOf: asOf, calendar: calendar, onlinePaymentProcedures: ["P2", "P1", "P3"])
+        state.onlineServiceProcedures = ["P1", "P3"]
+        state.feeProcedures = ["P2", "P3"]
+        let june = 12 * 2026 + 5
+        var random = LinearCongruential(state: 5)
+        for unit in ["gone", "p/b", "p/a/x", "p/a", "p"] {
+            for procedure in ["P3", "P1", "P2", "P4"] {
+                let month = june - Int(random.next() % 7)
+                let payments = 1 + Int(random.next() % 3)
+                state.addPaid(
+                    unitID: unit, procedureCode: procedure, month: month, payments: payments, online: Int(random.next() % UInt64(payments + 1)))
+                if random.next() % 2 == 0 { state.addOnlineReceived(unitID: unit, procedureCode: procedure, month: month, dossiers: 1) }
+            }
+        }
+        // An open online dossier: a use of the month, quarter and year.
+        state.apply(
+            dossier: DossierImage(
+                code: "D1", unitID: "p/b", procedureCode: "P3", status: "processing", receivedAt: asOf.addingTimeInterval(-86_400),
+                dueAt: asOf.addingTimeInterval(86_400), finishedAt: nil, apologisedAt: nil, online: true, receivedAtCenter: false, digitised: false,
+                reusedData: false, eResult: false, syncedNational: false, fullService: true, requiresResultDocument: false), sign: 1)
+        let figures = state.evaluationFigures()
+        #expect(!figures.procedures.paid.isEmpty)
+        #expect(figures.procedures.uses.contains { $0.indicator == .onlineServicesUsed })
+        #expect(figures.procedures.uses.contains { $0.indicator == .feeProceduresPaidOnline })
+        var numbered = KPIInputs(units: units)
+        numbered.numberedProcedures = figures.procedures
+        var named = KPIInputs(units: units)
+        named.paidProcedures = figures.procedures.paidByName
+        named.procedureUses = figures.procedures.usesByName
+        #expect(named.numberedProcedures == nil)
+        // Read by name, the numbered inputs give the same rows.
+        #expect(numbered.paidProcedures == named.paidProcedures)
+        #expect(numbered.procedureUses == named.procedureUses)
+        let (a, b) = (evaluate(numbered), evaluate(named))
+        #expect(a.results == b.results)
+        #expect(a.qd766 == b.qd766)
+        let distinct = ["procedures_paid_online", "online_services_used", "fee_procedures_paid_online"]
+        #expect(a.results.contains { distinct.contains($0.indicator) && $0.tally.denominator > 0 && $0.unitID == "p" })
+        // Carried over: the same rows keep the sets; rows that moved make them again.
+        let evaluator = Evaluator(catalogue: .builtIn, calendar: calendar)
+        let (first, carry) = evaluator.evaluate(numbered, asOf: asOf, refreshedAt: asOf, reusing: nil)
+        let (again, _) = evaluator.evaluate(numbered, asOf: asOf, refreshedAt: asOf, reusing: carry)
+        #expect(again.results == first.results)
+        var fewer = numbered
+        fewer.numberedProcedures?.paid.removeAll { $0.online }
+        var fewerByName = KPIInputs(units: units)
+        fewerByName.paidProcedures = fewer.paidProcedures
+        fewerByName.procedureUses = fewer.procedureUses
+        let (moved, _) = evaluator.evaluate(fewer, asOf: asOf, refreshedAt: asOf, reusing: carry)
+        #expect(moved.results == evaluate(fewerByName).results)
+        #expect(moved.results != first.results)
+        // Setting either list by name names both for good.
+        var renamed = numbered
+        renamed.paidProcedures = []
+        #expect(renamed.numberedProcedures == nil)
+        #expect(renamed.procedureUses == named.procedureUses)
+    }
 }

@@ -287,14 +287,13 @@ public struct InputState: Sendable {
     /// the periodic check and the tests); `evaluationFigures()` is the same without the keying.
     public mutating func figures() -> FigureComparison.Figures {
         let figures = evaluationFigures()
-        return (figures.tallies.dictionary, figures.paidProcedures, figures.procedureUses, figures.overdueDossiers)
+        return (figures.tallies.dictionary, figures.procedures.paidByName, figures.procedures.usesByName, figures.overdueDossiers)
     }
 
     /// What `KPIInputs` takes from the large tables, as of the state's T: tallies of their
-    /// indicators (arrays by unit), paid procedures, procedure uses, overdue dossiers.
-    public typealias EvaluationFigures = (
-        tallies: OwnTallies, paidProcedures: [PaidProcedure], procedureUses: [ProcedureUse], overdueDossiers: [String: Int]
-    )
+    /// indicators (arrays by unit), paid procedures and procedure uses (numbered as the state
+    /// numbers units and procedures), overdue dossiers.
+    public typealias EvaluationFigures = (tallies: OwnTallies, procedures: NumberedProcedureRows, overdueDossiers: [String: Int])
 
     /// The figures as of the state's T, per own unit (see `EvaluationFigures`).
     public mutating func evaluationFigures() -> EvaluationFigures {
@@ -334,12 +333,12 @@ public struct InputState: Sendable {
         quietUntil = open.quiet
         changedSinceFigures = false
         // Exactly as long as both (`+` would double the settled part's capacity: ~6 MB kept at province scale).
-        var uses: [ProcedureUse] = []
+        var uses: [NumberedProcedureRows.Use] = []
         uses.reserveCapacity(cache!.uses.count + (open.orderedUses?.count ?? 0))
         uses.append(contentsOf: cache!.uses)
         uses.append(contentsOf: open.orderedUses ?? [])
         if let last = lastFigures, last.startMonths == startMonths, last.unitCount == units.count, last.sums == sums,
-            last.figures.paidProcedures == cache!.paid, last.figures.procedureUses == uses
+            last.figures.procedures.paid == cache!.paid, last.figures.procedures.uses == uses
         {
             figuresUnchanged = true
             return last.figures
@@ -349,7 +348,8 @@ public struct InputState: Sendable {
         let tallies = OwnTallies(unitIDs: units.names, rows: units.rows, periods: periods.map(\.kind), sums: sums)
         var overdue: [String: Int] = [:]
         for (unit, count) in sums.overdue.enumerated() where count > 0 { overdue[units.names[unit]] = count }
-        let figures = (tallies: tallies, paidProcedures: cache!.paid, procedureUses: uses, overdueDossiers: overdue)
+        let numbered = NumberedProcedureRows(unitNames: units.names, procedureNames: procedures.names, paid: cache!.paid, uses: uses)
+        let figures = (tallies: tallies, procedures: numbered, overdueDossiers: overdue)
         lastFigures = LastFigures(startMonths: startMonths, unitCount: units.count, sums: sums, figures: figures)
         return figures
     }
@@ -419,29 +419,30 @@ public struct InputState: Sendable {
     /// interned, then period): the open set's own order changes as rows come and go, and equal uses
     /// in the same order let the evaluation keep its procedure sets. Only uses held by a positive
     /// count of rows are listed (as the rows with a positive count are evaluated).
-    private func orderedUses(_ uses: [Int: Int], periods: [Period]) -> [ProcedureUse] {
+    private func orderedUses(_ uses: [Int: Int], periods: [Period]) -> [NumberedProcedureRows.Use] {
         uses.compactMap { $0.value > 0 ? $0.key : nil }.sorted().map { key in
             let (unit, procedure, period) = OpenPart.parts(of: key)
-            return ProcedureUse(
-                unitID: units.names[unit], period: periods[period].kind, procedureCode: procedures.names[procedure], indicator: .onlineServicesUsed)
+            return NumberedProcedureRows.Use(
+                unit: Int32(unit), procedure: Int32(procedure), period: periods[period].kind, indicator: .onlineServicesUsed)
         }
     }
 
     /// The settled part of the `.proceduresInUse` figures: per unit and procedure, the latest month
     /// with an online dossier received (or an online payment of a fee-charging procedure) decides
     /// in which periods the procedure was used.
-    private func settledUses(startMonths: [Int], periods: [Period]) -> [ProcedureUse] {
-        var out: [ProcedureUse] = []
-        func add(_ pair: UnitProcedure, _ month: Int32, _ kind: Set<String>, _ indicator: ComputedIndicator) {
-            guard month >= 0 else { return }
-            let code = procedures.names[Int(pair.procedure)]
-            guard kind.contains(code) else { return }
+    private func settledUses(startMonths: [Int], periods: [Period]) -> [NumberedProcedureRows.Use] {
+        var out: [NumberedProcedureRows.Use] = []
+        // Which numbered procedures are of each kind, found once per procedure rather than per pair.
+        let onlineService = procedures.names.map { onlineServiceProcedures.contains($0) }
+        let fee = procedures.names.map { feeProcedures.contains($0) }
+        func add(_ pair: UnitProcedure, _ month: Int32, _ kind: [Bool], _ indicator: ComputedIndicator) {
+            guard month >= 0, kind[Int(pair.procedure)] else { return }
             for (p, start) in startMonths.enumerated() where Int(month) >= start {
-                out.append(ProcedureUse(unitID: units.names[Int(pair.unit)], period: periods[p].kind, procedureCode: code, indicator: indicator))
+                out.append(NumberedProcedureRows.Use(unit: pair.unit, procedure: pair.procedure, period: periods[p].kind, indicator: indicator))
             }
         }
-        for (pair, months) in latest?.months ?? [:] { add(pair, months.received, onlineServiceProcedures, .onlineServicesUsed) }
-        for (pair, months) in latest?.months ?? [:] { add(pair, months.paidOnlineAny, feeProcedures, .feeProceduresPaidOnline) }
+        for (pair, months) in latest?.months ?? [:] { add(pair, months.received, onlineService, .onlineServicesUsed) }
+        for (pair, months) in latest?.months ?? [:] { add(pair, months.paidOnlineAny, fee, .feeProceduresPaidOnline) }
         return out
     }
 
@@ -496,16 +497,15 @@ public struct InputState: Sendable {
 
     /// Per unit and procedure with online payment deployed: the latest month with a payment and
     /// the latest with an online one decide, for each period, whether it was paid (online).
-    private func paidProcedures(startMonths: [Int], periods: [Period]) -> [PaidProcedure] {
-        var out: [PaidProcedure] = []
+    private func paidProcedures(startMonths: [Int], periods: [Period]) -> [NumberedProcedureRows.Paid] {
+        var out: [NumberedProcedureRows.Paid] = []
+        let onlinePayment = procedures.names.map { onlinePaymentProcedures.contains($0) }
         for (pair, months) in latest?.months ?? [:] where months.paid >= 0 {
-            let code = procedures.names[Int(pair.procedure)]
-            guard onlinePaymentProcedures.contains(code) else { continue }
+            guard onlinePayment[Int(pair.procedure)] else { continue }
             for (p, start) in startMonths.enumerated() where Int(months.paid) >= start {
                 out.append(
-                    PaidProcedure(
-                        unitID: units.names[Int(pair.unit)], period: periods[p].kind, procedureCode: code,
-                        paidOnline: Int(months.paidOnline) >= start))
+                    NumberedProcedureRows.Paid(
+                        unit: pair.unit, procedure: pair.procedure, period: periods[p].kind, online: Int(months.paidOnline) >= start))
             }
         }
         return out
@@ -592,7 +592,7 @@ struct OpenPart: Sendable {
     /// Open dossiers' procedure uses (`useKey`) and how many rows make each.
     var uses: [Int: Int] = [:]
     /// `uses` listed in order (`InputState.orderedUses`); nil once a use appeared or disappeared.
-    var orderedUses: [ProcedureUse]?
+    var orderedUses: [NumberedProcedureRows.Use]?
 
     init(periods: [Period], startMonths: [Int], unitCount: Int, quiet: Date) {
         self.periods = periods
@@ -618,8 +618,8 @@ struct SettledCache: Sendable {
     var startMonths: [Int]
     var unitCount: Int
     var sums: FigureSums
-    var paid: [PaidProcedure]
-    var uses: [ProcedureUse]
+    var paid: [NumberedProcedureRows.Paid]
+    var uses: [NumberedProcedureRows.Use]
     /// `paid` and `uses` no longer match the buckets.
     var proceduresStale = false
 
