@@ -41,9 +41,17 @@ struct ProcedureSets {
             paid[p][unit].insert(Int(row.procedure))
             if row.online { paidOnline[p][unit].insert(Int(row.procedure)) }
         }
+        // By indicator ordinal while filling (a dictionary's subscript per row hashed its key and
+        // copied the arrays it holds on write).
+        var usedByOrdinal = [[[ProcedureSet]]?](repeating: nil, count: ComputedIndicator.allCases.count)
         for row in rows.uses {
             guard let p = periodIndex[row.period.ordinal], let unit = unitIndex[Int(row.unit)] else { continue }
-            used[row.indicator, default: perPeriod][p][unit].insert(Int(row.procedure))
+            let indicator = row.indicator.ordinal
+            if usedByOrdinal[indicator] == nil { usedByOrdinal[indicator] = perPeriod }
+            usedByOrdinal[indicator]![p][unit].insert(Int(row.procedure))
+        }
+        for indicator in ComputedIndicator.allCases {
+            if let sets = usedByOrdinal[indicator.ordinal] { used[indicator] = sets }
         }
     }
 
@@ -170,8 +178,8 @@ enum ProcedureRows: Sendable, Equatable {
 }
 
 extension PeriodKind {
-    /// The position in `allCases`.
-    var ordinal: Int {
+    /// The position in `allCases`, without hashing (a test checks it against `allCases`).
+    public var ordinal: Int {
         switch self {
         case .year: 0
         case .quarter: 1

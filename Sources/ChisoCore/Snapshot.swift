@@ -17,6 +17,9 @@ public struct IndicatorResult: Sendable, Hashable {
     }
 
     public var value: Double? { tally.ratio }
+    /// Whether `value` is not nil, without dividing (two `NSDecimalNumber`s a result: the
+    /// exposition asks for ~10^5 results at each render).
+    public var hasValue: Bool { tally.denominator > 0 }
 }
 
 /// An overdue task as of T, with its days overdue.

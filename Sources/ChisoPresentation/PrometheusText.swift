@@ -56,8 +56,10 @@ public enum PrometheusText {
             last = (unitID, exported)
             return exported
         }
-        for result in snapshot.results where exported(result.unitID) {
-            count += 2 + (result.value == nil ? 0 : 1) + (result.status == .noData ? 0 : 1)
+        // By index: a result's fields read in place, not each result copied (and its strings retained).
+        let results = snapshot.results
+        for index in results.indices where exported(results[index].unitID) {
+            count += 2 + (results[index].hasValue ? 1 : 0) + (results[index].status == .noData ? 0 : 1)
         }
         for result in snapshot.qd766 where exported(result.unitID) {
             count += 1 + result.groups.count + result.indicators.count + result.groups.reduce(0) { $0 + ($1.estimate == nil ? 0 : 1) }
@@ -231,7 +233,7 @@ public enum PrometheusText {
                 zip(old, new).allSatisfy({ $0.indicator == $1.indicator && $0.period == $1.period && $0.unitID == $1.unitID })
             else { return nil }
             let lines = (previous.lines(0), previous.lines(1), previous.lines(2), previous.lines(3))
-            guard lines.0.count == old.count(where: { $0.value != nil }), lines.1.count == old.count, lines.2.count == old.count,
+            guard lines.0.count == old.count(where: \.hasValue), lines.1.count == old.count, lines.2.count == old.count,
                 lines.3.count == old.count(where: { $0.status != .noData })
             else { return nil }
             return lines
@@ -241,11 +243,11 @@ public enum PrometheusText {
             if let before, let previous {
                 let old = previous.results[previous.results.startIndex + offset]
                 defer {
-                    if old.value != nil { ratioAt += 1 }
+                    if old.hasValue { ratioAt += 1 }
                     if old.status != .noData { metAt += 1 }
                 }
                 if old == result {
-                    if result.value != nil { copy(0, before.ratio[ratioAt], from: previous.text) }
+                    if result.hasValue { copy(0, before.ratio[ratioAt], from: previous.text) }
                     copy(1, before.numerator[offset], from: previous.text)
                     copy(2, before.denominator[offset], from: previous.text)
                     if result.status != .noData { copy(3, before.met[metAt], from: previous.text) }

@@ -23,6 +23,7 @@ import Testing
 
     @Test func ordinalsFollowAllCases() {
         #expect(ComputedIndicator.allCases.map(\.ordinal) == Array(0..<ComputedIndicator.allCases.count))
+        #expect(PeriodKind.allCases.map(\.ordinal) == Array(0..<PeriodKind.allCases.count))
     }
 
     /// The open set's uses of online procedures come out each once and in the same order while

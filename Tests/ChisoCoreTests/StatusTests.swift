@@ -9,6 +9,18 @@ import Testing
             target: Decimal(string: target)!, margin: Decimal(string: margin)!)
     }
 
+    /// `hasValue` says what `value != nil` says without dividing (the exposition counts and
+    /// aligns lines by it).
+    @Test func aResultHasAValueExactlyWhenItsRatioIsNotNil() {
+        for (numerator, denominator) in [(0, 0), (3, 0), (0, 1), (2, 3), (5, 5)] {
+            let result = IndicatorResult(
+                indicator: "dossiers_on_time", unitID: "u", period: .month,
+                tally: Tally(numerator: Decimal(numerator), denominator: Decimal(denominator)), status: .noData)
+            #expect(result.hasValue == (result.value != nil), "\(numerator)/\(denominator)")
+            #expect(result.hasValue == (denominator > 0))
+        }
+    }
+
     @Test func seventyPercentIsNotOverSeventyPercent() {
         #expect(status(70, 100, .greaterThan, "0.7") == .atRisk)
         #expect(status(7, 10, .greaterThan, "0.7") == .atRisk)

@@ -177,6 +177,7 @@ public struct QD766Estimator: Sendable {
         var kept = [Bool](repeating: false, count: table.indicators.count)
         // chiso's own ratio of each computed sub-indicator, manual row or not (for the estimate's gap).
         var own: [String: Fraction] = [:]
+        own.reserveCapacity(table.indicators.count)  // grown once, not at each doubling
         for (position, indicator) in table.indicators.enumerated() {
             if let before = previous?.indicators[position], before.id == indicator.id {
                 switch indicator.source {
