@@ -55,48 +55,9 @@ struct ProcedureSets {
         }
     }
 
+    /// From rows by name (a load from scratch, `PostgresKPISource`): numbered first.
     init(_ inputs: KPIInputs, periods: [Period], tree: UnitTree) {
-        // A unit × procedure's rows come one after the other (one per period), so each lookup
-        // remembers the last name it found: a third of the dictionary look-ups.
-        var number: [String: Int] = [:]
-        var lastCode: (code: String, number: Int)?
-        func numbered(_ code: String) -> Int {
-            if let lastCode, lastCode.code == code { return lastCode.number }
-            let found: Int
-            if let known = number[code] {
-                found = known
-            } else {
-                found = number.count
-                number[code] = found
-            }
-            lastCode = (code, found)
-            return found
-        }
-        var lastUnit: (id: String, index: Int?)?
-        func unitIndex(_ id: String) -> Int? {
-            if let lastUnit, lastUnit.id == id { return lastUnit.index }
-            let index = tree.indexByID[id]
-            lastUnit = (id, index)
-            return index
-        }
-        for row in inputs.paidProcedures { _ = numbered(row.procedureCode) }
-        for row in inputs.procedureUses { _ = numbered(row.procedureCode) }
-        var periodIndex: [PeriodKind: Int] = [:]
-        for (index, period) in periods.enumerated() where periodIndex[period.kind] == nil { periodIndex[period.kind] = index }
-        empty = [ProcedureSet](repeating: ProcedureSet(capacity: number.count), count: tree.units.count)
-        let perPeriod = [[ProcedureSet]](repeating: empty, count: periods.count)
-        paid = perPeriod
-        paidOnline = perPeriod
-        for row in inputs.paidProcedures {
-            guard let p = periodIndex[row.period], let unit = unitIndex(row.unitID) else { continue }
-            let code = numbered(row.procedureCode)
-            paid[p][unit].insert(code)
-            if row.paidOnline { paidOnline[p][unit].insert(code) }
-        }
-        for row in inputs.procedureUses {
-            guard let p = periodIndex[row.period], let unit = unitIndex(row.unitID) else { continue }
-            used[row.indicator, default: perPeriod][p][unit].insert(numbered(row.procedureCode))
-        }
+        self.init(NumberedProcedureRows(paid: inputs.paidProcedures, uses: inputs.procedureUses), periods: periods, tree: tree)
     }
 }
 
@@ -145,6 +106,40 @@ public struct NumberedProcedureRows: Sendable, Equatable {
         self.procedureNames = procedureNames
         self.paid = paid
         self.uses = uses
+    }
+
+    /// Rows by name numbered: units and procedures in the order they first appear.
+    public init(paid: [PaidProcedure], uses: [ProcedureUse]) {
+        var units = Numbering(), procedures = Numbering()
+        self.paid = paid.map {
+            Paid(unit: units.number($0.unitID), procedure: procedures.number($0.procedureCode), period: $0.period, online: $0.paidOnline)
+        }
+        self.uses = uses.map {
+            Use(unit: units.number($0.unitID), procedure: procedures.number($0.procedureCode), period: $0.period, indicator: $0.indicator)
+        }
+        (unitNames, procedureNames) = (units.names, procedures.names)
+    }
+
+    /// Numbers names as they come. A unit × procedure's rows come one after the other (one per
+    /// period), so the last name found is remembered: a third of the dictionary look-ups.
+    private struct Numbering {
+        var names: [String] = []
+        var numbers: [String: Int32] = [:]
+        var last: (name: String, number: Int32)?
+
+        mutating func number(_ name: String) -> Int32 {
+            if let last, last.name == name { return last.number }
+            let found: Int32
+            if let known = numbers[name] {
+                found = known
+            } else {
+                found = Int32(names.count)
+                names.append(name)
+                numbers[name] = found
+            }
+            last = (name, found)
+            return found
+        }
     }
 
     /// The rows by name, in the same order.
