@@ -265,14 +265,14 @@ public struct Evaluator: Sendable {
     private func rolledSums(
         _ inputs: KPIInputs, periods: [Period], tree: UnitTree, last: EvaluationCarry?
     ) -> (rolled: [[[Tally]]], own: [[[Tally]]]) {
-        var rolled: [[[Tally]]] = []
-        var owns: [[[Tally]]] = []
         // The large tables' tallies by row: each unit's row found once, not a key per tally; the
         // dictionary is then asked only for the indicators it holds (the small tables').
         let large = inputs.largeTableTallies
         let largeRows = large.map { large in tree.units.map { large.row(of: $0.id) } } ?? []
         let inDictionary = large == nil ? Set(ComputedIndicator.allCases) : Set(inputs.tallies.keys.lazy.map(\.indicator))
-        for (periodIndex, period) in periods.enumerated() {
+        // Each period apart, on the machine's cores (~5 ms of a province pass each).
+        let byPeriod = Concurrently.map(Array(periods.indices)) { periodIndex -> (rolled: [[Tally]], own: [[Tally]]) in
+            let period = periods[periodIndex]
             let largePeriod = large?.periodIndex(of: period.kind)
             var byIndicator = [[Tally]](repeating: [], count: ComputedIndicator.allCases.count)
             var ownByIndicator = byIndicator
@@ -297,10 +297,9 @@ public struct Evaluator: Sendable {
                     byIndicator[indicator.ordinal] = tree.rollUp(own: own, combine: { $0 += $1 })
                 }
             }
-            rolled.append(byIndicator)
-            owns.append(ownByIndicator)
+            return (byIndicator, ownByIndicator)
         }
-        return (rolled, owns)
+        return (byPeriod.map(\.rolled), byPeriod.map(\.own))
     }
 }
 

@@ -53,8 +53,10 @@ public struct InputState: Sendable {
     /// the pairs whose buckets changed (`changedPairs`), from their months rather than from every
     /// bucket: a pass finishing 15 000 online dossiers moves ~10^4 buckets of ~6 × 10^5.
     private var latest: LatestMonths?
-    /// Pairs whose payment or online-dossier buckets changed since `latest` was brought up to date.
-    private var changedPairs: Set<UnitProcedure> = []
+    /// Pairs whose payment or online-dossier buckets changed since `latest` was brought up to date,
+    /// and which of the two: only those kinds' months are found again (a pass that finishes online
+    /// dossiers moves no payment, and a pair without payments was looked up in every month).
+    private var changedPairs: [UnitProcedure: BucketKinds] = [:]
     /// The latest month of any payment or online-dossier bucket: where `latest`'s look-ups start.
     private var lastBucketMonth: Int32 = 0
     /// Settled sums that went below zero during the current batch (checked by `evaluationFigures()`).
@@ -120,7 +122,7 @@ public struct InputState: Sendable {
         guard month >= firstMonth else { return }
         let key = PaidKey(unit: units.index(unitID), procedure: procedures.index(procedureCode), month: Int32(month))
         paid[key, default: Counts()].add(payments, online)
-        bucketChanged(key, payments: paid[key])
+        bucketChanged(key, payments: paid[key] ?? Counts())
     }
 
     /// Adds settled dossiers in D received through `online` at one unit for one procedure in one month.
@@ -149,7 +151,9 @@ public struct InputState: Sendable {
     /// A payment or online-dossier bucket changed: its pair's latest months are found again (and
     /// a payment bucket gone below zero is checked once the batch is applied, as `dipped`).
     private mutating func bucketChanged(_ key: PaidKey, payments: Counts? = nil) {
-        if latest != nil { changedPairs.insert(UnitProcedure(unit: key.unit, procedure: key.procedure)) }
+        if latest != nil {
+            changedPairs[UnitProcedure(unit: key.unit, procedure: key.procedure), default: []].insert(payments == nil ? .received : .payments)
+        }
         if let payments, payments.numerator < 0 || payments.denominator < 0 { dippedPayments.insert(key) }
         lastBucketMonth = max(lastBucketMonth, key.month)
         proceduresChanged()
@@ -481,13 +485,19 @@ public struct InputState: Sendable {
     private mutating func updateLatestMonths() {
         guard var kept = latest else { return }
         latest = nil  // `kept` alone holds the table while it changes
-        for pair in changedPairs {
-            var months = LatestMonths.Months()
+        for (pair, kinds) in changedPairs {
+            // The kinds whose buckets did not change keep their months.
+            var months = kept.months[pair] ?? LatestMonths.Months()
+            let (received, payments) = (kinds.contains(.received), kinds.contains(.payments))
+            if received { months.received = -1 }
+            if payments { (months.paid, months.paidOnline, months.paidOnlineAny) = (-1, -1, -1) }
             var month = Int(lastBucketMonth)
-            while month >= firstMonth, months.received < 0 || months.paid < 0 || months.paidOnline < 0 || months.paidOnlineAny < 0 {
+            while month >= firstMonth,
+                (received && months.received < 0) || (payments && (months.paid < 0 || months.paidOnline < 0 || months.paidOnlineAny < 0))
+            {
                 let key = PaidKey(unit: pair.unit, procedure: pair.procedure, month: Int32(month))
-                if months.received < 0, let counts = onlineReceived[key], counts.numerator > 0 { months.received = Int32(month) }
-                if let counts = paid[key] {
+                if received, months.received < 0, let counts = onlineReceived[key], counts.numerator > 0 { months.received = Int32(month) }
+                if payments, let counts = paid[key] {
                     if months.paid < 0, counts.numerator > 0 { months.paid = Int32(month) }
                     if months.paidOnline < 0, counts.numerator > 0, counts.denominator > 0 { months.paidOnline = Int32(month) }
                     if months.paidOnlineAny < 0, counts.denominator > 0 { months.paidOnlineAny = Int32(month) }
@@ -585,6 +595,13 @@ struct PaidKey: Hashable, Sendable {
     var unit: Int32 { Int32(truncatingIfNeeded: raw >> 40) }
     var procedure: Int32 { Int32(truncatingIfNeeded: (raw >> 16) & 0xFF_FFFF) }
     var month: Int32 { Int32(truncatingIfNeeded: raw & 0xFFFF) }
+}
+
+/// Which of a pair's buckets changed (`InputState.changedPairs`).
+struct BucketKinds: OptionSet, Sendable {
+    let rawValue: UInt8
+    static let received = BucketKinds(rawValue: 1)
+    static let payments = BucketKinds(rawValue: 2)
 }
 
 struct UnitProcedure: Hashable, Sendable {
