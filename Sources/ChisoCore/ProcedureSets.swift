@@ -16,16 +16,18 @@ struct ProcedureSets {
         let rows = ProcedureRows(inputs)
         if let last, last.procedureRows == rows {
             self = last.procedureSets
-        } else if case .numbered(let numbered) = rows {
-            self.init(numbered, periods: periods, tree: tree)
         } else {
-            self.init(inputs, periods: periods, tree: tree)
+            switch rows {
+            case .numbered(let numbered): self.init(numbered, periods: periods, tree: tree)
+            // Rows by name (a load from scratch, `PostgresKPISource`): numbered first.
+            case .named(let paid, let uses): self.init(NumberedProcedureRows(paid: paid, uses: uses), periods: periods, tree: tree)
+            }
         }
     }
 
-    /// From rows the incremental state numbered: its procedure numbers are the bits, its units are
-    /// found in the tree once each, not once per row (no name hashed per row: ~0.03 s of a
-    /// province pass after a batch that moved the procedures).
+    /// From numbered rows (the incremental state's, or rows by name numbered first): the procedure
+    /// numbers are the bits, the units are found in the tree once each, not once per row (no name
+    /// hashed per row: ~0.03 s of a province pass after a batch that moved the procedures).
     init(_ rows: NumberedProcedureRows, periods: [Period], tree: UnitTree) {
         let unitIndex = rows.unitNames.map { tree.indexByID[$0] }
         var periodIndex = [Int?](repeating: nil, count: PeriodKind.allCases.count)
@@ -53,11 +55,6 @@ struct ProcedureSets {
         for indicator in ComputedIndicator.allCases {
             if let sets = usedByOrdinal[indicator.ordinal] { used[indicator] = sets }
         }
-    }
-
-    /// From rows by name (a load from scratch, `PostgresKPISource`): numbered first.
-    init(_ inputs: KPIInputs, periods: [Period], tree: UnitTree) {
-        self.init(NumberedProcedureRows(paid: inputs.paidProcedures, uses: inputs.procedureUses), periods: periods, tree: tree)
     }
 }
 
@@ -110,36 +107,14 @@ public struct NumberedProcedureRows: Sendable, Equatable {
 
     /// Rows by name numbered: units and procedures in the order they first appear.
     public init(paid: [PaidProcedure], uses: [ProcedureUse]) {
-        var units = Numbering(), procedures = Numbering()
+        var units = Interner(), procedures = Interner()
         self.paid = paid.map {
-            Paid(unit: units.number($0.unitID), procedure: procedures.number($0.procedureCode), period: $0.period, online: $0.paidOnline)
+            Paid(unit: units.index($0.unitID), procedure: procedures.index($0.procedureCode), period: $0.period, online: $0.paidOnline)
         }
         self.uses = uses.map {
-            Use(unit: units.number($0.unitID), procedure: procedures.number($0.procedureCode), period: $0.period, indicator: $0.indicator)
+            Use(unit: units.index($0.unitID), procedure: procedures.index($0.procedureCode), period: $0.period, indicator: $0.indicator)
         }
         (unitNames, procedureNames) = (units.names, procedures.names)
-    }
-
-    /// Numbers names as they come. A unit × procedure's rows come one after the other (one per
-    /// period), so the last name found is remembered: a third of the dictionary look-ups.
-    private struct Numbering {
-        var names: [String] = []
-        var numbers: [String: Int32] = [:]
-        var last: (name: String, number: Int32)?
-
-        mutating func number(_ name: String) -> Int32 {
-            if let last, last.name == name { return last.number }
-            let found: Int32
-            if let known = numbers[name] {
-                found = known
-            } else {
-                found = Int32(names.count)
-                names.append(name)
-                numbers[name] = found
-            }
-            last = (name, found)
-            return found
-        }
     }
 
     /// The rows by name, in the same order.

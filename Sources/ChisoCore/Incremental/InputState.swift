@@ -148,8 +148,9 @@ public struct InputState: Sendable {
         changedSinceFigures = true
     }
 
-    /// A payment or online-dossier bucket changed: its pair's latest months are found again (and
-    /// a payment bucket gone below zero is checked once the batch is applied, as `dipped`).
+    /// A payment bucket (`payments`: its counts now) or an online-dossier bucket (nil) changed: its
+    /// pair's latest months of that kind are found again (and a payment bucket gone below zero is
+    /// checked once the batch is applied, as `dipped`).
     private mutating func bucketChanged(_ key: PaidKey, payments: Counts? = nil) {
         if latest != nil {
             changedPairs[UnitProcedure(unit: key.unit, procedure: key.procedure), default: []].insert(payments == nil ? .received : .payments)

@@ -133,10 +133,7 @@ public enum QD766Rules {
         let x = m * n / (t * d)
         if abs(x - m) < 1e-7 { return nil }
         if x > m { return indicator.max }
-        let hundredths = x * 100
-        let whole = hundredths.rounded(.down)
-        if abs(hundredths - whole - 0.5) < 1e-7 { return nil }
-        return Decimal.shortest(Int(hundredths - whole > 0.5 ? whole + 1 : whole), places: 2)
+        return Decimal.halfUp(x, places: 2, margin: 1e-7)
     }
 
     /// Half-up to 2 decimals (points are never negative: half-up and half-away-from-zero agree).
@@ -330,11 +327,8 @@ public struct QD766Estimator: Sendable {
         guard (0...4).contains(places) else { return nil }
         let (x, y) = (a.fastDouble, b.fastDouble)
         guard x.isFinite, y.isFinite, x >= 0, y > 0, x < 1e9, y < 1e9 else { return nil }
-        let scaled = x / y * [1.0, 10, 100, 1000, 10000][places]
-        let whole = scaled.rounded(.down)
         // Within 10⁻⁶ units of the last place of a half, the exact path decides.
-        guard abs(scaled - whole - 0.5) >= 1e-6, whole < 1e12 else { return nil }
-        return Decimal.shortest(Int(scaled - whole > 0.5 ? whole + 1 : whole), places: places)
+        return Decimal.halfUp(x / y, places: places, margin: 1e-6)
     }
 
     static func round(_ value: Decimal, places: Int) -> Decimal {
@@ -348,6 +342,16 @@ public struct QD766Estimator: Sendable {
 extension Decimal {
     /// The value as a double (for the fast paths; exact for the counts and short decimals chiso holds).
     var fastDouble: Double { NSDecimalNumber(decimal: self).doubleValue }
+
+    /// A double (≥ 0) half-up to `places` decimals (at most 4), in the shortest form; nil within
+    /// `margin` units of the last place of a half, or past 10^12 of them (the fast paths' exact
+    /// decimal path decides then).
+    static func halfUp(_ value: Double, places: Int, margin: Double) -> Decimal? {
+        let scaled = value * [1.0, 10, 100, 1000, 10000][places]
+        let whole = scaled.rounded(.down)
+        guard abs(scaled - whole - 0.5) >= margin, whole < 1e12 else { return nil }
+        return shortest(Int(scaled - whole > 0.5 ? whole + 1 : whole), places: places)
+    }
 
     /// `count` units of the `places`-th decimal place, in the shortest form (0.25, not 0.2500),
     /// as a decimal rounding leaves it.
