@@ -236,14 +236,20 @@ public final class SnapshotStore: Sendable {
 
     public var current: State { state.withLock { $0 } }
 
-    public func publish(_ snapshot: PublishedSnapshot, at instant: Date) {
+    /// Serves `snapshot` from now on. Returns the one it replaces: the caller lets it go after the
+    /// refresh is timed and outside the lock (a province's snapshot takes ~4 ms to free, which
+    /// readers waiting on the lock and the refresh's duration need not wait for).
+    @discardableResult
+    public func publish(_ snapshot: PublishedSnapshot, at instant: Date) -> PublishedSnapshot? {
         state.withLock {
+            let replaced = $0.published
             $0.published = snapshot
             $0.lastRefreshSucceeded = true
             $0.lastSuccessAt = instant
             $0.lastError = nil
             $0.consecutiveFailures = 0
             $0.failingSince = nil
+            return replaced
         }
     }
 
