@@ -41,4 +41,33 @@ import Testing
         #expect(QD766Estimator.ceiling(Decimal(string: "0.8")! * 37 - 3) == 27)
         #expect(QD766Estimator.ceiling(Decimal(string: "55.56")!) == 56)
     }
+
+    /// Group scores and gains summed in whole hundredths: the decimal sum and difference, in value
+    /// and text, and the decimal path for what is not a whole number of hundredths.
+    @Test func pointsSumAndDifferInHundredthsAsDecimalsDo() {
+        var generator = SystemRandomNumberGenerator()
+        let decimals = ["0", "0.01", "0.1", "0.25", "0.5", "0.75", "0.99", "1", "1.5", "2", "2.5", "3", "6", "7.5", "10", "12.34"].map {
+            Decimal(string: $0)!
+        }
+        for _ in 0..<2000 {
+            let points = (0..<Int.random(in: 0...9, using: &generator)).map { _ in
+                Bool.random(using: &generator)
+                    ? decimals.randomElement(using: &generator)!
+                    : Decimal(sign: .plus, exponent: -2, significand: Decimal(Int.random(in: 0...10_000, using: &generator)))
+            }
+            let exact = points.reduce(Decimal(0), +)
+            let made = Decimal.sumOfPoints(points)
+            #expect(made == exact && made.description == exact.description, "\(points): \(made) against \(exact)")
+            if let first = points.first, let last = points.last {
+                let difference = Decimal.pointsBetween(first, last)
+                #expect(difference == last - first && difference.description == (last - first).description, "\(last) − \(first)")
+            }
+        }
+        // Not whole hundredths: the decimal path, exactly.
+        let thousandths = [Decimal(string: "0.125")!, Decimal(string: "1.5")!]
+        #expect(Decimal(string: "0.125")!.wholeHundredths == nil && Decimal(string: "1.50")!.wholeHundredths == 150)
+        #expect(Decimal.sumOfPoints(thousandths) == Decimal(string: "1.625")!)
+        #expect(Decimal.pointsBetween(thousandths[0], thousandths[1]) == Decimal(string: "1.375")!)
+        #expect(Decimal(string: "1e12")!.wholeHundredths == nil && Decimal(string: "-2.5")!.wholeHundredths == -250)
+    }
 }

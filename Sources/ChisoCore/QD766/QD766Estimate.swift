@@ -240,13 +240,13 @@ public struct QD766Estimator: Sendable {
                 return previous.groups[index]
             }
             let members = entries.filter { $0.group == group.id }
-            var score = QD766GroupScore(group: group.id, score: members.reduce(Decimal(0)) { $0 + $1.points }, max: group.max)
+            var score = QD766GroupScore(group: group.id, score: Decimal.sumOfPoints(members.lazy.map(\.points)), max: group.max)
             if members.contains(where: { $0.computedPoints != nil }) {
-                score.estimate = members.reduce(Decimal(0)) { $0 + ($1.computedPoints ?? $1.points) }
+                score.estimate = Decimal.sumOfPoints(members.lazy.map { $0.computedPoints ?? $0.points })
             }
             return score
         }
-        let score = groups.reduce(Decimal(0)) { $0 + $1.score }
+        let score = Decimal.sumOfPoints(groups.lazy.map(\.score))
         var result = QD766Result(
             unitID: unitID, period: period, score: score, band: table.band(for: score)?.id ?? "", groups: groups, indicators: entries)
         result.actions = actions(entries, keeping: previous.map { ($0.actions, kept) })
@@ -269,7 +269,9 @@ public struct QD766Estimator: Sendable {
             }
             guard entry.points < indicator.max else { continue }
             guard entry.ratio != nil else {
-                if entry.source == .manual { out.append(QD766Action(id: entry.id, gain: indicator.max - entry.points, amount: nil)) }
+                if entry.source == .manual {
+                    out.append(QD766Action(id: entry.id, gain: Decimal.pointsBetween(entry.points, indicator.max), amount: nil))
+                }
                 continue
             }
             // 3.3 counts its own numerator against the other figure's ratio (the sync ratio): the
@@ -280,21 +282,23 @@ public struct QD766Estimator: Sendable {
             case .linear:
                 out.append(
                     QD766Action(
-                        id: entry.id, gain: indicator.max - entry.points, amount: Self.ceiling(d - n),
+                        id: entry.id, gain: Decimal.pointsBetween(entry.points, indicator.max), amount: Self.ceiling(d - n),
                         pointsEach: Self.quotient(indicator.max, d, places: 4)))
             case .threshold(let threshold):
                 guard let factor else {
-                    out.append(QD766Action(id: entry.id, gain: indicator.max - entry.points, amount: max(1, Self.ceiling(threshold * d - n))))
+                    out.append(
+                        QD766Action(
+                            id: entry.id, gain: Decimal.pointsBetween(entry.points, indicator.max), amount: max(1, Self.ceiling(threshold * d - n))))
                     continue
                 }
                 guard factor.numerator > 0 else { continue }
                 // n' / d × f ≥ T  ⇔  n' ≥ T × d / f; at most all d.
                 let needed = Self.ceiling(threshold * d * factor.denominator / factor.numerator)
                 if needed <= d {
-                    out.append(QD766Action(id: entry.id, gain: indicator.max - entry.points, amount: max(1, needed - n)))
+                    out.append(QD766Action(id: entry.id, gain: Decimal.pointsBetween(entry.points, indicator.max), amount: max(1, needed - n)))
                 } else {
                     let best = QD766Rules.points(Fraction(d, d) * factor, for: indicator)
-                    if best > entry.points { out.append(QD766Action(id: entry.id, gain: best - entry.points, amount: d - n)) }
+                    if best > entry.points { out.append(QD766Action(id: entry.id, gain: Decimal.pointsBetween(entry.points, best), amount: d - n)) }
                 }
             }
         }
@@ -342,6 +346,34 @@ public struct QD766Estimator: Sendable {
 extension Decimal {
     /// The value as a double (for the fast paths; exact for the counts and short decimals chiso holds).
     var fastDouble: Double { NSDecimalNumber(decimal: self).doubleValue }
+
+    /// The value as a count of hundredths, when it is a whole number of them (as points are: rounded
+    /// to 2 decimals, or a table's maximum); nil otherwise. A decimal whose exponent is at least −2
+    /// is one, and below 10^10 its double times 100 rounds to that count exactly.
+    var wholeHundredths: Int? {
+        guard exponent >= -2 else { return nil }
+        let scaled = fastDouble * 100
+        guard abs(scaled) < 1e12 else { return nil }
+        return Int(scaled.rounded())
+    }
+
+    /// The sum of points, in whole hundredths when every one is (a decimal `+` costs ~0.35 µs, and a
+    /// province's pass sums ~10^5 points into group scores); the decimal sum otherwise. The same
+    /// value either way, in the shortest form a decimal sum also leaves.
+    static func sumOfPoints<Points: Sequence<Decimal>>(_ points: Points) -> Decimal {
+        var total = 0
+        for value in points {
+            guard let hundredths = value.wholeHundredths else { return points.reduce(Decimal(0), +) }
+            total += hundredths
+        }
+        return shortest(total, places: 2)
+    }
+
+    /// `to − from` for points (a gain), in whole hundredths when both are (as `sumOfPoints`).
+    static func pointsBetween(_ from: Decimal, _ to: Decimal) -> Decimal {
+        guard let a = from.wholeHundredths, let b = to.wholeHundredths else { return to - from }
+        return shortest(b - a, places: 2)
+    }
 
     /// A double (≥ 0) half-up to `places` decimals (at most 4), in the shortest form; nil within
     /// `margin` units of the last place of a half, or past 10^12 of them (the fast paths' exact
