@@ -55,17 +55,38 @@ public struct Evaluator: Sendable {
         }
         let unchanged = tree.units.indices.map { index in previous?.hasSameFigures(rolled, unit: index) ?? false }
         let copying = previous.map { ($0, unchanged) }
-        // Results and estimates, unit by unit, on every core: each range of units is one piece.
+        // Results and estimates, unit by unit, on every core: each range of units is one piece,
+        // written where its results belong in the snapshot's arrays (how many each unit has is
+        // known before: the pieces' arrays joined in one more copy were ~7 ms of a province pass).
         let changed = unchanged.reduce(0) { $0 + ($1 ? 0 : 1) }
-        let pieces = Concurrently.map(unitRanges(tree.units.count, changed: changed)) { units in
-            let (results, starts, made) = indicatorResults(
-                rolled: rolled, manual: manual, tree: tree, periods: periods, units: units, copying: copying)
-            let estimated = qd766.map { estimates($0, rolled: rolled, manual: manual, tree: tree, periods: periods, units: units, copying: copying) }
-            return EvaluatedUnits(
-                results: results, starts: starts, resultsMade: made, estimates: estimated?.estimates ?? [], estimatesMade: estimated?.made ?? 0)
+        let definitions = resultDefinitions()
+        let resultStarts = Self.resultStarts(definitions, tree: tree, periods: periods.count)
+        let estimateCount = qd766 == nil ? 0 : tree.units.count * periods.count
+        var made: [(results: Int, estimates: Int)] = []
+        var estimates: [QD766Result] = []
+        let results = [IndicatorResult](unsafeUninitializedCapacity: resultStarts[tree.units.count]) { resultSlots, resultsWritten in
+            estimates = [QD766Result](unsafeUninitializedCapacity: estimateCount) { estimateSlots, estimatesWritten in
+                let slots = Slots(results: resultSlots, estimates: estimateSlots)
+                made = Concurrently.map(unitRanges(tree.units.count, changed: changed)) { units in
+                    var results = slots.results(resultStarts[units.lowerBound]..<resultStarts[units.upperBound])
+                    let resultsMade = indicatorResults(
+                        definitions, rolled: rolled, manual: manual, tree: tree, periods: periods, units: units, copying: copying,
+                        into: &results)
+                    var estimated = slots.estimates(qd766 == nil ? 0..<0 : (units.lowerBound * periods.count)..<(units.upperBound * periods.count))
+                    let estimatesMade =
+                        qd766.map {
+                            self.estimates(
+                                $0, rolled: rolled, manual: manual, tree: tree, periods: periods, units: units, copying: copying, into: &estimated)
+                        } ?? 0
+                    // Every slot written, or the arrays would hold uninitialised results.
+                    precondition(results.isFull && estimated.isFull, "a piece wrote other than its units' results and estimates")
+                    return (resultsMade, estimatesMade)
+                }
+                estimatesWritten = estimateCount
+            }
+            resultsWritten = resultStarts[tree.units.count]
         }
-        let joined = EvaluatedUnits(joining: pieces)
-        let (results, resultStarts, resultsMade) = (joined.results, joined.starts, joined.resultsMade)
+        let resultsMade = made.reduce(0) { $0 + $1.results }
 
         let overdue = inputs.openTasks
             .filter { $0.dueDate < today }
@@ -93,10 +114,10 @@ public struct Evaluator: Sendable {
         snapshot.planTasks = inputs.planTasks.sorted {
             ($0.unitID, $0.period.rawValue, $0.section) < ($1.unitID, $1.period.rawValue, $1.section)
         }
-        let estimatesMade = joined.estimatesMade
+        let estimatesMade = made.reduce(0) { $0 + $1.estimates }
         if let qd766 {
             snapshot.qd766Table = qd766
-            snapshot.qd766 = joined.estimates
+            snapshot.qd766 = estimates
         }
         let next = EvaluationCarry(
             units: tree.units, periods: periods, manualRows: manualRows, catalogue: catalogue, qd766: qd766, rolled: rolled, own: own,
@@ -106,31 +127,42 @@ public struct Evaluator: Sendable {
         return (snapshot, next)
     }
 
-    /// Every catalogue indicator of the units in `units` and every period: unit by unit in tree
-    /// order, then period, then catalogue order; where each unit's results start (in the returned
-    /// array); and how many were made anew. A unit `copying` marks unchanged has its results copied from the
-    /// previous pass, and so has each result of another unit whose tally did not change.
-    private func indicatorResults(
-        rolled: [[[Tally]]], manual: ManualPicker, tree: UnitTree, periods: [Period], units: Range<Int>, copying: (EvaluationCarry, [Bool])?
-    ) -> (results: [IndicatorResult], starts: [Int], made: Int) {
-        var results: [IndicatorResult] = []
-        var starts: [Int] = []
-        starts.reserveCapacity(units.count)
-        results.reserveCapacity(units.count * periods.count * catalogue.indicators.count)
-        // What each definition needs, found once rather than once per unit and period, and no
-        // more: a definition's ~14 strings were retained and released at every result (~10^5 a
-        // province pass).
-        let definitions = catalogue.indicators.map { definition in
+    /// What each definition needs, found once rather than once per unit and period, and no more:
+    /// a definition's ~14 strings were retained and released at every result (~10^5 a province pass).
+    private func resultDefinitions() -> [ResultDefinition] {
+        catalogue.indicators.map { definition in
             ResultDefinition(
                 id: definition.id, source: definition.source, comparator: definition.comparator, target: definition.target,
                 computed: definition.source == .computed ? ComputedIndicator(rawValue: definition.id) : nil,
                 margin: catalogue.margin(for: definition))
         }
+    }
 
+    /// Where each unit's results start in the snapshot's results, and where the last one's end:
+    /// every period of every definition, but for a computed id this build does not know and, below
+    /// the root, the catalogue-wide figures (`indicatorResults` skips the same).
+    private static func resultStarts(_ definitions: [ResultDefinition], tree: UnitTree, periods: Int) -> [Int] {
+        let known = definitions.filter { $0.source == .manual || $0.computed != nil }
+        let everywhere = known.filter { $0.computed?.rollup != .catalogue }.count
+        var starts = [0]
+        starts.reserveCapacity(tree.units.count + 1)
+        for index in tree.units.indices {
+            starts.append(starts[index] + periods * (tree.isRoot(index) ? known.count : everywhere))
+        }
+        return starts
+    }
+
+    /// Every catalogue indicator of the units in `units` and every period, unit by unit in tree
+    /// order, then period, then catalogue order, into `results` (exactly `resultStarts`' count for them);
+    /// returns how many were made anew. A unit `copying` marks unchanged has its results copied from the
+    /// previous pass, and so has each result of another unit whose tally did not change.
+    private func indicatorResults(
+        _ definitions: [ResultDefinition], rolled: [[[Tally]]], manual: ManualPicker, tree: UnitTree, periods: [Period], units: Range<Int>,
+        copying: (EvaluationCarry, [Bool])?, into results: inout Slots.Run<IndicatorResult>
+    ) -> Int {
         var made = 0
         for index in units {
             let unit = tree.units[index]
-            starts.append(results.count)
             if let (previous, unchanged) = copying, unchanged[index] {
                 results.append(contentsOf: previous.results[previous.resultStarts[index]..<previous.resultStarts[index + 1]])
                 continue
@@ -173,7 +205,7 @@ public struct Evaluator: Sendable {
                 }
             }
         }
-        return (results, starts, made)
+        return made
     }
 
     /// The QĐ 766 estimate of the units in `units` and every period, in the order of `results` (unit, then period),
@@ -181,11 +213,9 @@ public struct Evaluator: Sendable {
     /// computed indicator; the manual rows are the same) is copied from the previous pass.
     private func estimates(
         _ table: QD766Table, rolled: [[[Tally]]], manual: ManualPicker, tree: UnitTree, periods: [Period], units: Range<Int>,
-        copying: (EvaluationCarry, [Bool])?
-    ) -> (estimates: [QD766Result], made: Int) {
+        copying: (EvaluationCarry, [Bool])?, into out: inout Slots.Run<QD766Result>
+    ) -> Int {
         let estimator = QD766Estimator(table: table)
-        var out: [QD766Result] = []
-        out.reserveCapacity(units.count * periods.count)
         let previous = copying.flatMap { $0.0.estimates.count == tree.units.count * periods.count ? $0 : nil }
         var made = 0
         for index in units {
@@ -218,7 +248,7 @@ public struct Evaluator: Sendable {
                         }, previous: before))
             }
         }
-        return (out, made)
+        return made
     }
 
     /// Per period, per computed indicator (by ordinal): subtree tallies for every unit
@@ -347,44 +377,37 @@ extension Evaluator {
     }
 }
 
-/// The results and estimates of a range of units (`Concurrently.map`), and of all, joined.
-struct EvaluatedUnits: Sendable {
-    var results: [IndicatorResult]
-    /// Where each unit's results start in `results` (joined: one more offset, the end).
-    var starts: [Int]
-    var resultsMade: Int
-    var estimates: [QD766Result]
-    var estimatesMade: Int
+/// The snapshot's results and estimates being made: each piece of units (`Concurrently.map`)
+/// initialises its own consecutive slots of both, in order, and no other.
+struct Slots: @unchecked Sendable {
+    let results: UnsafeMutableBufferPointer<IndicatorResult>
+    let estimates: UnsafeMutableBufferPointer<QD766Result>
 
-    init(results: [IndicatorResult], starts: [Int], resultsMade: Int, estimates: [QD766Result], estimatesMade: Int) {
-        self.results = results
-        self.starts = starts
-        self.resultsMade = resultsMade
-        self.estimates = estimates
-        self.estimatesMade = estimatesMade
-    }
+    func results(_ range: Range<Int>) -> Run<IndicatorResult> { Run(results, range) }
+    func estimates(_ range: Range<Int>) -> Run<QD766Result> { Run(estimates, range) }
 
-    /// The pieces one after the other, each piece's offsets moved past the results before it.
-    init(joining pieces: [EvaluatedUnits]) {
-        if pieces.count == 1, var only = pieces.first {
-            only.starts.append(only.results.count)
-            self = only
-            return
+    /// Consecutive slots, initialised one after the other by one thread.
+    struct Run<Element> {
+        private var next: UnsafeMutablePointer<Element>?
+        private let end: UnsafeMutablePointer<Element>?
+
+        init(_ buffer: UnsafeMutableBufferPointer<Element>, _ range: Range<Int>) {
+            precondition(range.lowerBound >= 0 && range.upperBound <= buffer.count)
+            next = buffer.baseAddress.map { $0 + range.lowerBound }
+            end = buffer.baseAddress.map { $0 + range.upperBound }
         }
-        results = []
-        results.reserveCapacity(pieces.reduce(0) { $0 + $1.results.count })
-        estimates = []
-        estimates.reserveCapacity(pieces.reduce(0) { $0 + $1.estimates.count })
-        starts = []
-        (resultsMade, estimatesMade) = (0, 0)
-        for piece in pieces {
-            let base = results.count
-            starts.append(contentsOf: piece.starts.lazy.map { $0 + base })
-            results.append(contentsOf: piece.results)
-            estimates.append(contentsOf: piece.estimates)
-            resultsMade += piece.resultsMade
-            estimatesMade += piece.estimatesMade
+
+        mutating func append(_ element: Element) {
+            guard let slot = next, slot < end! else { preconditionFailure("more elements than slots") }
+            slot.initialize(to: element)
+            next = slot + 1
         }
-        starts.append(results.count)
+
+        mutating func append<Elements: Sequence<Element>>(contentsOf elements: Elements) {
+            for element in elements { append(element) }
+        }
+
+        /// Whether every slot was written.
+        var isFull: Bool { next == end }
     }
 }

@@ -61,14 +61,10 @@ public struct Snapshot: Sendable {
     public private(set) var resultRanges: [String: Range<Int>]
     /// The QĐ 766 estimate, unit by unit in tree order, then period (empty: not estimated).
     public var qd766: [QD766Result] = [] {
-        didSet {
-            qd766Index = Dictionary(qd766.enumerated().map { ("\($0.element.unitID)|\($0.element.period.rawValue)", $0.offset) }) { a, _ in a }
-            qd766Ranges = Self.ranges(of: qd766, unit: \.unitID)
-        }
+        didSet { qd766Ranges = Self.ranges(of: qd766, unit: \.unitID) }
     }
-    /// Where each unit's and period's estimate sits in `qd766` (pages look one up each).
-    private var qd766Index: [String: Int] = [:]
-    /// Where each unit's estimates sit in `qd766` (contiguous, like its results).
+    /// Where each unit's estimates sit in `qd766` (contiguous, like its results; a unit and
+    /// period's is found among its unit's few, rather than keyed by a string made per estimate).
     private var qd766Ranges: [String: Range<Int>] = [:]
     /// The table the estimate was scored with (names, maxima, bands).
     public var qd766Table: QD766Table?
@@ -163,6 +159,6 @@ public struct Snapshot: Sendable {
 
     /// One unit's QĐ 766 estimate for a period.
     public func qd766(unit: String, period: PeriodKind) -> QD766Result? {
-        qd766Index["\(unit)|\(period.rawValue)"].map { qd766[$0] }
+        qd766(of: unit).first { $0.period == period }
     }
 }
