@@ -576,9 +576,8 @@ public final class PostgresIncrementalSource: KPISource {
             if !pending.isEmpty { feed.yield(.pending(pending)) }
         }
         async let sideRead: Void = readOnSide()
-        try await settledDossiers(connection, into: &state, from: source)
-        // While the second connection is still reading (its rows are the longer part).
-        let images = countingImages ? try await imageCount(connection) : nil
+        // Counted while the second connection is still reading (its rows are the longer part).
+        let images = try await settledDossiers(connection, into: &state, from: source, thenCounting: countingImages)
         var appliedAny = false
         for await chunk in chunks {
             appliedAny = true
@@ -614,7 +613,7 @@ public final class PostgresIncrementalSource: KPISource {
     }
 
     /// The number of dossier images the pass takes.
-    private func imageCount(_ connection: PostgresConnection) async throws -> Int {
+    private func imageCount(_ connection: PostgresConnection) async throws -> Int? {
         for try await (count, ) in try await connection.query(
             "SELECT count(*) FROM chiso_dossier_changes c WHERE \(unescaped: Self.sincePrevious)", logger: logger
         ).decode((Int,).self) { return count }
@@ -636,8 +635,13 @@ public final class PostgresIncrementalSource: KPISource {
         var asOf: Date
     }
 
-    /// Settled dossiers summed by unit, finishing month and receiving month.
-    private func settledDossiers(_ connection: PostgresConnection, into state: inout InputState, from source: String) async throws {
+    /// Settled dossiers summed by unit, finishing month and receiving month. `thenCounting`: the
+    /// batch's images are counted too (returned), in a statement queued on the connection behind
+    /// this one as soon as it is sent, so that the server counts while its rows are applied.
+    @discardableResult
+    private func settledDossiers(
+        _ connection: PostgresConnection, into state: inout InputState, from source: String, thenCounting counting: Bool = false
+    ) async throws -> Int? {
         let (starts, january) = (state.monthStarts, state.januaryMonthNumber)
         let t = state.asOf, yearStart = starts[0]
         // Settled: finished by T in the year, and not a late one whose apology is stamped after T.
@@ -652,6 +656,7 @@ public final class PostgresIncrementalSource: KPISource {
             GROUP BY 1, 2, 3
             HAVING \(unescaped: Self.settledSums.map { "\($0) <> 0" }.joined(separator: " OR "))
             """, logger: logger)
+        async let images = counting ? imageCount(connection) : nil
         for try await row in settled {
             var cells = RowCells(row, table: "dossiers")
             let unit = try cells.next(String.self), finishedBucket = try cells.next(Int.self), receivedBucket = try cells.next(Int.self)
@@ -671,6 +676,7 @@ public final class PostgresIncrementalSource: KPISource {
             state.addSettled(unitID: unit, month: received, indicator: .dossiersReceivedOnline, numerator: sums[11], denominator: count)
             state.addSettled(unitID: unit, month: received, indicator: .feeDossiersPaidOnline, numerator: sums[13], denominator: sums[12])
         }
+        return try await images
     }
 
     /// Pending: still processing, finished after T, late with the apology stamped after T, or
