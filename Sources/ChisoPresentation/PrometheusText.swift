@@ -384,7 +384,10 @@ public enum PrometheusText {
         return "\(value)"
     }
 
+    /// A whole number (counts: most figures) as its digits; others as the decimal writes itself
+    /// (through `NSDecimalNumber`'s formatter, ~0.9 µs a number, ~10^4 a province render).
     static func number(_ value: Decimal) -> String {
-        NSDecimalNumber(decimal: value).description(withLocale: nil)
+        if let whole = value.wholeNumber { return String(whole) }
+        return NSDecimalNumber(decimal: value).description(withLocale: nil)
     }
 }

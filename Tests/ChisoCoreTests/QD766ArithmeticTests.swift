@@ -70,4 +70,25 @@ import Testing
         #expect(Decimal.pointsBetween(thousandths[0], thousandths[1]) == Decimal(string: "1.375")!)
         #expect(Decimal(string: "1e12")!.wholeHundredths == nil && Decimal(string: "-2.5")!.wholeHundredths == -250)
     }
+
+    /// A whole number's digits (`/metrics` writes counts with them): the decimal's own text, up to
+    /// 2^53; past it, and for fractions, the decimal path.
+    @Test func aWholeNumberIsWrittenAsTheDecimalWritesIt() {
+        var generator = SystemRandomNumberGenerator()
+        var values: [Decimal] = [0, 1, -1, 10, 100, 1200, Decimal(string: "1e3")!, Decimal(string: "9007199254740991")!]
+        for _ in 0..<3000 {
+            let significand = Int.random(in: -9_999_999...9_999_999, using: &generator)
+            values.append(Decimal(sign: significand < 0 ? .minus : .plus, exponent: Int.random(in: 0...8, using: &generator), significand: Decimal(significand.magnitude)))
+        }
+        for value in values {
+            let text = NSDecimalNumber(decimal: value).description(withLocale: nil)
+            guard let whole = value.wholeNumber else {
+                Issue.record("\(text) is whole")
+                continue
+            }
+            #expect(String(whole) == text)
+        }
+        for text in ["9007199254740992", "1e20", "0.5", "-2.25", "12.10"] { #expect(Decimal(string: text)!.wholeNumber == nil, "\(text)") }
+    }
 }
+
