@@ -191,12 +191,15 @@ public enum PrometheusText {
         var ranges: [Range<Int>]
         var text: UnsafeRawBufferPointer
 
-        /// The lines (with their line feeds) of family `position`.
+        /// The lines (with their line feeds) of family `position`, found with `memchr` (a byte at a
+        /// time, the units' families were megabytes scanned at every render).
         func lines(_ position: Int) -> [Range<Int>] {
-            guard position < ranges.count else { return [] }
+            guard position < ranges.count, let base = text.baseAddress, !ranges[position].isEmpty else { return [] }
             var out: [Range<Int>] = []
             var start = ranges[position].lowerBound
-            for index in ranges[position] where text[index] == UInt8(ascii: "\n") {
+            let end = ranges[position].upperBound
+            while start < end, let found = memchr(base + start, Int32(UInt8(ascii: "\n")), end - start) {
+                let index = base.distance(to: UnsafeRawPointer(found))
                 out.append(start..<(index + 1))
                 start = index + 1
             }
