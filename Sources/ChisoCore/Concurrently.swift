@@ -27,6 +27,20 @@ public enum Concurrently {
     /// Twice the machine's cores: enough pieces that one slower piece does not leave a core idle.
     public static var defaultPieces: Int { 2 * ProcessInfo.processInfo.activeProcessorCount }
 
+    /// `background` on another thread while `body` runs on this one (which may change what it
+    /// holds: `body` need not be sendable), both outputs once both are done.
+    public static func alongside<A: Sendable, B>(_ background: @escaping @Sendable () -> A, _ body: () -> B) -> (A, B) {
+        let made = Mutex<A?>(nil)
+        let done = DispatchGroup()
+        DispatchQueue.global().async(group: done) {
+            let output = background()
+            made.withLock { $0 = output }
+        }
+        let output = body()
+        done.wait()
+        return (made.withLock { $0! }, output)
+    }
+
     /// `first` and `second` at once.
     public static func both<A: Sendable, B: Sendable>(_ first: @Sendable () -> A, _ second: @Sendable () -> B) -> (A, B) {
         let a = Mutex<A?>(nil)
