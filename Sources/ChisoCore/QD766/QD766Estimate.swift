@@ -148,9 +148,34 @@ public enum QD766Rules {
 /// Computes the estimate of one unit and period from the table, the unit's figures and the
 /// manual rows in force.
 public struct QD766Estimator: Sendable {
-    public var table: QD766Table
+    public var table: QD766Table {
+        didSet { layout = Layout(table) }
+    }
+    /// Where the table's sub-indicators sit, by position: found once, not by comparing ids (strings
+    /// longer than the inline 15 bytes) in every estimate (~2 500 a province pass).
+    private var layout: Layout
 
-    public init(table: QD766Table) { self.table = table }
+    public init(table: QD766Table) {
+        self.table = table
+        self.layout = Layout(table)
+    }
+
+    struct Layout: Sendable {
+        /// Each sub-indicator's position in the table, by id.
+        var position: [String: Int]
+        /// The positions of each group's sub-indicators, in the table's group order.
+        var members: [[Int]]
+        /// The position of the sub-indicator each one's ratio multiplies by (`times`), if in the table.
+        var times: [Int?]
+
+        init(_ table: QD766Table) {
+            var position: [String: Int] = [:]
+            for (at, indicator) in table.indicators.enumerated() where position[indicator.id] == nil { position[indicator.id] = at }
+            self.position = position
+            members = table.groups.map { group in table.indicators.indices.filter { table.indicators[$0].group == group.id } }
+            times = table.indicators.map { $0.times.flatMap { position[$0] } }
+        }
+    }
 
     /// A manual row in force for a sub-indicator: its tally and the unit that entered it.
     public typealias ManualFigure = (tally: Tally, unitID: String)
@@ -172,9 +197,8 @@ public struct QD766Estimator: Sendable {
         let previous = previous.flatMap { $0.indicators.count == table.indicators.count ? $0 : nil }
         // The positions whose entry is the previous estimate's.
         var kept = [Bool](repeating: false, count: table.indicators.count)
-        // chiso's own ratio of each computed sub-indicator, manual row or not (for the estimate's gap).
-        var own: [String: Fraction] = [:]
-        own.reserveCapacity(table.indicators.count)  // grown once, not at each doubling
+        // chiso's own ratio of each computed sub-indicator (by position), manual row or not (for the estimate's gap).
+        var own = [Fraction?](repeating: nil, count: table.indicators.count)
         for (position, indicator) in table.indicators.enumerated() {
             if let before = previous?.indicators[position], before.id == indicator.id {
                 switch indicator.source {
@@ -185,13 +209,13 @@ public struct QD766Estimator: Sendable {
                     continue
                 case .figure(let computed):
                     let tally = figure(computed)
-                    let times = indicator.times.flatMap { id in table.indicators.firstIndex { $0.id == id } }
+                    let times = layout.times[position]
                     if before.source == .computed, tally.numerator == before.numerator, tally.denominator == before.denominator,
                         indicator.times == nil || times.map({ kept[$0] }) == true
                     {
                         // The same counts (and the same ratio to multiply by): the same entry, and
                         // the same own ratio (no manual row replaced it: the rows are the same).
-                        own[indicator.id] = before.ratio
+                        own[position] = before.ratio
                         entries.append(before)
                         kept[position] = true
                         continue
@@ -205,13 +229,15 @@ public struct QD766Estimator: Sendable {
             if case .figure(let computed) = indicator.source {
                 let tally = figure(computed)
                 var ratio = tally.denominator > 0 ? Fraction(tally.numerator, tally.denominator) : nil
-                if let times = indicator.times, let base = ratio {
-                    // The other sub-indicator's ratio: the final one (manual or computed) for the
-                    // estimate, chiso's own for the gap; none: no data here either.
-                    ratio = entries.first { $0.id == times }?.ratio.map { base * $0 }
-                    own[indicator.id] = (own[times] ?? entries.first { $0.id == times }?.ratio).map { base * $0 }
+                if indicator.times != nil, let base = ratio {
+                    // The other sub-indicator's ratio (when it comes before this one): the final
+                    // one (manual or computed) for the estimate, chiso's own for the gap; none: no
+                    // data here either.
+                    let other = layout.times[position].flatMap { $0 < entries.count ? $0 : nil }
+                    ratio = other.flatMap { entries[$0].ratio }.map { base * $0 }
+                    own[position] = other.flatMap { own[$0] ?? entries[$0].ratio }.map { base * $0 }
                 } else {
-                    own[indicator.id] = ratio
+                    own[position] = ratio
                 }
                 counted = (tally, ratio)
             }
@@ -223,7 +249,7 @@ public struct QD766Estimator: Sendable {
                 entry.inheritedFrom = row.unitID == unitID ? nil : row.unitID
                 (entry.numerator, entry.denominator) = (row.tally.numerator, row.tally.denominator)
                 entry.ratio = row.tally.denominator > 0 ? Fraction(row.tally.numerator, row.tally.denominator) : nil
-                if counted != nil { entry.computedPoints = QD766Rules.points(own[indicator.id], for: indicator) }
+                if counted != nil { entry.computedPoints = QD766Rules.points(own[position], for: indicator) }
             } else if let counted {
                 (entry.numerator, entry.denominator) = (counted.tally.numerator, counted.tally.denominator)
                 entry.ratio = counted.ratio
@@ -235,11 +261,11 @@ public struct QD766Estimator: Sendable {
         }
         let groups = table.groups.enumerated().map { (index, group) in
             if let previous, index < previous.groups.count, previous.groups[index].group == group.id,
-                table.indicators.indices.allSatisfy({ kept[$0] || table.indicators[$0].group != group.id })
+                layout.members[index].allSatisfy({ kept[$0] })
             {
                 return previous.groups[index]
             }
-            let members = entries.filter { $0.group == group.id }
+            let members = layout.members[index].map { entries[$0] }
             var score = QD766GroupScore(group: group.id, score: Decimal.sumOfPoints(members.lazy.map(\.points)), max: group.max)
             if members.contains(where: { $0.computedPoints != nil }) {
                 score.estimate = Decimal.sumOfPoints(members.lazy.map { $0.computedPoints ?? $0.points })
@@ -262,9 +288,14 @@ public struct QD766Estimator: Sendable {
     /// by): such an entry's action is the one it had.
     func actions(_ entries: [QD766Entry], keeping previous: (actions: [QD766Action], kept: [Bool])? = nil) -> [QD766Action] {
         var out: [QD766Action] = []
+        // The previous actions by their sub-indicator's position (one look-up each, not a search per entry kept).
+        var before = [QD766Action?](repeating: nil, count: table.indicators.count)
+        for action in previous?.actions ?? [] {
+            if let at = layout.position[action.id], before[at] == nil { before[at] = action }
+        }
         for (position, (indicator, entry)) in zip(table.indicators, entries).enumerated() {
             if let previous, previous.kept[position] {
-                if let action = previous.actions.first(where: { $0.id == entry.id }) { out.append(action) }
+                if let action = before[position], action.id == entry.id { out.append(action) }
                 continue
             }
             guard entry.points < indicator.max else { continue }
@@ -276,7 +307,7 @@ public struct QD766Estimator: Sendable {
             }
             // 3.3 counts its own numerator against the other figure's ratio (the sync ratio): the
             // amount is found at that ratio; below the threshold on its own, the lever stops short.
-            let factor = indicator.times.flatMap { id in entries.first { $0.id == id }?.ratio }.flatMap { entry.source == .computed ? $0 : nil }
+            let factor = layout.times[position].flatMap { entries[$0].ratio }.flatMap { entry.source == .computed ? $0 : nil }
             let (n, d) = (entry.numerator, entry.denominator)
             switch indicator.rule {
             case .linear:
