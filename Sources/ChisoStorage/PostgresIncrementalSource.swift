@@ -613,7 +613,7 @@ public final class PostgresIncrementalSource: KPISource {
     }
 
     /// The number of dossier images the pass takes.
-    private func imageCount(_ connection: PostgresConnection) async throws -> Int? {
+    private func imageCount(_ connection: PostgresConnection) async throws -> Int {
         for try await (count, ) in try await connection.query(
             "SELECT count(*) FROM chiso_dossier_changes c WHERE \(unescaped: Self.sincePrevious)", logger: logger
         ).decode((Int,).self) { return count }
@@ -656,7 +656,7 @@ public final class PostgresIncrementalSource: KPISource {
             GROUP BY 1, 2, 3
             HAVING \(unescaped: Self.settledSums.map { "\($0) <> 0" }.joined(separator: " OR "))
             """, logger: logger)
-        async let images = counting ? imageCount(connection) : nil
+        async let images: Int? = counting ? imageCount(connection) : nil
         for try await row in settled {
             var cells = RowCells(row, table: "dossiers")
             let unit = try cells.next(String.self), finishedBucket = try cells.next(Int.self), receivedBucket = try cells.next(Int.self)

@@ -330,10 +330,13 @@ public struct InputState: Sendable {
             part.orderedUses == nil && part.startMonths == startMonths && part.unitCount == units.count && asOf < part.quiet
                 ? (uses: part.uses, periods: part.periods) : nil
         }
-        let (listed, _) = Concurrently.alongside(
-            { listing.map { Self.orderedUses($0.uses, periods: $0.periods) } },
-            { settledPart(periods: periods, startMonths: startMonths) })
-        if let listed { openPart?.orderedUses = listed }
+        if let listing {
+            let (listed, _) = Concurrently.alongside(
+                { Self.orderedUses(listing.uses, periods: listing.periods) }, { settledPart(periods: periods, startMonths: startMonths) })
+            openPart?.orderedUses = listed
+        } else {
+            settledPart(periods: periods, startMonths: startMonths)
+        }
         var sums = cache!.sums
         let open = currentOpenPart(periods: periods, startMonths: startMonths)
         sums.add(open.sums)

@@ -307,7 +307,9 @@ public struct QD766Estimator: Sendable {
             }
             // 3.3 counts its own numerator against the other figure's ratio (the sync ratio): the
             // amount is found at that ratio; below the threshold on its own, the lever stops short.
-            let factor = layout.times[position].flatMap { entries[$0].ratio }.flatMap { entry.source == .computed ? $0 : nil }
+            let factor = layout.times[position].flatMap { $0 < entries.count ? entries[$0].ratio : nil }.flatMap {
+                entry.source == .computed ? $0 : nil
+            }
             let (n, d) = (entry.numerator, entry.denominator)
             switch indicator.rule {
             case .linear:
