@@ -645,22 +645,31 @@ public final class PostgresIncrementalSource: KPISource {
         let (starts, january) = (state.monthStarts, state.januaryMonthNumber)
         let t = state.asOf, yearStart = starts[0]
         // Settled: finished by T in the year, and not a late one whose apology is stamped after T.
+        // Each group's buckets and sums come packed in one int8[] (`ArrayCell`: one cell, not 16).
         let settled = try await connection.query(
             """
-            SELECT d.unit_id, width_bucket(d.finished_at, \(starts)), width_bucket(d.received_at, \(starts)),
-                   \(unescaped: Self.settledSums.joined(separator: ",\n       "))
-            FROM \(unescaped: source) AS d JOIN procedures pr ON pr.code = d.procedure_code
-            WHERE d.status = 'finished' AND d.finished_at <= \(t) AND d.finished_at >= \(yearStart)
-              AND NOT coalesce(d.finished_at > d.due_at AND d.apologised_at > \(t), false)
-              AND NOT coalesce(pr.has_fee AND d.paid_online_at > \(t) AND d.received_at >= \(yearStart), false)
-            GROUP BY 1, 2, 3
-            HAVING \(unescaped: Self.settledSums.map { "\($0) <> 0" }.joined(separator: " OR "))
+            SELECT g.unit_id, ARRAY[g.finished_bucket, g.received_bucket, \(unescaped: Self.settledSums.indices.map { "g.s\($0)" }.joined(separator: ", "))]::int8[]
+            FROM (
+                SELECT d.unit_id, width_bucket(d.finished_at, \(starts)) AS finished_bucket, width_bucket(d.received_at, \(starts)) AS received_bucket,
+                       \(unescaped: Self.settledSums.enumerated().map { "\($1) AS s\($0)" }.joined(separator: ",\n       "))
+                FROM \(unescaped: source) AS d JOIN procedures pr ON pr.code = d.procedure_code
+                WHERE d.status = 'finished' AND d.finished_at <= \(t) AND d.finished_at >= \(yearStart)
+                  AND NOT coalesce(d.finished_at > d.due_at AND d.apologised_at > \(t), false)
+                  AND NOT coalesce(pr.has_fee AND d.paid_online_at > \(t) AND d.received_at >= \(yearStart), false)
+                GROUP BY 1, 2, 3
+                HAVING \(unescaped: Self.settledSums.map { "\($0) <> 0" }.joined(separator: " OR "))) AS g
             """, logger: logger)
         async let images: Int? = counting ? imageCount(connection) : nil
+        var sums = [Int](repeating: 0, count: Self.settledSums.count)
         for try await row in settled {
             var cells = RowCells(row, table: "dossiers")
-            let unit = try cells.next(String.self), finishedBucket = try cells.next(Int.self), receivedBucket = try cells.next(Int.self)
-            let sums = try Self.settledSums.map { _ in try cells.next(Int.self) }
+            let unit = try cells.next(String.self)
+            var packed = try cells.nextArray(column: "(settled sums)")
+            guard packed.count == 2 + sums.count else {
+                throw StorageError.unexpectedValue(table: "dossiers", column: "(settled sums)", value: "\(packed.count) numbers")
+            }
+            let finishedBucket = try packed.nextInt(), receivedBucket = try packed.nextInt()
+            for index in sums.indices { sums[index] = try packed.nextInt() }
             let (finished, received, count, late, apologised) = (
                 january + finishedBucket - 1, january + receivedBucket - 1, sums[0], sums[1], sums[2]
             )
@@ -692,8 +701,9 @@ public final class PostgresIncrementalSource: KPISource {
         let t = window.asOf, yearStart = window.starts[0]
         let pending = try await connection.query(
             """
-            SELECT d.code, d.unit_id, d.procedure_code, d.status, d.received_at, d.due_at, d.finished_at, d.apologised_at,
-                   \(unescaped: Self.dossierFlags("d", "pr")), d.sign, d.paid_online_at
+            SELECT d.code, d.unit_id, d.procedure_code,
+                   ARRAY[d.received_at, d.due_at, d.finished_at, d.apologised_at, d.paid_online_at]::timestamptz[],
+                   \(unescaped: Self.dossierFlags("d", "pr")) + 512 * (d.sign > 0)::int + 1024 * (d.status = 'finished')::int
             FROM \(unescaped: source) AS d JOIN procedures pr ON pr.code = d.procedure_code
             WHERE (d.status = 'processing' OR d.finished_at > \(t) OR d.apologised_at > \(t) OR d.paid_online_at > \(t))
               AND (d.status = 'processing'
@@ -705,14 +715,22 @@ public final class PostgresIncrementalSource: KPISource {
             """, logger: logger)
         for try await row in pending {
             var cells = RowCells(row, table: "dossiers")
-            let (code, unit, procedure, status) = try (
-                cells.next(String.self), cells.next(String.self), cells.next(String.self), cells.next(String.self)
-            )
-            let (receivedAt, dueAt, finishedAt, apologisedAt) = try (
-                cells.next(Date.self), cells.next(Date?.self), cells.next(Date?.self), cells.next(Date?.self)
-            )
-            let (flags, sign, paidOnlineAt) = try (cells.next(Int.self), cells.next(Int.self), cells.next(Date?.self))
-            each(Self.dossier(code, unit, procedure, status, receivedAt, dueAt, finishedAt, apologisedAt, flags, paidOnlineAt: paidOnlineAt), sign)
+            let (code, unit, procedure) = try (cells.next(String.self), cells.next(String.self), cells.next(String.self))
+            // The five instants in one timestamptz[] and the rest in one word (`ArrayCell`: two cells, not eight).
+            var instants = try cells.nextArray(column: "(instants)")
+            guard instants.count == 5 else {
+                throw StorageError.unexpectedValue(table: "dossiers", column: "(instants)", value: "\(instants.count) instants")
+            }
+            guard let receivedAt = try instants.nextDate() else {
+                throw StorageError.unexpectedValue(table: "dossiers", column: "received_at", value: "NULL")
+            }
+            let (dueAt, finishedAt, apologisedAt, paidOnlineAt) = try (instants.nextDate(), instants.nextDate(), instants.nextDate(), instants.nextDate())
+            let word = try cells.next(Int.self)
+            // Pending rows are processing or finished (the statement's condition).
+            let status = word & 1024 != 0 ? "finished" : "processing"
+            each(
+                Self.dossier(code, unit, procedure, status, receivedAt, dueAt, finishedAt, apologisedAt, word & 511, paidOnlineAt: paidOnlineAt),
+                word & 512 != 0 ? 1 : -1)
         }
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import PostgresNIO
 
 /// A row's cells read in order, each decoded to a concrete type. PostgresNIO's tuple `decode`
@@ -14,7 +15,82 @@ struct RowCells {
     }
 
     mutating func next<Value: PostgresDecodable>(_: Value.Type = Value.self) throws -> Value {
-        guard let cell = cells.next() else { throw StorageError.unexpectedValue(table: table, column: "(past the last)", value: "a missing column") }
-        return try cell.decode(Value.self)
+        try nextCell().decode(Value.self)
     }
+
+    /// The next cell, an array (`int8[]`, `timestamptz[]`), read element by element.
+    mutating func nextArray(column: String) throws -> ArrayCell {
+        try ArrayCell(nextCell(), table: table, column: column)
+    }
+
+    private mutating func nextCell() throws -> PostgresCell {
+        guard let cell = cells.next() else { throw StorageError.unexpectedValue(table: table, column: "(past the last)", value: "a missing column") }
+        return cell
+    }
+}
+
+/// A one-dimensional array cell in PostgreSQL's binary format (`array_send`: dimensions, flags,
+/// element type, then each element as a length, -1 for NULL, and its bytes), read in order.
+///
+/// Why: the dossier statements return many numbers a row (a settled group's 16, an open
+/// dossier's five instants). PostgresNIO makes a `PostgresCell` for every cell (~0.1 µs with its
+/// decoding: ~0.045 s of CPU in a province pass of 10^5 changed images, perf); packed into one
+/// array they are one cell, and each element is read here from the same buffer.
+struct ArrayCell {
+    private var buffer: ByteBuffer
+    private let elementType: PostgresDataType
+    private let table: String, column: String
+    /// The number of elements.
+    let count: Int
+
+    init(_ cell: PostgresCell, table: String, column: String) throws {
+        self.table = table
+        self.column = column
+        guard cell.format == .binary, var buffer = cell.bytes else {
+            throw StorageError.unexpectedValue(table: table, column: column, value: cell.bytes == nil ? "NULL" : "an array in text format")
+        }
+        guard let dimensions = buffer.readInteger(as: Int32.self), buffer.readInteger(as: Int32.self) != nil,
+            let element = buffer.readInteger(as: UInt32.self)
+        else { throw StorageError.unexpectedValue(table: table, column: column, value: "a truncated array") }
+        switch dimensions {
+        case 0:
+            count = 0
+        case 1:
+            guard let length = buffer.readInteger(as: Int32.self), length >= 0, buffer.readInteger(as: Int32.self) != nil else {
+                throw StorageError.unexpectedValue(table: table, column: column, value: "a truncated array")
+            }
+            count = Int(length)
+        default:
+            throw StorageError.unexpectedValue(table: table, column: column, value: "an array of \(dimensions) dimensions")
+        }
+        self.elementType = PostgresDataType(element)
+        self.buffer = buffer
+    }
+
+    /// The next element of an `int8[]`, which may not be NULL.
+    mutating func nextInt() throws -> Int {
+        guard elementType == .int8 else { throw StorageError.unexpectedValue(table: table, column: column, value: "an array of \(elementType)") }
+        guard let length = buffer.readInteger(as: Int32.self), length == 8, let value = buffer.readInteger(as: Int64.self) else {
+            throw StorageError.unexpectedValue(table: table, column: column, value: "a NULL or truncated element")
+        }
+        return Int(value)
+    }
+
+    /// The next element of a `timestamptz[]`, NULL as nil; as PostgresNIO decodes a `timestamptz` cell
+    /// (microseconds since 2000-01-01 UTC), so that an instant read either way is the same `Date`.
+    mutating func nextDate() throws -> Date? {
+        guard elementType == .timestamptz else {
+            throw StorageError.unexpectedValue(table: table, column: column, value: "an array of \(elementType)")
+        }
+        guard let length = buffer.readInteger(as: Int32.self) else {
+            throw StorageError.unexpectedValue(table: table, column: column, value: "an array shorter than its length")
+        }
+        if length == -1 { return nil }
+        guard length == 8, let microseconds = buffer.readInteger(as: Int64.self) else {
+            throw StorageError.unexpectedValue(table: table, column: column, value: "a truncated element")
+        }
+        return Date(timeInterval: Double(microseconds) / Double(1_000_000), since: Self.postgresEpoch)
+    }
+
+    private static let postgresEpoch = Date(timeIntervalSince1970: 946_684_800)
 }
