@@ -26,6 +26,16 @@ extension Decimal {
         return Int(scaled.rounded())
     }
 
+    /// The value as a count of millionths, when it is a whole number of them (as a catalogue's
+    /// targets and margins are: 0.7, 0.98, 0.05); nil otherwise. As `wholeHundredths`: below
+    /// 10^12 millionths, the double times 10^6 rounds to that count exactly.
+    var wholeMillionths: Int? {
+        guard exponent >= -6 else { return nil }
+        let scaled = fastDouble * 1_000_000
+        guard abs(scaled) < 1e12 else { return nil }
+        return Int(scaled.rounded())
+    }
+
     /// The sum of points, in whole hundredths when every one is (a decimal `+` costs ~0.35 µs, and a
     /// province's pass sums ~10^5 points into group scores); the decimal sum otherwise. The same
     /// value either way, in the shortest form a decimal sum also leaves.

@@ -90,5 +90,53 @@ import Testing
         }
         for text in ["9007199254740992", "1e20", "0.5", "-2.25", "12.10"] { #expect(Decimal(string: text)!.wholeNumber == nil, "\(text)") }
     }
-}
 
+    /// A status decided in integers (`IndicatorStatus.fastStatus`) is the one decimal arithmetic
+    /// decides, on the edges (n/d exactly at the target, exactly at the margin) and at random; a
+    /// target or margin finer than millionths, or counts past Int's range, go the decimal way.
+    @Test func aStatusInIntegersIsTheDecimalOne() {
+        var generator = SystemRandomNumberGenerator()
+        let targets = ["0.7", "0.8", "0.9", "0.98", "1", "0", "0.5", "0.333333", "0.125", "2"].map { Decimal(string: $0)! }
+        let margins = ["0.05", "0", "0.1", "0.000001"].map { Decimal(string: $0)! }
+        var cases: [(Int, Int, Decimal, Decimal)] = []
+        for target in targets {
+            for margin in margins {
+                for d in [1, 2, 3, 7, 20, 50, 100, 1000, 999_983] {
+                    // The counts right at the target and at the margin's edge, and one either side.
+                    for bar in [target, target - margin, target + margin] {
+                        let at = NSDecimalNumber(decimal: bar * Decimal(d)).intValue
+                        for n in [at - 1, at, at + 1] where n >= 0 { cases.append((n, d, target, margin)) }
+                    }
+                }
+            }
+        }
+        for _ in 0..<5000 {
+            let d = Int.random(in: 1...100_000, using: &generator)
+            cases.append((Int.random(in: 0...d, using: &generator), d, targets.randomElement(using: &generator)!, margins.randomElement(using: &generator)!))
+        }
+        var decided = 0
+        for (n, d, target, margin) in cases {
+            let tally = Tally(numerator: Decimal(n), denominator: Decimal(d))
+            for comparator in [TargetComparator.greaterThan, .greaterOrEqual, .lessThan, .lessOrEqual] {
+                let exact = IndicatorStatus.exactStatus(tally, comparator: comparator, target: target, margin: margin)
+                guard let fast = IndicatorStatus.fastStatus(tally, comparator: comparator, target: target, margin: margin) else {
+                    Issue.record("\(n)/\(d) \(comparator) \(target) ± \(margin): not decided in integers")
+                    continue
+                }
+                decided += 1
+                #expect(fast == exact, "\(n)/\(d) \(comparator) \(target) ± \(margin)")
+                #expect(IndicatorStatus.of(tally, comparator: comparator, target: target, margin: margin) == exact)
+            }
+        }
+        #expect(decided == cases.count * 4)
+        // Finer than millionths, a fraction of a count, or past Int's range: the decimal path.
+        let seventh = Tally(numerator: 1, denominator: 7)
+        #expect(IndicatorStatus.fastStatus(seventh, comparator: .greaterThan, target: Decimal(string: "0.1428571")!, margin: 0) == nil)
+        #expect(IndicatorStatus.of(seventh, comparator: .greaterThan, target: Decimal(string: "0.1428571")!, margin: 0) == .met)
+        #expect(IndicatorStatus.fastStatus(Tally(numerator: Decimal(string: "1.5")!, denominator: 2), comparator: .greaterThan, target: 0, margin: 0) == nil)
+        let huge = Tally(numerator: Decimal(string: "9000000000000000")!, denominator: Decimal(string: "9000000000000000")!)
+        #expect(IndicatorStatus.fastStatus(huge, comparator: .greaterOrEqual, target: 1, margin: 0) == nil)
+        #expect(IndicatorStatus.of(huge, comparator: .greaterOrEqual, target: 1, margin: 0) == .met)
+        #expect(Decimal(string: "0.98")!.wholeMillionths == 980_000 && Decimal(string: "0.0000005")!.wholeMillionths == nil)
+    }
+}
