@@ -27,35 +27,34 @@ public enum IndicatorStatus: String, Sendable, Codable, CaseIterable {
         let (scaledN, overN) = Int(n).multipliedReportingOverflow(by: 1_000_000)
         let (bar, overBar) = t.multipliedReportingOverflow(by: Int(d))
         guard !overN, !overBar else { return nil }
-        let met: Bool
-        switch comparator {
-        case .greaterThan: met = scaledN > bar
-        case .greaterOrEqual: met = scaledN >= bar
-        case .lessThan: met = scaledN < bar
-        case .lessOrEqual: met = scaledN <= bar
-        }
-        if met { return .met }
+        if comparator.holds(scaledN, bar) { return .met }
         let (edge, overEdge) = (comparator.higherIsBetter ? t - m : t + m).multipliedReportingOverflow(by: Int(d))
         guard !overEdge else { return nil }
-        return (comparator.higherIsBetter ? scaledN >= edge : scaledN <= edge) ? .atRisk : .missed
+        return comparator.withinMargin(scaledN, edge) ? .atRisk : .missed
     }
 
     /// The decision in decimal arithmetic, for any tally, target and margin.
     static func exactStatus(_ tally: Tally, comparator: TargetComparator, target: Decimal, margin: Decimal) -> IndicatorStatus {
         guard tally.denominator > 0 else { return .noData }
         let n = tally.numerator, d = tally.denominator
-        let bar = target * d
-        let met: Bool
-        switch comparator {
-        case .greaterThan: met = n > bar
-        case .greaterOrEqual: met = n >= bar
-        case .lessThan: met = n < bar
-        case .lessOrEqual: met = n <= bar
-        }
-        if met { return .met }
-        let withinMargin = comparator.higherIsBetter ? n >= (target - margin) * d : n <= (target + margin) * d
-        return withinMargin ? .atRisk : .missed
+        if comparator.holds(n, target * d) { return .met }
+        return comparator.withinMargin(n, (comparator.higherIsBetter ? target - margin : target + margin) * d) ? .atRisk : .missed
     }
+}
+
+extension TargetComparator {
+    /// `value <op> bar`, the comparator's own operation (in decimals or in scaled integers alike).
+    func holds<Value: Comparable>(_ value: Value, _ bar: Value) -> Bool {
+        switch self {
+        case .greaterThan: value > bar
+        case .greaterOrEqual: value >= bar
+        case .lessThan: value < bar
+        case .lessOrEqual: value <= bar
+        }
+    }
+
+    /// Whether a value that misses the bar is still within the margin's edge (at or past it, on the side the target is).
+    func withinMargin<Value: Comparable>(_ value: Value, _ edge: Value) -> Bool { higherIsBetter ? value >= edge : value <= edge }
 }
 
 extension Tally {
