@@ -716,7 +716,8 @@ public final class PostgresIncrementalSource: KPISource {
         for try await row in pending {
             var cells = RowCells(row, table: "dossiers")
             let (code, unit, procedure) = try (cells.next(String.self), cells.next(String.self), cells.next(String.self))
-            // The five instants in one timestamptz[] and the rest in one word (`ArrayCell`: two cells, not eight).
+            // The five instants in one timestamptz[] (`ArrayCell`) and the rest in one word: bits 0–8 the
+            // flags of `dossierFlags`, 512 a +1 image, 1024 a finished dossier (two cells, not eight).
             var instants = try cells.nextArray(column: "(instants)")
             guard instants.count == 5 else {
                 throw StorageError.unexpectedValue(table: "dossiers", column: "(instants)", value: "\(instants.count) instants")

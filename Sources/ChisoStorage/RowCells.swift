@@ -69,9 +69,8 @@ struct ArrayCell {
 
     /// The next element of an `int8[]`, which may not be NULL.
     mutating func nextInt() throws -> Int {
-        guard elementType == .int8 else { throw StorageError.unexpectedValue(table: table, column: column, value: "an array of \(elementType)") }
-        guard let length = buffer.readInteger(as: Int32.self), length == 8, let value = buffer.readInteger(as: Int64.self) else {
-            throw StorageError.unexpectedValue(table: table, column: column, value: "a NULL or truncated element")
+        guard let value = try nextEightBytes(of: .int8) else {
+            throw StorageError.unexpectedValue(table: table, column: column, value: "a NULL element")
         }
         return Int(value)
     }
@@ -79,17 +78,20 @@ struct ArrayCell {
     /// The next element of a `timestamptz[]`, NULL as nil; as PostgresNIO decodes a `timestamptz` cell
     /// (microseconds since 2000-01-01 UTC), so that an instant read either way is the same `Date`.
     mutating func nextDate() throws -> Date? {
-        guard elementType == .timestamptz else {
-            throw StorageError.unexpectedValue(table: table, column: column, value: "an array of \(elementType)")
-        }
+        try nextEightBytes(of: .timestamptz).map { Date(timeInterval: Double($0) / Double(1_000_000), since: Self.postgresEpoch) }
+    }
+
+    /// The next element (both element types chiso reads are 8 bytes, big-endian), NULL as nil.
+    private mutating func nextEightBytes(of type: PostgresDataType) throws -> Int64? {
+        guard elementType == type else { throw StorageError.unexpectedValue(table: table, column: column, value: "an array of \(elementType)") }
         guard let length = buffer.readInteger(as: Int32.self) else {
             throw StorageError.unexpectedValue(table: table, column: column, value: "an array shorter than its length")
         }
         if length == -1 { return nil }
-        guard length == 8, let microseconds = buffer.readInteger(as: Int64.self) else {
+        guard length == 8, let value = buffer.readInteger(as: Int64.self) else {
             throw StorageError.unexpectedValue(table: table, column: column, value: "a truncated element")
         }
-        return Date(timeInterval: Double(microseconds) / Double(1_000_000), since: Self.postgresEpoch)
+        return value
     }
 
     private static let postgresEpoch = Date(timeIntervalSince1970: 946_684_800)
