@@ -8,6 +8,9 @@ with a fixed T and a 1 s refresh interval, reads its own "refreshed" log lines (
   - the refresh after 500 key moves (a dossier's unit changes: its payments move along),
   - the refresh after 100 changed dossiers of one commune (its pages and the province's rewritten),
   - for each of these, the page files written (and left alone, their figures unchanged) and the time,
+  - for each changed batch, the CPU time the pass took in chiso and in PostgreSQL (all of the
+    cluster's processes), and what that means on this machine's cores: a pass cannot take less
+    wall time than their sum over the number of cores (steadier than the wall time on 2 cores),
   - serve's RSS and high-water mark after at least 10 refreshes,
   - the cost of the change capture on upstream writes: the same UPDATE of 50 000 dossiers with
     the capture trigger disabled and enabled; and of the 3.6 trigger (sql/V009) on an INSERT of
@@ -28,6 +31,36 @@ import time
 
 binary, url, schema, as_of = sys.argv[1:5]
 batches = [int(n) for n in sys.argv[5:]] or [5_000, 50_000]
+
+
+def clock_ticks(pid, children=False):
+    """utime + stime of a process in seconds (and of its reaped children: cutime + cstime)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    ticks = int(fields[11]) + int(fields[12]) + ((int(fields[13]) + int(fields[14])) if children else 0)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_cpu():
+    """The CPU seconds the bench's cluster has used: the postmaster's processes alive now, and
+    through its reaped children's times the ones that ended (parallel workers, closed backends).
+    None when the cluster is not one this machine shows (no CHISO_PG_DIR)."""
+    try:
+        with open(os.path.join(os.environ["CHISO_PG_DIR"], "data", "postmaster.pid")) as pidfile:
+            postmaster = int(pidfile.readline())
+        total = clock_ticks(postmaster, children=True)
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    with open(f"/proc/{entry}/stat") as stat:
+                        parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+                    if parent == postmaster:
+                        total += clock_ticks(entry)
+                except (OSError, ValueError):
+                    continue  # ended meanwhile (its time is then in the postmaster's children's)
+        return total
+    except (KeyError, OSError, ValueError):
+        return None
 
 
 def psql(sql):
@@ -55,6 +88,8 @@ def read_log():
         except ValueError:
             continue
         if entry.get("msg") in ("refreshed", "status pages written"):
+            if entry["msg"] == "refreshed":
+                entry["cpu"] = (clock_ticks(serve.pid), postgres_cpu())
             passes.put(entry)
         elif entry.get("level") in ("error", "critical"):
             print("  serve:", entry.get("msg"), file=sys.stderr)
@@ -71,7 +106,7 @@ def next_pass(timeout=900):
     files = passes.get(timeout=timeout)
     assert files["msg"] == "status pages written", files
     return (entry["kind"], float(entry["seconds"]), float(entry["read_seconds"]), int(entry["changes"]), entry.get("carried_over"),
-            (int(files["pages"]), int(files["unchanged"]), float(files["seconds"])))
+            (int(files["pages"]), int(files["unchanged"]), float(files["seconds"])), entry["cpu"])
 
 
 def files_text(files):
@@ -89,12 +124,22 @@ def rss():
 
 
 def after(sql):
-    """Applies a change, then returns the first refresh that applied it."""
-    psql(sql)
+    """Applies a change, then returns the first refresh that applied it, with the CPU seconds
+    (chiso, PostgreSQL) used from the change's commit to the end of that refresh: the refresh's
+    own, and the little of the idle refreshes between. The change's backend is waited out first
+    (its time then counts in the postmaster's reaped children, before the start)."""
+    backend = subprocess.run(["psql", "-q", "-X", "-At", "-v", "ON_ERROR_STOP=1", "-c", f"SET search_path = {schema}",
+                              "-c", "SELECT pg_backend_pid()", "-c", sql], check=True, capture_output=True, text=True).stdout.split()[0]
+    deadline = time.monotonic() + 2
+    while os.path.exists(f"/proc/{backend}") and time.monotonic() < deadline:
+        time.sleep(0.001)
+    start = (clock_ticks(serve.pid), postgres_cpu())
     while True:
         figures = next_pass()
         if figures[3] > 0 or figures[0] == "full":
-            return figures
+            end = figures[6]
+            used = (end[0] - start[0], None if end[1] is None or start[1] is None else end[1] - start[1])
+            return figures[:6] + (used,)
 
 
 # Changed dossiers: flag flips on finished ones, finishes of processing ones (cheap by index).
@@ -107,9 +152,20 @@ def flips_and_finishes(count, salt):
       WHERE code IN (SELECT code FROM dossiers WHERE status = 'processing' ORDER BY code LIMIT {finishes});"""
 
 
+cores = os.cpu_count() or 1
+
+
+def cpu_text(used):
+    chiso, postgres = used
+    if postgres is None:
+        return f"CPU: chiso {chiso:.2f} s"
+    return (f"CPU: chiso {chiso:.2f} s, PostgreSQL {postgres:.2f} s; on {cores} cores no less than "
+            f"{(chiso + postgres) / cores:.3f} s of wall time")
+
+
 try:
     started = time.monotonic()
-    kind, seconds, read, _, _, files = next_pass()
+    kind, seconds, read, _, _, files, _ = next_pass()
     print(f"  serve, first refresh ({kind}, state from scratch): {seconds:.3f} s (read {read:.3f} s); {files_text(files)}")
     idle = [next_pass() for _ in range(5)]
     print(f"  serve, refresh with nothing changed (median of 5): {statistics.median(p[1] for p in idle) * 1000:.1f} ms "
@@ -117,7 +173,7 @@ try:
           f"carried over: {sum(p[4] == 'true' for p in idle)} of 5); page files: "
           f"{statistics.median(p[5][0] for p in idle):.0f} written, {statistics.median(p[5][2] for p in idle) * 1000:.1f} ms")
     # One commune's dossiers only: its pages and the root's are written again, the others left alone.
-    kind, seconds, read, changes, _, files = after(f"""
+    kind, seconds, read, changes, _, files, _ = after(f"""
       UPDATE dossiers SET digitised = NOT digitised
       WHERE code IN (SELECT code FROM dossiers WHERE unit_id LIKE 'lam-dong/c001/%' AND status = 'finished'
                      AND received_at >= '2026-06-01' ORDER BY code LIMIT 100);""")
@@ -126,15 +182,20 @@ try:
         # The largest batch three times (a single pass of it moves ±20 % between runs on 2 cores):
         # the median, and each pass.
         runs = [after(flips_and_finishes(count, f"batch{index}-{run}")) for run in range(3 if count == batches[-1] else 1)]
-        kind, seconds, read, changes, _, files = sorted(runs, key=lambda figures: figures[1])[len(runs) // 2]
+        kind, seconds, read, changes, _, files, _ = sorted(runs, key=lambda figures: figures[1])[len(runs) // 2]
         each = f" [passes: {', '.join(f'{r[1]:.3f}' for r in runs)} s]" if len(runs) > 1 else ""
         print(f"  serve, refresh after {count:,} changed dossiers{' (median of 3)' if len(runs) > 1 else ''}: {seconds:.3f} s "
               f"(read {read:.3f} s; {kind}, {changes:,} log rows){each}; {files_text(files)}")
-    kind, seconds, read, changes, _, files = after("""
+        # Each side's median (the CPU moves less than the wall time between runs), and each pass's.
+        used = [r[6] for r in runs]
+        postgres = None if any(u[1] is None for u in used) else statistics.median(u[1] for u in used)
+        each = f" [passes: {', '.join(f'{u[0]:.2f} + {u[1]:.2f}' for u in used)} s]" if len(runs) > 1 and postgres is not None else ""
+        print(f"    {cpu_text((statistics.median(u[0] for u in used), postgres))}{each}")
+    kind, seconds, read, changes, _, files, used = after("""
       UPDATE dossiers SET unit_id = 'lam-dong/c001/d2'
       WHERE code IN (SELECT code FROM dossiers WHERE unit_id <> 'lam-dong/c001/d2' ORDER BY md5(code || 'k') LIMIT 500);""")
     print(f"  serve, refresh after 500 key moves (their payments moved): {seconds:.3f} s (read {read:.3f} s; {kind}, {changes:,} log rows); "
-          f"{files_text(files)}")
+          f"{files_text(files)}; {cpu_text(used)}")
     while not passes.empty():
         passes.get()
     for _ in range(3):
