@@ -382,25 +382,33 @@ public final class PostgresIncrementalSource: KPISource {
         }
     }
 
-    /// Runs the statements that sum a batch of dossier images with hash joins and hash aggregates.
+    /// Runs the statements that sum a batch of dossier images with hash joins and hash aggregates,
+    /// each in its connection's own server process.
     /// The change log is a queue: its statistics (when it has any) describe some earlier batch,
     /// and a batch's rows are the ones past the histogram's end, so the planner takes any batch
     /// for one row and joins it row by row, then sorts it by group (at 10^5 images: settled sums
-    /// 150 → 78 ms, online-received 108 → 54 ms, open rows 58 → 41 ms, measured). The previous
-    /// settings are restored for the transaction's other statements, which look rows up by index
-    /// in the large tables.
+    /// 150 → 78 ms, online-received 108 → 54 ms, open rows 58 → 41 ms, measured). No parallel
+    /// workers either: a large batch already reads on two connections at once, and a worker is a
+    /// process started for one statement (the online-received sums of a province's 10^5 images:
+    /// 54–86 ms of the server's CPU with one worker, 34–61 ms without, for the same wall time
+    /// alone; on two cores the refresh waits for that CPU). The previous settings are restored for
+    /// the transaction's other statements, which look rows up by index in the large tables.
     private func withBatchPlans<Result>(_ connection: PostgresConnection, _ body: () async throws -> Result) async throws -> Result {
-        var saved: (String, String)?
+        var saved: (String, String, String)?
         for try await row in try await connection.query(
             """
-            SELECT current_setting('enable_nestloop'), current_setting('enable_sort'),
-                   set_config('enable_nestloop', 'off', true), set_config('enable_sort', 'off', true)
+            SELECT current_setting('enable_nestloop'), current_setting('enable_sort'), current_setting('max_parallel_workers_per_gather'),
+                   set_config('enable_nestloop', 'off', true), set_config('enable_sort', 'off', true),
+                   set_config('max_parallel_workers_per_gather', '0', true)
             """, logger: logger
-        ).decode((String, String, String, String).self) { saved = (row.0, row.1) }
+        ).decode((String, String, String, String, String, String).self) { saved = (row.0, row.1, row.2) }
         let result = try await body()
-        if let (nestedLoops, sorts) = saved {
+        if let (nestedLoops, sorts, workers) = saved {
             try await connection.query(
-                "SELECT set_config('enable_nestloop', \(nestedLoops), true), set_config('enable_sort', \(sorts), true)", logger: logger)
+                """
+                SELECT set_config('enable_nestloop', \(nestedLoops), true), set_config('enable_sort', \(sorts), true),
+                       set_config('max_parallel_workers_per_gather', \(workers), true)
+                """, logger: logger)
         }
         return result
     }
