@@ -104,6 +104,27 @@ public enum QD766Rules {
     /// Points for a ratio: linear M × r, threshold M × min(1, r / T), rounded half-up to 2 decimals;
     /// the table's "no data" points when there is no ratio. A ratio above 1 (a manual figure) gives M.
     public static func points(_ ratio: Fraction?, for indicator: QD766Table.SubIndicator) -> Decimal {
+        points(ratio, for: Scoring(indicator))
+    }
+
+    /// What scoring reads of a sub-indicator: no strings, so that it is copied for nothing (a
+    /// sub-indicator has eight; a province's refresh scores 2 607 estimates of 21 each).
+    struct Scoring: Sendable {
+        var max: Decimal
+        var rule: QD766Table.Rule
+        var noDataPoints: Decimal
+        var source: QD766Table.Source
+        /// Whether another sub-indicator's ratio multiplies this one's (`times`).
+        var multiplied: Bool
+
+        init(_ indicator: QD766Table.SubIndicator) {
+            (max, rule, noDataPoints, source, multiplied) = (
+                indicator.max, indicator.rule, indicator.noDataPoints, indicator.source, indicator.times != nil
+            )
+        }
+    }
+
+    static func points(_ ratio: Fraction?, for indicator: Scoring) -> Decimal {
         guard let ratio, ratio.denominator > 0 else { return indicator.noDataPoints }
         if let fast = fastPoints(ratio, for: indicator) { return fast }
         let bar: Decimal
@@ -121,7 +142,7 @@ public enum QD766Rules {
     /// costs microseconds. The exact value M·n/(T·d) is a fraction whose distance to a rounding
     /// boundary (a half hundredth, or the maximum), when not zero, is far above the error of a
     /// double; within 10⁻⁷ hundredths of a boundary the exact decimal path decides. Nil: use it.
-    static func fastPoints(_ ratio: Fraction, for indicator: QD766Table.SubIndicator) -> Decimal? {
+    static func fastPoints(_ ratio: Fraction, for indicator: Scoring) -> Decimal? {
         let n = ratio.numerator.fastDouble, d = ratio.denominator.fastDouble, m = indicator.max.fastDouble
         let t: Double
         switch indicator.rule {
@@ -167,6 +188,8 @@ public struct QD766Estimator: Sendable {
         var members: [[Int]]
         /// The position of the sub-indicator each one's ratio multiplies by (`times`), if in the table.
         var times: [Int?]
+        /// Each sub-indicator's rule, maximum and source, by position.
+        var scoring: [QD766Rules.Scoring]
 
         init(_ table: QD766Table) {
             var position: [String: Int] = [:]
@@ -174,6 +197,7 @@ public struct QD766Estimator: Sendable {
             self.position = position
             members = table.groups.map { group in table.indicators.indices.filter { table.indicators[$0].group == group.id } }
             times = table.indicators.map { $0.times.flatMap { position[$0] } }
+            scoring = table.indicators.map(QD766Rules.Scoring.init)
         }
     }
 
@@ -199,8 +223,9 @@ public struct QD766Estimator: Sendable {
         var kept = [Bool](repeating: false, count: table.indicators.count)
         // chiso's own ratio of each computed sub-indicator (by position), manual row or not (for the estimate's gap).
         var own = [Fraction?](repeating: nil, count: table.indicators.count)
-        for (position, indicator) in table.indicators.enumerated() {
-            if let before = previous?.indicators[position], before.id == indicator.id {
+        for position in layout.scoring.indices {
+            let indicator = layout.scoring[position]
+            if let before = previous?.indicators[position], before.id == table.indicators[position].id {
                 switch indicator.source {
                 case .manual:
                     // Nothing but the manual rows, which are the ones it had.
@@ -211,7 +236,7 @@ public struct QD766Estimator: Sendable {
                     let tally = figure(computed)
                     let times = layout.times[position]
                     if before.source == .computed, tally.numerator == before.numerator, tally.denominator == before.denominator,
-                        indicator.times == nil || times.map({ kept[$0] }) == true
+                        !indicator.multiplied || times.map({ kept[$0] }) == true
                     {
                         // The same counts (and the same ratio to multiply by): the same entry, and
                         // the same own ratio (no manual row replaced it: the rows are the same).
@@ -223,13 +248,13 @@ public struct QD766Estimator: Sendable {
                 }
             }
             var entry = QD766Entry(
-                id: indicator.id, group: indicator.group, numerator: 0, denominator: 0, ratio: nil, points: 0, max: indicator.max,
-                source: .computed, inheritedFrom: nil)
+                id: table.indicators[position].id, group: table.indicators[position].group, numerator: 0, denominator: 0, ratio: nil,
+                points: 0, max: indicator.max, source: .computed, inheritedFrom: nil)
             var counted: (tally: Tally, ratio: Fraction?)?
             if case .figure(let computed) = indicator.source {
                 let tally = figure(computed)
                 var ratio = tally.denominator > 0 ? Fraction(tally.numerator, tally.denominator) : nil
-                if indicator.times != nil, let base = ratio {
+                if indicator.multiplied, let base = ratio {
                     // The other sub-indicator's ratio (when it comes before this one): the final
                     // one (manual or computed) for the estimate, chiso's own for the gap; none: no
                     // data here either.
@@ -243,7 +268,7 @@ public struct QD766Estimator: Sendable {
             }
             let inherited: Bool
             if case .manual(let inherits) = indicator.source { inherited = inherits } else { inherited = false }
-            if let row = manual(indicator.id, inherited) {
+            if let row = manual(entry.id, inherited) {
                 // The portal's figure wins, and its ratio is used as it is (no sync multiplication).
                 entry.source = .manual
                 entry.inheritedFrom = row.unitID == unitID ? nil : row.unitID
@@ -265,10 +290,10 @@ public struct QD766Estimator: Sendable {
             {
                 return previous.groups[index]
             }
-            let members = layout.members[index].map { entries[$0] }
-            var score = QD766GroupScore(group: group.id, score: Decimal.sumOfPoints(members.lazy.map(\.points)), max: group.max)
-            if members.contains(where: { $0.computedPoints != nil }) {
-                score.estimate = Decimal.sumOfPoints(members.lazy.map { $0.computedPoints ?? $0.points })
+            let members = layout.members[index]  // positions: the entries are read in place, not copied
+            var score = QD766GroupScore(group: group.id, score: Decimal.sumOfPoints(members.lazy.map { entries[$0].points }), max: group.max)
+            if members.contains(where: { entries[$0].computedPoints != nil }) {
+                score.estimate = Decimal.sumOfPoints(members.lazy.map { entries[$0].computedPoints ?? entries[$0].points })
             }
             return score
         }
@@ -288,67 +313,79 @@ public struct QD766Estimator: Sendable {
     /// by): such an entry's action is the one it had.
     func actions(_ entries: [QD766Entry], keeping previous: (actions: [QD766Action], kept: [Bool])? = nil) -> [QD766Action] {
         var out: [QD766Action] = []
-        // The previous actions by their sub-indicator's position (one look-up each, not a search per entry kept).
-        var before = [QD766Action?](repeating: nil, count: table.indicators.count)
-        for action in previous?.actions ?? [] {
-            if let at = layout.position[action.id], before[at] == nil { before[at] = action }
-        }
-        for (position, (indicator, entry)) in zip(table.indicators, entries).enumerated() {
-            if let previous, previous.kept[position] {
-                if let action = before[position], action.id == entry.id { out.append(action) }
-                continue
-            }
-            guard entry.points < indicator.max else { continue }
-            guard entry.ratio != nil else {
-                if entry.source == .manual {
-                    out.append(QD766Action(id: entry.id, gain: Decimal.pointsBetween(entry.points, indicator.max), amount: nil))
+        out.reserveCapacity(entries.count)  // at most one per entry: one allocation
+        // Where each position's previous action is in the previous actions (-1: none), found with
+        // one look-up each; the action is copied once, into `out`, and only when kept.
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: layout.scoring.count) { beforeAt in
+            beforeAt.initialize(repeating: -1)
+            if let previous {
+                for (index, action) in previous.actions.enumerated() {
+                    if let at = layout.position[action.id], beforeAt[at] < 0 { beforeAt[at] = index }
                 }
-                continue
             }
-            // 3.3 counts its own numerator against the other figure's ratio (the sync ratio): the
-            // amount is found at that ratio; below the threshold on its own, the lever stops short.
-            let factor = layout.times[position].flatMap { $0 < entries.count ? entries[$0].ratio : nil }.flatMap {
-                entry.source == .computed ? $0 : nil
-            }
-            let (n, d) = (entry.numerator, entry.denominator)
-            switch indicator.rule {
-            case .linear:
-                out.append(
-                    QD766Action(
-                        id: entry.id, gain: Decimal.pointsBetween(entry.points, indicator.max), amount: Self.ceiling(d - n),
-                        pointsEach: Self.quotient(indicator.max, d, places: 4)))
-            case .threshold(let threshold):
-                guard let factor else {
-                    out.append(
-                        QD766Action(
-                            id: entry.id, gain: Decimal.pointsBetween(entry.points, indicator.max), amount: max(1, Self.ceiling(threshold * d - n))))
+            for position in entries.indices where position < layout.scoring.count {
+                if let previous, previous.kept[position] {
+                    let index = beforeAt[position]
+                    if index >= 0, previous.actions[index].id == entries[position].id { out.append(previous.actions[index]) }
                     continue
                 }
-                guard factor.numerator > 0 else { continue }
-                // n' / d × f ≥ T  ⇔  n' ≥ T × d / f; at most all d.
-                let needed = Self.ceiling(threshold * d * factor.denominator / factor.numerator)
-                if needed <= d {
-                    out.append(QD766Action(id: entry.id, gain: Decimal.pointsBetween(entry.points, indicator.max), amount: max(1, needed - n)))
-                } else {
-                    let best = QD766Rules.points(Fraction(d, d) * factor, for: indicator)
-                    if best > entry.points { out.append(QD766Action(id: entry.id, gain: Decimal.pointsBetween(entry.points, best), amount: d - n)) }
-                }
+                if let action = newAction(entries, at: position) { out.append(action) }
             }
         }
         // Most points first, the table's order among equals. Gains are differences of points
         // rounded to hundredths: an integer key made once per action orders them exactly, where
         // decimal comparisons in the sort were a fifth of a province's evaluation (2 607 estimates).
         // An insertion sort in place, stable (at most 21 actions: no arrays made for the keyed sort).
-        var keys = out.map { Int(($0.gain.fastDouble * 1_000_000).rounded()) }
-        for index in out.indices.dropFirst() {
-            var at = index
-            while at > 0, keys[at - 1] < keys[at] {
-                keys.swapAt(at - 1, at)
-                out.swapAt(at - 1, at)
-                at -= 1
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: out.count) { keys in
+            for index in out.indices { keys.initializeElement(at: index, to: Int((out[index].gain.fastDouble * 1_000_000).rounded())) }
+            for index in out.indices.dropFirst() {
+                var at = index
+                while at > 0, keys[at - 1] < keys[at] {
+                    keys.swapAt(at - 1, at)
+                    out.swapAt(at - 1, at)
+                    at -= 1
+                }
             }
         }
         return out
+    }
+
+    /// The action of the entry at `position`, scored anew (nil: at its maximum, or nothing to do).
+    private func newAction(_ entries: [QD766Entry], at position: Int) -> QD766Action? {
+        let indicator = layout.scoring[position]
+        let entry = entries[position]
+        guard entry.points < indicator.max else { return nil }
+        guard entry.ratio != nil else {
+            if entry.source == .manual {
+                return QD766Action(id: entry.id, gain: Decimal.pointsBetween(entry.points, indicator.max), amount: nil)
+            }
+            return nil
+        }
+        // 3.3 counts its own numerator against the other figure's ratio (the sync ratio): the
+        // amount is found at that ratio; below the threshold on its own, the lever stops short.
+        let factor = layout.times[position].flatMap { $0 < entries.count ? entries[$0].ratio : nil }.flatMap {
+            entry.source == .computed ? $0 : nil
+        }
+        let (n, d) = (entry.numerator, entry.denominator)
+        switch indicator.rule {
+        case .linear:
+            return QD766Action(
+                id: entry.id, gain: Decimal.pointsBetween(entry.points, indicator.max), amount: Self.ceiling(d - n),
+                pointsEach: Self.quotient(indicator.max, d, places: 4))
+        case .threshold(let threshold):
+            guard let factor else {
+                return QD766Action(
+                    id: entry.id, gain: Decimal.pointsBetween(entry.points, indicator.max), amount: max(1, Self.ceiling(threshold * d - n)))
+            }
+            guard factor.numerator > 0 else { return nil }
+            // n' / d × f ≥ T  ⇔  n' ≥ T × d / f; at most all d.
+            let needed = Self.ceiling(threshold * d * factor.denominator / factor.numerator)
+            if needed <= d {
+                return QD766Action(id: entry.id, gain: Decimal.pointsBetween(entry.points, indicator.max), amount: max(1, needed - n))
+            }
+            let best = QD766Rules.points(Fraction(d, d) * factor, for: indicator)
+            return best > entry.points ? QD766Action(id: entry.id, gain: Decimal.pointsBetween(entry.points, best), amount: d - n) : nil
+        }
     }
 
     /// The smallest whole number at or above a value (a whole number, as counts are, is itself:
