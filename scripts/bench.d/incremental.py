@@ -8,9 +8,10 @@ with a fixed T and a 1 s refresh interval, reads its own "refreshed" log lines (
   - the refresh after 500 key moves (a dossier's unit changes: its payments move along),
   - the refresh after 100 changed dossiers of one commune (its pages and the province's rewritten),
   - for each of these, the page files written (and left alone, their figures unchanged) and the time,
-  - for each changed batch, the CPU time the pass took in chiso and in PostgreSQL (all of the
-    cluster's processes), and what that means on this machine's cores: a pass cannot take less
-    wall time than their sum over the number of cores (steadier than the wall time on 2 cores),
+  - for each changed batch, the CPU time the pass took in chiso and in PostgreSQL (chiso's
+    connections, and the server's own work meanwhile: autovacuum after the batch, checkpoints),
+    and what that means on this machine's cores: a pass cannot take less wall time than their sum
+    over the number of cores (steadier than the wall time on 2 cores),
   - serve's RSS and high-water mark after at least 10 refreshes,
   - the cost of the change capture on upstream writes: the same UPDATE of 50 000 dossiers with
     the capture trigger disabled and enabled; and of the 3.6 trigger (sql/V009) on an INSERT of
@@ -41,24 +42,38 @@ def clock_ticks(pid, children=False):
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+# The server processes that are not a client's (their titles); a client's backend is titled by
+# its user, database and address, a parallel worker "parallel worker for PID …".
+POSTGRES_BACKGROUND = ("checkpointer", "background writer", "walwriter", "autovacuum", "logical replication", "archiver",
+                       "startup", "stats collector", "walsender", "walreceiver")
+
+
 def postgres_cpu():
-    """The CPU seconds the bench's cluster has used: the postmaster's processes alive now, and
-    through its reaped children's times the ones that ended (parallel workers, closed backends).
+    """The CPU seconds the bench's cluster has used, and of them the client connections' (alive
+    now: chiso's pooled ones). The rest is the server's own work (autovacuum after the batch's
+    UPDATE, checkpoints) and, through the postmaster's reaped children, processes that ended.
     None when the cluster is not one this machine shows (no CHISO_PG_DIR)."""
     try:
         with open(os.path.join(os.environ["CHISO_PG_DIR"], "data", "postmaster.pid")) as pidfile:
             postmaster = int(pidfile.readline())
         total = clock_ticks(postmaster, children=True)
+        connections = 0.0
         for entry in os.listdir("/proc"):
             if entry.isdigit():
                 try:
                     with open(f"/proc/{entry}/stat") as stat:
                         parent = int(stat.read().rsplit(")", 1)[1].split()[1])
-                    if parent == postmaster:
-                        total += clock_ticks(entry)
+                    if parent != postmaster:
+                        continue
+                    used = clock_ticks(entry)
+                    with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                        title = cmdline.read().decode(errors="replace").removeprefix("postgres: ")
+                    total += used
+                    if not title.startswith(POSTGRES_BACKGROUND):
+                        connections += used
                 except (OSError, ValueError):
                     continue  # ended meanwhile (its time is then in the postmaster's children's)
-        return total
+        return total, connections
     except (KeyError, OSError, ValueError):
         return None
 
@@ -138,8 +153,8 @@ def after(sql):
         figures = next_pass()
         if figures[3] > 0 or figures[0] == "full":
             end = figures[6]
-            used = (end[0] - start[0], None if end[1] is None or start[1] is None else end[1] - start[1])
-            return figures[:6] + (used,)
+            postgres = None if end[1] is None or start[1] is None else (end[1][0] - start[1][0], end[1][1] - start[1][1])
+            return figures[:6] + ((end[0] - start[0], postgres),)
 
 
 # Changed dossiers: flag flips on finished ones, finishes of processing ones (cheap by index).
@@ -156,11 +171,14 @@ cores = os.cpu_count() or 1
 
 
 def cpu_text(used):
+    """chiso's CPU, PostgreSQL's (total, and of it chiso's connections'), and the wall time they allow."""
     chiso, postgres = used
     if postgres is None:
         return f"CPU: chiso {chiso:.2f} s"
-    return (f"CPU: chiso {chiso:.2f} s, PostgreSQL {postgres:.2f} s; on {cores} cores no less than "
-            f"{(chiso + postgres) / cores:.3f} s of wall time")
+    total, connections = postgres
+    return (f"CPU: chiso {chiso:.2f} s, PostgreSQL {total:.2f} s (chiso's connections {connections:.2f} s, the server's own "
+            f"work {total - connections:.2f} s); on {cores} cores no less than {(chiso + connections) / cores:.3f} s of wall time "
+            f"for the refresh's own work, {(chiso + total) / cores:.3f} s with the server's")
 
 
 try:
@@ -188,8 +206,10 @@ try:
               f"(read {read:.3f} s; {kind}, {changes:,} log rows){each}; {files_text(files)}")
         # Each side's median (the CPU moves less than the wall time between runs), and each pass's.
         used = [r[6] for r in runs]
-        postgres = None if any(u[1] is None for u in used) else statistics.median(u[1] for u in used)
-        each = f" [passes: {', '.join(f'{u[0]:.2f} + {u[1]:.2f}' for u in used)} s]" if len(runs) > 1 and postgres is not None else ""
+        known = all(u[1] is not None for u in used)
+        postgres = (statistics.median(u[1][0] for u in used), statistics.median(u[1][1] for u in used)) if known else None
+        each = (f" [passes, chiso + its connections + the server's own: "
+                f"{', '.join(f'{u[0]:.2f} + {u[1][1]:.2f} + {u[1][0] - u[1][1]:.2f}' for u in used)} s]") if len(runs) > 1 and known else ""
         print(f"    {cpu_text((statistics.median(u[0] for u in used), postgres))}{each}")
     kind, seconds, read, changes, _, files, used = after("""
       UPDATE dossiers SET unit_id = 'lam-dong/c001/d2'
