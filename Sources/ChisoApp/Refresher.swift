@@ -135,6 +135,14 @@ public struct Refresher<C: Clock>: Service where C.Duration == Duration {
                     "render_seconds": "\(historyDone.duration(to: rendered).seconds)", "carried_over": "\(published.carriedOver)",
                 ])
             writeSite(published, staleness: nil)
+            // The source's upkeep (the change log's trim) once the figures are out; bounded like a
+            // pass, for a database that went away meanwhile (a later pass chooses the next trim).
+            let source = currentPipeline().source
+            do {
+                try await withDeadline(timeout, clock: clock, operation: "the source's upkeep") { await source.housekeep() }
+            } catch {
+                logger.warning("\(error)")
+            }
             withExtendedLifetime(replaced) {}  // freed here, after the pass is timed, then given back
             FreedMemory.release()
             return true

@@ -5,6 +5,13 @@ import Foundation
 public protocol KPISource: Sendable {
     /// Reads everything one snapshot needs, as of `asOf`, in one consistent view.
     func loadInputs(asOf: Date, calendar: PlanCalendar) async throws -> KPIInputs
+    /// The upkeep a pass left for after its snapshot is published (trimming the change log):
+    /// the figures are not kept waiting for it. Failures are the source's to log.
+    func housekeep() async
+}
+
+extension KPISource {
+    public func housekeep() async {}
 }
 
 /// Builds a month's QĐ 766 publication (`QD766Publication`) from the database: `chiso qd766`,

@@ -318,9 +318,10 @@ import Testing
         }
     }
 
-    /// The leader trims what every pass has taken and raises the horizon; an instance whose last
-    /// pass is older than the horizon cannot apply the log and loads from scratch. (Which rows a
-    /// trim reaches depends on the cluster-wide oldest transaction, so the test checks the rule,
+    /// The leader trims what every pass has taken and raises the horizon, after the pass (when
+    /// the refresher asks for its upkeep, its snapshot published), not within it; an instance whose
+    /// last pass is older than the horizon cannot apply the log and loads from scratch. (Which rows
+    /// a trim reaches depends on the cluster-wide oldest transaction, so the test checks the rule,
     /// not a count: nothing below the horizon is left.)
     @Test func aPassOlderThanTheTrimmedLogLoadsFromScratch() async throws {
         try await TestDatabase.withSchema(fixture: "commune") { client, schema, _ in
@@ -332,13 +333,16 @@ import Testing
             try await Self.run(["UPDATE dossiers SET digitised = NOT digitised WHERE code = 'D12'"], client: client, schema: schema)
             _ = try await leader.loadInputs(asOf: t, calendar: Self.calendar)
             _ = try await leader.loadInputs(asOf: t, calendar: Self.calendar)
-            let below = try await client.query(
-                PostgresQuery(
-                    unsafeSQL: #"""
-                        SELECT h.trimmed_below <> '0', (SELECT count(*) FROM "\#(schema.rawValue)".chiso_dossier_changes c WHERE c.xid < h.trimmed_below)
-                        FROM "\#(schema.rawValue)".chiso_change_horizon h
-                        """#), logger: TestDatabase.logger)
-            for try await (raised, left) in below.decode((Bool, Int).self) {
+            let horizon = PostgresQuery(
+                unsafeSQL: #"""
+                    SELECT h.trimmed_below <> '0', (SELECT count(*) FROM "\#(schema.rawValue)".chiso_dossier_changes c WHERE c.xid < h.trimmed_below)
+                    FROM "\#(schema.rawValue)".chiso_change_horizon h
+                    """#)
+            for try await (raised, _) in try await client.query(horizon, logger: TestDatabase.logger).decode((Bool, Int).self) {
+                #expect(!raised, "the passes left the trim for after them")
+            }
+            await leader.housekeep()
+            for try await (raised, left) in try await client.query(horizon, logger: TestDatabase.logger).decode((Bool, Int).self) {
                 #expect(raised, "the leader raised the horizon")
                 #expect(left == 0, "no log row below the horizon")
             }

@@ -119,6 +119,38 @@ import Testing
         #expect(String(decoding: metrics.render().bytes, as: UTF8.self).contains("\nchiso_source_up 1"))
     }
 
+    /// A source whose upkeep notes which pass's snapshot was being served then (each pass names
+    /// its unit after its number).
+    final class UpkeepSource: KPISource {
+        let store: SnapshotStore
+        private let passes = Mutex(0)
+        private let seen = Mutex<[String]>([])
+        init(store: SnapshotStore) { self.store = store }
+        var servedAtUpkeep: [String] { seen.withLock { $0 } }
+        func loadInputs(asOf: Date, calendar: PlanCalendar) async throws -> KPIInputs {
+            let pass = passes.withLock { count in
+                count += 1
+                return count
+            }
+            return KPIInputs(units: [Unit(id: "u", parentID: nil, name: "pass \(pass)", kind: "commune")])
+        }
+        func housekeep() async {
+            let served = store.current.published?.snapshot.units.first?.name ?? "nothing"
+            seen.withLock { $0.append(served) }
+        }
+    }
+
+    /// The source's upkeep (the change log's trim) runs once a pass, after its figures are served:
+    /// not within the pass and its duration.
+    @Test func theSourcesUpkeepWaitsForThePassToBeServed() async {
+        let store = SnapshotStore(), metrics = OperationalMetrics()
+        let source = UpkeepSource(store: store)
+        let refresher = refresher(source, store: store, metrics: metrics)
+        #expect(await refresher.refreshOnce())
+        #expect(await refresher.refreshOnce())
+        #expect(source.servedAtUpkeep == ["pass 1", "pass 2"])
+    }
+
     @Test func aSourceThatNeverAnswersIsCutOffAtTheDeadline() async {
         let store = SnapshotStore(), metrics = OperationalMetrics()
         let refresher = refresher(HangingSource(), store: store, metrics: metrics, timeout: .milliseconds(200))
