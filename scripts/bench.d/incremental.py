@@ -34,18 +34,22 @@ binary, url, schema, as_of = sys.argv[1:5]
 batches = [int(n) for n in sys.argv[5:]] or [5_000, 50_000]
 
 
-def clock_ticks(pid, children=False):
-    """utime + stime of a process in seconds (and of its reaped children: cutime + cstime)."""
+def process_stat(pid):
+    """A process's parent and its CPU seconds (utime + stime), and its reaped children's (cutime + cstime)."""
     with open(f"/proc/{pid}/stat") as stat:
         fields = stat.read().rsplit(")", 1)[1].split()
-    ticks = int(fields[11]) + int(fields[12]) + ((int(fields[13]) + int(fields[14])) if children else 0)
-    return ticks / os.sysconf("SC_CLK_TCK")
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / tick, (int(fields[13]) + int(fields[14])) / tick
+
+
+def serve_cpu():
+    return process_stat(serve.pid)[1]
 
 
 # The server processes that are not a client's (their titles); a client's backend is titled by
 # its user, database and address, a parallel worker "parallel worker for PID …".
 POSTGRES_BACKGROUND = ("checkpointer", "background writer", "walwriter", "autovacuum", "logical replication", "archiver",
-                       "startup", "stats collector", "walsender", "walreceiver")
+                       "startup", "walsender", "walreceiver")
 
 
 def postgres_cpu():
@@ -56,16 +60,14 @@ def postgres_cpu():
     try:
         with open(os.path.join(os.environ["CHISO_PG_DIR"], "data", "postmaster.pid")) as pidfile:
             postmaster = int(pidfile.readline())
-        total = clock_ticks(postmaster, children=True)
-        connections = 0.0
+        _, own, reaped = process_stat(postmaster)
+        total, connections = own + reaped, 0.0
         for entry in os.listdir("/proc"):
             if entry.isdigit():
                 try:
-                    with open(f"/proc/{entry}/stat") as stat:
-                        parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+                    parent, used, _ = process_stat(entry)
                     if parent != postmaster:
                         continue
-                    used = clock_ticks(entry)
                     with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
                         title = cmdline.read().decode(errors="replace").removeprefix("postgres: ")
                     total += used
@@ -104,7 +106,7 @@ def read_log():
             continue
         if entry.get("msg") in ("refreshed", "status pages written"):
             if entry["msg"] == "refreshed":
-                entry["cpu"] = (clock_ticks(serve.pid), postgres_cpu())
+                entry["cpu"] = (serve_cpu(), postgres_cpu())
             passes.put(entry)
         elif entry.get("level") in ("error", "critical"):
             print("  serve:", entry.get("msg"), file=sys.stderr)
@@ -148,7 +150,7 @@ def after(sql):
     deadline = time.monotonic() + 2
     while os.path.exists(f"/proc/{backend}") and time.monotonic() < deadline:
         time.sleep(0.001)
-    start = (clock_ticks(serve.pid), postgres_cpu())
+    start = (serve_cpu(), postgres_cpu())
     while True:
         figures = next_pass()
         if figures[3] > 0 or figures[0] == "full":
@@ -171,14 +173,16 @@ cores = os.cpu_count() or 1
 
 
 def cpu_text(used):
-    """chiso's CPU, PostgreSQL's (total, and of it chiso's connections'), and the wall time they allow."""
+    """chiso's CPU, PostgreSQL's (and of it the server's own work), and the wall time the refresh's
+    own CPU (chiso's and its connections') allows."""
     chiso, postgres = used
     if postgres is None:
         return f"CPU: chiso {chiso:.2f} s"
     total, connections = postgres
-    return (f"CPU: chiso {chiso:.2f} s, PostgreSQL {total:.2f} s (chiso's connections {connections:.2f} s, the server's own "
-            f"work {total - connections:.2f} s); on {cores} cores no less than {(chiso + connections) / cores:.3f} s of wall time "
-            f"for the refresh's own work, {(chiso + total) / cores:.3f} s with the server's")
+    # Each sample counts whole clock ticks: the difference of two can dip just below zero.
+    background = max(0.0, total - connections)
+    return (f"CPU: chiso {chiso:.2f} s, PostgreSQL {total:.2f} s (of it the server's own work {background:.2f} s); "
+            f"on {cores} cores no less than {(chiso + connections) / cores:.3f} s of wall time")
 
 
 try:
@@ -208,8 +212,7 @@ try:
         used = [r[6] for r in runs]
         known = all(u[1] is not None for u in used)
         postgres = (statistics.median(u[1][0] for u in used), statistics.median(u[1][1] for u in used)) if known else None
-        each = (f" [passes, chiso + its connections + the server's own: "
-                f"{', '.join(f'{u[0]:.2f} + {u[1][1]:.2f} + {u[1][0] - u[1][1]:.2f}' for u in used)} s]") if len(runs) > 1 and known else ""
+        each = (f" [passes, chiso + PostgreSQL: {', '.join(f'{u[0]:.2f} + {u[1][0]:.2f}' for u in used)} s]") if len(runs) > 1 and known else ""
         print(f"    {cpu_text((statistics.median(u[0] for u in used), postgres))}{each}")
     kind, seconds, read, changes, _, files, used = after("""
       UPDATE dossiers SET unit_id = 'lam-dong/c001/d2'
