@@ -9,6 +9,9 @@ import Foundation
 /// The rules mirror `PostgresKPISource` (the formulas of indicators.md); the incremental tests
 /// compare the two figure by figure.
 protocol CapturedRow: Hashable, Sendable {
+    /// What tells the row from the table's other rows (a dossier's code, another row's id): the
+    /// open set finds its rows by it (`OpenSet`).
+    var key: String { get }
     var unitID: String { get }
     /// Whether the row's figures still depend on T. Only ever turns from true to false as T grows
     /// within a year (a year's start drops every earlier row's figures).
@@ -101,9 +104,8 @@ public struct DossierImage: Sendable, Hashable, CapturedRow {
     /// The first online payment (dossiers.chiso_paid_online_at, kept by a trigger on payments).
     public var paidOnlineAt: Date?
 
-    /// The code alone: equal images have equal codes, and the open set (~7 × 10^4 images at
-    /// province scale, keyed by image) holds at most a batch's two images of one dossier at once.
-    /// Hashing all 18 fields showed in every finish of an open dossier (perf, the 1 % pass).
+    /// The code alone: equal images have equal codes, and hashing all 18 fields is wasted work
+    /// (the open set finds images by code: `OpenSet`).
     public func hash(into hasher: inout Hasher) { hasher.combine(code) }
 
     public init(
@@ -130,6 +132,8 @@ public struct DossierImage: Sendable, Hashable, CapturedRow {
         self.feeCharging = feeCharging
         self.paidOnlineAt = paidOnlineAt
     }
+
+    var key: String { code }
 
     /// In D: withdrawn and rejected dossiers count nowhere.
     var counted: Bool { status == "processing" || status == "finished" }
@@ -224,6 +228,7 @@ public struct DossierImage: Sendable, Hashable, CapturedRow {
 /// A document (`registered_at` is its date).
 public struct DocumentImage: Sendable, Hashable, CapturedRow {
     public var id: String
+    var key: String { id }
     public var unitID: String
     public var outgoing: Bool
     public var registeredAt: Date
@@ -265,6 +270,7 @@ public struct DocumentImage: Sendable, Hashable, CapturedRow {
 /// A feedback (`received_at` is its date).
 public struct FeedbackImage: Sendable, Hashable, CapturedRow {
     public var id: String
+    var key: String { id }
     public var unitID: String
     public var receivedAt: Date
     public var resolvedAt: Date?
@@ -315,6 +321,7 @@ public struct FeedbackImage: Sendable, Hashable, CapturedRow {
 /// A payment with its dossier's unit and procedure (a payment's unit is its dossier's).
 public struct PaymentImage: Sendable, Hashable, CapturedRow {
     public var id: String
+    var key: String { id }
     public var unitID: String
     public var procedureCode: String
     public var paidAt: Date

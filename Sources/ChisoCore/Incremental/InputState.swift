@@ -21,10 +21,10 @@ public struct InputState: Sendable {
     private var settled: [SettledKey: Counts] = [:]
     /// Payments of every procedure per unit and month (for the distinct `procedures_paid_online`).
     private var paid: [PaidKey: Counts] = [:]
-    private var openDossiers: [DossierImage: Int] = [:]
-    private var pendingDocuments: [DocumentImage: Int] = [:]
-    private var pendingFeedback: [FeedbackImage: Int] = [:]
-    private var pendingPayments: [PaymentImage: Int] = [:]
+    private var openDossiers = OpenSet<DossierImage>()
+    private var pendingDocuments = OpenSet<DocumentImage>()
+    private var pendingFeedback = OpenSet<FeedbackImage>()
+    private var pendingPayments = OpenSet<PaymentImage>()
     /// Settled dossiers received through `online`, per unit, procedure and received month (for
     /// the distinct `online_services_used`; counts in `numerator`).
     private var onlineReceived: [PaidKey: Counts] = [:]
@@ -180,10 +180,10 @@ public struct InputState: Sendable {
         if !payment.isPending(at: asOf, yearStart: yearStart) { addPaid(payment, sign: sign) }
     }
 
-    private mutating func apply<Row: CapturedRow>(_ row: Row, sign: Int, pending: WritableKeyPath<InputState, [Row: Int]>) {
+    private mutating func apply<Row: CapturedRow>(_ row: Row, sign: Int, pending: WritableKeyPath<InputState, OpenSet<Row>>) {
         if row.isPending(at: asOf, yearStart: yearStart) {
             let unit = units.index(row.unitID)
-            let before = Self.count(row, by: sign, in: &self[keyPath: pending])
+            let before = self[keyPath: pending].add(row, by: sign)
             let count = before + sign
             changedSinceFigures = true
             // An added row's thresholds bound the horizon (a removed one's can only be conservative).
@@ -193,23 +193,6 @@ public struct InputState: Sendable {
             let unit = units.index(row.unitID)
             for piece in row.settledPieces(months: months) { add(piece, unit: unit, sign: sign) }
         }
-    }
-
-    /// Adds `by` to a pending row's count (the row leaves at 0) with one look-up of the row (two
-    /// when it comes): a province's batch moves ~10^4 open dossiers, each hashed whole. Returns
-    /// the count before.
-    private static func count<Row: Hashable>(_ row: Row, by sign: Int, in rows: inout [Row: Int]) -> Int {
-        guard let index = rows.index(forKey: row) else {
-            if sign != 0 { rows[row] = sign }
-            return 0
-        }
-        let before = rows.values[index]
-        if before + sign == 0 {
-            rows.remove(at: index)
-        } else {
-            rows.values[index] = before + sign
-        }
-        return before
     }
 
     private mutating func add(_ piece: SettledPiece, unit: Int32, sign: Int) {
@@ -245,7 +228,7 @@ public struct InputState: Sendable {
         let payments = Int16(ComputedIndicator.paymentsOnlineNational.ordinal)
         settled = settled.filter { $0.key.indicator != payments }
         paid = [:]
-        pendingPayments = [:]
+        pendingPayments = OpenSet()
         openPart = nil
         settledChanged()
     }
@@ -281,25 +264,23 @@ public struct InputState: Sendable {
             onlineReceived = onlineReceived.filter { Int($0.key.month) >= firstMonth }
             settledChanged()
         }
-        let settlingDossiers = openDossiers.filter { !$0.key.isPending(at: t, yearStart: yearStart) }
-        settle(\.openDossiers)
-        for (dossier, count) in settlingDossiers { addOnlineReceived(dossier, sign: count) }
+        for (dossier, count) in settle(\.openDossiers) { addOnlineReceived(dossier, sign: count) }
         settle(\.pendingDocuments)
         settle(\.pendingFeedback)
-        let settling = pendingPayments.filter { !$0.key.isPending(at: t, yearStart: yearStart) }
-        settle(\.pendingPayments)
-        for (payment, count) in settling { addPaid(payment, sign: count) }
+        for (payment, count) in settle(\.pendingPayments) { addPaid(payment, sign: count) }
     }
 
-    private mutating func settle<Row: CapturedRow>(_ pending: WritableKeyPath<InputState, [Row: Int]>) {
+    /// Takes the rows that no longer move with T out of an open set into the settled sums; returns them.
+    @discardableResult
+    private mutating func settle<Row: CapturedRow>(_ pending: WritableKeyPath<InputState, OpenSet<Row>>) -> [(row: Row, count: Int)] {
         let (t, start) = (asOf, yearStart)
-        let settling = self[keyPath: pending].filter { !$0.key.isPending(at: t, yearStart: start) }
+        let settling = self[keyPath: pending].removeAll { !$0.isPending(at: t, yearStart: start) }
         for (row, count) in settling {
-            self[keyPath: pending][row] = nil
             if count != 1 { note("\(row.unitID): a row was held \(count) times") }
             let unit = units.index(row.unitID)
             for piece in row.settledPieces(months: months) { add(piece, unit: unit, sign: count) }
         }
+        return settling
     }
 
     // MARK: Evaluation
@@ -405,12 +386,12 @@ public struct InputState: Sendable {
         }
         let t = asOf
         var part = OpenPart(periods: periods, startMonths: startMonths, unitCount: units.count, quiet: months.nextStart(after: t))
-        func addPending<Row: CapturedRow>(_ rows: [Row: Int]) {
-            for (row, count) in rows {
+        func addPending<Row: CapturedRow>(_ rows: OpenSet<Row>) {
+            rows.forEach { row, count in
                 if let next = row.nextChange(onOrAfter: t), next < part.quiet { part.quiet = next }
                 guard count > 0 else {
                     part.negativeRows += 1
-                    continue
+                    return
                 }
                 row.addPendingFigures(at: t, periods: periods, into: &part.sums, unit: units.existingIndex(row.unitID)!, times: count)
             }
@@ -419,9 +400,10 @@ public struct InputState: Sendable {
         addPending(pendingFeedback)
         addPending(pendingDocuments)
         addPending(pendingPayments)
-        for (dossier, count) in openDossiers where count > 0 {
+        openDossiers.forEach { dossier, count in
+            guard count > 0 else { return }
             let used = dossier.pendingUsePeriods(at: t, yearStart: yearStart, periods: periods, onlineServices: onlineServiceProcedures)
-            guard !used.isEmpty, let unit = units.existingIndex(dossier.unitID) else { continue }
+            guard !used.isEmpty, let unit = units.existingIndex(dossier.unitID) else { return }
             let procedure = procedures.index(dossier.procedureCode)
             for p in used { part.uses[OpenPart.useKey(unit: unit, procedure: procedure, period: p), default: 0] += count }
         }
@@ -433,26 +415,17 @@ public struct InputState: Sendable {
     /// A pending row came (`sign` 1) or went (-1), its count in the open set going from `before`
     /// to `after`: its figures as of T are added to (taken off) the kept open part.
     private mutating func moveOpenPart<Row: CapturedRow>(_ row: Row, unit: Int32, sign: Int, before: Int, after: Int) {
-        guard var part = openPart else { return }
-        openPart = nil  // `part` alone holds its arrays while they change
+        // Moved out and back (`take`), not copied: a copy retained and released the part's arrays
+        // at each of a province pass's ~2 × 10^4 open rows.
+        guard var part = openPart.take() else { return }
         guard part.unitCount == units.count else { return }  // a new unit: made again
-        row.addPendingFigures(at: asOf, periods: part.periods, into: &part.sums, unit: unit, times: sign)
-        if let next = row.nextChange(onOrAfter: asOf), next < part.quiet { part.quiet = next }
-        part.negativeRows += (after < 0 ? 1 : 0) - (before < 0 ? 1 : 0)
+        let t = asOf
+        part.move(row, unit: unit, at: t, sign: sign, before: before, after: after)
         if let dossier = row as? DossierImage {
-            let used = dossier.pendingUsePeriods(at: asOf, yearStart: yearStart, periods: part.periods, onlineServices: onlineServiceProcedures)
-            if !used.isEmpty {
-                let procedure = procedures.index(dossier.procedureCode)
-                for p in used {
-                    let key = OpenPart.useKey(unit: unit, procedure: procedure, period: p)
-                    let count = part.uses[key, default: 0] + sign
-                    // The uses are listed again only when one appears or disappears.
-                    if count == 0 || count == sign { part.orderedUses = nil }
-                    part.uses[key] = count == 0 ? nil : count
-                }
-            }
+            let used = dossier.pendingUsePeriods(at: t, yearStart: yearStart, periods: part.periods, onlineServices: onlineServiceProcedures)
+            if !used.isEmpty { part.moveUses(unit: unit, procedure: procedures.index(dossier.procedureCode), periods: used, sign: sign) }
         }
-        openPart = part
+        openPart = consume part
     }
 
     /// The open dossiers' procedure uses, each once, in a fixed order (unit and procedure as
@@ -653,6 +626,26 @@ struct OpenPart: Sendable {
         self.unitCount = unitCount
         self.sums = FigureSums(units: unitCount)
         self.quiet = quiet
+    }
+
+    /// A pending row's figures as of T added (`sign` 1) or taken off (−1), its count in the open
+    /// set going from `before` to `after`.
+    mutating func move<Row: CapturedRow>(_ row: Row, unit: Int32, at t: Date, sign: Int, before: Int, after: Int) {
+        row.addPendingFigures(at: t, periods: periods, into: &sums, unit: unit, times: sign)
+        if let next = row.nextChange(onOrAfter: t), next < quiet { quiet = next }
+        negativeRows += (after < 0 ? 1 : 0) - (before < 0 ? 1 : 0)
+    }
+
+    /// An open dossier's procedure uses (`periods`: the indices of the periods it uses the
+    /// procedure in) added or taken off.
+    mutating func moveUses(unit: Int32, procedure: Int32, periods used: [Int], sign: Int) {
+        for p in used {
+            let key = Self.useKey(unit: unit, procedure: procedure, period: p)
+            let count = uses[key, default: 0] + sign
+            // The uses are listed again only when one appears or disappears.
+            if count == 0 || count == sign { orderedUses = nil }
+            uses[key] = count == 0 ? nil : count
+        }
     }
 
     /// Unit, procedure and period index in one integer that sorts by them in that order.
