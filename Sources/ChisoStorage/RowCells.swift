@@ -29,8 +29,9 @@ struct RowCells {
     }
 }
 
-/// A one-dimensional array cell in PostgreSQL's binary format (`array_send`: dimensions, flags,
-/// element type, then each element as a length, -1 for NULL, and its bytes), read in order.
+/// An array cell in PostgreSQL's binary format (`array_send`: dimensions, flags, element type,
+/// then each element as a length, -1 for NULL, and its bytes), read in order: one dimension, or
+/// two (read row by row: `array_agg` of equal arrays, each row one of them).
 ///
 /// Why: the dossier statements return many numbers a row (a settled group's 16, an open
 /// dossier's five instants). PostgresNIO makes a `PostgresCell` for every cell (~0.1 µs with its
@@ -40,8 +41,10 @@ struct ArrayCell {
     private var buffer: ByteBuffer
     private let elementType: PostgresDataType
     private let table: String, column: String
-    /// The number of elements.
+    /// The number of elements (in all rows of a two-dimensional array).
     let count: Int
+    /// A two-dimensional array's row length (its second dimension); nil for one dimension.
+    let rowLength: Int?
 
     init(_ cell: PostgresCell, table: String, column: String) throws {
         self.table = table
@@ -52,17 +55,20 @@ struct ArrayCell {
         guard let dimensions = buffer.readInteger(as: Int32.self), buffer.readInteger(as: Int32.self) != nil,
             let element = buffer.readInteger(as: UInt32.self)
         else { throw StorageError.unexpectedValue(table: table, column: column, value: "a truncated array") }
-        switch dimensions {
-        case 0:
-            count = 0
-        case 1:
+        guard dimensions <= 2 else {
+            throw StorageError.unexpectedValue(table: table, column: column, value: "an array of \(dimensions) dimensions")
+        }
+        var count = 1
+        var lengths: [Int] = []
+        for _ in 0..<dimensions {
             guard let length = buffer.readInteger(as: Int32.self), length >= 0, buffer.readInteger(as: Int32.self) != nil else {
                 throw StorageError.unexpectedValue(table: table, column: column, value: "a truncated array")
             }
-            count = Int(length)
-        default:
-            throw StorageError.unexpectedValue(table: table, column: column, value: "an array of \(dimensions) dimensions")
+            count *= Int(length)
+            lengths.append(Int(length))
         }
+        self.count = dimensions == 0 ? 0 : count
+        self.rowLength = dimensions == 2 ? lengths[1] : nil
         self.elementType = PostgresDataType(element)
         self.buffer = buffer
     }
@@ -81,7 +87,20 @@ struct ArrayCell {
         try nextEightBytes(of: .timestamptz).map { Date(timeInterval: Double($0) / Double(1_000_000), since: Self.postgresEpoch) }
     }
 
-    /// The next element (both element types chiso reads are 8 bytes, big-endian), NULL as nil.
+    /// The next element of a `text[]`, which may not be NULL.
+    mutating func nextString() throws -> String {
+        guard elementType == .text else { throw StorageError.unexpectedValue(table: table, column: column, value: "an array of \(elementType)") }
+        guard let length = buffer.readInteger(as: Int32.self) else {
+            throw StorageError.unexpectedValue(table: table, column: column, value: "an array shorter than its length")
+        }
+        if length == -1 { throw StorageError.unexpectedValue(table: table, column: column, value: "a NULL element") }
+        guard length >= 0, let value = buffer.readString(length: Int(length)) else {
+            throw StorageError.unexpectedValue(table: table, column: column, value: "a truncated element")
+        }
+        return value
+    }
+
+    /// The next element (both numeric element types chiso reads are 8 bytes, big-endian), NULL as nil.
     private mutating func nextEightBytes(of type: PostgresDataType) throws -> Int64? {
         guard elementType == type else { throw StorageError.unexpectedValue(table: table, column: column, value: "an array of \(elementType)") }
         guard let length = buffer.readInteger(as: Int32.self) else {

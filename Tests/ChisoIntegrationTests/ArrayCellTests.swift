@@ -1,3 +1,4 @@
+import ChisoCore
 import Foundation
 import PostgresNIO
 import Testing
@@ -50,6 +51,38 @@ import Testing
         }
     }
 
+    /// The pending images' codes, units and procedures: text as PostgresNIO decodes it, in any script.
+    @Test func textsAreTheOnesCellsGive() async throws {
+        let values = ["HS-000123", "lam-dong/c001/d1", "", "Xã Bắc Bình – Một cửa", "𝔘nicode ✓"]
+        try await firstRow("SELECT \(values)::text[], \(values[1]), \(values[3]), \(values[4])") { cells in
+            var texts = try cells.nextArray(column: "code")
+            #expect(texts.count == values.count)
+            #expect(texts.rowLength == nil)
+            let read = try values.indices.map { _ in try texts.nextString() }
+            #expect(read == values)
+            let separately = try (0..<3).map { _ in try cells.next(String.self) }
+            #expect(separately == [read[1], read[3], read[4]])
+        }
+    }
+
+    /// `array_agg` of equal arrays (each pending image's five instants): two dimensions, read row by row.
+    @Test func aTwoDimensionalArrayIsReadRowByRow() async throws {
+        let sql: PostgresQuery = """
+            SELECT array_agg(a ORDER BY n) FROM (VALUES
+                (1, ARRAY['2026-01-01 00:00+07', NULL, '2026-01-02 00:00+07']::timestamptz[]),
+                (2, ARRAY['2026-02-01 00:00+07', '2026-02-02 00:00+07', NULL]::timestamptz[])) AS v (n, a)
+            """
+        try await firstRow(sql) { cells in
+            var instants = try cells.nextArray(column: "(instants)")
+            #expect(instants.count == 6)
+            #expect(instants.rowLength == 3)
+            let read = try (0..<6).map { _ in try instants.nextDate() }
+            let calendar = PlanCalendar(timeZone: TimeZone(identifier: "Asia/Ho_Chi_Minh")!)
+            let expected = ["2026-01-01T00:00", nil, "2026-01-02T00:00", "2026-02-01T00:00", "2026-02-02T00:00", nil].map { $0.flatMap(calendar.parseInstant) }
+            #expect(read == expected)
+        }
+    }
+
     @Test func anEmptyArrayHasNoElements() async throws {
         try await firstRow("SELECT '{}'::int8[]") { cells in
             let packed = try cells.nextArray(column: "sums")
@@ -58,18 +91,24 @@ import Testing
     }
 
     @Test func anotherShapeIsRefusedNamingTheColumn() async throws {
-        try await firstRow("SELECT ARRAY[1, 2]::int4[], NULL::int8[], ARRAY[[1, 2], [3, 4]]::int8[], ARRAY[1, NULL]::int8[], ARRAY[now()]") { cells in
+        try await firstRow(
+            "SELECT ARRAY[1, 2]::int4[], NULL::int8[], ARRAY[[[1, 2], [3, 4]]]::int8[], ARRAY[1, NULL]::int8[], ARRAY[now()], ARRAY['a', NULL]::text[]"
+        ) { cells in
             var int4s = try cells.nextArray(column: "sums")
             #expect(refusal { try int4s.nextInt() } == "t.sums: unexpected value 'an array of INTEGER'")
             #expect(refusal { try int4s.nextDate() } == "t.sums: unexpected value 'an array of INTEGER'")
+            #expect(refusal { try int4s.nextString() } == "t.sums: unexpected value 'an array of INTEGER'")
             #expect(refusal { try cells.nextArray(column: "sums") } == "t.sums: unexpected value 'NULL'")
-            #expect(refusal { try cells.nextArray(column: "sums") } == "t.sums: unexpected value 'an array of 2 dimensions'")
+            #expect(refusal { try cells.nextArray(column: "sums") } == "t.sums: unexpected value 'an array of 3 dimensions'")
             var withNull = try cells.nextArray(column: "sums")
             #expect(try withNull.nextInt() == 1)
             #expect(refusal { try withNull.nextInt() } == "t.sums: unexpected value 'a NULL element'")
             var instants = try cells.nextArray(column: "(instants)")
             #expect(try instants.nextDate() != nil)
             #expect(refusal { try instants.nextDate() } == "t.(instants): unexpected value 'an array shorter than its length'")
+            var codes = try cells.nextArray(column: "code")
+            #expect(try codes.nextString() == "a")
+            #expect(refusal { try codes.nextString() } == "t.code: unexpected value 'a NULL element'")
         }
     }
 }

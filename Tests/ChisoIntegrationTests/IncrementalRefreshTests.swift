@@ -32,10 +32,12 @@ import Testing
                 let full = PostgresKPISource(client: client, schema: schema, workingDays: holidays, logger: TestDatabase.logger)
                 // Checked against a load from scratch (and replaced by it) every 30 days of T; the
                 // first seed reads every batch on one connection, the others on two (`sideReadsFrom`).
-                // The log is not trimmed here: what each pass took is what the log grew by.
+                // The log is not trimmed here: what each pass took is what the log grew by. The
+                // third seed packs two rows of the dossier statements in one (many packed rows, the
+                // last one short), the others a few hundred (one packed row).
                 let incremental = PostgresIncrementalSource(
                     client: client, schema: schema, fullEvery: .seconds(30 * 86_400), trims: { false }, workingDays: holidays,
-                    sideReadsFrom: seed == 1 ? .max : 1, logger: TestDatabase.logger)
+                    sideReadsFrom: seed == 1 ? .max : 1, packedRows: seed == 3 ? 2 : 256, logger: TestDatabase.logger)
                 var random = SplitMix(seed: seed)
                 var passes: [PostgresIncrementalSource.Pass] = []
                 var logged = try await Self.loggedImages(client: client, schema: schema)
