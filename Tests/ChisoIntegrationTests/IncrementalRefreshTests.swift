@@ -105,8 +105,8 @@ import Testing
             let incremental = PostgresIncrementalSource(
                 client: pool, schema: schema, fullEvery: .seconds(100 * 86_400), sideReadsFrom: 1, logger: TestDatabase.logger)
             _ = try await incremental.loadInputs(asOf: t, calendar: Self.calendar)
-            // Open dossiers' flags: their images are open rows, read on the second connection.
-            try await Self.run(["UPDATE dossiers SET digitised = NOT digitised WHERE status = 'processing'"], client: client, schema: schema)
+            // Finished dossiers' flags: their images are settled groups, read on the second connection.
+            try await Self.run(["UPDATE dossiers SET digitised = NOT digitised WHERE status = 'finished'"], client: client, schema: schema)
             pool.failing.store(true, ordering: .relaxed)
             await #expect(throws: SecondConnectionFailsAfterItsWork.Failed.self) {
                 _ = try await incremental.loadInputs(asOf: t, calendar: Self.calendar)
@@ -117,7 +117,7 @@ import Testing
             #expect(incremental.lastPass?.kind == .full && incremental.lastPass?.reason == "start")
             #expect(Self.differences(kept, try await full.loadInputs(asOf: t, calendar: Self.calendar)).isEmpty)
             // Not taken for a refusal: the next batch is read on two connections again.
-            try await Self.run(["UPDATE dossiers SET digitised = NOT digitised WHERE status = 'processing'"], client: client, schema: schema)
+            try await Self.run(["UPDATE dossiers SET digitised = NOT digitised WHERE status = 'finished'"], client: client, schema: schema)
             let leases = pool.secondLeases.load(ordering: .relaxed)
             let again = try await incremental.loadInputs(asOf: t, calendar: Self.calendar)
             #expect(incremental.lastPass?.kind == .incremental)
