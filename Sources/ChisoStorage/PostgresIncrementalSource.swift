@@ -552,17 +552,18 @@ public final class PostgresIncrementalSource: KPISource {
         countingImages: Bool = false
     ) async throws -> Int? {
         let window = DossierWindow(starts: state.monthStarts, january: state.januaryMonthNumber, asOf: state.asOf)
-        /// The online-received and pending rows, read on this connection.
-        func readTheRestHere() async throws {
+        /// The online-received and settled groups read and applied on this connection (and the
+        /// batch's images counted, when asked).
+        func readGroupsHere() async throws -> Int? {
             try await onlineReceived(connection, window, from: source) {
                 state.addOnlineReceived(unitID: $0, procedureCode: $1, month: $2, dossiers: $3)
             }
-            try await pendingDossiers(connection, window, from: source) { state.apply(dossier: $0, sign: $1) }
+            return try await settledDossiers(connection, into: &state, from: source, thenCounting: countingImages)
         }
         guard let side else {
-            try await settledDossiers(connection, into: &state, from: source)
-            try await readTheRestHere()
-            return countingImages ? try await imageCount(connection) : nil
+            let images = try await readGroupsHere()
+            try await pendingDossiers(connection, window, from: source) { state.apply(dossier: $0, sign: $1) }
+            return images
         }
         // This connection reads the open rows and applies each as it is decoded; the second one's
         // groups (a few thousand, quick to apply) come in chunks and are applied after them. The
@@ -632,10 +633,7 @@ public final class PostgresIncrementalSource: KPISource {
                     "refresh: reading on one connection from now on (a second one could not read through the pass's snapshot: \(DatabaseFailure.describe(error)))"
                 )
             }
-            try await onlineReceived(connection, window, from: source) {
-                state.addOnlineReceived(unitID: $0, procedureCode: $1, month: $2, dossiers: $3)
-            }
-            images = try await settledDossiers(connection, into: &state, from: source, thenCounting: countingImages)
+            images = try await readGroupsHere()
         }
         return images
     }
@@ -751,6 +749,7 @@ public final class PostgresIncrementalSource: KPISource {
     /// columns): on the dossier's own columns, it drops most rows before the join to procedures,
     /// which the second's last branch would otherwise ask for every row (a province's batch of
     /// 10^5 images: 30 → 20 ms alone, measured).
+    ///
     /// The images come `packedRows` to a row.
     private func pendingDossiers(
         _ connection: PostgresConnection, _ window: DossierWindow, from source: String, each: (DossierImage, Int) -> Void

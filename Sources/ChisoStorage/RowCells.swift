@@ -58,17 +58,16 @@ struct ArrayCell {
         guard dimensions <= 2 else {
             throw StorageError.unexpectedValue(table: table, column: column, value: "an array of \(dimensions) dimensions")
         }
-        var count = 1
-        var lengths: [Int] = []
+        var count = dimensions == 0 ? 0 : 1, length = 0
         for _ in 0..<dimensions {
-            guard let length = buffer.readInteger(as: Int32.self), length >= 0, buffer.readInteger(as: Int32.self) != nil else {
+            guard let read = buffer.readInteger(as: Int32.self), read >= 0, buffer.readInteger(as: Int32.self) != nil else {
                 throw StorageError.unexpectedValue(table: table, column: column, value: "a truncated array")
             }
-            count *= Int(length)
-            lengths.append(Int(length))
+            length = Int(read)
+            count *= length
         }
-        self.count = dimensions == 0 ? 0 : count
-        self.rowLength = dimensions == 2 ? lengths[1] : nil
+        self.count = count
+        self.rowLength = dimensions == 2 ? length : nil
         self.elementType = PostgresDataType(element)
         self.buffer = buffer
     }
