@@ -541,10 +541,10 @@ public final class PostgresIncrementalSource: KPISource {
 
     /// The table's rows (a load), or the batch's images with their signs (`from`: constant text, a
     /// relation with the dossier columns and `sign`). `alongside`: the settled and online-received
-    /// groups are read on a second connection in the same snapshot while this one reads the open
-    /// rows and applies them as they come (a province's batch of 10^5 images: three statements of
-    /// 40–90 ms each, on two cores); `countingImages`: the batch's images are counted too (returned;
-    /// on the second connection, after its groups).
+    /// groups are read on a second connection in the same snapshot while this one reads and
+    /// applies the open rows (a province's batch of 10^5 images: three statements of 25–60 ms
+    /// each, on two cores); `countingImages`: the batch's images are counted too (returned; on
+    /// this connection, queued behind the open rows when there is a second one).
     @discardableResult
     private func loadDossiers(
         _ connection: PostgresConnection, into state: inout InputState,
@@ -552,24 +552,23 @@ public final class PostgresIncrementalSource: KPISource {
         countingImages: Bool = false
     ) async throws -> Int? {
         let window = DossierWindow(starts: state.monthStarts, january: state.januaryMonthNumber, asOf: state.asOf)
-        /// The online-received and settled groups read and applied on this connection (and the
-        /// batch's images counted, when asked).
-        func readGroupsHere() async throws -> Int? {
+        guard let side else {
+            // One statement after the other, each applied as it is read.
+            try await pendingDossiers(connection, window, from: source) { state.apply(dossier: $0, sign: $1) }
             try await onlineReceived(connection, window, from: source) {
                 state.addOnlineReceived(unitID: $0, procedureCode: $1, month: $2, dossiers: $3)
             }
             return try await settledDossiers(connection, into: &state, from: source, thenCounting: countingImages)
         }
-        guard let side else {
-            let images = try await readGroupsHere()
-            try await pendingDossiers(connection, window, from: source) { state.apply(dossier: $0, sign: $1) }
-            return images
-        }
-        // This connection reads the open rows and applies each as it is decoded; the second one's
-        // groups (a few thousand, quick to apply) come in chunks and are applied after them. The
-        // open rows went the other way before: ~2 × 10^4 images handed over and applied after the
-        // second connection had finished, the pass's tail (alternating runs, the 1 % pass's median
-        // 0.304 / 0.286 s that way, 0.245 / 0.243 s this way).
+        // This connection sends the open rows' statement and queues the count behind it: the server
+        // counts while the open rows are applied here. The second connection reads the settled
+        // groups, then the online-received groups; they come in chunks, applied after this
+        // connection's rows (a few thousand, quick to apply). PostgreSQL's statement log of a
+        // province's 1 % pass: the open rows ~60 ms (then ~35 ms of applying them here), the count
+        // ~12; the settled groups ~40–55, the online-received ~22–28. The online-received groups
+        // and the count were the second connection's before (~130 ms, this one's server process
+        // idle after ~55); alternating runs of nine passes, the read's mean 0.136 s then and
+        // 0.124 s now.
         let (chunks, feed) = AsyncStream<SideChunk>.makeStream()
         // The stream ends however the second connection's read ends (a refused lease included).
         @Sendable func readOnSide() async throws {
@@ -577,17 +576,8 @@ public final class PostgresIncrementalSource: KPISource {
             try await onSide(side) { connection in try await readOnSideConnection(connection) }
         }
         @Sendable func readOnSideConnection(_ connection: PostgresConnection) async throws {
-            var online: [(String, String, Int, Int)] = []
-            try await self.onlineReceived(connection, window, from: source) {
-                online.append(($0, $1, $2, $3))
-                if online.count == SideChunk.rows {
-                    feed.yield(.online(online))
-                    online = []
-                }
-            }
-            if !online.isEmpty { feed.yield(.online(online)) }
-            var settled: [(String, Int, Int, Int, [Int])] = []
-            let counted = try await self.settledGroups(connection, window, from: source, thenCounting: countingImages) {
+            var settled: [SettledGroup] = []
+            _ = try await self.settledGroups(connection, window, from: source) {
                 settled.append(($0, $1, $2, $3, $4))
                 if settled.count == SideChunk.rows {
                     feed.yield(.settled(settled))
@@ -595,25 +585,22 @@ public final class PostgresIncrementalSource: KPISource {
                 }
             }
             if !settled.isEmpty { feed.yield(.settled(settled)) }
-            if let counted { feed.yield(.count(counted)) }
+            feed.yield(.online(try await self.onlineGroups(connection, window, from: source)))
         }
         async let sideRead: Void = readOnSide()
-        try await pendingDossiers(connection, window, from: source) { state.apply(dossier: $0, sign: $1) }
-        var images: Int? = nil
+        let images = try await pendingDossiers(connection, window, from: source, thenCounting: countingImages) {
+            state.apply(dossier: $0, sign: $1)
+        }
         var appliedAny = false
         for await chunk in chunks {
-            if case .count = chunk {} else { appliedAny = true }
+            appliedAny = true
             switch chunk {
-            case .online(let rows):
-                for (unit, procedure, month, count) in rows {
-                    state.addOnlineReceived(unitID: unit, procedureCode: procedure, month: month, dossiers: count)
-                }
-            case .settled(let rows):
-                for (unit, finished, received, bucket, sums) in rows {
+            case .settled(let groups):
+                for (unit, finished, received, bucket, sums) in groups {
                     Self.applySettledGroup(&state, unit: unit, finished: finished, received: received, receivedBucket: bucket, sums: sums)
                 }
-            case .count(let count):
-                images = count
+            case .online(let groups):
+                Self.applyOnlineGroups(&state, groups)
             }
         }
         // A cancelled pass stops iterating before the stream ends: not every row was applied.
@@ -633,9 +620,19 @@ public final class PostgresIncrementalSource: KPISource {
                     "refresh: reading on one connection from now on (a second one could not read through the pass's snapshot: \(DatabaseFailure.describe(error)))"
                 )
             }
-            images = try await readGroupsHere()
+            try await onlineReceived(connection, window, from: source) {
+                state.addOnlineReceived(unitID: $0, procedureCode: $1, month: $2, dossiers: $3)
+            }
+            try await settledDossiers(connection, into: &state, from: source)
         }
         return images
+    }
+
+    /// Online-received groups (unit, procedure, receiving month, dossiers) added to the state.
+    static func applyOnlineGroups(_ state: inout InputState, _ groups: [OnlineGroup]) {
+        for (unit, procedure, month, dossiers) in groups {
+            state.addOnlineReceived(unitID: unit, procedureCode: procedure, month: month, dossiers: dossiers)
+        }
     }
 
     /// The number of dossier images the pass takes.
@@ -646,14 +643,17 @@ public final class PostgresIncrementalSource: KPISource {
         return 0
     }
 
-    /// What the second connection read, handed to the pass's connection as it comes: online-received
-    /// groups, settled groups (unit, finishing and receiving month, receiving bucket, the sums of
-    /// `settledSums`), and the batch's image count last.
+    /// A settled group: unit, finishing and receiving month, receiving bucket, the sums of `settledSums`.
+    typealias SettledGroup = (String, Int, Int, Int, [Int])
+    /// An online-received group: unit, procedure, receiving month, dossiers (`onlineReceived`).
+    typealias OnlineGroup = (String, String, Int, Int)
+
+    /// What the second connection read, handed to the pass's connection as it comes: settled
+    /// groups in chunks, then the online-received groups.
     enum SideChunk: Sendable {
-        case online([(String, String, Int, Int)])
-        case settled([(String, Int, Int, Int, [Int])])
-        case count(Int)
-        /// Rows per chunk: small enough to start applying early, large enough that handing one over costs nothing.
+        case settled([SettledGroup])
+        case online([OnlineGroup])
+        /// Groups per chunk: small enough to start applying early, large enough that handing one over costs nothing.
         static let rows = 2048
     }
 
@@ -750,10 +750,14 @@ public final class PostgresIncrementalSource: KPISource {
     /// which the second's last branch would otherwise ask for every row (a province's batch of
     /// 10^5 images: 30 → 20 ms alone, measured).
     ///
-    /// The images come `packedRows` to a row.
+    /// The images come `packedRows` to a row. `thenCounting`: the batch's images are counted too
+    /// (returned), in a statement queued behind this one as soon as it is sent, so that the
+    /// server counts while the images are decoded and applied (`each`).
+    @discardableResult
     private func pendingDossiers(
-        _ connection: PostgresConnection, _ window: DossierWindow, from source: String, each: (DossierImage, Int) -> Void
-    ) async throws {
+        _ connection: PostgresConnection, _ window: DossierWindow, from source: String, thenCounting counting: Bool = false,
+        each: (DossierImage, Int) -> Void
+    ) async throws -> Int? {
         let t = window.asOf, yearStart = window.starts[0]
         let pending = try await connection.query(
             """
@@ -773,37 +777,69 @@ public final class PostgresIncrementalSource: KPISource {
                        AND pr.has_fee AND d.paid_online_at > \(t) AND d.received_at >= \(yearStart)))) AS p
             GROUP BY p.chunk
             """, logger: logger)
-        for try await row in pending {
-            var cells = RowCells(row, table: "dossiers")
-            var codes = try cells.nextArray(column: "code"), units = try cells.nextArray(column: "unit_id")
-            var procedures = try cells.nextArray(column: "procedure_code")
-            // Each image's five instants are a row of a two-dimensional timestamptz[], and the rest
-            // is one word: bits 0–8 the flags of `dossierFlags`, 512 a +1 image, 1024 a finished dossier.
-            var instants = try cells.nextArray(column: "(instants)"), words = try cells.nextArray(column: "(flags)")
-            let images = codes.count
-            guard units.count == images, procedures.count == images, words.count == images else {
-                throw StorageError.unexpectedValue(
-                    table: "dossiers", column: "(pending images)", value: "columns of \([images, units.count, procedures.count, words.count]) images")
-            }
-            guard instants.count == 5 * images, instants.rowLength == 5 || images == 0 else {
-                throw StorageError.unexpectedValue(table: "dossiers", column: "(instants)", value: "\(instants.count) instants for \(images) images")
-            }
-            for _ in 0..<images {
-                let (code, unit, procedure) = try (codes.nextString(), units.nextString(), procedures.nextString())
-                guard let receivedAt = try instants.nextDate() else {
-                    throw StorageError.unexpectedValue(table: "dossiers", column: "received_at", value: "NULL")
-                }
-                let (dueAt, finishedAt, apologisedAt, paidOnlineAt) = try (
-                    instants.nextDate(), instants.nextDate(), instants.nextDate(), instants.nextDate()
-                )
-                let word = try words.nextInt()
-                // Pending rows are processing or finished (the statement's condition).
-                let status = word & 1024 != 0 ? "finished" : "processing"
-                each(
-                    Self.dossier(code, unit, procedure, status, receivedAt, dueAt, finishedAt, apologisedAt, word & 511, paidOnlineAt: paidOnlineAt),
-                    word & 512 != 0 ? 1 : -1)
+        guard counting else {
+            for try await row in pending { try Self.decodePending(row, each: each) }
+            return nil
+        }
+        async let images = imageCount(connection)
+        // PostgresNIO reads on from the socket only as its rows are consumed: applied here as they
+        // were read, the images held the server's process up, and the count queued behind it,
+        // for as long as applying them took (statement log: the open rows' statement 56 → 85 ms
+        // with the images applied as read, the queued one after it). Drained as they come into a
+        // buffer without bound (~2 MB for a province's 1 % pass), applied from there.
+        let (buffered, buffer) = AsyncThrowingStream<PostgresRow, any Error>.makeStream()
+        @Sendable func drain() async {
+            do {
+                for try await row in pending { buffer.yield(row) }
+                buffer.finish()
+            } catch {
+                buffer.finish(throwing: error)
             }
         }
+        async let drained: Void = drain()
+        for try await row in buffered { try Self.decodePending(row, each: each) }
+        await drained
+        return try await images
+    }
+
+    /// One row of the open rows' statement (`pendingDossiers`): its images, each given to `each` with its sign.
+    private static func decodePending(_ row: PostgresRow, each: (DossierImage, Int) -> Void) throws {
+        var cells = RowCells(row, table: "dossiers")
+        var codes = try cells.nextArray(column: "code"), units = try cells.nextArray(column: "unit_id")
+        var procedures = try cells.nextArray(column: "procedure_code")
+        // Each image's five instants are a row of a two-dimensional timestamptz[], and the rest
+        // is one word: bits 0–8 the flags of `dossierFlags`, 512 a +1 image, 1024 a finished dossier.
+        var instants = try cells.nextArray(column: "(instants)"), words = try cells.nextArray(column: "(flags)")
+        let images = codes.count
+        guard units.count == images, procedures.count == images, words.count == images else {
+            throw StorageError.unexpectedValue(
+                table: "dossiers", column: "(pending images)", value: "columns of \([images, units.count, procedures.count, words.count]) images")
+        }
+        guard instants.count == 5 * images, instants.rowLength == 5 || images == 0 else {
+            throw StorageError.unexpectedValue(table: "dossiers", column: "(instants)", value: "\(instants.count) instants for \(images) images")
+        }
+        for _ in 0..<images {
+            let (code, unit, procedure) = try (codes.nextString(), units.nextString(), procedures.nextString())
+            guard let receivedAt = try instants.nextDate() else {
+                throw StorageError.unexpectedValue(table: "dossiers", column: "received_at", value: "NULL")
+            }
+            let (dueAt, finishedAt, apologisedAt, paidOnlineAt) = try (
+                instants.nextDate(), instants.nextDate(), instants.nextDate(), instants.nextDate()
+            )
+            let word = try words.nextInt()
+            // Pending rows are processing or finished (the statement's condition).
+            let status = word & 1024 != 0 ? "finished" : "processing"
+            each(
+                Self.dossier(code, unit, procedure, status, receivedAt, dueAt, finishedAt, apologisedAt, word & 511, paidOnlineAt: paidOnlineAt),
+                word & 512 != 0 ? 1 : -1)
+        }
+    }
+
+    /// The online-received groups of `onlineReceived`, kept to be applied later.
+    private func onlineGroups(_ connection: PostgresConnection, _ window: DossierWindow, from source: String) async throws -> [OnlineGroup] {
+        var groups: [OnlineGroup] = []
+        try await onlineReceived(connection, window, from: source) { groups.append(($0, $1, $2, $3)) }
+        return groups
     }
 
     /// Settled dossiers received through `online` in the year, per unit, procedure and month
