@@ -555,9 +555,7 @@ public final class PostgresIncrementalSource: KPISource {
         guard let side else {
             // One statement after the other, each applied as it is read.
             try await pendingDossiers(connection, window, from: source) { state.apply(dossier: $0, sign: $1) }
-            try await onlineReceived(connection, window, from: source) {
-                state.addOnlineReceived(unitID: $0, procedureCode: $1, month: $2, dossiers: $3)
-            }
+            try await onlineDossiers(connection, into: &state, from: source)
             return try await settledDossiers(connection, into: &state, from: source, thenCounting: countingImages)
         }
         // This connection sends the open rows' statement and queues the count behind it: the server
@@ -600,7 +598,9 @@ public final class PostgresIncrementalSource: KPISource {
                     Self.applySettledGroup(&state, unit: unit, finished: finished, received: received, receivedBucket: bucket, sums: sums)
                 }
             case .online(let groups):
-                Self.applyOnlineGroups(&state, groups)
+                for (unit, procedure, month, dossiers) in groups {
+                    state.addOnlineReceived(unitID: unit, procedureCode: procedure, month: month, dossiers: dossiers)
+                }
             }
         }
         // A cancelled pass stops iterating before the stream ends: not every row was applied.
@@ -620,19 +620,16 @@ public final class PostgresIncrementalSource: KPISource {
                     "refresh: reading on one connection from now on (a second one could not read through the pass's snapshot: \(DatabaseFailure.describe(error)))"
                 )
             }
-            try await onlineReceived(connection, window, from: source) {
-                state.addOnlineReceived(unitID: $0, procedureCode: $1, month: $2, dossiers: $3)
-            }
+            try await onlineDossiers(connection, into: &state, from: source)
             try await settledDossiers(connection, into: &state, from: source)
         }
         return images
     }
 
-    /// Online-received groups (unit, procedure, receiving month, dossiers) added to the state.
-    static func applyOnlineGroups(_ state: inout InputState, _ groups: [OnlineGroup]) {
-        for (unit, procedure, month, dossiers) in groups {
-            state.addOnlineReceived(unitID: unit, procedureCode: procedure, month: month, dossiers: dossiers)
-        }
+    /// Online-received groups (`onlineReceived`) applied to the state as they are read.
+    private func onlineDossiers(_ connection: PostgresConnection, into state: inout InputState, from source: String) async throws {
+        let window = DossierWindow(starts: state.monthStarts, january: state.januaryMonthNumber, asOf: state.asOf)
+        try await onlineReceived(connection, window, from: source) { state.addOnlineReceived(unitID: $0, procedureCode: $1, month: $2, dossiers: $3) }
     }
 
     /// The number of dossier images the pass takes.
@@ -805,6 +802,8 @@ public final class PostgresIncrementalSource: KPISource {
         for try await decoded in buffered {
             for (image, sign) in decoded { each(image, sign) }
         }
+        // A cancelled pass stops iterating before the buffer ends: not every image was applied.
+        try Task.checkCancellation()
         await drained
         return try await images
     }
