@@ -82,6 +82,23 @@ public struct QD766Action: Sendable, Hashable {
     public var amount: Decimal?
     /// For a linear rule, the points each one of them is worth (M / d, half-up to 4 decimals).
     public var pointsEach: Decimal?
+    /// Where the sub-indicator sits in the table (the order among actions of equal gain).
+    let position: Int
+    /// The gain in millionths: actions are ranked by it, most first (`QD766Estimator.actions`).
+    /// Gains are differences of points rounded to hundredths, so the integer orders them exactly,
+    /// where decimal comparisons in the sort were a fifth of a province's evaluation.
+    let rank: Int
+
+    init(id: String, position: Int, gain: Decimal, amount: Decimal?, pointsEach: Decimal? = nil) {
+        (self.id, self.position, self.gain, self.amount, self.pointsEach) = (id, position, gain, amount, pointsEach)
+        rank = Int((gain.fastDouble * 1_000_000).rounded())
+    }
+
+    /// Whether this action comes before `other` in an estimate's list: more points to win, or as
+    /// many and earlier in the table.
+    func ranksBefore(_ other: QD766Action) -> Bool {
+        rank != other.rank ? rank > other.rank : position < other.position
+    }
 }
 
 /// One unit's estimate for one period.
@@ -174,7 +191,7 @@ public struct QD766Estimator: Sendable {
     }
     /// Where the table's sub-indicators sit, by position: found once, not by comparing ids (strings
     /// longer than the inline 15 bytes) in every estimate (~2 500 a province pass).
-    private var layout: Layout
+    private(set) var layout: Layout
 
     public init(table: QD766Table) {
         self.table = table
@@ -182,22 +199,31 @@ public struct QD766Estimator: Sendable {
     }
 
     struct Layout: Sendable {
-        /// Each sub-indicator's position in the table, by id.
-        var position: [String: Int]
         /// The positions of each group's sub-indicators, in the table's group order.
         var members: [[Int]]
         /// The position of the sub-indicator each one's ratio multiplies by (`times`), if in the table.
         var times: [Int?]
         /// Each sub-indicator's rule, maximum and source, by position.
         var scoring: [QD766Rules.Scoring]
+        /// The bands' minimums in hundredths, in the table's order (nil: none, or one that is not a
+        /// whole number of hundredths): a total is placed by integer comparisons (decimal ones were
+        /// ~1 µs an estimate, 2 607 of them in a province's pass).
+        var bandMinimums: [Int]?
 
         init(_ table: QD766Table) {
             var position: [String: Int] = [:]
             for (at, indicator) in table.indicators.enumerated() where position[indicator.id] == nil { position[indicator.id] = at }
-            self.position = position
             members = table.groups.map { group in table.indicators.indices.filter { table.indicators[$0].group == group.id } }
             times = table.indicators.map { $0.times.flatMap { position[$0] } }
             scoring = table.indicators.map(QD766Rules.Scoring.init)
+            let minimums = table.bands.compactMap(\.minimum.wholeHundredths)
+            bandMinimums = !table.bands.isEmpty && minimums.count == table.bands.count ? minimums : nil
+        }
+
+        /// The band a total falls in (`QD766Table.band(for:)`).
+        func band(for score: Decimal, in table: QD766Table) -> QD766Table.Band? {
+            guard let minimums = bandMinimums, let points = score.wholeHundredths else { return table.band(for: score) }
+            return minimums.firstIndex { points >= $0 }.map { table.bands[$0] } ?? table.bands.last
         }
     }
 
@@ -299,7 +325,7 @@ public struct QD766Estimator: Sendable {
         }
         let score = Decimal.sumOfPoints(groups.lazy.map(\.score))
         var result = QD766Result(
-            unitID: unitID, period: period, score: score, band: table.band(for: score)?.id ?? "", groups: groups, indicators: entries)
+            unitID: unitID, period: period, score: score, band: layout.band(for: score, in: table)?.id ?? "", groups: groups, indicators: entries)
         result.actions = actions(entries, keeping: previous.map { ($0.actions, kept) })
         return result
     }
@@ -312,41 +338,37 @@ public struct QD766Estimator: Sendable {
     /// with everything they depend on (`estimate` keeps 3.3 only with the entry it is multiplied
     /// by): such an entry's action is the one it had.
     func actions(_ entries: [QD766Entry], keeping previous: (actions: [QD766Action], kept: [Bool])? = nil) -> [QD766Action] {
+        let positions = min(entries.count, layout.scoring.count)
+        func kept(_ position: Int) -> Bool { previous.map { position < $0.kept.count && $0.kept[position] } ?? false }
+        // The entries scored anew (after flags flipped in every commune: one or two of the 21 in
+        // an estimate), ranked.
+        var fresh: [QD766Action] = []
+        fresh.reserveCapacity(previous == nil ? positions : 4)
+        for position in 0..<positions where !kept(position) {
+            if let action = newAction(entries, at: position) { fresh.append(action) }
+        }
+        // An insertion sort in place, stable (at most 21 actions, most often one or two).
+        for index in fresh.indices.dropFirst() {
+            var at = index
+            while at > 0, fresh[at].ranksBefore(fresh[at - 1]) {
+                fresh.swapAt(at - 1, at)
+                at -= 1
+            }
+        }
+        guard let previous else { return fresh }
+        // The previous actions are ranked already: those of the kept entries stay in that order,
+        // and the new ones are merged in (no look-up by id, no sort of the whole list).
         var out: [QD766Action] = []
-        out.reserveCapacity(entries.count)  // at most one per entry: one allocation
-        // Where each position's previous action is in the previous actions (-1: none), found with
-        // one look-up each; the action is copied once, into `out`, and only when kept.
-        withUnsafeTemporaryAllocation(of: Int.self, capacity: layout.scoring.count) { beforeAt in
-            beforeAt.initialize(repeating: -1)
-            if let previous {
-                for (index, action) in previous.actions.enumerated() {
-                    if let at = layout.position[action.id], beforeAt[at] < 0 { beforeAt[at] = index }
-                }
+        out.reserveCapacity(previous.actions.count + fresh.count)
+        var next = fresh.startIndex
+        for action in previous.actions where action.position < positions && kept(action.position) && entries[action.position].id == action.id {
+            while next < fresh.endIndex, fresh[next].ranksBefore(action) {
+                out.append(fresh[next])
+                next += 1
             }
-            for position in entries.indices where position < layout.scoring.count {
-                if let previous, previous.kept[position] {
-                    let index = beforeAt[position]
-                    if index >= 0, previous.actions[index].id == entries[position].id { out.append(previous.actions[index]) }
-                    continue
-                }
-                if let action = newAction(entries, at: position) { out.append(action) }
-            }
+            out.append(action)
         }
-        // Most points first, the table's order among equals. Gains are differences of points
-        // rounded to hundredths: an integer key made once per action orders them exactly, where
-        // decimal comparisons in the sort were a fifth of a province's evaluation (2 607 estimates).
-        // An insertion sort in place, stable (at most 21 actions: no arrays made for the keyed sort).
-        withUnsafeTemporaryAllocation(of: Int.self, capacity: out.count) { keys in
-            for index in out.indices { keys.initializeElement(at: index, to: Int((out[index].gain.fastDouble * 1_000_000).rounded())) }
-            for index in out.indices.dropFirst() {
-                var at = index
-                while at > 0, keys[at - 1] < keys[at] {
-                    keys.swapAt(at - 1, at)
-                    out.swapAt(at - 1, at)
-                    at -= 1
-                }
-            }
-        }
+        out.append(contentsOf: fresh[next...])
         return out
     }
 
@@ -357,7 +379,7 @@ public struct QD766Estimator: Sendable {
         guard entry.points < indicator.max else { return nil }
         guard entry.ratio != nil else {
             if entry.source == .manual {
-                return QD766Action(id: entry.id, gain: Decimal.pointsBetween(entry.points, indicator.max), amount: nil)
+                return QD766Action(id: entry.id, position: position, gain: Decimal.pointsBetween(entry.points, indicator.max), amount: nil)
             }
             return nil
         }
@@ -370,21 +392,21 @@ public struct QD766Estimator: Sendable {
         switch indicator.rule {
         case .linear:
             return QD766Action(
-                id: entry.id, gain: Decimal.pointsBetween(entry.points, indicator.max), amount: Self.ceiling(d - n),
+                id: entry.id, position: position, gain: Decimal.pointsBetween(entry.points, indicator.max), amount: Self.ceiling(d - n),
                 pointsEach: Self.quotient(indicator.max, d, places: 4))
         case .threshold(let threshold):
             guard let factor else {
                 return QD766Action(
-                    id: entry.id, gain: Decimal.pointsBetween(entry.points, indicator.max), amount: max(1, Self.ceiling(threshold * d - n)))
+                    id: entry.id, position: position, gain: Decimal.pointsBetween(entry.points, indicator.max), amount: max(1, Self.ceiling(threshold * d - n)))
             }
             guard factor.numerator > 0 else { return nil }
             // n' / d × f ≥ T  ⇔  n' ≥ T × d / f; at most all d.
             let needed = Self.ceiling(threshold * d * factor.denominator / factor.numerator)
             if needed <= d {
-                return QD766Action(id: entry.id, gain: Decimal.pointsBetween(entry.points, indicator.max), amount: max(1, needed - n))
+                return QD766Action(id: entry.id, position: position, gain: Decimal.pointsBetween(entry.points, indicator.max), amount: max(1, needed - n))
             }
             let best = QD766Rules.points(Fraction(d, d) * factor, for: indicator)
-            return best > entry.points ? QD766Action(id: entry.id, gain: Decimal.pointsBetween(entry.points, best), amount: d - n) : nil
+            return best > entry.points ? QD766Action(id: entry.id, position: position, gain: Decimal.pointsBetween(entry.points, best), amount: d - n) : nil
         }
     }
 
