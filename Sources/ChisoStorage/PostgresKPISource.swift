@@ -16,6 +16,8 @@ public struct PostgresKPISource: KPISource {
     public var connectTimeout: Duration?
     /// The days feedback deadlines count (`feedback_on_time`).
     public var workingDays: WorkingDays
+    /// Set once a second connection could not read through a refresh's snapshot (`loadInputs`).
+    private let secondConnectionRefused = RefusalFlag()
 
     public init(
         client: any ConnectionSource, schema: SchemaName, statementTimeout: Duration = .seconds(60), connectTimeout: Duration? = nil,
@@ -34,16 +36,72 @@ public struct PostgresKPISource: KPISource {
         return try await client.withChisoTransaction(
             schema: schema, statementTimeout: statementTimeout, readOnlySnapshot: true, connectTimeout: connectTimeout, logger: logger
         ) { connection in
+            // The payments and the online services are read on a second connection, in this
+            // transaction's snapshot, while this one reads the tallies: each statement is one
+            // server process, and a province's full read is four statements of 0.4–2.7 s.
+            let exported = secondConnectionRefused.isSet ? nil : try await exportSnapshot(connection)
+            async let secondReads = secondConnectionReads(exported, asOf: asOf, periods: periods)
             var inputs = try await InputQueries.smallTables(connection, asOf: asOf, calendar: calendar, logger: logger)
             inputs.tallies.merge(try await tallies(connection, asOf: asOf, calendar: calendar)) { $0 + $1 }
-            let payments = try await payments(connection, asOf: asOf, periods: periods)
-            inputs.tallies.merge(payments.tallies) { $0 + $1 }
-            inputs.paidProcedures = payments.paid
-            inputs.procedureUses = payments.uses + (try await onlineServiceUses(connection, asOf: asOf, periods: periods))
             inputs.overdueDossiers = try await InputQueries.overdueDossiers(connection, asOf: asOf, logger: logger)
+            let reads: SecondReads
+            switch await secondReads {
+            case .success(let read)?:
+                reads = read
+            case .failure(let error)?:
+                // A second connection that cannot read through the snapshot (a pooler that sends it
+                // to another server, a role or pool that refuses it): read here, now and from then on.
+                try Task.checkCancellation()
+                if secondConnectionRefused.set() {
+                    logger.notice(
+                        "refresh: reading on one connection from now on (a second one could not read through the refresh's snapshot: \(DatabaseFailure.describe(error)))"
+                    )
+                }
+                reads = try await self.reads(connection, asOf: asOf, periods: periods)
+            case nil:
+                reads = try await self.reads(connection, asOf: asOf, periods: periods)
+            }
+            inputs.tallies.merge(reads.payments.tallies) { $0 + $1 }
+            inputs.paidProcedures = reads.payments.paid
+            inputs.procedureUses = reads.payments.uses + reads.onlineServices
             inputs.pass = RefreshPass(kind: .full, reason: nil, changes: 0, pending: 0, differences: 0)
             return inputs
         }
+    }
+
+    /// What the second connection reads: the payments and the online services used.
+    struct SecondReads: Sendable {
+        var payments: (tallies: [TallyKey: Tally], paid: [PaidProcedure], uses: [ProcedureUse])
+        var onlineServices: [ProcedureUse]
+    }
+
+    private func reads(_ connection: PostgresConnection, asOf t: Date, periods: [Period]) async throws -> SecondReads {
+        SecondReads(
+            payments: try await payments(connection, asOf: t, periods: periods),
+            onlineServices: try await onlineServiceUses(connection, asOf: t, periods: periods))
+    }
+
+    /// `reads` on a second pooled connection, in a transaction reading through `exported` (nil: none).
+    private func secondConnectionReads(_ exported: ExportedSnapshot?, asOf t: Date, periods: [Period]) async -> Result<SecondReads, any Error>? {
+        guard let exported else { return nil }
+        do {
+            return .success(
+                try await client.withChisoTransaction(
+                    schema: schema, statementTimeout: statementTimeout, importing: exported, connectTimeout: connectTimeout, logger: logger
+                ) { connection in
+                    try await self.reads(connection, asOf: t, periods: periods)
+                })
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// The transaction's snapshot, exported for a second connection (nil: PostgreSQL's answer is not an identifier).
+    private func exportSnapshot(_ connection: PostgresConnection) async throws -> ExportedSnapshot? {
+        for try await (identifier, ) in try await connection.query("SELECT pg_export_snapshot()", logger: logger).decode((String,).self) {
+            return ExportedSnapshot(identifier)
+        }
+        return nil
     }
 
     /// The manual rows whose period_end falls in T's year to date, recorded up to `recordedBy`

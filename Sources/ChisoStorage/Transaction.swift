@@ -122,3 +122,13 @@ public struct ExportedSnapshot: Sendable, Equatable {
         self.identifier = identifier
     }
 }
+
+/// Whether a second connection was refused a transaction's snapshot (set once, read at every refresh).
+final class RefusalFlag: Sendable {
+    private let refused = Atomic<Bool>(false)
+
+    var isSet: Bool { refused.load(ordering: .relaxed) }
+
+    /// Sets the flag; true the first time (to say so once).
+    func set() -> Bool { refused.exchange(true, ordering: .relaxed) == false }
+}

@@ -94,6 +94,39 @@ import Testing
         }
     }
 
+    /// A full read takes the payments and the online services on a second connection, in its
+    /// snapshot, while the first reads the tallies; one whose second connection is refused (a
+    /// pooler with one server connection, say) or fails reads them on its own, says the same, and
+    /// does not ask for a second connection again.
+    @Test func aFullReadWithoutASecondConnectionReadsOnItsOwn() async throws {
+        try await TestDatabase.withSchema(fixture: "commune") { client, schema, _ in
+            let two = SecondConnectionFailsAfterItsWork(client: client)
+            let alone = OneConnectionAtATime(client: client)
+            let onTwo = PostgresKPISource(client: two, schema: schema, logger: TestDatabase.logger)
+            let onOne = PostgresKPISource(client: alone, schema: schema, logger: TestDatabase.logger)
+            var random = SplitMix(seed: 11)
+            for (step, t) in Self.instants.prefix(3).enumerated() {
+                let changes = RandomChanges(asOf: t, random: &random, salt: "full-alone-\(step)")
+                for transaction in changes.transactions { try await Self.run(transaction, client: client, schema: schema) }
+                let both = try await onTwo.loadInputs(asOf: t, calendar: Self.calendar)
+                #expect(two.secondLeases.load(ordering: .relaxed) == step + 1, "T \(t): the payments and online services on a second connection")
+                #expect(!both.paidProcedures.isEmpty && !both.procedureUses.isEmpty)
+                let one = try await onOne.loadInputs(asOf: t, calendar: Self.calendar)
+                #expect(Self.differences(both, one).isEmpty, "T \(t): \(Self.differences(both, one).prefix(8))")
+            }
+            #expect(alone.refused.load(ordering: .relaxed) == 1)
+            // A second connection failing after its reads: read again on the first, the same figures.
+            let t = Self.instants[2]
+            let before = try await onTwo.loadInputs(asOf: t, calendar: Self.calendar)
+            two.failing.store(true, ordering: .relaxed)
+            let after = try await onTwo.loadInputs(asOf: t, calendar: Self.calendar)
+            #expect(two.failed.load(ordering: .relaxed) == 1)
+            #expect(Self.differences(before, after).isEmpty)
+            _ = try await onTwo.loadInputs(asOf: t, calendar: Self.calendar)
+            #expect(two.failed.load(ordering: .relaxed) == 1, "not asked again")
+        }
+    }
+
     /// A second connection that fails after its rows were applied (handed over as they come) fails
     /// the pass rather than reading them again on the first: the state was changed, partly, and is
     /// dropped; the next pass loads from scratch and says what a full recomputation says.
