@@ -4,8 +4,9 @@ import Logging
 import PostgresNIO
 
 /// Reads one refresh's inputs from PostgreSQL: every aggregation happens in the database, per own
-/// unit and period; the core rolls units up. All queries run in one REPEATABLE READ, READ ONLY
-/// transaction (one consistent view), each bounded by `statement_timeout`.
+/// unit and period; the core rolls units up. All queries read one REPEATABLE READ, READ ONLY
+/// snapshot (one consistent view): the payments and the online services on a second connection
+/// that imports it, each query bounded by `statement_timeout`.
 public struct PostgresKPISource: KPISource {
     public let client: any ConnectionSource
     public let schema: SchemaName
