@@ -368,6 +368,8 @@ public final class PostgresIncrementalSource: KPISource {
     struct SideReads: Sendable {
         var exported: ExportedSnapshot
         var previous: String?
+        /// Set once the second connection's transaction took the snapshot.
+        let began = OnceFlag()
     }
 
     /// Exports the pass's snapshot for a second connection (nil: PostgreSQL's answer is not an
@@ -388,6 +390,7 @@ public final class PostgresIncrementalSource: KPISource {
         try await client.withChisoTransaction(
             schema: schema, statementTimeout: statementTimeout, importing: side.exported, connectTimeout: connectTimeout, logger: logger
         ) { connection in
+            side.began.set()
             guard let previous = side.previous else { return try await body(connection) }
             try await self.remember(connection, snapshot: previous)
             return try await self.withBatchPlans(connection) { try await body(connection) }
@@ -623,9 +626,12 @@ public final class PostgresIncrementalSource: KPISource {
             if appliedAny { throw error }
             // A second connection that cannot read through the snapshot (a pooler that sends it to
             // another server, a role or pool that refuses it) fails before its first rows: they are
-            // read on this one, now and from then on.
+            // read on this one, now and from then on. One that failed after it began (a connection
+            // lost) has them read here this once.
             try Task.checkCancellation()
-            if sideReadsRefused.exchange(true, ordering: .relaxed) == false {
+            if side.began.isSet {
+                logger.notice("refresh: the second connection failed; its part is read again on the first: \(DatabaseFailure.describe(error))")
+            } else if sideReadsRefused.exchange(true, ordering: .relaxed) == false {
                 logger.notice(
                     "refresh: reading on one connection from now on (a second one could not read through the pass's snapshot: \(DatabaseFailure.describe(error)))"
                 )

@@ -18,7 +18,7 @@ public struct PostgresKPISource: KPISource {
     /// The days feedback deadlines count (`feedback_on_time`).
     public var workingDays: WorkingDays
     /// Set once a second connection could not read through a refresh's snapshot (`loadInputs`).
-    private let secondConnectionRefused = RefusalFlag()
+    private let secondConnectionRefused = OnceFlag()
 
     public init(
         client: any ConnectionSource, schema: SchemaName, statementTimeout: Duration = .seconds(60), connectTimeout: Duration? = nil,
@@ -47,16 +47,21 @@ public struct PostgresKPISource: KPISource {
             inputs.overdueDossiers = try await InputQueries.overdueDossiers(connection, asOf: asOf, logger: logger)
             let reads: SecondReads
             switch await secondReads {
-            case .success(let read)?:
+            case (.success(let read), _)?:
                 reads = read
-            case .failure(let error)?:
-                // A second connection that cannot read through the snapshot (a pooler that sends it
-                // to another server, a role or pool that refuses it): read here, now and from then on.
+            case (.failure(let error), let began)?:
                 try Task.checkCancellation()
-                if secondConnectionRefused.set() {
-                    logger.notice(
-                        "refresh: reading on one connection from now on (a second one could not read through the refresh's snapshot: \(DatabaseFailure.describe(error)))"
-                    )
+                if !began {
+                    // A second connection that cannot read through the snapshot (a pooler that sends
+                    // it to another server, a role or pool that refuses it): read here, now and from then on.
+                    if secondConnectionRefused.set() {
+                        logger.notice(
+                            "refresh: reading on one connection from now on (a second one could not read through the refresh's snapshot: \(DatabaseFailure.describe(error)))"
+                        )
+                    }
+                } else {
+                    // One that failed while reading (a connection lost): its part again here, this once.
+                    logger.notice("refresh: the second connection failed; its part is read again on the first: \(DatabaseFailure.describe(error))")
                 }
                 reads = try await self.reads(connection, asOf: asOf, periods: periods)
             case nil:
@@ -82,18 +87,23 @@ public struct PostgresKPISource: KPISource {
             onlineServices: try await onlineServiceUses(connection, asOf: t, periods: periods))
     }
 
-    /// `reads` on a second pooled connection, in a transaction reading through `exported` (nil: none).
-    private func secondConnectionReads(_ exported: ExportedSnapshot?, asOf t: Date, periods: [Period]) async -> Result<SecondReads, any Error>? {
+    /// `reads` on a second pooled connection, in a transaction reading through `exported` (nil:
+    /// none), and whether it began reading (its transaction took the snapshot) before any failure.
+    private func secondConnectionReads(
+        _ exported: ExportedSnapshot?, asOf t: Date, periods: [Period]
+    ) async -> (Result<SecondReads, any Error>, began: Bool)? {
         guard let exported else { return nil }
+        let began = OnceFlag()
         do {
-            return .success(
-                try await client.withChisoTransaction(
-                    schema: schema, statementTimeout: statementTimeout, importing: exported, connectTimeout: connectTimeout, logger: logger
-                ) { connection in
-                    try await self.reads(connection, asOf: t, periods: periods)
-                })
+            let reads = try await client.withChisoTransaction(
+                schema: schema, statementTimeout: statementTimeout, importing: exported, connectTimeout: connectTimeout, logger: logger
+            ) { connection in
+                began.set()
+                return try await self.reads(connection, asOf: t, periods: periods)
+            }
+            return (.success(reads), true)
         } catch {
-            return .failure(error)
+            return (.failure(error), began.isSet)
         }
     }
 

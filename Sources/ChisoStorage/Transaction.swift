@@ -123,12 +123,14 @@ public struct ExportedSnapshot: Sendable, Equatable {
     }
 }
 
-/// Whether a second connection was refused a transaction's snapshot (set once, read at every refresh).
-final class RefusalFlag: Sendable {
-    private let refused = Atomic<Bool>(false)
+/// A flag set once and read from any task (a second connection refused a refresh's snapshot; a
+/// second connection's reading began).
+final class OnceFlag: Sendable {
+    private let value = Atomic<Bool>(false)
 
-    var isSet: Bool { refused.load(ordering: .relaxed) }
+    var isSet: Bool { value.load(ordering: .relaxed) }
 
     /// Sets the flag; true the first time (to say so once).
-    func set() -> Bool { refused.exchange(true, ordering: .relaxed) == false }
+    @discardableResult
+    func set() -> Bool { value.exchange(true, ordering: .relaxed) == false }
 }

@@ -95,9 +95,10 @@ import Testing
     }
 
     /// A full read takes the payments and the online services on a second connection, in its
-    /// snapshot, while the first reads the tallies; one whose second connection is refused (a
-    /// pooler with one server connection, say) or fails reads them on its own, says the same, and
-    /// does not ask for a second connection again.
+    /// snapshot, while the first reads the tallies. One whose second connection is refused (a
+    /// pooler with one server connection, say) reads them on its own, says the same, and does not
+    /// ask for a second connection again; one whose second connection fails after it began reads
+    /// them again on the first, and asks for a second connection next time.
     @Test func aFullReadWithoutASecondConnectionReadsOnItsOwn() async throws {
         try await TestDatabase.withSchema(fixture: "commune") { client, schema, _ in
             let two = SecondConnectionFailsAfterItsWork(client: client)
@@ -122,8 +123,42 @@ import Testing
             let after = try await onTwo.loadInputs(asOf: t, calendar: Self.calendar)
             #expect(two.failed.load(ordering: .relaxed) == 1)
             #expect(Self.differences(before, after).isEmpty)
+            two.failing.store(false, ordering: .relaxed)
             _ = try await onTwo.loadInputs(asOf: t, calendar: Self.calendar)
-            #expect(two.failed.load(ordering: .relaxed) == 1, "not asked again")
+            #expect(two.secondLeases.load(ordering: .relaxed) == 6, "asked again after a failure that was not a refusal")
+        }
+    }
+
+    /// A second connection that took the snapshot and then fails before its first rows (here: it
+    /// reads as a role without rights on the schema) has its part read again on the first, that
+    /// once: a load and the passes after it say what a full recomputation says, and each asks for
+    /// a second connection again (only a refusal before the snapshot is taken is remembered). The
+    /// same for a full read.
+    @Test func aSecondConnectionFailingBeforeItsRowsHasThemReadOnTheFirst() async throws {
+        try await TestDatabase.withSchema(fixture: "commune") { client, schema, _ in
+            let role = "chiso_no_rights_\(schema.rawValue)"
+            try await client.query("CREATE ROLE \(unescaped: role) NOLOGIN", logger: TestDatabase.logger)
+            try await client.query("GRANT \(unescaped: role) TO CURRENT_USER", logger: TestDatabase.logger)
+            let pool = SecondConnectionWithoutRights(client: client, role: role)
+            let full = PostgresKPISource(client: client, schema: schema, logger: TestDatabase.logger)
+            let incremental = PostgresIncrementalSource(
+                client: pool, schema: schema, fullEvery: .seconds(100 * 86_400), sideReadsFrom: 1, logger: TestDatabase.logger)
+            let t = Self.instants[0]
+            let loaded = try await incremental.loadInputs(asOf: t, calendar: Self.calendar)
+            #expect(Self.differences(loaded, try await full.loadInputs(asOf: t, calendar: Self.calendar)).isEmpty)
+            for step in 0..<2 {
+                try await Self.run(["UPDATE dossiers SET digitised = NOT digitised WHERE status = 'finished'"], client: client, schema: schema)
+                let kept = try await incremental.loadInputs(asOf: t, calendar: Self.calendar)
+                #expect(incremental.lastPass?.kind == .incremental, "step \(step)")
+                #expect(Self.differences(kept, try await full.loadInputs(asOf: t, calendar: Self.calendar)).isEmpty, "step \(step)")
+            }
+            #expect(pool.secondLeases.load(ordering: .relaxed) == 3, "the load and both passes asked for a second connection")
+            let fullOnPool = PostgresKPISource(client: pool, schema: schema, logger: TestDatabase.logger)
+            for _ in 0..<2 {
+                #expect(Self.differences(try await fullOnPool.loadInputs(asOf: t, calendar: Self.calendar), try await full.loadInputs(asOf: t, calendar: Self.calendar)).isEmpty)
+            }
+            #expect(pool.secondLeases.load(ordering: .relaxed) == 5)
+            try await client.query("DROP ROLE \(unescaped: role)", logger: TestDatabase.logger)
         }
     }
 
@@ -669,6 +704,42 @@ final class SecondConnectionFailsAfterItsWork: ConnectionSource {
 }
 
 /// A pool that refuses a second connection while one is leased (counting the refusals).
+/// A pool whose second connection at a time reads as `role`, which has no rights on the schema:
+/// its transaction begins and takes the snapshot, and its first statement is refused.
+final class SecondConnectionWithoutRights: ConnectionSource {
+    let client: PostgresClient
+    let role: String
+    private let leases = HeldLeases()
+    let secondLeases = Atomic(0)
+
+    init(client: PostgresClient, role: String) {
+        self.client = client
+        self.role = role
+    }
+
+    func withConnection<Result: Sendable>(
+        within timeout: Duration?, _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        let second = leases.take() > 0
+        defer { leases.giveBack() }
+        guard second else { return try await client.withConnection(within: timeout, body) }
+        secondLeases.add(1, ordering: .relaxed)
+        let role = role
+        return try await client.withConnection(within: timeout) { connection in
+            // `SET ROLE` takes an identifier, not a parameter: the test's own name.
+            try await connection.query("SET SESSION ROLE \(unescaped: role)", logger: TestDatabase.logger)
+            do {
+                let result = try await body(connection)
+                try await connection.query("RESET ROLE", logger: TestDatabase.logger)
+                return result
+            } catch {
+                _ = try? await connection.query("RESET ROLE", logger: TestDatabase.logger)
+                throw error
+            }
+        }
+    }
+}
+
 final class OneConnectionAtATime: ConnectionSource {
     let client: PostgresClient
     private let leases = HeldLeases()
