@@ -21,10 +21,17 @@ public struct ChisoParts: Sendable {
 
 extension Settings {
     /// The way to the database (libpq settles the endpoint, a pool connects there): the daemon's,
-    /// the commands' and the tests'.
+    /// the commands' and the tests'. Six connections at most: a refresh and a QĐ 766 publication
+    /// take two each at once (a second one reads through the first's snapshot), the leader lease
+    /// and the alert outbox one each; the lease, renewed every 3 s, must not wait behind a full read.
     public func makeDatabase(logger: Logger, connectedLevel: Logger.Level = .info) -> DatabasePool {
-        DatabasePool(location: database, maximumConnections: 4, logger: logger, poolLogger: poolLogger(logger), connectedLevel: connectedLevel)
+        DatabasePool(
+            location: database, maximumConnections: Self.databaseConnections, logger: logger, poolLogger: poolLogger(logger),
+            connectedLevel: connectedLevel)
     }
+
+    /// The pool's connections at most (`makeDatabase`).
+    public static let databaseConnections = 6
 
     /// A full read of the inputs with these settings (schema, timeouts, the working days of feedback deadlines).
     public func kpiSource(client: any ConnectionSource, logger: Logger) -> PostgresKPISource {
