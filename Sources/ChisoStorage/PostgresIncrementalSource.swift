@@ -48,7 +48,7 @@ public final class PostgresIncrementalSource: KPISource {
 
     private let session = Mutex<Session?>(nil)
     /// Set when a second connection could not read through a pass's snapshot (`loadDossiers`).
-    private let sideReadsRefused = Atomic<Bool>(false)
+    private let sideReadsRefused = OnceFlag()
     private let last = Mutex<Pass?>(nil)
     /// The snapshot below which the log is to be trimmed once the pass's figures are published (`housekeep`).
     private let trimDue = Mutex<String?>(nil)
@@ -375,11 +375,8 @@ public final class PostgresIncrementalSource: KPISource {
     /// Exports the pass's snapshot for a second connection (nil: PostgreSQL's answer is not an
     /// identifier, or a second connection failed before).
     private func sideReads(_ connection: PostgresConnection, previous: String?) async throws -> SideReads? {
-        if sideReadsRefused.load(ordering: .relaxed) { return nil }
-        for try await (identifier, ) in try await connection.query("SELECT pg_export_snapshot()", logger: logger).decode((String,).self) {
-            return ExportedSnapshot(identifier).map { SideReads(exported: $0, previous: previous) }
-        }
-        return nil
+        if sideReadsRefused.isSet { return nil }
+        return try await connection.exportSnapshot(logger: logger).map { SideReads(exported: $0, previous: previous) }
     }
 
     /// `body` on a second pooled connection, in a transaction reading through the pass's
@@ -624,18 +621,9 @@ public final class PostgresIncrementalSource: KPISource {
             // Rows of the second connection already applied: the pass fails and the next loads
             // from scratch, as when this connection fails while applying.
             if appliedAny { throw error }
-            // A second connection that cannot read through the snapshot (a pooler that sends it to
-            // another server, a role or pool that refuses it) fails before its first rows: they are
-            // read on this one, now and from then on. One that failed after it began (a connection
-            // lost) has them read here this once.
+            // None applied: they are read on this one (from now on if the second was refused).
             try Task.checkCancellation()
-            if side.began.isSet {
-                logger.notice("refresh: the second connection failed; its part is read again on the first: \(DatabaseFailure.describe(error))")
-            } else if sideReadsRefused.exchange(true, ordering: .relaxed) == false {
-                logger.notice(
-                    "refresh: reading on one connection from now on (a second one could not read through the pass's snapshot: \(DatabaseFailure.describe(error)))"
-                )
-            }
+            noteSecondConnectionFailed(error, began: side.began.isSet, refused: sideReadsRefused, logger: logger)
             try await onlineDossiers(connection, into: &state, from: source)
             try await settledDossiers(connection, into: &state, from: source)
         }

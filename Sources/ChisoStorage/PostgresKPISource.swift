@@ -40,7 +40,7 @@ public struct PostgresKPISource: KPISource {
             // The payments and the online services are read on a second connection, in this
             // transaction's snapshot, while this one reads the tallies: each statement is one
             // server process, and a province's full read is four statements of 0.4–2.7 s.
-            let exported = secondConnectionRefused.isSet ? nil : try await exportSnapshot(connection)
+            let exported = secondConnectionRefused.isSet ? nil : try await connection.exportSnapshot(logger: logger)
             async let secondReads = secondConnectionReads(exported, asOf: asOf, periods: periods)
             var inputs = try await InputQueries.smallTables(connection, asOf: asOf, calendar: calendar, logger: logger)
             inputs.tallies.merge(try await tallies(connection, asOf: asOf, calendar: calendar)) { $0 + $1 }
@@ -51,18 +51,7 @@ public struct PostgresKPISource: KPISource {
                 reads = read
             case (.failure(let error), let began)?:
                 try Task.checkCancellation()
-                if !began {
-                    // A second connection that cannot read through the snapshot (a pooler that sends
-                    // it to another server, a role or pool that refuses it): read here, now and from then on.
-                    if secondConnectionRefused.set() {
-                        logger.notice(
-                            "refresh: reading on one connection from now on (a second one could not read through the refresh's snapshot: \(DatabaseFailure.describe(error)))"
-                        )
-                    }
-                } else {
-                    // One that failed while reading (a connection lost): its part again here, this once.
-                    logger.notice("refresh: the second connection failed; its part is read again on the first: \(DatabaseFailure.describe(error))")
-                }
+                noteSecondConnectionFailed(error, began: began, refused: secondConnectionRefused, logger: logger)
                 reads = try await self.reads(connection, asOf: asOf, periods: periods)
             case nil:
                 reads = try await self.reads(connection, asOf: asOf, periods: periods)
@@ -105,14 +94,6 @@ public struct PostgresKPISource: KPISource {
         } catch {
             return (.failure(error), began.isSet)
         }
-    }
-
-    /// The transaction's snapshot, exported for a second connection (nil: PostgreSQL's answer is not an identifier).
-    private func exportSnapshot(_ connection: PostgresConnection) async throws -> ExportedSnapshot? {
-        for try await (identifier, ) in try await connection.query("SELECT pg_export_snapshot()", logger: logger).decode((String,).self) {
-            return ExportedSnapshot(identifier)
-        }
-        return nil
     }
 
     /// The manual rows whose period_end falls in T's year to date, recorded up to `recordedBy`

@@ -123,6 +123,17 @@ public struct ExportedSnapshot: Sendable, Equatable {
     }
 }
 
+extension PostgresConnection {
+    /// The open transaction's snapshot, exported for a second connection to read through
+    /// (`withChisoTransaction(importing:)`); nil: PostgreSQL's answer is not an identifier.
+    func exportSnapshot(logger: Logger) async throws -> ExportedSnapshot? {
+        for try await (identifier, ) in try await query("SELECT pg_export_snapshot()", logger: logger).decode((String,).self) {
+            return ExportedSnapshot(identifier)
+        }
+        return nil
+    }
+}
+
 /// A flag set once and read from any task (a second connection refused a refresh's snapshot; a
 /// second connection's reading began).
 final class OnceFlag: Sendable {
@@ -133,4 +144,18 @@ final class OnceFlag: Sendable {
     /// Sets the flag; true the first time (to say so once).
     @discardableResult
     func set() -> Bool { value.exchange(true, ordering: .relaxed) == false }
+}
+
+/// Says why a second connection's part is read on the first. One that failed before its
+/// transaction took the snapshot was refused (a pooler that sends it to another server, a role or
+/// pool that refuses it): `refused` is set, and said once, so that it is not asked for again. One
+/// that failed after (a connection lost, a statement refused) is asked for again next time.
+func noteSecondConnectionFailed(_ error: any Error, began: Bool, refused: OnceFlag, logger: Logger) {
+    if began {
+        logger.notice("refresh: the second connection failed; its part is read again on the first: \(DatabaseFailure.describe(error))")
+    } else if refused.set() {
+        logger.notice(
+            "refresh: reading on one connection from now on (a second one could not read through the refresh's snapshot: \(DatabaseFailure.describe(error)))"
+        )
+    }
 }
